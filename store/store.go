@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything the library keeps. Implementations must be safe for
+// concurrent use by multiple goroutines; every method that does I/O takes a
+// context first. Records passed in and returned are copies: a Store never
+// keeps a caller's pointer, and callers may modify what they get back.
+type Store interface {
+	HookStore
+	KeyStore
+	DebugStore
+	QueueStore
+	// Close releases the store's resources. Methods called after Close
+	// return ErrClosed.
+	Close() error
+}
+
+// Hook is the stored form of a hook. Package hooks owns its meaning; the
+// store only keeps it and enforces uniqueness of ID and Token.
+type Hook struct {
+	ID          string
+	Org         string // tenant; "" for a single-tenant host
+	Kind        string // "form", "web" or "email"
+	Name        string
+	Description string
+	Token       string // unique across all orgs; lowercase
+	Debug       bool
+	Disabled    bool
+	ExampleData []byte // a JSON document, or nil
+	Settings    []byte // a JSON document owned by package hooks, or nil
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// HookStore keeps hooks. Org-scoped methods treat a hook of another org as
+// absent (ErrNotFound).
+type HookStore interface {
+	// CreateHook stores a new hook. It returns ErrConflict if the ID or
+	// the token is already in use.
+	CreateHook(ctx context.Context, h *Hook) error
+	// GetHook returns the hook with the given org and ID.
+	GetHook(ctx context.Context, org, id string) (*Hook, error)
+	// HookByToken returns the hook whose token is exactly token, whatever
+	// its org. Callers lowercase the token first.
+	HookByToken(ctx context.Context, token string) (*Hook, error)
+	// ListHooks returns the org's hooks ordered by CreatedAt, then ID.
+	ListHooks(ctx context.Context, org string) ([]*Hook, error)
+	// UpdateHook replaces the stored hook with the same org and ID. A
+	// changed token must be unique (ErrConflict otherwise); the old token
+	// stops resolving at once.
+	UpdateHook(ctx context.Context, h *Hook) error
+	// DeleteHook removes the hook and its debug entries.
+	DeleteHook(ctx context.Context, org, id string) error
+}
+
+// Key is the stored form of an API key. Only a hash of the secret is kept.
+type Key struct {
+	ID        string
+	Org       string
+	Name      string
+	Roles     []string
+	Hash      []byte // SHA-256 of the secret; never the secret itself
+	CreatedAt time.Time
+}
+
+// KeyStore keeps API keys.
+type KeyStore interface {
+	// CreateKey stores a new key; ErrConflict if the ID is in use.
+	CreateKey(ctx context.Context, k *Key) error
+	// GetKey returns the key with the given ID, whatever its org. It is
+	// used to authenticate a presented key.
+	GetKey(ctx context.Context, id string) (*Key, error)
+	// ListKeys returns the org's keys ordered by CreatedAt, then ID.
+	ListKeys(ctx context.Context, org string) ([]*Key, error)
+	// DeleteKey removes (revokes) the org's key.
+	DeleteKey(ctx context.Context, org, id string) error
+}
+
+// DebugEntry is one recorded interaction with a hook. Package debuglog owns
+// the content of Data.
+type DebugEntry struct {
+	ID     string // unique and time-sortable
+	HookID string
+	Time   time.Time
+	Data   []byte // a JSON document
+}
+
+// DebugStore keeps the most recent debug entries of each hook.
+type DebugStore interface {
+	// AppendDebug stores e and, in the same transaction, drops the hook's
+	// oldest entries so that at most keep remain (keep < 1 means 1).
+	AppendDebug(ctx context.Context, e *DebugEntry, keep int) error
+	// ListDebug returns the hook's entries, newest first.
+	ListDebug(ctx context.Context, hookID string) ([]*DebugEntry, error)
+	// GetDebug returns one of the hook's entries.
+	GetDebug(ctx context.Context, hookID, id string) (*DebugEntry, error)
+	// ClearDebug removes all of the hook's entries.
+	ClearDebug(ctx context.Context, hookID string) error
+}
+
+// EventState is where a queued event is in its delivery.
+type EventState string
+
+// The states of a queued event.
+const (
+	StatePending   EventState = "pending"   // waiting for (another) delivery attempt
+	StateDelivered EventState = "delivered" // the trigger accepted it
+	StateDead      EventState = "dead"      // parked after too many failed attempts
+)
+
+// QueuedEvent is an event committed for durable delivery.
+type QueuedEvent struct {
+	ID             string // unique and time-sortable
+	Org            string
+	HookID         string
+	IdempotencyKey string // "" when the event carries none
+	Payload        []byte // the encoded event, owned by package hooks
+	State          EventState
+	Attempts       int       // delivery attempts started so far
+	LastError      string    // the last attempt's error, if any
+	NextAttempt    time.Time // pending events are not claimed before this
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// QueueStore keeps events for at-least-once delivery.
+type QueueStore interface {
+	// Enqueue durably commits e (State pending) before returning. If
+	// e.IdempotencyKey is not empty and an event of the same hook with the
+	// same key was created at or after dedupSince, nothing is stored and
+	// Enqueue returns that event's ID with ErrDuplicate.
+	Enqueue(ctx context.Context, e *QueuedEvent, dedupSince time.Time) (string, error)
+	// Claim returns up to limit pending events whose NextAttempt is at or
+	// before now, oldest first, after incrementing their Attempts and moving
+	// their NextAttempt to now+lease so that no other claimer takes them
+	// while the lease runs. An event whose claimer dies is claimed again
+	// when its lease expires.
+	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*QueuedEvent, error)
+	// Complete marks a claimed event delivered.
+	Complete(ctx context.Context, id string, now time.Time) error
+	// Fail records a failed attempt: the event goes back to pending with
+	// the given NextAttempt, or to dead when dead is true.
+	Fail(ctx context.Context, id, lastError string, next time.Time, dead bool) error
+	// GetEvent returns the org's event.
+	GetEvent(ctx context.Context, org, id string) (*QueuedEvent, error)
+	// ListEvents returns up to limit of the org's events in the given
+	// state, newest first.
+	ListEvents(ctx context.Context, org string, state EventState, limit int) ([]*QueuedEvent, error)
+	// Replay moves the org's dead event back to pending, with Attempts
+	// reset and NextAttempt now. Replaying an event that is not dead
+	// returns ErrConflict.
+	Replay(ctx context.Context, org, id string, now time.Time) error
+	// Prune deletes delivered events last updated before before, with
+	// their idempotency keys, and returns how many it deleted.
+	Prune(ctx context.Context, before time.Time) (int, error)
+	// CountEvents returns how many events are in the given state.
+	CountEvents(ctx context.Context, state EventState) (int, error)
+}
