@@ -1,0 +1,143 @@
+package hooks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Sentinel errors of package hooks, matched with errors.Is.
+var (
+	// ErrNotFound means the hook or key does not exist in the caller's org
+	// (a hook of another org is reported exactly like a missing one).
+	ErrNotFound = errors.New("hooks: not found")
+	// ErrInvalid is matched by every *ValidationError.
+	ErrInvalid = errors.New("hooks: invalid input")
+	// ErrInvalidKey means a presented API key is malformed, unknown or
+	// revoked. The three cases are deliberately indistinguishable.
+	ErrInvalidKey = errors.New("hooks: invalid API key")
+	// ErrMissingRole means an API key is valid but lacks a required role.
+	ErrMissingRole = errors.New("hooks: API key lacks the required role")
+)
+
+// ValidationError reports which input field was rejected and why. It
+// matches ErrInvalid with errors.Is.
+type ValidationError struct {
+	Field  string // the input's name, as the admin API spells it ("name", "type", ...)
+	Reason string // a short human-readable reason, safe to show to callers
+}
+
+func (e *ValidationError) Error() string {
+	return "hooks: invalid " + e.Field + ": " + e.Reason
+}
+
+// Is reports whether target is ErrInvalid.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(field, reason string) error { return &ValidationError{Field: field, Reason: reason} }
+
+// Error is the error every hook kind answers with: an HTTP status, a stable
+// machine-readable code and a message safe to show to the sender. It is
+// written as {"error":{"code":"...","message":"..."}}.
+//
+// A Trigger may return an *Error (directly or wrapped) to choose the status
+// the sender sees; any other Trigger error answers 503 with Retry-After.
+type Error struct {
+	Status     int           // HTTP status, 400-599
+	Code       string        // stable, snake_case: "payload_too_large", ...
+	Message    string        // for the sender; never internal detail
+	RetryAfter time.Duration // sent as Retry-After (whole seconds, at least 1) when positive
+	Err        error         // the cause, for logs and errors.Is; never shown to the sender
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("hooks: %s (%d): %v", e.Code, e.Status, e.Err)
+	}
+	return fmt.Sprintf("hooks: %s (%d): %s", e.Code, e.Status, e.Message)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// NewError returns an *Error with the given status, code and message.
+func NewError(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
+}
+
+// The stable error codes of the pipeline and the HTTP kinds.
+const (
+	CodeBadRequest          = "bad_request"
+	CodeMalformedBody       = "malformed_body"
+	CodeUnauthorized        = "unauthorized"
+	CodeForbidden           = "forbidden"
+	CodeNotFound            = "not_found"
+	CodeMethodNotAllowed    = "method_not_allowed"
+	CodePayloadTooLarge     = "payload_too_large"
+	CodeUnsupportedMedia    = "unsupported_media_type"
+	CodeRateLimited         = "rate_limited"
+	CodeUnavailable         = "unavailable"
+	CodeSignatureInvalid    = "signature_invalid"
+	CodeTimestampOutOfRange = "timestamp_out_of_tolerance"
+)
+
+// AsError returns err as an *Error. An error that is not (and does not wrap)
+// an *Error becomes a 503 "unavailable" with a generic message, so that no
+// internal detail reaches the sender.
+func AsError(err error) *Error {
+	var he *Error
+	if errors.As(err, &he) {
+		return he
+	}
+	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+		Message: "the service is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}
+}
+
+// WriteError writes err as the contracted JSON error body with its status,
+// Retry-After for 429 and 503, WWW-Authenticate for 401 and Allow for 405.
+// It is the one place the error shape is written.
+func WriteError(w http.ResponseWriter, err error) {
+	he := AsError(err)
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	switch he.Status {
+	case http.StatusUnauthorized:
+		if h.Get("WWW-Authenticate") == "" {
+			h.Set("WWW-Authenticate", "Bearer")
+		}
+	case http.StatusMethodNotAllowed:
+		if h.Get("Allow") == "" {
+			h.Set("Allow", http.MethodPost)
+		}
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		ra := he.RetryAfter
+		if ra <= 0 {
+			ra = time.Second
+		}
+		secs := int64((ra + time.Second - 1) / time.Second)
+		h.Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	w.WriteHeader(he.Status)
+	_, _ = w.Write(errorBody(he.Code, he.Message))
+}
+
+// ErrorBody is the JSON shape of every error answer.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inner object of ErrorBody.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func errorBody(code, message string) []byte {
+	b, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: code, Message: message}})
+	return append(b, '\n')
+}

@@ -1,0 +1,171 @@
+package hooks
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/inbound-hooks/inbound/store"
+)
+
+// RoleHooks is the role an API key needs to post to a webhook.
+const RoleHooks = "org.hooks"
+
+// keyPrefix starts every API key, so that keys are recognisable in logs and
+// by secret scanners.
+const keyPrefix = "ink_"
+
+// APIKey describes an API key. The secret itself is never kept: it is
+// returned once, by Keyring.Create.
+type APIKey struct {
+	ID        string
+	Org       string
+	Name      string
+	Roles     []string
+	CreatedAt time.Time
+}
+
+// HasRole reports whether the key holds role.
+func (k *APIKey) HasRole(role string) bool { return slices.Contains(k.Roles, role) }
+
+// KeyringOptions configures a Keyring. The zero value works.
+type KeyringOptions struct {
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Keyring creates, authenticates, lists and revokes API keys. Only a
+// SHA-256 hash of each key's 256-bit random secret is stored, and presented
+// keys are compared in constant time. It is safe for concurrent use.
+type Keyring struct {
+	store store.KeyStore
+	now   func() time.Time
+	ids   IDGenerator
+}
+
+// NewKeyring returns a Keyring over s.
+func NewKeyring(s store.KeyStore, opts KeyringOptions) (*Keyring, error) {
+	if s == nil {
+		return nil, invalid("store", "is nil")
+	}
+	k := &Keyring{store: s, now: opts.Now}
+	if k.now == nil {
+		k.now = time.Now
+	}
+	return k, nil
+}
+
+// Create makes a key for org with the given name and roles, and returns
+// it with its plaintext: "ink_" + ID + "_" + secret. The plaintext is
+// never stored and cannot be shown again.
+func (k *Keyring) Create(ctx context.Context, org, name string, roles []string) (*APIKey, string, error) {
+	name, err := checkName(name)
+	if err != nil {
+		return nil, "", err
+	}
+	roles, err = checkRoles(roles)
+	if err != nil {
+		return nil, "", err
+	}
+	now := k.now().UTC()
+	key := &APIKey{ID: k.ids.New(now), Org: org, Name: name, Roles: roles, CreatedAt: now}
+	secret := randomToken(32)
+	sum := sha256.Sum256([]byte(secret))
+	rec := &store.Key{ID: key.ID, Org: org, Name: name, Roles: slices.Clone(roles), Hash: sum[:], CreatedAt: now}
+	if err := k.store.CreateKey(ctx, rec); err != nil {
+		return nil, "", fmt.Errorf("hooks: create key: %w", err)
+	}
+	return key, keyPrefix + key.ID + "_" + secret, nil
+}
+
+// dummyHash is compared against when a presented key names no stored key,
+// so that the comparison costs the same either way.
+var dummyHash = sha256.Sum256([]byte("inbound: no such key"))
+
+// Authenticate checks a presented key and returns what it is. A malformed,
+// unknown or revoked key returns ErrInvalidKey; a store failure returns
+// another error (callers answer it with 503, not 401).
+func (k *Keyring) Authenticate(ctx context.Context, presented string) (*APIKey, error) {
+	id, secret, ok := splitKey(presented)
+	sum := sha256.Sum256([]byte(secret))
+	if !ok {
+		subtle.ConstantTimeCompare(sum[:], dummyHash[:])
+		return nil, ErrInvalidKey
+	}
+	rec, err := k.store.GetKey(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		subtle.ConstantTimeCompare(sum[:], dummyHash[:])
+		return nil, ErrInvalidKey
+	}
+	if err != nil {
+		return nil, fmt.Errorf("hooks: authenticate key: %w", err)
+	}
+	if subtle.ConstantTimeCompare(sum[:], rec.Hash) != 1 {
+		return nil, ErrInvalidKey
+	}
+	return keyFromRecord(rec), nil
+}
+
+func splitKey(presented string) (id, secret string, ok bool) {
+	rest, found := strings.CutPrefix(presented, keyPrefix)
+	if !found {
+		return "", presented, false
+	}
+	id, secret, found = strings.Cut(rest, "_")
+	if !found || len(id) != 26 || len(secret) == 0 || len(secret) > 128 {
+		return "", secret, false
+	}
+	return id, secret, true
+}
+
+// List returns org's keys without secrets, oldest first.
+func (k *Keyring) List(ctx context.Context, org string) ([]*APIKey, error) {
+	recs, err := k.store.ListKeys(ctx, org)
+	if err != nil {
+		return nil, fmt.Errorf("hooks: list keys: %w", err)
+	}
+	out := make([]*APIKey, 0, len(recs))
+	for _, rec := range recs {
+		out = append(out, keyFromRecord(rec))
+	}
+	return out, nil
+}
+
+// Revoke deletes org's key; it stops authenticating at once.
+func (k *Keyring) Revoke(ctx context.Context, org, id string) error {
+	if err := k.store.DeleteKey(ctx, org, id); err != nil {
+		return notFound(err)
+	}
+	return nil
+}
+
+func keyFromRecord(rec *store.Key) *APIKey {
+	return &APIKey{ID: rec.ID, Org: rec.Org, Name: rec.Name, Roles: slices.Clone(rec.Roles), CreatedAt: rec.CreatedAt}
+}
+
+func checkRoles(roles []string) ([]string, error) {
+	if len(roles) > 32 {
+		return nil, invalid("roles", "at most 32 roles")
+	}
+	out := make([]string, 0, len(roles))
+	for _, r := range roles {
+		if r == "" || len(r) > 64 {
+			return nil, invalid("roles", "each role must be 1 to 64 characters")
+		}
+		for i := 0; i < len(r); i++ {
+			c := r[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == ':') {
+				return nil, invalid("roles", "roles use lowercase letters, digits and . _ - :")
+			}
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

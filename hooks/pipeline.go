@@ -1,0 +1,339 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// DefaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Arrival is one request to a hook as a kind package hands it to the
+// pipeline: the address token and what came with it, before the body is
+// read.
+type Arrival struct {
+	Kind       Kind
+	Token      string // from the URL path or the email local part
+	Method     string // the HTTP method, or "SMTP"
+	Path       string // the URL path, or the envelope recipient
+	RemoteAddr string
+	Header     http.Header // as received; redacted before it is kept
+	// Body is read by the pipeline, under MaxBytes. A body longer than the
+	// limit is rejected with 413 and never decoded.
+	Body io.Reader
+	// MaxBytes overrides the pipeline's body limit when positive.
+	MaxBytes int64
+}
+
+// Decoded is what a kind's decoder makes of a body.
+type Decoded struct {
+	Data           any
+	ContentType    string // the media type the body was decoded as
+	Files          []File
+	Email          *Email
+	IdempotencyKey string
+	// Drop, when not empty, accepts the arrival without building or
+	// delivering an event (a filled honeypot, for example). It is the reason
+	// recorded in the debug log.
+	Drop string
+}
+
+// Intake is what a hook kind supplies to the pipeline: the steps that differ
+// between kinds. Its methods are called concurrently. Errors they return
+// should be *Error values (the status and code the sender sees); any other
+// error answers 400 malformed_body from Decode and 503 from Authenticate.
+type Intake interface {
+	// Authenticate checks the sender before the body is read (an API key,
+	// for example). Kinds without authentication return nil.
+	Authenticate(ctx context.Context, h *Hook, a *Arrival) error
+	// Decode checks what needs the exact bytes (a signature) and decodes
+	// body. It must not keep body beyond the returned values.
+	Decode(ctx context.Context, h *Hook, a *Arrival, body []byte) (*Decoded, error)
+}
+
+// Receipt says what a Delivery did with an event.
+type Receipt struct {
+	ID        string // the event ID the sender sees
+	Duplicate bool   // an earlier event with the same idempotency key was found; ID is its ID
+}
+
+// Delivery hands events to the Trigger: at once (Sync) or through a
+// durable queue. Deliver is called concurrently.
+type Delivery interface {
+	Deliver(ctx context.Context, e *Event) (Receipt, error)
+}
+
+// Sync returns a Delivery that calls t.Fire before the sender is answered.
+func Sync(t Trigger) Delivery { return syncDelivery{t} }
+
+type syncDelivery struct{ t Trigger }
+
+func (s syncDelivery) Deliver(ctx context.Context, e *Event) (Receipt, error) {
+	if err := s.t.Fire(ctx, e); err != nil {
+		return Receipt{}, &TriggerError{Err: err}
+	}
+	return Receipt{ID: e.ID}, nil
+}
+
+// TriggerError wraps an error returned by a Trigger, so that the pipeline
+// can tell a trigger failure from a store failure.
+type TriggerError struct{ Err error }
+
+func (e *TriggerError) Error() string { return "hooks: trigger: " + e.Err.Error() }
+
+// Unwrap returns the Trigger's error.
+func (e *TriggerError) Unwrap() error { return e.Err }
+
+// Outcomes recorded for an interaction.
+const (
+	OutcomeAccepted  = "accepted"  // an event was delivered (or queued)
+	OutcomeDuplicate = "duplicate" // acknowledged; an earlier event had the same idempotency key
+	OutcomeDropped   = "dropped"   // acknowledged without an event (honeypot, ...)
+	OutcomeRejected  = "rejected"  // the sender's request was refused (4xx)
+	OutcomeFailed    = "failed"    // the trigger or the store failed (5xx)
+)
+
+// Interaction is one request to a hook, as the debug log records it.
+type Interaction struct {
+	Hook       *Hook
+	Time       time.Time
+	RemoteAddr string
+	Method     string
+	Path       string
+	Status     int
+	Outcome    string      // one of the Outcome constants
+	Reason     string      // the error code or drop reason; "" when accepted
+	Header     http.Header // redacted
+	Body       []byte      // what was read of the body; the recorder caps it
+	Data       any         // the decoded data, when decoding got that far
+	EventID    string
+	TriggerErr string // the trigger's error message, when it failed
+	Duration   time.Duration
+}
+
+// Recorder keeps interactions with hooks whose Debug setting is on.
+// Record is called concurrently, after the outcome is known and before the
+// sender is answered: it must not block on slow storage (package debuglog
+// queues and drops instead). It may keep in; the pipeline does not change
+// it afterwards.
+type Recorder interface {
+	Record(ctx context.Context, in *Interaction)
+}
+
+// PipelineOptions configures a Pipeline.
+type PipelineOptions struct {
+	// Delivery hands accepted events to the Trigger. Required.
+	Delivery Delivery
+	// Recorder records interactions of hooks with Debug on; nil records
+	// nothing.
+	Recorder Recorder
+	// MaxBodyBytes limits bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Logger receives operational logs (never secrets or bodies); nil
+	// discards them.
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Pipeline is the ingest path every hook kind runs: resolve the hook by
+// token, authenticate, read the body under a limit, decode, build the
+// Event, record the interaction when the hook's debug is on, deliver, and
+// report the outcome for the kind to answer. It is safe for concurrent use.
+type Pipeline struct {
+	reg      *Registry
+	delivery Delivery
+	recorder Recorder
+	maxBody  int64
+	log      *slog.Logger
+	now      func() time.Time
+	ids      IDGenerator
+}
+
+// NewPipeline returns a Pipeline resolving tokens with reg.
+func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
+	if reg == nil {
+		return nil, invalid("registry", "is nil")
+	}
+	if opts.Delivery == nil {
+		return nil, invalid("delivery", "is nil")
+	}
+	if opts.MaxBodyBytes < 0 {
+		return nil, invalid("max_body_bytes", "must not be negative")
+	}
+	p := &Pipeline{reg: reg, delivery: opts.Delivery, recorder: opts.Recorder,
+		maxBody: opts.MaxBodyBytes, log: opts.Logger, now: opts.Now}
+	if p.maxBody == 0 {
+		p.maxBody = DefaultMaxBodyBytes
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	return p, nil
+}
+
+// Registry returns the registry the pipeline resolves tokens with.
+func (p *Pipeline) Registry() *Registry { return p.reg }
+
+// MaxBodyBytes returns the pipeline's default body limit.
+func (p *Pipeline) MaxBodyBytes() int64 { return p.maxBody }
+
+// Result is the outcome of one arrival, for the kind to answer.
+type Result struct {
+	Hook      *Hook  // nil when the token resolved to no hook
+	Event     *Event // nil when no event was built
+	EventID   string // the ID the sender sees; "" on error
+	Duplicate bool
+	Dropped   string // the drop reason, when the arrival was dropped
+	Status    int    // 202 on success, else Err.Status
+	Err       *Error // nil on success
+}
+
+// Ingest runs the pipeline for one arrival.
+func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
+	start := p.now()
+	h, err := p.reg.Lookup(ctx, a.Kind, a.Token)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return &Result{Status: http.StatusNotFound, Err: NewError(http.StatusNotFound, CodeNotFound, "no such hook")}
+		}
+		p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
+		return failed(nil, storeUnavailable(err))
+	}
+	rec := &Interaction{Hook: h, Time: start.UTC(), RemoteAddr: a.RemoteAddr, Method: a.Method, Path: a.Path}
+	res := p.run(ctx, h, a, in, rec)
+	if h.Debug && p.recorder != nil {
+		rec.Status = res.Status
+		rec.Duration = p.now().Sub(start)
+		if rec.Header == nil {
+			rec.Header = RedactHeader(a.Header)
+		}
+		switch {
+		case res.Err == nil && res.Duplicate:
+			rec.Outcome = OutcomeDuplicate
+		case res.Err == nil && res.Dropped != "":
+			rec.Outcome, rec.Reason = OutcomeDropped, res.Dropped
+		case res.Err == nil:
+			rec.Outcome = OutcomeAccepted
+		case res.Status >= 500:
+			rec.Outcome, rec.Reason = OutcomeFailed, res.Err.Code
+		default:
+			rec.Outcome, rec.Reason = OutcomeRejected, res.Err.Code
+		}
+		rec.EventID = res.EventID
+		p.recorder.Record(ctx, rec)
+	}
+	return res
+}
+
+func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec *Interaction) *Result {
+	if err := in.Authenticate(ctx, h, a); err != nil {
+		return failed(h, asStepError(err, http.StatusServiceUnavailable))
+	}
+	limit := p.maxBody
+	if a.MaxBytes > 0 {
+		limit = a.MaxBytes
+	}
+	body, err := ReadLimited(a.Body, limit)
+	rec.Body = body
+	if err != nil {
+		return failed(h, bodyError(err, limit))
+	}
+	dec, err := in.Decode(ctx, h, a, body)
+	if err != nil {
+		return failed(h, asStepError(err, http.StatusBadRequest))
+	}
+	rec.Data = dec.Data
+	if dec.Drop != "" {
+		return &Result{Hook: h, Dropped: dec.Drop, Status: http.StatusAccepted}
+	}
+	now := p.now().UTC()
+	e := &Event{
+		ID: p.ids.New(now), Org: h.Org, HookID: h.ID, HookKind: h.Kind, HookName: h.Name,
+		ReceivedAt: now, Data: dec.Data, Raw: body, ContentType: dec.ContentType,
+		Header: RedactHeader(a.Header), RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email,
+		IdempotencyKey: dec.IdempotencyKey,
+	}
+	rec.Header = e.Header
+	receipt, err := p.delivery.Deliver(ctx, e)
+	if err != nil {
+		var te *TriggerError
+		if errors.As(err, &te) {
+			rec.TriggerErr = te.Err.Error()
+			var he *Error
+			if errors.As(te.Err, &he) {
+				return &Result{Hook: h, Event: e, Status: he.Status, Err: he}
+			}
+			p.log.WarnContext(ctx, "inbound: trigger failed", "hook", h.ID, "event", e.ID, "err", te.Err)
+			return &Result{Hook: h, Event: e, Status: http.StatusServiceUnavailable,
+				Err: &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+					Message: "the receiver is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}}
+		}
+		if he := (*Error)(nil); errors.As(err, &he) {
+			return &Result{Hook: h, Event: e, Status: he.Status, Err: he}
+		}
+		p.log.ErrorContext(ctx, "inbound: delivery failed", "hook", h.ID, "event", e.ID, "err", err)
+		return failed(h, storeUnavailable(err))
+	}
+	return &Result{Hook: h, Event: e, EventID: receipt.ID, Duplicate: receipt.Duplicate, Status: http.StatusAccepted}
+}
+
+func failed(h *Hook, e *Error) *Result { return &Result{Hook: h, Status: e.Status, Err: e} }
+
+func storeUnavailable(err error) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+		Message: "the service is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}
+}
+
+// asStepError turns an Intake step's error into an *Error; errors that are
+// not *Error get the given status (400 malformed_body or 503).
+func asStepError(err error, status int) *Error {
+	var he *Error
+	if errors.As(err, &he) {
+		return he
+	}
+	if status == http.StatusBadRequest {
+		return &Error{Status: status, Code: CodeMalformedBody, Message: "the body could not be decoded", Err: err}
+	}
+	return storeUnavailable(err)
+}
+
+// ErrBodyTooLarge is returned by ReadLimited for a body over its limit.
+var ErrBodyTooLarge = errors.New("hooks: body too large")
+
+// ReadLimited reads all of r if it is at most limit bytes, and returns
+// ErrBodyTooLarge (with what it read, at most limit bytes) otherwise. It never
+// returns a truncated body as if it were whole.
+func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
+	if r == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if int64(len(b)) > limit {
+		return b[:limit], ErrBodyTooLarge
+	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return b, ErrBodyTooLarge
+		}
+		return b, fmt.Errorf("hooks: read body: %w", err)
+	}
+	return b, nil
+}
+
+func bodyError(err error, limit int64) *Error {
+	if errors.Is(err, ErrBodyTooLarge) {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodePayloadTooLarge,
+			Message: fmt.Sprintf("the body is larger than the limit of %d bytes", limit), Err: err}
+	}
+	return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: "the body could not be read", Err: err}
+}
