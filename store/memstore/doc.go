@@ -1,0 +1,16 @@
+// Package memstore is an in-memory store.Store, for a host's unit tests
+// and for trying the library out.
+//
+// It is a real implementation: it enforces the same uniqueness, org
+// scoping, ordering and queue rules as the durable stores, copies every
+// record in and out, and passes the store/storetest conformance kit. It is
+// safe for concurrent use (one sync.RWMutex guards everything).
+//
+// # Caveats
+//
+// Nothing survives the process: Enqueue "commits" only to memory, so the
+// durable-delivery promise (a 2xx means the event is kept) does not hold
+// across a crash or restart. Use store/boltstore or store/pgstore in
+// production. Memory grows with the number of events until Prune removes
+// delivered ones.
+package memstore

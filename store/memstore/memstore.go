@@ -1,0 +1,556 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/inbound-hooks/inbound/store"
+)
+
+// Store is an in-memory store.Store. It is safe for concurrent use; its
+// zero value is not ready: use New.
+type Store struct {
+	mu     sync.RWMutex
+	closed bool
+	hooks  map[string]*store.Hook         // by ID
+	tokens map[string]string              // token -> hook ID
+	keys   map[string]*store.Key          // by ID
+	debug  map[string][]*store.DebugEntry // by hook ID, oldest first
+	events map[string]*store.QueuedEvent  // by ID
+	idem   map[idemKey]string             // hook+key -> newest event ID
+	due    map[string]struct{}            // IDs of pending events
+	counts map[store.EventState]int       // events per state
+}
+
+type idemKey struct{ hookID, key string }
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty Store.
+func New() *Store {
+	return &Store{
+		hooks:  map[string]*store.Hook{},
+		tokens: map[string]string{},
+		keys:   map[string]*store.Key{},
+		debug:  map[string][]*store.DebugEntry{},
+		events: map[string]*store.QueuedEvent{},
+		idem:   map[idemKey]string{},
+		due:    map[string]struct{}{},
+		counts: map[store.EventState]int{},
+	}
+}
+
+// Close empties the store; later calls of any method return
+// store.ErrClosed. Closing twice returns store.ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	s.closed = true
+	s.hooks, s.tokens, s.keys, s.debug = nil, nil, nil, nil
+	s.events, s.idem, s.due, s.counts = nil, nil, nil, nil
+	return nil
+}
+
+// read takes the read lock and reports ErrClosed; the caller unlocks.
+func (s *Store) read(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return store.ErrClosed
+	}
+	return nil
+}
+
+// write takes the write lock and reports ErrClosed; the caller unlocks.
+func (s *Store) write(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return store.ErrClosed
+	}
+	return nil
+}
+
+func invalid(what string) error { return fmt.Errorf("memstore: %s: %w", what, store.ErrInvalid) }
+
+func notFound(what, id string) error {
+	return fmt.Errorf("memstore: %s %q: %w", what, id, store.ErrNotFound)
+}
+
+func copyHook(h *store.Hook) *store.Hook {
+	c := *h
+	c.ExampleData = slices.Clone(h.ExampleData)
+	c.Settings = slices.Clone(h.Settings)
+	return &c
+}
+
+func copyKey(k *store.Key) *store.Key {
+	c := *k
+	c.Roles = slices.Clone(k.Roles)
+	c.Hash = slices.Clone(k.Hash)
+	return &c
+}
+
+func copyDebug(e *store.DebugEntry) *store.DebugEntry {
+	c := *e
+	c.Data = slices.Clone(e.Data)
+	return &c
+}
+
+func copyEvent(e *store.QueuedEvent) *store.QueuedEvent {
+	c := *e
+	c.Payload = slices.Clone(e.Payload)
+	return &c
+}
+
+// byCreated orders records by creation time, then ID.
+func byCreated(at, bt time.Time, aid, bid string) int {
+	if c := at.Compare(bt); c != 0 {
+		return c
+	}
+	return strings.Compare(aid, bid)
+}
+
+// CreateHook implements store.HookStore.
+func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
+	if h == nil || h.ID == "" || h.Token == "" {
+		return invalid("hook needs an ID and a token")
+	}
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.hooks[h.ID]; ok {
+		return fmt.Errorf("memstore: hook ID %q in use: %w", h.ID, store.ErrConflict)
+	}
+	if _, ok := s.tokens[h.Token]; ok {
+		return fmt.Errorf("memstore: hook token in use: %w", store.ErrConflict)
+	}
+	s.hooks[h.ID] = copyHook(h)
+	s.tokens[h.Token] = h.ID
+	return nil
+}
+
+// GetHook implements store.HookStore.
+func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
+	if err := s.read(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	h, ok := s.hooks[id]
+	if !ok || h.Org != org {
+		return nil, notFound("hook", id)
+	}
+	return copyHook(h), nil
+}
+
+// HookByToken implements store.HookStore.
+func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
+	if err := s.read(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	id, ok := s.tokens[token]
+	if !ok {
+		return nil, fmt.Errorf("memstore: hook token: %w", store.ErrNotFound)
+	}
+	return copyHook(s.hooks[id]), nil
+}
+
+// ListHooks implements store.HookStore.
+func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error) {
+	if err := s.read(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	var out []*store.Hook
+	for _, h := range s.hooks {
+		if h.Org == org {
+			out = append(out, copyHook(h))
+		}
+	}
+	slices.SortFunc(out, func(a, b *store.Hook) int { return byCreated(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
+	return out, nil
+}
+
+// UpdateHook implements store.HookStore.
+func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
+	if h == nil || h.ID == "" || h.Token == "" {
+		return invalid("hook needs an ID and a token")
+	}
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	old, ok := s.hooks[h.ID]
+	if !ok || old.Org != h.Org {
+		return notFound("hook", h.ID)
+	}
+	if h.Token != old.Token {
+		if _, ok := s.tokens[h.Token]; ok {
+			return fmt.Errorf("memstore: hook token in use: %w", store.ErrConflict)
+		}
+		delete(s.tokens, old.Token)
+		s.tokens[h.Token] = h.ID
+	}
+	s.hooks[h.ID] = copyHook(h)
+	return nil
+}
+
+// DeleteHook implements store.HookStore.
+func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	h, ok := s.hooks[id]
+	if !ok || h.Org != org {
+		return notFound("hook", id)
+	}
+	delete(s.tokens, h.Token)
+	delete(s.hooks, id)
+	delete(s.debug, id)
+	return nil
+}
+
+// CreateKey implements store.KeyStore.
+func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
+	if k == nil || k.ID == "" {
+		return invalid("key needs an ID")
+	}
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.keys[k.ID]; ok {
+		return fmt.Errorf("memstore: key ID %q in use: %w", k.ID, store.ErrConflict)
+	}
+	s.keys[k.ID] = copyKey(k)
+	return nil
+}
+
+// GetKey implements store.KeyStore.
+func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
+	if err := s.read(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	k, ok := s.keys[id]
+	if !ok {
+		return nil, notFound("key", id)
+	}
+	return copyKey(k), nil
+}
+
+// ListKeys implements store.KeyStore.
+func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) {
+	if err := s.read(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	var out []*store.Key
+	for _, k := range s.keys {
+		if k.Org == org {
+			out = append(out, copyKey(k))
+		}
+	}
+	slices.SortFunc(out, func(a, b *store.Key) int { return byCreated(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
+	return out, nil
+}
+
+// DeleteKey implements store.KeyStore.
+func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	k, ok := s.keys[id]
+	if !ok || k.Org != org {
+		return notFound("key", id)
+	}
+	delete(s.keys, id)
+	return nil
+}
+
+// AppendDebug implements store.DebugStore. Entries are ordered by ID,
+// which callers make time-sortable; an entry whose ID is already stored
+// for the hook replaces it.
+func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
+	if e == nil || e.ID == "" || e.HookID == "" {
+		return invalid("debug entry needs an ID and a hook ID")
+	}
+	keep = max(keep, 1)
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	list := s.debug[e.HookID]
+	i, found := slices.BinarySearchFunc(list, e.ID, func(d *store.DebugEntry, id string) int { return strings.Compare(d.ID, id) })
+	if found {
+		list[i] = copyDebug(e)
+	} else {
+		list = slices.Insert(list, i, copyDebug(e))
+	}
+	if len(list) > keep {
+		list = slices.Clone(list[len(list)-keep:])
+	}
+	s.debug[e.HookID] = list
+	return nil
+}
+
+// ListDebug implements store.DebugStore.
+func (s *Store) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEntry, error) {
+	if err := s.read(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	list := s.debug[hookID]
+	out := make([]*store.DebugEntry, 0, len(list))
+	for i := len(list) - 1; i >= 0; i-- {
+		out = append(out, copyDebug(list[i]))
+	}
+	return out, nil
+}
+
+// GetDebug implements store.DebugStore.
+func (s *Store) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEntry, error) {
+	if err := s.read(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	for _, e := range s.debug[hookID] {
+		if e.ID == id {
+			return copyDebug(e), nil
+		}
+	}
+	return nil, notFound("debug entry", id)
+}
+
+// ClearDebug implements store.DebugStore.
+func (s *Store) ClearDebug(ctx context.Context, hookID string) error {
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	delete(s.debug, hookID)
+	return nil
+}
+
+// setState moves ev to state, keeping the counters and the due set right.
+func (s *Store) setState(ev *store.QueuedEvent, state store.EventState) {
+	if ev.State != "" {
+		s.counts[ev.State]--
+	}
+	ev.State = state
+	s.counts[state]++
+	if state == store.StatePending {
+		s.due[ev.ID] = struct{}{}
+	} else {
+		delete(s.due, ev.ID)
+	}
+}
+
+// Enqueue implements store.QueueStore.
+func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
+	if e == nil || e.ID == "" {
+		return "", invalid("event needs an ID")
+	}
+	if err := s.write(ctx); err != nil {
+		return "", err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.events[e.ID]; ok {
+		return "", fmt.Errorf("memstore: event ID %q in use: %w", e.ID, store.ErrConflict)
+	}
+	ik := idemKey{e.HookID, e.IdempotencyKey}
+	if e.IdempotencyKey != "" {
+		if prev, ok := s.idem[ik]; ok {
+			if p := s.events[prev]; p != nil && !p.CreatedAt.Before(dedupSince) {
+				return prev, fmt.Errorf("memstore: event %q: %w", prev, store.ErrDuplicate)
+			}
+		}
+	}
+	ev := copyEvent(e)
+	ev.State = ""
+	ev.Attempts = 0
+	ev.LastError = ""
+	s.events[ev.ID] = ev
+	s.setState(ev, store.StatePending)
+	if e.IdempotencyKey != "" {
+		// The index names the newest event with the key: if that one is
+		// outside a window, so are all the others.
+		if prev := s.events[s.idem[ik]]; prev == nil || !ev.CreatedAt.Before(prev.CreatedAt) {
+			s.idem[ik] = ev.ID
+		}
+	}
+	return ev.ID, nil
+}
+
+// Claim implements store.QueueStore. Due events are taken by NextAttempt,
+// then CreatedAt, then ID.
+func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
+	if err := s.write(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	if limit < 1 {
+		return nil, nil
+	}
+	var due []*store.QueuedEvent
+	for id := range s.due {
+		if ev := s.events[id]; !ev.NextAttempt.After(now) {
+			due = append(due, ev)
+		}
+	}
+	slices.SortFunc(due, func(a, b *store.QueuedEvent) int {
+		return cmp.Or(a.NextAttempt.Compare(b.NextAttempt), byCreated(a.CreatedAt, b.CreatedAt, a.ID, b.ID))
+	})
+	if len(due) > limit {
+		due = due[:limit]
+	}
+	out := make([]*store.QueuedEvent, len(due))
+	for i, ev := range due {
+		ev.Attempts++
+		ev.NextAttempt = now.Add(lease)
+		ev.UpdatedAt = now
+		out[i] = copyEvent(ev)
+	}
+	return out, nil
+}
+
+// Complete implements store.QueueStore.
+func (s *Store) Complete(ctx context.Context, id string, now time.Time) error {
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	ev, ok := s.events[id]
+	if !ok {
+		return notFound("event", id)
+	}
+	s.setState(ev, store.StateDelivered)
+	ev.UpdatedAt = now
+	return nil
+}
+
+// Fail implements store.QueueStore. It leaves UpdatedAt at the time of
+// the claim, as it is given no clock reading.
+func (s *Store) Fail(ctx context.Context, id, lastError string, next time.Time, dead bool) error {
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	ev, ok := s.events[id]
+	if !ok {
+		return notFound("event", id)
+	}
+	ev.LastError = lastError
+	ev.NextAttempt = next
+	if dead {
+		s.setState(ev, store.StateDead)
+	} else {
+		s.setState(ev, store.StatePending)
+	}
+	return nil
+}
+
+// GetEvent implements store.QueueStore.
+func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEvent, error) {
+	if err := s.read(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	ev, ok := s.events[id]
+	if !ok || ev.Org != org {
+		return nil, notFound("event", id)
+	}
+	return copyEvent(ev), nil
+}
+
+// ListEvents implements store.QueueStore: newest (by CreatedAt, then ID)
+// first. A limit below 1 means no limit.
+func (s *Store) ListEvents(ctx context.Context, org string, state store.EventState, limit int) ([]*store.QueuedEvent, error) {
+	if err := s.read(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	var out []*store.QueuedEvent
+	for _, ev := range s.events {
+		if ev.Org == org && ev.State == state {
+			out = append(out, ev)
+		}
+	}
+	slices.SortFunc(out, func(a, b *store.QueuedEvent) int { return byCreated(b.CreatedAt, a.CreatedAt, b.ID, a.ID) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	for i, ev := range out {
+		out[i] = copyEvent(ev)
+	}
+	return out, nil
+}
+
+// Replay implements store.QueueStore.
+func (s *Store) Replay(ctx context.Context, org, id string, now time.Time) error {
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	ev, ok := s.events[id]
+	if !ok || ev.Org != org {
+		return notFound("event", id)
+	}
+	if ev.State != store.StateDead {
+		return fmt.Errorf("memstore: event %q is %s, not dead: %w", id, ev.State, store.ErrConflict)
+	}
+	s.setState(ev, store.StatePending)
+	ev.Attempts = 0
+	ev.NextAttempt = now
+	ev.UpdatedAt = now
+	return nil
+}
+
+// Prune implements store.QueueStore.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
+	if err := s.write(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for id, ev := range s.events {
+		if ev.State != store.StateDelivered || !ev.UpdatedAt.Before(before) {
+			continue
+		}
+		ik := idemKey{ev.HookID, ev.IdempotencyKey}
+		if ev.IdempotencyKey != "" && s.idem[ik] == id {
+			delete(s.idem, ik)
+		}
+		s.counts[ev.State]--
+		delete(s.events, id)
+		n++
+	}
+	return n, nil
+}
+
+// CountEvents implements store.QueueStore.
+func (s *Store) CountEvents(ctx context.Context, state store.EventState) (int, error) {
+	if err := s.read(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.RUnlock()
+	return s.counts[state], nil
+}
