@@ -1,0 +1,328 @@
+package emailhook
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/html"
+)
+
+// Kind says what a Warning reports.
+type Kind string
+
+// Warning kinds. The Repair kinds mean the data was read after fixing a
+// sender mistake; the others mean something was skipped or left as given.
+const (
+	RepairWrapper       Kind = "stripped comment or CDATA wrapper"
+	RepairEntities      Kind = "decoded HTML entities"
+	RepairTrailingComma Kind = "removed trailing comma"
+	RepairJoined        Kind = "joined concatenated JSON values"
+	RepairControlChars  Kind = "accepted raw control characters in strings"
+	WarnInvalidJSON     Kind = "invalid JSON"
+	WarnTooDeep         Kind = "JSON nested too deeply"
+	WarnUnknownContext  Kind = "unknown @context, object left unnormalized"
+	WarnNotNormalized   Kind = "JSON-LD processing failed, object left unnormalized"
+	WarnNotObject       Kind = "skipped a value that is not an object"
+	WarnMicrodata       Kind = "microdata not read"
+)
+
+// Warning records a repair or a problem in one source of structured data.
+type Warning struct {
+	// Source names where it happened: "script 2 (application/ld+json)" (the
+	// count is over data scripts, from 1) or "microdata".
+	Source string
+	// Kind is what happened.
+	Kind Kind
+	// Detail adds specifics, such as a parse error offset; may be empty.
+	Detail string
+}
+
+// String returns "source: kind[: detail]".
+func (w Warning) String() string {
+	if w.Detail == "" {
+		return w.Source + ": " + string(w.Kind)
+	}
+	return w.Source + ": " + string(w.Kind) + ": " + w.Detail
+}
+
+// Result is the structured data found in one HTML document.
+type Result struct {
+	// Objects holds the JSON-LD objects in schema.org compact form (each
+	// with "@context": "https://schema.org"), in document order: scripts
+	// first, then microdata items. Objects from application/json scripts
+	// without an @context, and objects whose JSON-LD could not be processed,
+	// are returned as written.
+	Objects []map[string]any
+	// Warnings lists every repair made and every source skipped.
+	Warnings []Warning
+}
+
+// ExtractOptions configures an Extractor. The zero value is ready to use.
+type ExtractOptions struct {
+	// MaxDepth caps the nesting of a script's JSON; deeper scripts are
+	// skipped with a WarnTooDeep warning. Default 100, at most 10000.
+	MaxDepth int
+	// MaxMessageBytes caps the raw message ReadMessage accepts; longer
+	// messages fail with ErrMessageTooLarge. Default 25 MiB.
+	MaxMessageBytes int64
+	// ContextPoolSize is how many parsed schema.org contexts are kept for
+	// the JSON-LD paths that need json-gold (each is about 1 MB and takes
+	// tens of milliseconds to build). Default runtime.GOMAXPROCS(0).
+	ContextPoolSize int
+}
+
+// Defaults for ExtractOptions.
+const (
+	DefaultMaxDepth        = 100
+	DefaultMaxMessageBytes = 25 << 20
+	maxMaxDepth            = 10000
+)
+
+// Extractor reads structured data from HTML and email. Build one with
+// NewExtractor and share it: it is safe for concurrent use.
+type Extractor struct {
+	maxDepth   int
+	maxMessage int64
+	norm       *normalizer
+}
+
+// NewExtractor returns an Extractor for opts. It reads the embedded
+// schema.org context once.
+func NewExtractor(opts ExtractOptions) (*Extractor, error) {
+	if opts.MaxDepth < 0 || opts.MaxDepth > maxMaxDepth {
+		return nil, fmt.Errorf("%w: MaxDepth %d not in 0..%d", ErrInvalidOptions, opts.MaxDepth, maxMaxDepth)
+	}
+	if opts.MaxMessageBytes < 0 {
+		return nil, fmt.Errorf("%w: negative MaxMessageBytes", ErrInvalidOptions)
+	}
+	if opts.ContextPoolSize < 0 {
+		return nil, fmt.Errorf("%w: negative ContextPoolSize", ErrInvalidOptions)
+	}
+	if opts.MaxDepth == 0 {
+		opts.MaxDepth = DefaultMaxDepth
+	}
+	if opts.MaxMessageBytes == 0 {
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if opts.ContextPoolSize == 0 {
+		opts.ContextPoolSize = runtime.GOMAXPROCS(0)
+	}
+	v, err := newVocab()
+	if err != nil {
+		return nil, err
+	}
+	return &Extractor{
+		maxDepth:   opts.MaxDepth,
+		maxMessage: opts.MaxMessageBytes,
+		norm:       newNormalizer(v, opts.ContextPoolSize),
+	}, nil
+}
+
+var (
+	defaultOnce      sync.Once
+	defaultExtractor *Extractor
+	defaultErr       error
+)
+
+// shared returns the Extractor with default options used by the package
+// functions, built on first use.
+func shared() (*Extractor, error) {
+	defaultOnce.Do(func() { defaultExtractor, defaultErr = NewExtractor(ExtractOptions{}) })
+	return defaultExtractor, defaultErr
+}
+
+// Extract returns the structured data in an HTML document, using an
+// Extractor with default options. See (*Extractor).Extract.
+func Extract(doc []byte) (*Result, error) {
+	x, err := shared()
+	if err != nil {
+		return nil, err
+	}
+	return x.Extract(doc)
+}
+
+// Extract returns the JSON and JSON-LD objects embedded in an HTML
+// document: every <script type="application/ld+json"> and
+// <script type="application/json">, and schema.org microdata.
+//
+// Problems in one source never stop the others: each is recorded in
+// Result.Warnings. The Result is always returned; the error is non-nil,
+// wrapping ErrNoStructuredData and the first problem (ErrInvalidJSON,
+// ErrTooDeep, ...), only when the document had structured-data sources and
+// none of them could be read.
+func (x *Extractor) Extract(doc []byte) (*Result, error) {
+	res := &Result{}
+	sources, readable := 0, 0
+	var firstErr error
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for i, s := range pullScripts(doc) {
+		sources++
+		src := fmt.Sprintf("script %d (%s)", i+1, s.typ)
+		vals, rep, err := parseScript(s.text, x.maxDepth)
+		for _, rk := range repairKinds {
+			if rep&rk.flag != 0 {
+				res.Warnings = append(res.Warnings, Warning{Source: src, Kind: rk.kind})
+			}
+		}
+		if err != nil {
+			kind := WarnInvalidJSON
+			if errors.Is(err, ErrTooDeep) {
+				kind = WarnTooDeep
+			}
+			res.Warnings = append(res.Warnings, Warning{Source: src, Kind: kind, Detail: err.Error()})
+			fail(err)
+			continue
+		}
+		readable++
+		for _, v := range vals {
+			x.addValue(res, src, s.jsonld, v, 0)
+		}
+	}
+	if hasItemscope(doc) {
+		sources++
+		items, err := x.microdata(doc)
+		if err != nil {
+			res.Warnings = append(res.Warnings, Warning{Source: "microdata", Kind: WarnMicrodata, Detail: err.Error()})
+			fail(err)
+		} else {
+			readable++
+			for _, it := range items {
+				x.addObject(res, "microdata", true, it)
+			}
+		}
+	}
+	if sources > 0 && readable == 0 {
+		return res, fmt.Errorf("%w: %w", ErrNoStructuredData, firstErr)
+	}
+	return res, nil
+}
+
+// addValue adds the objects of one top-level JSON value; arrays are split.
+func (x *Extractor) addValue(res *Result, src string, jsonld bool, v any, depth int) {
+	switch t := v.(type) {
+	case map[string]any:
+		x.addObject(res, src, jsonld, t)
+	case []any:
+		if depth > x.maxDepth {
+			return
+		}
+		for _, e := range t {
+			x.addValue(res, src, jsonld, e, depth+1)
+		}
+	default:
+		res.Warnings = append(res.Warnings, Warning{Source: src, Kind: WarnNotObject, Detail: fmt.Sprintf("%T", v)})
+	}
+}
+
+// addObject normalizes one object as JSON-LD when it is one, and adds it.
+func (x *Extractor) addObject(res *Result, src string, jsonld bool, obj map[string]any) {
+	if _, hasCtx := obj["@context"]; !jsonld && !hasCtx {
+		res.Objects = append(res.Objects, obj)
+		return
+	}
+	// normalize may consume obj; keep a shallow copy to return on failure.
+	orig := make(map[string]any, len(obj))
+	for k, v := range obj {
+		orig[k] = v
+	}
+	out, err := x.norm.normalize(obj)
+	if err != nil {
+		kind := WarnNotNormalized
+		if errors.Is(err, ErrUnknownContext) {
+			kind = WarnUnknownContext
+		}
+		res.Warnings = append(res.Warnings, Warning{Source: src, Kind: kind, Detail: truncate(err.Error(), 200)})
+		res.Objects = append(res.Objects, orig)
+		return
+	}
+	res.Objects = append(res.Objects, out...)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// script is one data script's type and raw text.
+type script struct {
+	typ    string
+	jsonld bool
+	text   []byte
+}
+
+// pullScripts returns the data scripts of doc with the x/net/html
+// tokenizer, which, unlike html.Parse, has no limit on open elements.
+func pullScripts(doc []byte) []script {
+	if !containsFold(doc, "script") {
+		return nil
+	}
+	var out []script
+	z := html.NewTokenizer(bytes.NewReader(doc))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return out
+		case html.StartTagToken:
+			name, hasAttr := z.TagName()
+			if !hasAttr || string(name) != "script" {
+				continue
+			}
+			typ := ""
+			for {
+				k, v, more := z.TagAttr()
+				if string(k) == "type" {
+					typ = mediaType(v)
+				}
+				if !more {
+					break
+				}
+			}
+			if typ != "application/ld+json" && typ != "application/json" {
+				continue
+			}
+			var text []byte
+		body:
+			for {
+				switch z.Next() {
+				case html.TextToken:
+					text = append(text, z.Text()...)
+				default:
+					break body
+				}
+			}
+			out = append(out, script{typ: typ, jsonld: typ == "application/ld+json", text: text})
+		}
+	}
+}
+
+// mediaType lower-cases a type attribute and drops its parameters.
+func mediaType(v []byte) string {
+	if i := bytes.IndexByte(v, ';'); i >= 0 {
+		v = v[:i]
+	}
+	return strings.ToLower(string(bytes.TrimSpace(v)))
+}
+
+// hasItemscope is a cheap test for microdata before a full parse.
+func hasItemscope(doc []byte) bool { return containsFold(doc, "itemscope") }
+
+// containsFold reports whether doc contains the lower-case ASCII word w in
+// any case, in one linear pass.
+func containsFold(doc []byte, w string) bool {
+	for i := 0; i+len(w) <= len(doc); i++ {
+		if doc[i]|0x20 == w[0] && bytes.EqualFold(doc[i:i+len(w)], []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
