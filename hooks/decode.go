@@ -1,0 +1,569 @@
+package hooks
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
+)
+
+// Default limits of DecodeBody.
+const (
+	DefaultMaxDepth      = 64   // JSON nesting and form key segments
+	DefaultMaxFields     = 1000 // form fields and multipart parts
+	DefaultMaxArrayIndex = 1000 // highest index of a form array a[i]
+)
+
+// Error codes of DecodeBody, beside CodeMalformedBody and
+// CodeUnsupportedMedia.
+const (
+	CodeTooDeep            = "nesting_too_deep"      // 400: JSON or form key nesting over MaxDepth
+	CodeTooManyFields      = "too_many_fields"       // 413: more form fields or parts than MaxFields
+	CodeArrayIndexTooHigh  = "array_index_too_large" // 400: a[i] with i over MaxArrayIndex
+	CodeUnsupportedCharset = "unsupported_charset"   // 415: a charset parameter no decoder knows
+)
+
+// DecodeOptions limits what DecodeBody accepts. The zero value applies the
+// defaults.
+type DecodeOptions struct {
+	// MaxDepth limits JSON nesting (objects and arrays) and the number of
+	// segments of a form key such as a[b][c]; 0 means DefaultMaxDepth.
+	MaxDepth int
+	// MaxFields limits the fields of a urlencoded form and the parts of a
+	// multipart form; 0 means DefaultMaxFields.
+	MaxFields int
+	// MaxArrayIndex is the highest index a form key such as a[7] may use,
+	// as go-playground/form's SetMaxArraySize; 0 means DefaultMaxArrayIndex.
+	MaxArrayIndex int
+}
+
+func (o DecodeOptions) withDefaults() DecodeOptions {
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.MaxFields <= 0 {
+		o.MaxFields = DefaultMaxFields
+	}
+	if o.MaxArrayIndex <= 0 {
+		o.MaxArrayIndex = DefaultMaxArrayIndex
+	}
+	return o
+}
+
+// Media types DecodeBody understands.
+const (
+	MediaJSON      = "application/json"
+	MediaForm      = "application/x-www-form-urlencoded"
+	MediaMultipart = "multipart/form-data"
+)
+
+// DecodeBody decodes an HTTP body by its Content-Type into JSON-compatible
+// values (see Event): application/json (and any +json type), an
+// application/x-www-form-urlencoded form, or a multipart/form-data form
+// whose file parts become Files. It is the one decoder form hooks and
+// webhooks share.
+//
+// JSON numbers stay json.Number; a body that is an array or a scalar is
+// accepted as the data; trailing data after the value is rejected. Form
+// fields follow go-playground/form's naming: a plain name gives a string,
+// a repeated name or a[] gives an array (every value is kept), a[b] and a.b
+// give nested objects, a[2] an array index (at most MaxArrayIndex), and
+// empty values stay "". The charset parameter of a form (and of each
+// multipart text part) is honoured.
+//
+// Errors are *Error values: 400 malformed_body, nesting_too_deep or
+// array_index_too_large, 413 too_many_fields, 415 unsupported_media_type
+// (also for a missing Content-Type) or unsupported_charset.
+func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, error) {
+	opts = opts.withDefaults()
+	if strings.TrimSpace(contentType) == "" {
+		return nil, NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+			"a Content-Type header is required: application/json, application/x-www-form-urlencoded or multipart/form-data")
+	}
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil, unsupportedMedia()
+	}
+	switch {
+	case mt == MediaJSON || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
+		if cs := params["charset"]; cs != "" && !isUTF8(cs) {
+			return nil, badCharset(cs)
+		}
+		data, err := decodeJSON(body, opts.MaxDepth)
+		if err != nil {
+			return nil, err
+		}
+		return &Decoded{Data: data, ContentType: MediaJSON}, nil
+	case mt == MediaForm:
+		enc, err := charsetEncoding(params["charset"])
+		if err != nil {
+			return nil, err
+		}
+		fields, err := parseURLEncoded(body, enc, opts.MaxFields)
+		if err != nil {
+			return nil, err
+		}
+		data, err := buildForm(fields, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &Decoded{Data: data, ContentType: MediaForm}, nil
+	case mt == MediaMultipart:
+		enc, err := charsetEncoding(params["charset"])
+		if err != nil {
+			return nil, err
+		}
+		boundary := params["boundary"]
+		if boundary == "" {
+			return nil, malformed("the multipart/form-data Content-Type has no boundary", nil)
+		}
+		fields, files, err := parseMultipart(body, boundary, enc, opts.MaxFields)
+		if err != nil {
+			return nil, err
+		}
+		data, err := buildForm(fields, opts)
+		if err != nil {
+			return nil, err
+		}
+		return &Decoded{Data: data, ContentType: MediaMultipart, Files: files}, nil
+	}
+	return nil, unsupportedMedia()
+}
+
+func unsupportedMedia() *Error {
+	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+		"the Content-Type must be application/json, application/x-www-form-urlencoded or multipart/form-data")
+}
+
+func badCharset(cs string) *Error {
+	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedCharset,
+		fmt.Sprintf("the charset %q is not supported", truncate(cs, 40)))
+}
+
+func malformed(msg string, cause error) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: CodeMalformedBody, Message: msg, Err: cause}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) && len(s) > 0 {
+		s = s[:len(s)-1]
+	}
+	return s + "..."
+}
+
+func isUTF8(cs string) bool {
+	cs = strings.ToLower(strings.TrimSpace(cs))
+	return cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii"
+}
+
+// charsetEncoding returns the decoder for a charset label (WHATWG names and
+// aliases), or nil for UTF-8 and an absent label.
+func charsetEncoding(cs string) (encoding.Encoding, error) {
+	if cs == "" || isUTF8(cs) {
+		return nil, nil
+	}
+	enc, err := htmlindex.Get(cs)
+	if err != nil {
+		return nil, badCharset(cs)
+	}
+	if name, _ := htmlindex.Name(enc); name == "utf-8" {
+		return nil, nil
+	}
+	return enc, nil
+}
+
+func decodeText(enc encoding.Encoding, b []byte) (string, error) {
+	if enc == nil {
+		return string(b), nil
+	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return "", malformed("a form value is not valid in its charset", err)
+	}
+	return string(out), nil
+}
+
+// jsonDepth returns the deepest nesting of objects and arrays in b, and
+// stops counting (returning more than limit) as soon as limit is passed.
+// Brackets inside strings are skipped.
+func jsonDepth(b []byte, limit int) int {
+	depth, max := 0, 0
+	inStr := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inStr {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{', '[':
+			depth++
+			if depth > max {
+				max = depth
+				if max > limit {
+					return max
+				}
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return max
+}
+
+func decodeJSON(body []byte, maxDepth int) (any, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, malformed("the JSON body is empty", nil)
+	}
+	if jsonDepth(body, maxDepth) > maxDepth {
+		return nil, NewError(http.StatusBadRequest, CodeTooDeep,
+			fmt.Sprintf("the JSON body nests deeper than %d levels", maxDepth))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, malformed("the body is not valid JSON", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, malformed("the body has data after the JSON value", err)
+	}
+	return v, nil
+}
+
+// field is one decoded form field, in the order received.
+type field struct{ name, value string }
+
+func parseURLEncoded(body []byte, enc encoding.Encoding, maxFields int) ([]field, error) {
+	s := string(body)
+	var fields []field
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if pair == "" {
+			continue
+		}
+		if len(fields) >= maxFields {
+			return nil, tooManyFields(maxFields)
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, malformed("the form has an invalid %-escape", err)
+		}
+		v, err = url.QueryUnescape(v)
+		if err != nil {
+			return nil, malformed("the form has an invalid %-escape", err)
+		}
+		if enc != nil {
+			if k, err = decodeText(enc, []byte(k)); err != nil {
+				return nil, err
+			}
+			if v, err = decodeText(enc, []byte(v)); err != nil {
+				return nil, err
+			}
+		}
+		fields = append(fields, field{k, v})
+	}
+	return fields, nil
+}
+
+func tooManyFields(n int) *Error {
+	return NewError(http.StatusRequestEntityTooLarge, CodeTooManyFields,
+		fmt.Sprintf("the form has more than %d fields", n))
+}
+
+func parseMultipart(body []byte, boundary string, enc encoding.Encoding, maxParts int) ([]field, []File, error) {
+	if !bytes.Contains(body, []byte("--"+boundary)) {
+		// multipart.Reader takes a body without its boundary for an empty
+		// form; it is not one.
+		return nil, nil, malformed("the multipart body does not contain its boundary", nil)
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	var fields []field
+	var files []File
+	var buf bytes.Buffer
+	for n := 0; ; n++ {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, malformed("the multipart body is malformed", err)
+		}
+		if n >= maxParts {
+			return nil, nil, tooManyFields(maxParts)
+		}
+		// The whole body is already in memory under the body limit, so a
+		// part can be no larger than it.
+		buf.Reset()
+		if _, err := io.Copy(&buf, part); err != nil {
+			return nil, nil, malformed("the multipart body is malformed", err)
+		}
+		name := part.FormName()
+		if name == "" {
+			continue // not a form field (no Content-Disposition name)
+		}
+		_, disp, _ := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+		if fname, isFile := disp["filename"]; isFile {
+			fname = baseName(fname)
+			if fname == "" && buf.Len() == 0 {
+				continue // a file input left empty
+			}
+			files = append(files, newFile(name, fname, part.Header, buf.Bytes()))
+			continue
+		}
+		penc := enc
+		if ct := part.Header.Get("Content-Type"); ct != "" {
+			if _, p, err := mime.ParseMediaType(ct); err == nil && p["charset"] != "" {
+				if penc, err = charsetEncoding(p["charset"]); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		v, err := decodeText(penc, buf.Bytes())
+		if err != nil {
+			return nil, nil, err
+		}
+		fields = append(fields, field{name, v})
+	}
+	return fields, files, nil
+}
+
+// baseName strips directories (either separator) from a file name.
+func baseName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	if name == "." || name == ".." {
+		return ""
+	}
+	return name
+}
+
+func newFile(fieldName, name string, h textproto.MIMEHeader, content []byte) File {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	sum := sha256.Sum256(content)
+	return File{Field: fieldName, Name: name, ContentType: ct, Size: int64(len(content)),
+		SHA256: hex.EncodeToString(sum[:]), Content: bytes.Clone(content)}
+}
+
+// segment is one step of a form key path: an object key, an array index,
+// or an append (a[]).
+type segment struct {
+	key    string
+	index  int  // >= 0 for a[2]
+	append bool // a[]
+}
+
+func (s segment) isArray() bool { return s.append || s.index >= 0 }
+
+// parseKey splits a form key in go-playground/form's syntax (a[b][0].c,
+// a[]) into segments. A key whose brackets do not balance is a plain name.
+func parseKey(name string, o DecodeOptions) ([]segment, error) {
+	i := strings.IndexAny(name, "[.")
+	if i <= 0 {
+		return []segment{{key: name, index: -1}}, nil
+	}
+	segs := []segment{{key: name[:i], index: -1}}
+	rest := name[i:]
+	for rest != "" {
+		var raw string
+		bracket := rest[0] == '['
+		if bracket {
+			end := strings.IndexByte(rest, ']')
+			if end < 0 {
+				return []segment{{key: name, index: -1}}, nil
+			}
+			raw, rest = rest[1:end], rest[end+1:]
+		} else if rest[0] == '.' {
+			end := strings.IndexAny(rest[1:], "[.")
+			if end < 0 {
+				raw, rest = rest[1:], ""
+			} else {
+				raw, rest = rest[1:end+1], rest[end+1:]
+			}
+			if raw == "" {
+				return []segment{{key: name, index: -1}}, nil
+			}
+		} else {
+			return []segment{{key: name, index: -1}}, nil // a[b]c
+		}
+		if len(segs) >= o.MaxDepth {
+			return nil, NewError(http.StatusBadRequest, CodeTooDeep,
+				fmt.Sprintf("a form field name nests deeper than %d levels", o.MaxDepth))
+		}
+		seg := segment{key: raw, index: -1}
+		switch {
+		case bracket && raw == "":
+			seg.append = true
+		case bracket && isIndex(raw):
+			n, err := strconv.Atoi(raw)
+			if err != nil || n > o.MaxArrayIndex {
+				return nil, NewError(http.StatusBadRequest, CodeArrayIndexTooHigh,
+					fmt.Sprintf("a form array index is larger than %d", o.MaxArrayIndex))
+			}
+			seg.index = n
+		}
+		segs = append(segs, seg)
+	}
+	return segs, nil
+}
+
+func isIndex(s string) bool {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// buildForm turns fields into a JSON-compatible object.
+func buildForm(fields []field, o DecodeOptions) (map[string]any, error) {
+	root := make(map[string]any, len(fields))
+	for _, f := range fields {
+		segs, err := parseKey(f.name, o)
+		if err != nil {
+			return nil, err
+		}
+		if len(segs) == 1 {
+			root[f.name] = addValue(root[f.name], f.value)
+			continue
+		}
+		if err := setPath(root, segs, f.value); err != nil {
+			return nil, err
+		}
+	}
+	return root, nil
+}
+
+// addValue adds a value to what a name already holds: nothing gives the
+// string, a string gives a two-element array, an array gets it appended.
+// Anything else (an object) is kept in the array as a conflict resolution
+// would lose data, so the value is appended beside it.
+func addValue(cur any, v string) any {
+	switch c := cur.(type) {
+	case nil:
+		return v
+	case string:
+		return []any{c, v}
+	case []any:
+		return append(c, v)
+	default:
+		return []any{c, v}
+	}
+}
+
+func conflict(name string) *Error {
+	return NewError(http.StatusBadRequest, CodeMalformedBody,
+		fmt.Sprintf("the form field %q is used both as a value and as an object", truncate(name, 60)))
+}
+
+// setPath stores v at the path segs below root (len(segs) >= 2).
+func setPath(root map[string]any, segs []segment, v string) error {
+	// Walk with a setter for the current slot, so arrays can grow in place.
+	var cur any = root[segs[0].key]
+	set := func(x any) { root[segs[0].key] = x }
+	for i := 1; i < len(segs); i++ {
+		s := segs[i]
+		last := i == len(segs)-1
+		if s.isArray() {
+			arr, ok := asArray(cur)
+			if !ok {
+				if m, isMap := cur.(map[string]any); isMap && !s.append {
+					// a[x]=1&a[0]=2: the index is an object key.
+					cur, set = stepMap(m, strconv.Itoa(s.index), last, v)
+					if last {
+						return nil
+					}
+					continue
+				}
+				return conflict(segs[0].key)
+			}
+			idx := s.index
+			if s.append {
+				idx = len(arr)
+			}
+			for len(arr) <= idx {
+				arr = append(arr, nil)
+			}
+			set(arr)
+			if last {
+				arr[idx] = addValue(arr[idx], v)
+				return nil
+			}
+			a, j := arr, idx
+			cur, set = arr[idx], func(x any) { a[j] = x }
+			continue
+		}
+		var m map[string]any
+		switch c := cur.(type) {
+		case nil:
+			m = map[string]any{}
+			set(m)
+		case map[string]any:
+			m = c
+		default:
+			return conflict(segs[0].key)
+		}
+		cur, set = stepMap(m, s.key, last, v)
+		if last {
+			return nil
+		}
+	}
+	return nil
+}
+
+func stepMap(m map[string]any, key string, last bool, v string) (any, func(any)) {
+	if last {
+		m[key] = addValue(m[key], v)
+		return nil, nil
+	}
+	return m[key], func(x any) { m[key] = x }
+}
+
+// asArray returns cur as an array: nil gives an empty one, a string a
+// one-element one (a=1&a[]=2 gives ["1","2"]).
+func asArray(cur any) ([]any, bool) {
+	switch c := cur.(type) {
+	case nil:
+		return nil, true
+	case []any:
+		return c, true
+	case string:
+		return []any{c}, true
+	}
+	return nil, false
+}
