@@ -22,13 +22,13 @@ const outputContext = "https://schema.org"
 // schemaOrgContextURLs are the addresses under which the embedded context is
 // served, without a trailing slash (one is stripped before lookup).
 var schemaOrgContextURLs = map[string]bool{
-	"http://schema.org":                         true,
-	"https://schema.org":                        true,
-	"http://www.schema.org":                     true,
-	"https://www.schema.org":                    true,
-	"http://schema.org/docs/jsonldcontext.json": true,
-	"https://schema.org/docs/jsonldcontext.json": true,
-	"http://schema.org/docs/jsonldcontext.jsonld": true,
+	"http://schema.org":                            true,
+	"https://schema.org":                           true,
+	"http://www.schema.org":                        true,
+	"https://www.schema.org":                       true,
+	"http://schema.org/docs/jsonldcontext.json":    true,
+	"https://schema.org/docs/jsonldcontext.json":   true,
+	"http://schema.org/docs/jsonldcontext.jsonld":  true,
 	"https://schema.org/docs/jsonldcontext.jsonld": true,
 }
 
@@ -86,10 +86,10 @@ func decodeSchemaOrgContext() (map[string]any, error) {
 type coercion uint8
 
 const (
-	coerceNone coercion = iota // plain value
-	coerceID                   // "@type": "@id": strings are IRIs
-	coerceDate                 // "@type": "Date"
-	coerceOther                // anything else: leave to json-gold
+	coerceNone  coercion = iota // plain value
+	coerceID                    // "@type": "@id": strings are IRIs
+	coerceDate                  // "@type": "Date"
+	coerceOther                 // anything else: leave to json-gold
 )
 
 // vocab is what the fast path needs to know about the schema.org context,

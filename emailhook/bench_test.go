@@ -1,0 +1,39 @@
+package emailhook
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+// BenchmarkExtract measures Extract on a ~40 KiB order confirmation with one
+// schema.org Order (three offers) in JSON-LD, beside the baseline of only
+// parsing the same bytes with goquery.
+func BenchmarkExtract(b *testing.B) {
+	doc, err := os.ReadFile("testdata/order-confirmation.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := testExtractor(b)
+	b.Run("Extract", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		b.ReportAllocs()
+		for b.Loop() {
+			res, err := x.Extract(doc)
+			if err != nil || len(res.Objects) != 1 {
+				b.Fatalf("got %v objects, err %v; want 1, nil", len(res.Objects), err)
+			}
+		}
+	})
+	b.Run("GoqueryParse", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := goquery.NewDocumentFromReader(bytes.NewReader(doc)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,242 @@
+package emailhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/inbound-hooks/inbound/hooks"
+)
+
+// SMTPOptions configures a Backend. The zero value works.
+type SMTPOptions struct {
+	// Domains lists the recipient domains the backend accepts mail for,
+	// compared case-insensitively. Empty accepts any domain (the local part
+	// alone names the hook).
+	Domains []string
+	// Hostname is announced in the greeting; default "localhost".
+	Hostname string
+	// MaxMessageBytes limits a message; a longer one is refused with 552
+	// while it is sent. Default DefaultMaxMessageBytes (25 MiB).
+	MaxMessageBytes int64
+	// MaxRecipients limits RCPT TO commands per message; default 50.
+	MaxRecipients int
+	// ReadTimeout and WriteTimeout bound each network read and write;
+	// default 2 minutes each.
+	ReadTimeout, WriteTimeout time.Duration
+	// DeliveryTimeout bounds the delivery of one message to its hooks
+	// (store and trigger); default 1 minute.
+	DeliveryTimeout time.Duration
+	// Extractor reads messages; nil uses one with default options and
+	// MaxMessageBytes.
+	Extractor *Extractor
+	// Logger receives operational logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Backend is a go-smtp Backend that receives mail for email hooks. It
+// accepts RCPT TO only for existing, enabled email hooks (550 otherwise,
+// decided at RCPT time, case-insensitively), routes by envelope recipients
+// (a Bcc'd hook address is never in the headers), and runs the hooks
+// pipeline once for each hook recipient.
+type Backend struct {
+	p    *hooks.Pipeline
+	opts SMTPOptions
+	log  *slog.Logger
+	x    *Extractor
+}
+
+var _ smtp.Backend = (*Backend)(nil)
+
+// NewBackend returns a Backend feeding p.
+func NewBackend(p *hooks.Pipeline, opts SMTPOptions) (*Backend, error) {
+	if p == nil {
+		return nil, errors.New("emailhook: nil pipeline")
+	}
+	if opts.MaxMessageBytes < 0 || opts.MaxRecipients < 0 || opts.ReadTimeout < 0 || opts.WriteTimeout < 0 || opts.DeliveryTimeout < 0 {
+		return nil, ErrInvalidOptions
+	}
+	if opts.Hostname == "" {
+		opts.Hostname = "localhost"
+	}
+	if opts.MaxMessageBytes == 0 {
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if opts.MaxRecipients == 0 {
+		opts.MaxRecipients = 50
+	}
+	if opts.ReadTimeout == 0 {
+		opts.ReadTimeout = 2 * time.Minute
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = 2 * time.Minute
+	}
+	if opts.DeliveryTimeout == 0 {
+		opts.DeliveryTimeout = time.Minute
+	}
+	b := &Backend{p: p, opts: opts, log: opts.Logger, x: opts.Extractor}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	if b.x == nil {
+		x, err := NewExtractor(ExtractOptions{MaxMessageBytes: opts.MaxMessageBytes})
+		if err != nil {
+			return nil, err
+		}
+		b.x = x
+	}
+	return b, nil
+}
+
+// NewServer returns a go-smtp server for b with the backend's limits and
+// timeouts applied. Start it with ListenAndServe or Serve(listener).
+func (b *Backend) NewServer(addr string) *smtp.Server {
+	s := smtp.NewServer(b)
+	s.Addr = addr
+	s.Domain = b.opts.Hostname
+	s.MaxMessageBytes = b.opts.MaxMessageBytes
+	s.MaxRecipients = b.opts.MaxRecipients
+	s.ReadTimeout = b.opts.ReadTimeout
+	s.WriteTimeout = b.opts.WriteTimeout
+	s.EnableSMTPUTF8 = true
+	s.ErrorLog = slogLogger{b.log}
+	return s
+}
+
+// NewSession implements smtp.Backend.
+func (b *Backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	remote := ""
+	if nc := c.Conn(); nc != nil {
+		remote = nc.RemoteAddr().String()
+	}
+	return &session{b: b, remote: remote}, nil
+}
+
+// session is one SMTP connection's state.
+type session struct {
+	b      *Backend
+	remote string
+	from   string
+	rcpts  []rcpt
+}
+
+type rcpt struct {
+	token string
+	addrs []string // the envelope addresses naming this hook
+}
+
+var (
+	errNoMailbox = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox"}
+	errTempLocal = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
+	errMalformed = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message could not be parsed"}
+	errNoRcpt    = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
+)
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	token, ok := splitRecipient(to, s.b.opts.Domains)
+	if !ok {
+		return errNoMailbox
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.b.opts.DeliveryTimeout)
+	defer cancel()
+	_, err := s.b.p.Registry().Lookup(ctx, hooks.KindEmail, token)
+	if errors.Is(err, hooks.ErrNotFound) {
+		return errNoMailbox
+	}
+	if err != nil {
+		s.b.log.Error("inbound: smtp recipient lookup failed", "err", err)
+		return errTempLocal
+	}
+	for i := range s.rcpts {
+		if s.rcpts[i].token == token {
+			if !slices.Contains(s.rcpts[i].addrs, to) {
+				s.rcpts[i].addrs = append(s.rcpts[i].addrs, to)
+			}
+			return nil
+		}
+	}
+	s.rcpts = append(s.rcpts, rcpt{token: token, addrs: []string{to}})
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	if len(s.rcpts) == 0 {
+		return errNoRcpt
+	}
+	raw, err := hooks.ReadLimited(r, s.b.opts.MaxMessageBytes)
+	if errors.Is(err, hooks.ErrBodyTooLarge) {
+		_, _ = io.Copy(io.Discard, r) // go-smtp needs the data consumed
+		return smtp.ErrDataTooLarge
+	}
+	if err != nil {
+		return err // the connection failed or go-smtp refused the data; it answers itself
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.b.opts.DeliveryTimeout)
+	defer cancel()
+	parsed := &parsedMessage{x: s.b.x}
+	header := http.Header{"X-Envelope-From": {s.from}}
+	var accepted, temporary, malformed, tooLarge int
+	for _, rc := range s.rcpts {
+		a := &hooks.Arrival{
+			Kind: hooks.KindEmail, Token: rc.token, Method: "SMTP", Path: rc.addrs[0],
+			RemoteAddr: s.remote, Header: header, Body: bytes.NewReader(raw), MaxBytes: s.b.opts.MaxMessageBytes,
+		}
+		res := s.b.p.Ingest(ctx, a, &intake{parsed: parsed, recipients: rc.addrs})
+		switch {
+		case res.Err == nil:
+			accepted++
+		case res.Status == http.StatusRequestEntityTooLarge:
+			tooLarge++
+		case res.Status >= 500 || res.Status == http.StatusTooManyRequests:
+			temporary++
+		case res.Err.Code == CodeMalformedMessage:
+			malformed++
+		}
+	}
+	switch {
+	case temporary > 0:
+		// Some hook could not take the message now. The sender retries the
+		// whole message; hooks that took it already see the same Message-ID
+		// again, which the durable queue's dedup acknowledges without firing.
+		return errTempLocal
+	case accepted > 0:
+		return nil
+	case tooLarge > 0:
+		return smtp.ErrDataTooLarge
+	case malformed > 0:
+		return errMalformed
+	}
+	return errNoMailbox // every hook went away between RCPT and DATA
+}
+
+func (s *session) Reset() {
+	s.from = ""
+	s.rcpts = nil
+}
+
+func (s *session) Logout() error { return nil }
+
+// slogLogger adapts a *slog.Logger to go-smtp's Logger.
+type slogLogger struct{ l *slog.Logger }
+
+func (l slogLogger) Printf(format string, v ...any) {
+	l.l.Warn("inbound: smtp", "msg", fmt.Sprintf(format, v...))
+}
+
+func (l slogLogger) Println(v ...any) {
+	l.l.Warn("inbound: smtp", "msg", strings.TrimSuffix(fmt.Sprintln(v...), "\n"))
+}
