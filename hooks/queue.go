@@ -1,0 +1,567 @@
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/inbound-hooks/inbound/store"
+)
+
+// Defaults of QueueOptions.
+const (
+	DefaultQueueWorkers        = 8
+	DefaultQueueLease          = 30 * time.Second
+	DefaultQueueAttemptTimeout = 10 * time.Second
+	DefaultQueueMinBackoff     = time.Second
+	DefaultQueueMaxBackoff     = 10 * time.Minute
+	DefaultQueueMaxAttempts    = 10
+	DefaultQueuePollInterval   = time.Second
+	DefaultQueueDedupWindow    = 24 * time.Hour
+	DefaultQueueRetention      = 7 * 24 * time.Hour
+	DefaultQueuePruneInterval  = time.Hour
+	DefaultQueueListLimit      = 100
+	MaxQueueListLimit          = 1000
+)
+
+// maxStoredKeyLen is the longest idempotency key stored as it is; longer
+// keys are stored as "sha256:" and the hex digest of the key.
+const maxStoredKeyLen = 128
+
+// storeCallTimeout bounds the store calls that record an attempt's outcome;
+// they run even when the dispatcher is being stopped.
+const storeCallTimeout = 10 * time.Second
+
+// QueueOptions configures a Queue. The zero value applies the defaults.
+type QueueOptions struct {
+	// Workers is how many events are delivered to the Trigger at once;
+	// 0 means DefaultQueueWorkers (8).
+	Workers int
+	// Lease is how long a claimed event is reserved for this dispatcher:
+	// another dispatcher on the same store claims it again only after the
+	// lease runs out (because this process died, for example). It must be
+	// longer than AttemptTimeout; 0 means DefaultQueueLease (30s).
+	Lease time.Duration
+	// AttemptTimeout bounds one call of Trigger.Fire; 0 means
+	// DefaultQueueAttemptTimeout (10s).
+	AttemptTimeout time.Duration
+	// MinBackoff is the delay before the first retry; each further retry
+	// doubles it, up to MaxBackoff, and a random jitter takes up to half
+	// of it away. 0 means DefaultQueueMinBackoff (1s).
+	MinBackoff time.Duration
+	// MaxBackoff caps the retry delay; 0 means DefaultQueueMaxBackoff
+	// (10m). It must not be below MinBackoff.
+	MaxBackoff time.Duration
+	// MaxAttempts is how many delivery attempts an event gets before it is
+	// parked as dead; 0 means DefaultQueueMaxAttempts (10).
+	MaxAttempts int
+	// PollInterval is how often an idle dispatcher looks for retries that
+	// came due and leases that ran out. New events wake it at once. 0 means
+	// DefaultQueuePollInterval (1s).
+	PollInterval time.Duration
+	// DedupWindow is how long an idempotency key is remembered for its
+	// hook: an event with the same key inside the window is acknowledged
+	// with the first event's ID and not delivered again. 0 means
+	// DefaultQueueDedupWindow (24h).
+	DedupWindow time.Duration
+	// Retention is how long delivered events are kept before they are
+	// pruned. It must be at least DedupWindow (a pruned event's key no
+	// longer deduplicates); 0 means DefaultQueueRetention (7 days). Dead
+	// and pending events are never pruned.
+	Retention time.Duration
+	// PruneInterval is how often a running dispatcher prunes; 0 means
+	// DefaultQueuePruneInterval (1h).
+	PruneInterval time.Duration
+	// Logger receives operational logs (event and hook IDs, errors; never
+	// payloads); nil discards them.
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+func (o *QueueOptions) setDefaults() error {
+	durations := []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"lease", &o.Lease, DefaultQueueLease},
+		{"attempt_timeout", &o.AttemptTimeout, DefaultQueueAttemptTimeout},
+		{"min_backoff", &o.MinBackoff, DefaultQueueMinBackoff},
+		{"max_backoff", &o.MaxBackoff, DefaultQueueMaxBackoff},
+		{"poll_interval", &o.PollInterval, DefaultQueuePollInterval},
+		{"dedup_window", &o.DedupWindow, DefaultQueueDedupWindow},
+		{"retention", &o.Retention, DefaultQueueRetention},
+		{"prune_interval", &o.PruneInterval, DefaultQueuePruneInterval},
+	}
+	for _, d := range durations {
+		if *d.v < 0 {
+			return invalid(d.name, "must not be negative")
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if o.Workers < 0 {
+		return invalid("workers", "must not be negative")
+	}
+	if o.Workers == 0 {
+		o.Workers = DefaultQueueWorkers
+	}
+	if o.MaxAttempts < 0 {
+		return invalid("max_attempts", "must not be negative")
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = DefaultQueueMaxAttempts
+	}
+	if o.Lease <= o.AttemptTimeout {
+		return invalid("lease", "must be longer than the attempt timeout")
+	}
+	if o.MaxBackoff < o.MinBackoff {
+		return invalid("max_backoff", "must not be below min_backoff")
+	}
+	if o.Retention < o.DedupWindow {
+		return invalid("retention", "must be at least the dedup window")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+// Queue is the durable Delivery: Deliver commits each event to a
+// store.QueueStore before the sender is answered, and a dispatcher (Start,
+// Shutdown) delivers committed events to the Trigger at least once, with
+// exponential backoff and jitter between attempts, parking an event as dead
+// after MaxAttempts. Dead events can be listed (Events) and replayed
+// (Replay). It is safe for concurrent use.
+//
+// Several Queues, in one process or in several, may share a store: a
+// claimed event is leased to one dispatcher, and another takes it only
+// when the lease runs out.
+type Queue struct {
+	store   store.QueueStore
+	trigger Trigger
+	opts    QueueOptions
+	log     *slog.Logger
+	now     func() time.Time
+	wake    chan struct{} // a non-blocking nudge: new or replayed events
+
+	mu      sync.Mutex
+	started bool
+	stop    chan struct{}      // closed by Shutdown: stop claiming
+	done    chan struct{}      // closed when the dispatcher has drained
+	cancel  context.CancelFunc // cancels in-flight attempts
+}
+
+var _ Delivery = (*Queue)(nil)
+
+// NewQueue returns a Queue that keeps events in s and delivers them to t.
+// It returns a *ValidationError for inconsistent options. The dispatcher
+// does not run until Start.
+func NewQueue(s store.QueueStore, t Trigger, opts QueueOptions) (*Queue, error) {
+	if s == nil {
+		return nil, invalid("store", "is nil")
+	}
+	if t == nil {
+		return nil, invalid("trigger", "is nil")
+	}
+	if err := opts.setDefaults(); err != nil {
+		return nil, err
+	}
+	return &Queue{store: s, trigger: t, opts: opts, log: opts.Logger, now: opts.Now,
+		wake: make(chan struct{}, 1)}, nil
+}
+
+// Deliver implements Delivery: it encodes e and commits it to the store,
+// durably, before it returns, so that the sender's 2xx means the event is
+// committed. An event whose IdempotencyKey was seen for the same hook
+// within DedupWindow is not stored again: the Receipt carries the earlier
+// event's ID and Duplicate. Deliver works whether or not the dispatcher
+// runs; it wakes a running dispatcher.
+func (q *Queue) Deliver(ctx context.Context, e *Event) (Receipt, error) {
+	if e == nil || e.ID == "" {
+		return Receipt{}, invalid("event", "needs an ID")
+	}
+	payload, err := encodeEvent(e)
+	if err != nil {
+		return Receipt{}, err
+	}
+	now := q.now().UTC()
+	qe := &store.QueuedEvent{
+		ID: e.ID, Org: e.Org, HookID: e.HookID, IdempotencyKey: storedKey(e.IdempotencyKey),
+		Payload: payload, State: store.StatePending, NextAttempt: now, CreatedAt: now, UpdatedAt: now,
+	}
+	id, err := q.store.Enqueue(ctx, qe, now.Add(-q.opts.DedupWindow))
+	if errors.Is(err, store.ErrDuplicate) && id != "" {
+		return Receipt{ID: id, Duplicate: true}, nil
+	}
+	if err != nil {
+		return Receipt{}, fmt.Errorf("hooks: enqueue event %s: %w", e.ID, err)
+	}
+	q.nudge()
+	return Receipt{ID: id}, nil
+}
+
+// nudge wakes the dispatcher without blocking.
+func (q *Queue) nudge() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// storedKey returns the idempotency key as the store keeps it: long keys
+// are replaced by their SHA-256, so that a sender cannot make the store
+// index arbitrarily long keys.
+func storedKey(k string) string {
+	if len(k) <= maxStoredKeyLen {
+		return k
+	}
+	sum := sha256.Sum256([]byte(k))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func encodeEvent(e *Event) ([]byte, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// decodeEvent is the inverse of encodeEvent. Numbers become json.Number,
+// as the decoders produce them, so that the Trigger sees the same types in
+// queue mode as in sync mode.
+func decodeEvent(b []byte) (*Event, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var e Event
+	if err := dec.Decode(&e); err != nil {
+		return nil, fmt.Errorf("hooks: decode queued event: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("hooks: decode queued event: data after the event")
+	}
+	return &e, nil
+}
+
+// Start starts the dispatcher. ctx is the parent of every delivery
+// attempt's context (its values reach the Trigger); cancelling it stops the
+// dispatcher at once, cancelling attempts in flight, like a Shutdown whose
+// context has expired. Start returns an error if the dispatcher was
+// already started.
+func (q *Queue) Start(ctx context.Context) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.started {
+		return errors.New("hooks: queue dispatcher already started")
+	}
+	q.started = true
+	dctx, cancel := context.WithCancel(ctx)
+	q.stop = make(chan struct{})
+	q.done = make(chan struct{})
+	q.cancel = cancel
+	go q.run(dctx, q.stop, q.done)
+	return nil
+}
+
+// Shutdown stops the dispatcher gracefully: it claims no more events and
+// waits until the attempts in flight have finished and their outcome is
+// recorded. If ctx is done first, it cancels those attempts (their events
+// are retried later, by this or another dispatcher), waits for them to
+// return and returns ctx's error. Shutdown of a dispatcher that was never
+// started returns nil; calling it again waits like the first call.
+func (q *Queue) Shutdown(ctx context.Context) error {
+	q.mu.Lock()
+	if !q.started {
+		q.mu.Unlock()
+		return nil
+	}
+	stop, done, cancel := q.stop, q.done, q.cancel
+	select {
+	case <-stop:
+	default:
+		close(stop)
+	}
+	q.mu.Unlock()
+	select {
+	case <-done:
+		cancel()
+		return nil
+	case <-ctx.Done():
+		cancel()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// run is the dispatcher loop: claim as many due events as there are free
+// workers, deliver each in its own goroutine, and wait for a new event, a
+// free worker, the poll interval or a stop.
+func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	free := make(chan struct{}, q.opts.Workers) // a token per idle worker
+	for range q.opts.Workers {
+		free <- struct{}{}
+	}
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	nextPrune := time.Now() // prune at start, then every PruneInterval
+	for {
+		if !time.Now().Before(nextPrune) {
+			q.prune(ctx)
+			nextPrune = time.Now().Add(q.opts.PruneInterval)
+		}
+		idle := len(free)
+		full := false
+		if idle > 0 {
+			evs, err := q.store.Claim(ctx, q.now().UTC(), q.opts.Lease, idle)
+			if err != nil && ctx.Err() == nil {
+				q.log.ErrorContext(ctx, "inbound: queue claim failed", "err", err)
+			}
+			for _, ev := range evs {
+				<-free
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { free <- struct{}{} }()
+					q.attempt(ctx, ev)
+				}()
+			}
+			full = err == nil && len(evs) == idle
+		}
+		if full {
+			// There may be more due events: claim again as soon as a
+			// worker is free.
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case tok := <-free:
+				free <- tok
+				continue
+			}
+		}
+		poll.Reset(q.opts.PollInterval) // Go 1.23+ timers: no stale tick after Reset
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-q.wake:
+			// A new or replayed event. If every worker is busy, wait for
+			// one (or the poll) before claiming.
+			if len(free) == 0 {
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				case tok := <-free:
+					free <- tok
+				case <-poll.C:
+				}
+			}
+		case <-poll.C:
+		}
+	}
+}
+
+func (q *Queue) prune(ctx context.Context) {
+	n, err := q.store.Prune(ctx, q.now().UTC().Add(-q.opts.Retention))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		q.log.ErrorContext(ctx, "inbound: queue prune failed", "err", err)
+	case n > 0:
+		q.log.InfoContext(ctx, "inbound: pruned delivered events", "count", n)
+	}
+}
+
+// attempt delivers one claimed event and records the outcome.
+func (q *Queue) attempt(ctx context.Context, ev *store.QueuedEvent) {
+	// The outcome is recorded even when ctx is cancelled by a stop: a
+	// success must not be delivered again, a failure must be retried soon.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), storeCallTimeout)
+	defer rcancel()
+	e, err := decodeEvent(ev.Payload)
+	if err != nil {
+		q.log.ErrorContext(ctx, "inbound: queued event is unreadable; parking it as dead", "event", ev.ID, "hook", ev.HookID, "err", err)
+		q.fail(rctx, ev, err.Error(), q.now().UTC(), true)
+		return
+	}
+	actx, acancel := context.WithTimeout(ctx, q.opts.AttemptTimeout)
+	err = q.fire(actx, e)
+	acancel()
+	if err == nil {
+		if err := q.store.Complete(rctx, ev.ID, q.now().UTC()); err != nil {
+			q.log.ErrorContext(ctx, "inbound: recording a delivered event failed; it will be delivered again", "event", ev.ID, "err", err)
+		}
+		return
+	}
+	now := q.now().UTC()
+	if ctx.Err() != nil {
+		// The dispatcher was stopped mid-attempt: not the Trigger's fault.
+		// Make the event due again at once, for the next dispatcher.
+		q.fail(rctx, ev, "dispatcher stopped during the attempt: "+err.Error(), now, false)
+		return
+	}
+	if ev.Attempts >= q.opts.MaxAttempts {
+		q.log.WarnContext(ctx, "inbound: event is dead after its last attempt", "event", ev.ID, "hook", ev.HookID, "attempts", ev.Attempts, "err", err)
+		q.fail(rctx, ev, err.Error(), now, true)
+		return
+	}
+	next := now.Add(q.backoff(ev.Attempts))
+	q.log.InfoContext(ctx, "inbound: delivery attempt failed; retrying", "event", ev.ID, "hook", ev.HookID, "attempts", ev.Attempts, "next", next, "err", err)
+	q.fail(rctx, ev, err.Error(), next, false)
+}
+
+// fire calls the Trigger, turning a panic into an error.
+func (q *Queue) fire(ctx context.Context, e *Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("hooks: trigger panicked: %v", r)
+		}
+	}()
+	return q.trigger.Fire(ctx, e)
+}
+
+func (q *Queue) fail(ctx context.Context, ev *store.QueuedEvent, msg string, next time.Time, dead bool) {
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	if err := q.store.Fail(ctx, ev.ID, msg, next, dead); err != nil {
+		q.log.ErrorContext(ctx, "inbound: recording a failed attempt failed; the event is retried when its lease runs out", "event", ev.ID, "err", err)
+	}
+}
+
+// backoff returns the delay after the given (1-based) failed attempt:
+// MinBackoff doubled attempts-1 times, capped at MaxBackoff, less a random
+// jitter of up to half of it.
+func (q *Queue) backoff(attempts int) time.Duration {
+	d := q.opts.MinBackoff
+	for i := 1; i < attempts && d < q.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, q.opts.MaxBackoff)
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return d - rand.N(half+1)
+}
+
+// EventStatus is a queued event's delivery status, as the admin API shows
+// it.
+type EventStatus struct {
+	ID          string    `json:"id"`
+	HookID      string    `json:"hook_id"`
+	State       string    `json:"state"` // "pending", "delivered" or "dead"
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"` // for pending events
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	// Event is the queued event itself; only Get fills it.
+	Event *Event `json:"event,omitempty"`
+}
+
+func statusOf(ev *store.QueuedEvent) EventStatus {
+	s := EventStatus{ID: ev.ID, HookID: ev.HookID, State: string(ev.State), Attempts: ev.Attempts,
+		LastError: ev.LastError, CreatedAt: ev.CreatedAt.UTC(), UpdatedAt: ev.UpdatedAt.UTC()}
+	if ev.State == store.StatePending {
+		s.NextAttempt = ev.NextAttempt.UTC()
+	}
+	return s
+}
+
+// ParseEventState checks a state name given by an admin ("pending",
+// "delivered" or "dead"); it returns a *ValidationError for any other.
+func ParseEventState(s string) (store.EventState, error) {
+	switch st := store.EventState(s); st {
+	case store.StatePending, store.StateDelivered, store.StateDead:
+		return st, nil
+	}
+	return "", invalid("state", `must be "pending", "delivered" or "dead"`)
+}
+
+// Events lists up to limit of org's events in the given state ("pending",
+// "delivered" or "dead"), newest first. A limit of 0 means
+// DefaultQueueListLimit (100); it is capped at MaxQueueListLimit (1000). An
+// unknown state or a negative limit gives a *ValidationError.
+func (q *Queue) Events(ctx context.Context, org, state string, limit int) ([]EventStatus, error) {
+	st, err := ParseEventState(state)
+	if err != nil {
+		return nil, err
+	}
+	if limit < 0 {
+		return nil, invalid("limit", "must not be negative")
+	}
+	if limit == 0 {
+		limit = DefaultQueueListLimit
+	}
+	limit = min(limit, MaxQueueListLimit)
+	evs, err := q.store.ListEvents(ctx, org, st, limit)
+	if err != nil {
+		return nil, fmt.Errorf("hooks: list events: %w", err)
+	}
+	out := make([]EventStatus, len(evs))
+	for i, ev := range evs {
+		out[i] = statusOf(ev)
+	}
+	return out, nil
+}
+
+// Get returns org's queued event with its status and content, or
+// ErrNotFound. Event is nil if the stored payload cannot be decoded (such
+// an event is dead, and LastError says why).
+func (q *Queue) Get(ctx context.Context, org, id string) (*EventStatus, error) {
+	ev, err := q.store.GetEvent(ctx, org, id)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	s := statusOf(ev)
+	if e, err := decodeEvent(ev.Payload); err == nil {
+		s.Event = e
+	}
+	return &s, nil
+}
+
+// Replay makes org's dead event pending again, with its attempt count
+// reset, and wakes the dispatcher. It returns ErrNotFound for an unknown
+// event (or one of another org), and an error matching store.ErrConflict
+// for an event that is not dead.
+func (q *Queue) Replay(ctx context.Context, org, id string) error {
+	if err := q.store.Replay(ctx, org, id, q.now().UTC()); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrNotFound
+		}
+		return fmt.Errorf("hooks: replay event %s: %w", id, err)
+	}
+	q.nudge()
+	return nil
+}
+
+// Depth returns how many events wait for delivery (pending, including those
+// being attempted), for metrics.
+func (q *Queue) Depth(ctx context.Context) (int, error) {
+	n, err := q.store.CountEvents(ctx, store.StatePending)
+	if err != nil {
+		return 0, fmt.Errorf("hooks: count pending events: %w", err)
+	}
+	return n, nil
+}
