@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/storetest"
 )
@@ -413,5 +415,25 @@ func TestInvalidLengths(t *testing.T) {
 	h := &store.Hook{ID: "h", Token: long}
 	if err := s.CreateHook(ctx, h); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("CreateHook(long token): got %v, want %v", err, store.ErrInvalid)
+	}
+}
+
+func TestCorruptRecord(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "corrupt.db"), &Options{NoSync: true})
+	ctx := context.Background()
+	if _, err := s.Enqueue(ctx, event(1, ""), t0); err != nil {
+		t.Fatal(err)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bEvents).Put([]byte(event(1, "").ID), []byte("{not json"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetEvent(ctx, "acme", event(1, "").ID); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("GetEvent(corrupt): got %v, want %v", err, ErrCorrupt)
+	}
+	if _, err := s.Claim(ctx, t0.Add(time.Hour), time.Minute, 10); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Claim(corrupt): got %v, want %v", err, ErrCorrupt)
 	}
 }

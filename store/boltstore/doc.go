@@ -1,0 +1,50 @@
+// Package boltstore is the default store.Store: one embedded bbolt
+// (go.etcd.io/bbolt) file, no server to run. It is the only package of
+// the module that imports bbolt.
+//
+//	s, err := boltstore.Open("/var/lib/myapp/inbound.db", nil)
+//	if err != nil {
+//		return err // boltstore.ErrLocked if another process has the file
+//	}
+//	defer s.Close()
+//
+// Records are kept as JSON in buckets, with index buckets beside them: a
+// token index for HookByToken, per-org indexes ordered by creation for
+// the lists, one nested bucket of debug entries per hook (keyed by the
+// time-sortable entry ID, so newest first is a reverse cursor walk), an
+// idempotency index (hook ID and key to the newest event's creation time
+// and ID), an index of pending events ordered by NextAttempt (Claim reads
+// only due events, never delivered ones), an index of delivered events
+// ordered by UpdatedAt (Prune reads only what it deletes), and per-state
+// counters for CountEvents. Every record returned is freshly decoded, so
+// callers own it.
+//
+// # Group commit
+//
+// Enqueue must be durable before it returns, which costs an fsync.
+// Concurrent Enqueue calls therefore share one read-write transaction and
+// one fsync: a single committer goroutine takes a request, then every
+// request already waiting (up to Options.MaxBatch, without waiting for
+// more, so a lone Enqueue on an idle store is committed at once), and
+// commits them together. Each request keeps its own outcome (a duplicate
+// or conflict fails only that request). Unlike bbolt's DB.Batch there is
+// no fixed delay. The other write methods use one transaction each.
+//
+// # Security
+//
+// The file holds hook tokens (which are the addresses of form and email
+// hooks), API key hashes (never secrets), event payloads and debug
+// entries: treat it as sensitive. New files are created with mode 0600
+// unless Options.FileMode says otherwise. Options.NoSync is unsafe
+// outside tests: a crash can lose acknowledged events.
+//
+// # Caveats
+//
+// A bbolt file belongs to one process at a time: Open takes an exclusive
+// file lock (flock) and fails with ErrLocked after Options.Timeout
+// (default 1s) if another process, or another Store in this process, has
+// it. Hosts that run several replicas need store/pgstore instead. The file
+// does not shrink when records are deleted (bbolt reuses the freed pages);
+// use the bbolt command's compact to reclaim space offline. Locking may
+// not work on network file systems.
+package boltstore
