@@ -135,10 +135,11 @@ type rcpt struct {
 }
 
 var (
-	errNoMailbox = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox"}
-	errTempLocal = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
-	errMalformed = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message could not be parsed"}
-	errNoRcpt    = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
+	errNoMailbox   = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox"}
+	errTempLocal   = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
+	errMalformed   = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message could not be parsed"}
+	errLineTooLong = &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 4, 0}, Message: "Line too long"}
+	errNoRcpt      = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
 )
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
@@ -183,7 +184,14 @@ func (s *session) Data(r io.Reader) error {
 		return smtp.ErrDataTooLarge
 	}
 	if err != nil {
-		return err // the connection failed or go-smtp refused the data; it answers itself
+		var se *smtp.SMTPError
+		switch {
+		case errors.As(err, &se):
+			return se // go-smtp's own refusal (size, ...)
+		case errors.Is(err, smtp.ErrTooLongLine):
+			return errLineTooLong
+		}
+		return errTempLocal
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.opts.DeliveryTimeout)
 	defer cancel()

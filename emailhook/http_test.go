@@ -1,0 +1,69 @@
+package emailhook
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestHandler(t *testing.T) {
+	env := newEmailEnv(t)
+	h, err := NewHandler(env.p, HandlerOptions{Domains: []string{"in.example.com"}, MaxMessageBytes: 8 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hookAddr := env.reg.Address(env.hook)
+	msg := orderMessage("customer@example.org")
+	tests := []struct {
+		name      string
+		method    string
+		ctype     string
+		recipient string
+		query     string
+		body      string
+		want      int
+		wantCode  string
+	}{
+		{"accepted via header", "POST", "message/rfc822", hookAddr, "", msg, 202, ""},
+		{"accepted via query", "POST", "message/rfc822", "", "?recipient=" + hookAddr, msg, 202, ""},
+		{"wrong method", "GET", "message/rfc822", hookAddr, "", "", 405, "method_not_allowed"},
+		{"wrong type", "POST", "application/json", hookAddr, "", "{}", 415, "unsupported_media_type"},
+		{"no recipient", "POST", "message/rfc822", "", "", msg, 400, CodeNoRecipient},
+		{"unknown recipient", "POST", "message/rfc822", "nobody0000000000000000000000000@in.example.com", "", msg, 404, "not_found"},
+		{"foreign domain", "POST", "message/rfc822", env.hook.Token + "@other.example", "", msg, 404, "not_found"},
+		{"too large", "POST", "message/rfc822", hookAddr, "", msg + strings.Repeat("y\r\n", 5000), 413, "payload_too_large"},
+		{"not a message", "POST", "message/rfc822", hookAddr, "", "\x00\x01garbage without headers", 400, CodeMalformedMessage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, "/hooks/email"+tt.query, strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", tt.ctype)
+			if tt.recipient != "" {
+				r.Header.Set(RecipientHeader, tt.recipient)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tt.want {
+				t.Fatalf("status: got %d, want %d (%s)", w.Code, tt.want, w.Body)
+			}
+			var body struct {
+				ID    string `json:"id"`
+				Error struct{ Code string } `json:"error"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body is not JSON: %q", w.Body)
+			}
+			if tt.want == http.StatusAccepted && body.ID == "" {
+				t.Errorf("no id in %s", w.Body)
+			}
+			if tt.wantCode != "" && body.Error.Code != tt.wantCode {
+				t.Errorf("code: got %q, want %q", body.Error.Code, tt.wantCode)
+			}
+		})
+	}
+	if got := len(env.trig.all()); got != 2 {
+		t.Errorf("events fired: got %d, want 2", got)
+	}
+}

@@ -1,0 +1,301 @@
+package emailhook
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/smtp"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store/memstore"
+)
+
+// recorder is a Trigger that keeps the events it is given.
+type recorder struct {
+	mu     sync.Mutex
+	events []*hooks.Event
+	err    error
+}
+
+func (r *recorder) Fire(_ context.Context, e *hooks.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return r.err
+	}
+	r.events = append(r.events, e)
+	return nil
+}
+
+func (r *recorder) all() []*hooks.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*hooks.Event(nil), r.events...)
+}
+
+type emailEnv struct {
+	reg  *hooks.Registry
+	p    *hooks.Pipeline
+	trig *recorder
+	hook *hooks.Hook
+}
+
+func newEmailEnv(t *testing.T) *emailEnv {
+	t.Helper()
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://localhost", EmailDomain: "in.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trig := &recorder{}
+	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(trig)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := reg.Create(context.Background(), "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &emailEnv{reg: reg, p: p, trig: trig, hook: h}
+}
+
+// startSMTP serves the backend on a loopback listener and returns its address.
+func startSMTP(t *testing.T, p *hooks.Pipeline, opts SMTPOptions) string {
+	t.Helper()
+	b, err := NewBackend(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := b.NewServer(ln.Addr().String())
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+func orderMessage(to string) string {
+	return "From: Shop <shop@example.net>\r\n" +
+		"To: " + to + "\r\n" +
+		"Subject: Your order 1234\r\n" +
+		"Message-ID: <order-1234@example.net>\r\n" +
+		"Date: Fri, 27 Nov 2026 08:00:00 +0000\r\n" +
+		"MIME-Version: 1.0\r\n" +
+		"Content-Type: text/html; charset=utf-8\r\n\r\n" +
+		`<html><body><script type="application/ld+json">{"@context":"https://schema.org","@type":"Order","orderNumber":"1234"}</script><p>Thanks!</p></body></html>` + "\r\n"
+}
+
+func TestSMTPBccDelivery(t *testing.T) {
+	env := newEmailEnv(t)
+	addr := startSMTP(t, env.p, SMTPOptions{Domains: []string{"in.example.com"}})
+	hookAddr := env.reg.Address(env.hook)
+
+	// The hook's address is only Bcc'd: it is in RCPT TO, never in the headers.
+	// Upper case checks that recipients are matched case-insensitively.
+	err := smtp.SendMail(addr, nil, "shop@example.net",
+		[]string{"customer@example.org", strings.ToUpper(hookAddr)}, []byte(orderMessage("customer@example.org")))
+	if err == nil || !strings.Contains(err.Error(), "550") {
+		// customer@example.org is not ours: net/smtp stops at the first refused RCPT.
+		t.Fatalf("SendMail with a foreign recipient: got %v, want a 550 refusal", err)
+	}
+	if n := len(env.trig.all()); n != 0 {
+		t.Fatalf("events after a refused transaction: got %d, want 0", n)
+	}
+
+	if err := smtp.SendMail(addr, nil, "shop@example.net", []string{strings.ToUpper(hookAddr)},
+		[]byte(orderMessage("customer@example.org"))); err != nil {
+		t.Fatalf("SendMail: %v", err)
+	}
+	evs := env.trig.all()
+	if len(evs) != 1 {
+		t.Fatalf("events: got %d, want 1", len(evs))
+	}
+	e := evs[0]
+	if e.HookID != env.hook.ID || e.HookKind != hooks.KindEmail {
+		t.Errorf("hook: got %s/%s, want %s/email", e.HookID, e.HookKind, env.hook.ID)
+	}
+	if e.Email == nil {
+		t.Fatal("event has no Email")
+	}
+	if got, want := e.Email.Subject, "Your order 1234"; got != want {
+		t.Errorf("subject: got %q, want %q", got, want)
+	}
+	if got, want := e.Email.MessageID, "order-1234@example.net"; got != want {
+		t.Errorf("message id: got %q, want %q", got, want)
+	}
+	if got := e.Email.Recipients; len(got) != 1 || !strings.EqualFold(got[0], hookAddr) {
+		t.Errorf("recipients: got %v, want [%s]", got, hookAddr)
+	}
+	if got := e.Email.To; len(got) != 1 || got[0] != "customer@example.org" {
+		t.Errorf("to: got %v, want [customer@example.org]", got)
+	}
+	if len(e.Email.Objects) != 1 || e.Email.Objects[0]["@type"] != "Order" || e.Email.Objects[0]["orderNumber"] != "1234" {
+		t.Errorf("objects: got %v, want one Order 1234", e.Email.Objects)
+	}
+	data, _ := e.Data.(map[string]any)
+	if data["subject"] != "Your order 1234" {
+		t.Errorf("data.subject: got %v", data["subject"])
+	}
+	if e.IdempotencyKey != "order-1234@example.net" {
+		t.Errorf("idempotency key: got %q", e.IdempotencyKey)
+	}
+	if !strings.Contains(string(e.Raw), "Subject: Your order 1234") {
+		t.Error("Raw does not hold the message")
+	}
+}
+
+// session drives a raw SMTP conversation and returns the client.
+func dialSMTP(t *testing.T, addr string) *smtp.Client {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Hello("client.test"); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestSMTPRcptDecisions(t *testing.T) {
+	env := newEmailEnv(t)
+	ctx := context.Background()
+	disabled, err := env.reg.Create(ctx, "", hooks.HookSpec{Name: "Off", Kind: hooks.KindEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	if _, err := env.reg.Update(ctx, "", disabled.ID, hooks.HookUpdate{Disabled: &on}); err != nil {
+		t.Fatal(err)
+	}
+	form, err := env.reg.Create(ctx, "", hooks.HookSpec{Name: "Form", Kind: hooks.KindForm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startSMTP(t, env.p, SMTPOptions{Domains: []string{"in.example.com"}})
+	tests := []struct {
+		name string
+		rcpt string
+		ok   bool
+	}{
+		{"hook", env.hook.Token + "@in.example.com", true},
+		{"upper case", strings.ToUpper(env.hook.Token) + "@IN.EXAMPLE.COM", true},
+		{"subaddress", env.hook.Token + "+orders@in.example.com", true},
+		{"unknown token", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@in.example.com", false},
+		{"other domain", env.hook.Token + "@elsewhere.example", false},
+		{"disabled hook", disabled.Token + "@in.example.com", false},
+		{"form hook token", form.Token + "@in.example.com", false},
+		{"no domain", env.hook.Token, false}, // refused by go-smtp's syntax check (501)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dialSMTP(t, addr)
+			if err := c.Mail("shop@example.net"); err != nil {
+				t.Fatal(err)
+			}
+			err := c.Rcpt(tt.rcpt)
+			if tt.ok && err != nil {
+				t.Fatalf("RCPT %s: got %v, want accepted", tt.rcpt, err)
+			}
+			if !tt.ok && (err == nil || !strings.HasPrefix(err.Error(), "5")) {
+				t.Fatalf("RCPT %s: got %v, want a permanent (5xx) refusal", tt.rcpt, err)
+			}
+		})
+	}
+}
+
+func TestSMTPLimitsAndFailures(t *testing.T) {
+	env := newEmailEnv(t)
+	hookAddr := env.reg.Address(env.hook)
+
+	t.Run("too large", func(t *testing.T) {
+		addr := startSMTP(t, env.p, SMTPOptions{MaxMessageBytes: 1024})
+		big := orderMessage(hookAddr) + strings.Repeat(strings.Repeat("x", 70)+"\r\n", 60)
+		err := smtp.SendMail(addr, nil, "a@example.net", []string{hookAddr}, []byte(big))
+		if err == nil || !strings.Contains(err.Error(), "552") {
+			t.Fatalf("got %v, want 552", err)
+		}
+	})
+	t.Run("too many recipients", func(t *testing.T) {
+		addr := startSMTP(t, env.p, SMTPOptions{MaxRecipients: 1})
+		c := dialSMTP(t, addr)
+		if err := c.Mail("a@example.net"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rcpt(hookAddr); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rcpt(hookAddr); err == nil {
+			t.Fatal("second RCPT accepted, want refusal")
+		}
+	})
+	t.Run("trigger failure is temporary", func(t *testing.T) {
+		addr := startSMTP(t, env.p, SMTPOptions{})
+		env.trig.mu.Lock()
+		env.trig.err = errors.New("engine down")
+		env.trig.mu.Unlock()
+		defer func() { env.trig.mu.Lock(); env.trig.err = nil; env.trig.mu.Unlock() }()
+		err := smtp.SendMail(addr, nil, "a@example.net", []string{hookAddr}, []byte(orderMessage(hookAddr)))
+		if err == nil || !strings.Contains(err.Error(), "451") {
+			t.Fatalf("got %v, want 451", err)
+		}
+	})
+	t.Run("server keeps serving", func(t *testing.T) {
+		addr := startSMTP(t, env.p, SMTPOptions{})
+		before := len(env.trig.all())
+		if err := smtp.SendMail(addr, nil, "a@example.net", []string{hookAddr}, []byte(orderMessage(hookAddr))); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(env.trig.all()); got != before+1 {
+			t.Fatalf("events: got %d, want %d", got, before+1)
+		}
+	})
+}
+
+func TestSMTPTwoHooksOneMessage(t *testing.T) {
+	env := newEmailEnv(t)
+	other, err := env.reg.Create(context.Background(), "", hooks.HookSpec{Name: "Shipping", Kind: hooks.KindEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startSMTP(t, env.p, SMTPOptions{})
+	rcpts := []string{env.reg.Address(env.hook), env.reg.Address(other), env.reg.Address(env.hook)}
+	if err := smtp.SendMail(addr, nil, "a@example.net", rcpts, []byte(orderMessage("x@example.org"))); err != nil {
+		t.Fatal(err)
+	}
+	evs := env.trig.all()
+	if len(evs) != 2 {
+		t.Fatalf("events: got %d, want one per hook (2)", len(evs))
+	}
+	seen := map[string]bool{}
+	for _, e := range evs {
+		seen[e.HookID] = true
+	}
+	if !seen[env.hook.ID] || !seen[other.ID] {
+		t.Fatalf("hooks fired: got %v, want both", seen)
+	}
+}
+
+func TestSMTPCorpusMessage(t *testing.T) {
+	raw, err := os.ReadFile("../../shared/corpus/email/kitinerary/synthetic/flight-booking.eml")
+	if err != nil {
+		t.Skip("corpus not present:", err)
+	}
+	env := newEmailEnv(t)
+	addr := startSMTP(t, env.p, SMTPOptions{})
+	if err := smtp.SendMail(addr, nil, "a@example.net", []string{env.reg.Address(env.hook)}, raw); err != nil {
+		t.Fatal(err)
+	}
+	evs := env.trig.all()
+	if len(evs) != 1 || len(evs[0].Email.Objects) == 0 {
+		t.Fatalf("got %d events, want 1 with objects", len(evs))
+	}
+}
