@@ -75,7 +75,7 @@ func TestCorpusKItinerary(t *testing.T) {
 	}
 }
 
-func roundTrip(t *testing.T, v any) any {
+func roundTrip(t testing.TB, v any) any {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -94,4 +94,65 @@ func roundTrip(t *testing.T, v any) any {
 func js(v any) string {
 	b, _ := json.MarshalIndent(v, "", " ")
 	return string(b)
+}
+
+// TestCorpusAudriga is a smoke test over the audriga examples: the raw
+// JSON-LD files (wrapped in a script element) and the microdata HTML
+// snippets each yield at least one object without error.
+func TestCorpusAudriga(t *testing.T) {
+	base := filepath.Join(corpusDir, "audriga-schema-org-examples", "data", "email")
+	jsonFiles, _ := filepath.Glob(filepath.Join(base, "json-ld", "*.json"))
+	htmlFiles, _ := filepath.Glob(filepath.Join(base, "microdata", "*.html"))
+	if len(jsonFiles)+len(htmlFiles) == 0 {
+		t.Skip("corpus not present")
+	}
+	x := testExtractor(t)
+	for _, f := range append(jsonFiles, htmlFiles...) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasSuffix(f, ".json") {
+				b = []byte(ldScript(string(b)))
+			}
+			res, err := x.Extract(b)
+			if err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			if len(res.Objects) == 0 {
+				t.Fatalf("got no objects (warnings %v), want at least one", res.Warnings)
+			}
+			for _, o := range res.Objects {
+				if o["@context"] != outputContext {
+					t.Errorf("got @context %v, want %s (warnings %v)", o["@context"], outputContext, res.Warnings)
+				}
+			}
+		})
+	}
+}
+
+// TestCorpusSyntheticMessage reads kitinerary's synthetic flight booking.
+func TestCorpusSyntheticMessage(t *testing.T) {
+	f, err := os.Open(filepath.Join(corpusDir, "kitinerary", "synthetic", "flight-booking.eml"))
+	if err != nil {
+		t.Skip("corpus not present")
+	}
+	defer f.Close()
+	msg, err := ReadMessage(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Subject != "Your Flight Booking" || msg.MessageID != "2218054.ElGaqSPkdT@vlocalhost" {
+		t.Errorf("got subject %q, id %q; want Your Flight Booking, 2218054.ElGaqSPkdT@vlocalhost", msg.Subject, msg.MessageID)
+	}
+	if len(msg.From) != 1 || msg.From[0].Address != "noreply@non-existing-airline.com" {
+		t.Errorf("got From %v, want noreply@non-existing-airline.com", msg.From)
+	}
+	if len(msg.Objects) == 0 || msg.Objects[0]["@type"] != "FlightReservation" || msg.Objects[0]["reservationNumber"] != "RXJ34P" {
+		t.Errorf("got objects %v, want the FlightReservation RXJ34P", msg.Objects)
+	}
+	if !strings.Contains(msg.Text, "flight-reservation") {
+		t.Errorf("got text %q, want the plain part", msg.Text)
+	}
 }

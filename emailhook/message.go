@@ -53,9 +53,9 @@ func ReadMessage(r io.Reader) (*Message, error) {
 // never truncated). It walks multipart/alternative, /related and /mixed,
 // decodes quoted-printable and base64 once, converts other charsets to
 // UTF-8, and extracts the structured data of the HTML part. Input that is
-// not a message fails with an error wrapping ErrMalformedMessage. Problems
-// with single headers, a part's charset or the structured data are
-// Warnings, not errors.
+// not a message (including one without header fields) fails with an error
+// wrapping ErrMalformedMessage. Problems with single headers, a part's
+// charset or the structured data are Warnings, not errors.
 func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 	lr := &limitedReader{r: r, n: x.maxMessage}
 	mr, err := mail.CreateReader(lr)
@@ -70,6 +70,9 @@ func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 		msg.Warnings = append(msg.Warnings, Warning{Source: "message", Kind: WarnHeader, Detail: err.Error()})
 	}
 	defer mr.Close()
+	if mr.Header.Len() == 0 {
+		return nil, fmt.Errorf("%w: no header fields", ErrMalformedMessage)
+	}
 	x.readHeader(&mr.Header, msg)
 
 	var htmlSeen, textSeen bool

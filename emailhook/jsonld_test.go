@@ -1,0 +1,148 @@
+package emailhook
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// fastAndGold normalizes the JSON text in both ways. fastOK is false when
+// the fast path declined the input.
+func fastAndGold(t testing.TB, n *normalizer, text string) (fast, gold any, fastOK bool, goldErr error) {
+	t.Helper()
+	var a, b map[string]any
+	if err := json.Unmarshal([]byte(text), &a); err != nil {
+		t.Fatal(err)
+	}
+	_ = json.Unmarshal([]byte(text), &b)
+	c, has := a["@context"]
+	if has && !isSchemaOrgContext(c) {
+		return nil, nil, false, nil
+	}
+	f, ok := n.fast(a)
+	delete(b, "@context")
+	g, err := n.viaJSONGold(b, true)
+	return roundTrip(t, f), roundTrip(t, g), ok, err
+}
+
+// TestFastPathMatchesJSONGold checks that the json-gold-free path gives the
+// same result as json-gold expansion and compaction for every input it
+// accepts, over the fixtures, the corpus and hand-written edge cases.
+func TestFastPathMatchesJSONGold(t *testing.T) {
+	x := testExtractor(t)
+	inputs := map[string]string{
+		"values":     `{"@type":"FlightReservation","reservationStatus":"http://schema.org/Confirmed","url":"https://www.kde.org","image":"foo.png","startDate":"2020","keywords":["a"],"k2":[],"k4":[null],"n":5,"b":true,"e":{},"id":"#x","u2":{"@id":"http://a"},"url2":{"id":"http://b"},"logo":{"@id":"https://l.example/x.png"}}`,
+		"iris":       `{"@type":"https://schema.org/Offer","schema:name":"x","http://schema.org/price":"3","about":{"@type":"schema:Thing"},"image":"","mainEntityOfPage":{"@id":"http://ex/"},"additionalType":"http://schema.org/Thing"}`,
+		"graph":      `{"@context":"https://schema.org","@graph":[{"@type":"A","name":"a"},{"@type":["B","C"],"name":"b"}]}`,
+		"nested ctx": `{"@type":"Event","location":{"@context":"http://schema.org","@type":"Place"}}`,
+		"date node":  `{"@type":"Event","startDate":{"@type":"DateTime"}}`,
+		"empty url":  `{"@type":"Thing","url":{}}`,
+		"value obj":  `{"@type":"Thing","name":{"@value":"x"}}`,
+		"dc":         `{"@type":"Thing","dc:title":"x","http://purl.org/dc/terms/title":"y"}`,
+		"html term":  `{"@type":"HTML","HTML":"x"}`,
+		"prefix val": `{"@type":"Thing","url":"dc:x","sameAs":"https://schema.org/Foo"}`,
+		"dup keys":   `{"@type":"Thing","name":"a","schema:name":"b"}`,
+		"list":       `{"@type":"Thing","name":[["a"]]}`,
+		"number id":  `{"@type":"Thing","url":5}`,
+		"only type":  `{"@type":"Thing"}`,
+		"empty":      `{}`,
+		"blank node": `{"@type":"Thing","@id":"_:b0"}`,
+		"relative":   `{"@type":"Thing","url":"../a/./b","@id":"x y"}`,
+	}
+	add := func(name string, raw []byte) {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return
+		}
+		var walk func(string, any)
+		walk = func(p string, v any) {
+			switch t := v.(type) {
+			case []any:
+				for _, e := range t {
+					walk(p, e)
+				}
+			case map[string]any:
+				b, _ := json.Marshal(t)
+				inputs[fmt.Sprintf("%s#%d", p, len(inputs))] = string(b)
+			}
+		}
+		walk(name, v)
+	}
+	for _, glob := range []string{
+		filepath.Join(corpusDir, "kitinerary", "structureddata", "*.json"),
+		filepath.Join(corpusDir, "audriga-schema-org-examples", "data", "email", "json-ld", "*.json"),
+	} {
+		files, _ := filepath.Glob(glob)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err == nil {
+				add(filepath.Base(f), b)
+			}
+		}
+	}
+	for _, name := range []string{"order-confirmation.html", "microdata-event.html"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := x.Extract(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(res.Objects)
+		add(name, raw)
+	}
+	fastCount := 0
+	for name, text := range inputs {
+		t.Run(name, func(t *testing.T) {
+			fast, gold, ok, err := fastAndGold(t, x.norm, text)
+			if !ok {
+				t.Logf("declined by the fast path: %.120s", text)
+				return
+			}
+			fastCount++
+			if err != nil {
+				t.Fatalf("fast path accepted %s but json-gold failed: %v", text, err)
+			}
+			if !reflect.DeepEqual(fast, gold) {
+				t.Errorf("input %s\nfast %s\njson-gold %s", text, js(fast), js(gold))
+			}
+		})
+	}
+	if fastCount < len(inputs)/2 {
+		t.Errorf("got %d of %d inputs on the fast path, want most", fastCount, len(inputs))
+	}
+}
+
+// FuzzNormalize checks the fast path against json-gold on arbitrary JSON.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{
+		`{"@type":"Event","name":"A","url":"https://x","startDate":"2020"}`,
+		`{"@context":"http://schema.org","@graph":[{"@type":"A"}]}`,
+		`{"@type":["schema:A"],"schema:name":[null,"x"],"image":{"id":"y"}}`,
+		`{"type":"Thing","id":"#a","sameAs":"mailto:a@b","n":1,"b":false,"e":{}}`,
+	} {
+		f.Add(s)
+	}
+	x := testExtractor(f)
+	f.Fuzz(func(t *testing.T, text string) {
+		var probe map[string]any
+		if json.Unmarshal([]byte(text), &probe) != nil || strings.Count(text, "[")+strings.Count(text, "{") > 64 {
+			return
+		}
+		fast, gold, ok, err := fastAndGold(t, x.norm, text)
+		if !ok {
+			return
+		}
+		if err != nil {
+			t.Fatalf("fast path accepted %s but json-gold failed: %v", text, err)
+		}
+		if !reflect.DeepEqual(fast, gold) {
+			t.Fatalf("input %s\nfast %s\njson-gold %s", text, js(fast), js(gold))
+		}
+	})
+}
