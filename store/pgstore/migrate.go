@@ -1,0 +1,146 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// migrations are the schema versions in order: migrations[i] brings the
+// schema from version i to version i+1. {s} stands for the quoted schema
+// name. A released migration is never edited; a change is a new one.
+//
+// Identifiers and sort keys use COLLATE "C" so that ordering by ID is
+// byte order (IDs are time-sortable strings) whatever the database's
+// default collation. Payloads, documents, idempotency keys and error
+// texts are bytea: they come back byte for byte, and may hold bytes that
+// a text column refuses (NUL, invalid UTF-8).
+var migrations = []string{
+	// 1: the initial schema.
+	`
+CREATE TABLE {s}.hooks (
+	id           text COLLATE "C" PRIMARY KEY,
+	org          text COLLATE "C" NOT NULL,
+	kind         text NOT NULL,
+	name         text NOT NULL,
+	description  text NOT NULL,
+	token        text COLLATE "C" NOT NULL UNIQUE,
+	debug        boolean NOT NULL,
+	disabled     boolean NOT NULL,
+	example_data bytea,
+	settings     bytea,
+	created_at   timestamptz NOT NULL,
+	updated_at   timestamptz NOT NULL
+);
+CREATE INDEX hooks_org_created ON {s}.hooks (org, created_at, id);
+
+CREATE TABLE {s}.keys (
+	id         text COLLATE "C" PRIMARY KEY,
+	org        text COLLATE "C" NOT NULL,
+	name       text NOT NULL,
+	roles      text[] NOT NULL,
+	hash       bytea NOT NULL,
+	created_at timestamptz NOT NULL
+);
+CREATE INDEX keys_org_created ON {s}.keys (org, created_at, id);
+
+CREATE TABLE {s}.debug_entries (
+	hook_id text COLLATE "C" NOT NULL,
+	id      text COLLATE "C" NOT NULL,
+	time    timestamptz NOT NULL,
+	data    bytea NOT NULL,
+	PRIMARY KEY (hook_id, id)
+);
+
+CREATE TABLE {s}.events (
+	id              text COLLATE "C" PRIMARY KEY,
+	org             text COLLATE "C" NOT NULL,
+	hook_id         text COLLATE "C" NOT NULL,
+	idempotency_key bytea NOT NULL,
+	payload         bytea NOT NULL,
+	state           text NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+	attempts        integer NOT NULL,
+	last_error      bytea NOT NULL,
+	next_attempt    timestamptz NOT NULL,
+	created_at      timestamptz NOT NULL,
+	updated_at      timestamptz NOT NULL
+);
+-- Claim: due pending events, oldest first.
+CREATE INDEX events_claim ON {s}.events (next_attempt, created_at, id) WHERE state = 'pending';
+-- ListEvents: an org's events in one state, newest first.
+CREATE INDEX events_org_state ON {s}.events (org, state, created_at DESC, id DESC);
+-- Prune: delivered events by age.
+CREATE INDEX events_delivered ON {s}.events (updated_at) WHERE state = 'delivered';
+-- CountEvents.
+CREATE INDEX events_state ON {s}.events (state);
+
+-- One row per hook and idempotency key, naming the newest event that
+-- carries the key. The primary key is the unique constraint that makes
+-- concurrent Enqueues with one key agree on a single event.
+CREATE TABLE {s}.idempotency_keys (
+	hook_id    text COLLATE "C" NOT NULL,
+	key        bytea NOT NULL,
+	event_id   text COLLATE "C" NOT NULL,
+	created_at timestamptz NOT NULL,
+	PRIMARY KEY (hook_id, key)
+);
+CREATE INDEX idempotency_keys_event ON {s}.idempotency_keys (event_id);
+`,
+}
+
+// SchemaVersion is the schema version this build of the package migrates
+// a database to (len(migrations); a test keeps the two in step).
+const SchemaVersion = 1
+
+// migrate creates the schema when it is missing and applies the
+// migrations the database lacks, all in one transaction under an advisory
+// lock keyed by the schema name, so that processes starting at once take
+// turns: the first migrates, the others find the work done.
+func (s *Store) migrate(ctx context.Context) error {
+	var applied []int
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", hash64("inbound/pgstore/migrate:"+s.schema)); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", s.schema).Scan(&exists); err != nil {
+			return fmt.Errorf("look up schema: %w", err)
+		}
+		if !exists {
+			if _, err := tx.Exec(ctx, "CREATE SCHEMA "+s.ident); err != nil {
+				return fmt.Errorf("create schema: %w", err)
+			}
+		}
+		if _, err := tx.Exec(ctx, s.q(`CREATE TABLE IF NOT EXISTS {s}.schema_migrations (
+	version    integer PRIMARY KEY,
+	applied_at timestamptz NOT NULL DEFAULT now()
+)`)); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var current int
+		if err := tx.QueryRow(ctx, s.q("SELECT coalesce(max(version), 0) FROM {s}.schema_migrations")).Scan(&current); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if current > len(migrations) {
+			return fmt.Errorf("%w: schema %q is at version %d, this program knows %d", ErrSchemaTooNew, s.schema, current, len(migrations))
+		}
+		for v := current + 1; v <= len(migrations); v++ {
+			if _, err := tx.Exec(ctx, s.q(migrations[v-1])); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
+			if _, err := tx.Exec(ctx, s.q("INSERT INTO {s}.schema_migrations (version) VALUES ($1)"), v); err != nil {
+				return fmt.Errorf("record migration %d: %w", v, err)
+			}
+			applied = append(applied, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("pgstore: migrate schema %q: %w", s.schema, err)
+	}
+	for _, v := range applied {
+		s.log.Info("pgstore: applied migration", "schema", s.schema, "version", v)
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/inbound-hooks/inbound/store"
+)
+
+// DefaultSchema is the PostgreSQL schema the store uses when
+// Options.Schema is empty.
+const DefaultSchema = "public"
+
+// maxIdentLen is PostgreSQL's limit on identifier length, in bytes.
+const maxIdentLen = 63
+
+// Options configures a Store. The zero value (or a nil *Options) works.
+type Options struct {
+	// Schema is the PostgreSQL schema holding the store's tables. The
+	// store creates it when it does not exist and migrates the tables in
+	// it. Default "public". Two stores with different schemas in one
+	// database are independent.
+	Schema string
+	// MaxConns caps the connection pool that Open creates. Zero keeps
+	// pgx's default (the larger of 4 and the number of CPUs); it may
+	// also be set in the DSN as pool_max_conns. New ignores it: the
+	// caller configured its own pool.
+	MaxConns int32
+	// Logger receives the store's few messages (migrations applied).
+	// Nil discards them.
+	Logger *slog.Logger
+}
+
+// Store is a store.Store on PostgreSQL. It is safe for concurrent use by
+// many goroutines, and several Stores (in one process or in many) may use
+// the same database and schema at once: that is what it is for.
+type Store struct {
+	pool    *pgxpool.Pool
+	ownPool bool // Close closes the pool (Open made it)
+	schema  string
+	ident   string // schema, quoted for SQL
+	// debugLockClass is the first key of the advisory locks that
+	// serialize AppendDebug per hook; it differs between schemas.
+	debugLockClass int32
+	log            *slog.Logger
+	closed         atomic.Bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at dsn (a postgres:// URL or a libpq
+// keyword/value string, as pgx accepts), creates or migrates the store's
+// schema and returns the Store. Close closes the connection pool.
+func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("%w: empty DSN", ErrOptions)
+	}
+	o, err := checkOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message may quote the DSN, password included.
+		return nil, fmt.Errorf("%w: cannot parse the DSN", ErrOptions)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: connect: %w", err)
+	}
+	s, err := newStore(ctx, pool, o)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.ownPool = true
+	return s, nil
+}
+
+// New returns a Store on a pool the caller made and keeps owning: Close
+// marks the Store closed but leaves the pool open. Like Open, it creates
+// or migrates the store's schema first. Options.MaxConns is ignored.
+func New(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
+	if pool == nil {
+		return nil, fmt.Errorf("%w: nil pool", ErrOptions)
+	}
+	o, err := checkOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return newStore(ctx, pool, o)
+}
+
+func checkOptions(opts *Options) (Options, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Schema == "" {
+		o.Schema = DefaultSchema
+	}
+	if len(o.Schema) > maxIdentLen || strings.ContainsRune(o.Schema, 0) {
+		return o, fmt.Errorf("%w: schema name must be 1 to %d bytes without NUL", ErrOptions, maxIdentLen)
+	}
+	if o.MaxConns < 0 {
+		return o, fmt.Errorf("%w: negative MaxConns", ErrOptions)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
+
+func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
+	s := &Store{
+		pool:           pool,
+		schema:         o.Schema,
+		ident:          pgx.Identifier{o.Schema}.Sanitize(),
+		debugLockClass: int32(hash32("inbound/pgstore/debug:" + o.Schema)),
+		log:            o.Logger,
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Schema returns the name of the PostgreSQL schema the store uses.
+func (s *Store) Schema() string { return s.schema }
+
+// Pool returns the store's connection pool, for a host that wants to run
+// its own queries or read pool statistics. Do not close it.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close releases the store: it closes the pool when Open made it, waiting
+// for queries in flight. Later calls of any method return
+// store.ErrClosed; so does a second Close.
+func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return fmt.Errorf("pgstore: %w", store.ErrClosed)
+	}
+	if s.ownPool {
+		s.pool.Close()
+	}
+	return nil
+}
+
+// q returns query with {s} replaced by the quoted schema name.
+func (s *Store) q(query string) string { return strings.ReplaceAll(query, "{s}", s.ident) }
+
+// check returns ctx's error or ErrClosed before an operation starts.
+func (s *Store) check(ctx context.Context) error {
+	if s.closed.Load() {
+		return fmt.Errorf("pgstore: %w", store.ErrClosed)
+	}
+	return ctx.Err()
+}
+
+// PostgreSQL error codes the store maps to sentinels.
+const (
+	codeUniqueViolation      = "23505"
+	codeCharNotInRepertoire  = "22021" // invalid UTF-8
+	codeUntranslatableChar   = "22P05"
+	codeStringDataRightTrunc = "22001"
+)
+
+// wrap maps err from pgx to the sentinels of package store; what names the
+// operation for the message.
+func (s *Store) wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if s.closed.Load() {
+		return fmt.Errorf("pgstore: %s: %w", what, store.ErrClosed)
+	}
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrInvalid) {
+		return err // made by this package, inside a transaction
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("pgstore: %s: %w", what, store.ErrNotFound)
+	}
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
+		switch pe.Code {
+		case codeUniqueViolation:
+			return fmt.Errorf("pgstore: %s: %w", what, store.ErrConflict)
+		case codeCharNotInRepertoire, codeUntranslatableChar, codeStringDataRightTrunc:
+			// A text field with invalid UTF-8 or a NUL byte.
+			return fmt.Errorf("pgstore: %s: %s: %w", what, pe.Message, store.ErrInvalid)
+		}
+	}
+	return fmt.Errorf("pgstore: %s: %w", what, err)
+}
+
+func notFound(what, id string) error {
+	return fmt.Errorf("pgstore: %s %q: %w", what, id, store.ErrNotFound)
+}
+
+func invalid(what string) error { return fmt.Errorf("pgstore: %s: %w", what, store.ErrInvalid) }
+
+// utc returns t in UTC (pgx returns timestamptz values in the local zone).
+func utc(t time.Time) time.Time { return t.UTC() }
+
+func hash32(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
+}
+
+func hash64(s string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return int64(h.Sum64())
+}

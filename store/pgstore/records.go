@@ -1,0 +1,283 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/inbound-hooks/inbound/store"
+)
+
+const hookColumns = `id, org, kind, name, description, token, debug, disabled, example_data, settings, created_at, updated_at`
+
+func scanHook(row pgx.Row) (*store.Hook, error) {
+	var h store.Hook
+	if err := row.Scan(&h.ID, &h.Org, &h.Kind, &h.Name, &h.Description, &h.Token, &h.Debug, &h.Disabled,
+		&h.ExampleData, &h.Settings, &h.CreatedAt, &h.UpdatedAt); err != nil {
+		return nil, err
+	}
+	h.CreatedAt, h.UpdatedAt = utc(h.CreatedAt), utc(h.UpdatedAt)
+	return &h, nil
+}
+
+func checkHook(h *store.Hook) error {
+	if h == nil || h.ID == "" || h.Token == "" {
+		return invalid("hook needs an ID and a token")
+	}
+	return nil
+}
+
+// CreateHook implements store.HookStore.
+func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
+	if err := checkHook(h); err != nil {
+		return err
+	}
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.hooks (`+hookColumns+`)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`),
+		h.ID, h.Org, h.Kind, h.Name, h.Description, h.Token, h.Debug, h.Disabled,
+		h.ExampleData, h.Settings, h.CreatedAt, h.UpdatedAt)
+	return s.wrap("create hook "+h.ID, err)
+}
+
+// GetHook implements store.HookStore.
+func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	h, err := scanHook(s.pool.QueryRow(ctx, s.q(`SELECT `+hookColumns+` FROM {s}.hooks WHERE id = $1 AND org = $2`), id, org))
+	if err != nil {
+		return nil, s.wrap(fmt.Sprintf("hook %q", id), err)
+	}
+	return h, nil
+}
+
+// HookByToken implements store.HookStore.
+func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	h, err := scanHook(s.pool.QueryRow(ctx, s.q(`SELECT `+hookColumns+` FROM {s}.hooks WHERE token = $1`), token))
+	if err != nil {
+		return nil, s.wrap("hook token", err)
+	}
+	return h, nil
+}
+
+// ListHooks implements store.HookStore.
+func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, s.q(`SELECT `+hookColumns+` FROM {s}.hooks WHERE org = $1 ORDER BY created_at, id`), org)
+	if err != nil {
+		return nil, s.wrap("list hooks", err)
+	}
+	hooks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.Hook, error) { return scanHook(r) })
+	if err != nil {
+		return nil, s.wrap("list hooks", err)
+	}
+	return hooks, nil
+}
+
+// UpdateHook implements store.HookStore. It replaces every field,
+// CreatedAt included, as the other stores do.
+func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
+	if err := checkHook(h); err != nil {
+		return err
+	}
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.hooks SET kind = $3, name = $4, description = $5, token = $6,
+	debug = $7, disabled = $8, example_data = $9, settings = $10, created_at = $11, updated_at = $12
+WHERE id = $1 AND org = $2`),
+		h.ID, h.Org, h.Kind, h.Name, h.Description, h.Token, h.Debug, h.Disabled,
+		h.ExampleData, h.Settings, h.CreatedAt, h.UpdatedAt)
+	if err != nil {
+		return s.wrap("update hook "+h.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("hook", h.ID)
+	}
+	return nil
+}
+
+// DeleteHook implements store.HookStore: the hook and its debug entries
+// go in one transaction.
+func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, s.q(`DELETE FROM {s}.hooks WHERE id = $1 AND org = $2`), id, org)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound("hook", id)
+		}
+		_, err = tx.Exec(ctx, s.q(`DELETE FROM {s}.debug_entries WHERE hook_id = $1`), id)
+		return err
+	})
+	return s.wrap("delete hook "+id, err)
+}
+
+const keyColumns = `id, org, name, roles, hash, created_at`
+
+func scanKey(row pgx.Row) (*store.Key, error) {
+	var k store.Key
+	if err := row.Scan(&k.ID, &k.Org, &k.Name, &k.Roles, &k.Hash, &k.CreatedAt); err != nil {
+		return nil, err
+	}
+	k.CreatedAt = utc(k.CreatedAt)
+	if len(k.Roles) == 0 {
+		k.Roles = nil
+	}
+	return &k, nil
+}
+
+// CreateKey implements store.KeyStore.
+func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
+	if k == nil || k.ID == "" {
+		return invalid("key needs an ID")
+	}
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	roles := k.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	hash := k.Hash
+	if hash == nil {
+		hash = []byte{}
+	}
+	_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`),
+		k.ID, k.Org, k.Name, roles, hash, k.CreatedAt)
+	return s.wrap("create key "+k.ID, err)
+}
+
+// GetKey implements store.KeyStore.
+func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	k, err := scanKey(s.pool.QueryRow(ctx, s.q(`SELECT `+keyColumns+` FROM {s}.keys WHERE id = $1`), id))
+	if err != nil {
+		return nil, s.wrap(fmt.Sprintf("key %q", id), err)
+	}
+	return k, nil
+}
+
+// ListKeys implements store.KeyStore.
+func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, s.q(`SELECT `+keyColumns+` FROM {s}.keys WHERE org = $1 ORDER BY created_at, id`), org)
+	if err != nil {
+		return nil, s.wrap("list keys", err)
+	}
+	keys, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.Key, error) { return scanKey(r) })
+	if err != nil {
+		return nil, s.wrap("list keys", err)
+	}
+	return keys, nil
+}
+
+// DeleteKey implements store.KeyStore.
+func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	tag, err := s.pool.Exec(ctx, s.q(`DELETE FROM {s}.keys WHERE id = $1 AND org = $2`), id, org)
+	if err != nil {
+		return s.wrap("delete key "+id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("key", id)
+	}
+	return nil
+}
+
+const debugColumns = `id, hook_id, time, data`
+
+func scanDebug(row pgx.Row) (*store.DebugEntry, error) {
+	var e store.DebugEntry
+	if err := row.Scan(&e.ID, &e.HookID, &e.Time, &e.Data); err != nil {
+		return nil, err
+	}
+	e.Time = utc(e.Time)
+	return &e, nil
+}
+
+// AppendDebug implements store.DebugStore. Entries are ordered by ID
+// (byte order), which callers make time-sortable; an entry whose ID is
+// already stored for the hook replaces it. The insert and the trim run in
+// one transaction that holds an advisory lock on the hook, so that
+// concurrent appends, from any number of processes, never leave more
+// than keep entries.
+func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
+	if e == nil || e.ID == "" || e.HookID == "" {
+		return invalid("debug entry needs an ID and a hook ID")
+	}
+	keep = max(keep, 1)
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	data := e.Data
+	if data == nil {
+		data = []byte{}
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT pg_advisory_xact_lock($1, $2)`, s.debugLockClass, int32(hash32(e.HookID)))
+		b.Queue(s.q(`INSERT INTO {s}.debug_entries (`+debugColumns+`) VALUES ($1, $2, $3, $4)
+ON CONFLICT (hook_id, id) DO UPDATE SET time = EXCLUDED.time, data = EXCLUDED.data`), e.ID, e.HookID, e.Time, data)
+		b.Queue(s.q(`DELETE FROM {s}.debug_entries WHERE hook_id = $1 AND id < (
+	SELECT id FROM {s}.debug_entries WHERE hook_id = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`), e.HookID, keep-1)
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return s.wrap("append debug entry "+e.ID, err)
+}
+
+// ListDebug implements store.DebugStore.
+func (s *Store) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEntry, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, s.q(`SELECT `+debugColumns+` FROM {s}.debug_entries WHERE hook_id = $1 ORDER BY id DESC`), hookID)
+	if err != nil {
+		return nil, s.wrap("list debug entries", err)
+	}
+	entries, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.DebugEntry, error) { return scanDebug(r) })
+	if err != nil {
+		return nil, s.wrap("list debug entries", err)
+	}
+	return entries, nil
+}
+
+// GetDebug implements store.DebugStore.
+func (s *Store) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEntry, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	e, err := scanDebug(s.pool.QueryRow(ctx, s.q(`SELECT `+debugColumns+` FROM {s}.debug_entries WHERE hook_id = $1 AND id = $2`), hookID, id))
+	if err != nil {
+		return nil, s.wrap(fmt.Sprintf("debug entry %q", id), err)
+	}
+	return e, nil
+}
+
+// ClearDebug implements store.DebugStore.
+func (s *Store) ClearDebug(ctx context.Context, hookID string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	_, err := s.pool.Exec(ctx, s.q(`DELETE FROM {s}.debug_entries WHERE hook_id = $1`), hookID)
+	return s.wrap("clear debug entries", err)
+}
