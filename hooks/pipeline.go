@@ -7,7 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
@@ -68,13 +74,26 @@ type Delivery interface {
 	Deliver(ctx context.Context, e *Event) (Receipt, error)
 }
 
-// Sync returns a Delivery that calls t.Fire before the sender is answered.
-func Sync(t Trigger) Delivery { return syncDelivery{t} }
+// Sync returns a Delivery that calls t.Fire before the sender is answered,
+// with the global OpenTelemetry providers. Build a SyncDelivery to choose
+// others.
+func Sync(t Trigger) Delivery { return &SyncDelivery{Trigger: t} }
 
-type syncDelivery struct{ t Trigger }
+// SyncDelivery calls the Trigger before the sender is answered: a Trigger
+// error reaches the sender (503 with Retry-After, or the status of an
+// *Error). Nothing is stored, so nothing is retried.
+type SyncDelivery struct {
+	Trigger   Trigger
+	Telemetry Telemetry // the zero value uses the global providers
 
-func (s syncDelivery) Deliver(ctx context.Context, e *Event) (Receipt, error) {
-	if err := s.t.Fire(ctx, e); err != nil {
+	once sync.Once
+	ins  *instruments
+}
+
+// Deliver fires e and returns its ID.
+func (s *SyncDelivery) Deliver(ctx context.Context, e *Event) (Receipt, error) {
+	s.once.Do(func() { s.ins = s.Telemetry.instruments() })
+	if err := s.ins.fire(ctx, s.Trigger, e, "sync"); err != nil {
 		return Receipt{}, &TriggerError{Err: err}
 	}
 	return Receipt{ID: e.ID}, nil
@@ -139,6 +158,9 @@ type PipelineOptions struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Telemetry chooses the OpenTelemetry providers; the zero value uses
+	// the global ones.
+	Telemetry Telemetry
 }
 
 // Pipeline is the ingest path every hook kind runs: resolve the hook by
@@ -153,6 +175,7 @@ type Pipeline struct {
 	log      *slog.Logger
 	now      func() time.Time
 	ids      IDGenerator
+	ins      *instruments
 }
 
 // NewPipeline returns a Pipeline resolving tokens with reg.
@@ -167,7 +190,7 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 		return nil, invalid("max_body_bytes", "must not be negative")
 	}
 	p := &Pipeline{reg: reg, delivery: opts.Delivery, recorder: opts.Recorder,
-		maxBody: opts.MaxBodyBytes, log: opts.Logger, now: opts.Now}
+		maxBody: opts.MaxBodyBytes, log: opts.Logger, now: opts.Now, ins: opts.Telemetry.instruments()}
 	if p.maxBody == 0 {
 		p.maxBody = DefaultMaxBodyBytes
 	}
@@ -208,8 +231,22 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 		p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
 		return failed(nil, storeUnavailable(err))
 	}
+	ctx, span := p.ins.tracer.Start(ctx, "inbound.ingest", trace.WithAttributes(
+		attribute.String("inbound.hook.kind", string(h.Kind)), attribute.String("inbound.hook.id", h.ID)))
+	defer span.End()
+	kindOpt := p.ins.kind(h.Kind)
+	p.ins.received.Add(ctx, 1, kindOpt)
 	rec := &Interaction{Hook: h, Time: start.UTC(), RemoteAddr: a.RemoteAddr, Method: a.Method, Path: a.Path}
 	res := p.run(ctx, h, a, in, rec)
+	if res.Err == nil {
+		p.ins.accepted.Add(ctx, 1, kindOpt)
+	} else {
+		p.ins.rejected.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(h.Kind)),
+			attribute.String("inbound.reason", res.Err.Code)))
+		span.SetStatus(codes.Error, res.Err.Code)
+	}
+	span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
+	p.ins.ingest.Record(ctx, p.now().Sub(start).Seconds(), kindOpt)
 	if h.Debug && p.recorder != nil {
 		rec.Status = res.Status
 		rec.Duration = p.now().Sub(start)

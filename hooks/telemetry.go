@@ -1,0 +1,122 @@
+package hooks
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// instrumentationName names the library's meter and tracer.
+const instrumentationName = "github.com/inbound-hooks/inbound/hooks"
+
+// Metric names, in the OpenTelemetry style. Every measurement carries the
+// attribute inbound.hook.kind; rejections also inbound.reason (the error
+// code), and failed deliveries inbound.mode ("sync" or "queue").
+const (
+	MetricReceived        = "inbound.events.received" // arrivals that resolved to a hook
+	MetricAccepted        = "inbound.events.accepted" // answered 2xx (delivered, queued, duplicate or dropped)
+	MetricRejected        = "inbound.events.rejected" // answered 4xx/5xx, by reason
+	MetricFired           = "inbound.events.fired"    // Trigger.Fire returned nil
+	MetricFailed          = "inbound.events.failed"   // Trigger.Fire returned an error
+	MetricDead            = "inbound.events.dead"     // parked as dead after the last attempt
+	MetricIngestDuration  = "inbound.ingest.duration" // seconds from arrival to answer
+	MetricTriggerDuration = "inbound.trigger.duration"
+	MetricQueueDepth      = "inbound.queue.depth" // pending events in the durable queue
+)
+
+// Telemetry chooses where the library's metrics and traces go. The zero
+// value uses the global providers (otel.GetMeterProvider and
+// otel.GetTracerProvider), which discard everything until the host installs
+// an SDK. The library depends on the OpenTelemetry API only.
+type Telemetry struct {
+	MeterProvider  metric.MeterProvider
+	TracerProvider trace.TracerProvider
+}
+
+// instruments are the metric instruments and tracer of one component.
+type instruments struct {
+	meter    metric.Meter
+	tracer   trace.Tracer
+	received metric.Int64Counter
+	accepted metric.Int64Counter
+	rejected metric.Int64Counter
+	fired    metric.Int64Counter
+	failed   metric.Int64Counter
+	dead     metric.Int64Counter
+	ingest   metric.Float64Histogram
+	trigger  metric.Float64Histogram
+	kindAttr map[Kind]metric.MeasurementOption
+}
+
+func (t Telemetry) instruments() *instruments {
+	mp, tp := t.MeterProvider, t.TracerProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	m := mp.Meter(instrumentationName)
+	ins := &instruments{meter: m, tracer: tp.Tracer(instrumentationName), kindAttr: map[Kind]metric.MeasurementOption{}}
+	counter := func(name, desc string) metric.Int64Counter {
+		c, err := m.Int64Counter(name, metric.WithDescription(desc), metric.WithUnit("{event}"))
+		if err != nil || c == nil {
+			c, _ = noop.Meter{}.Int64Counter(name)
+		}
+		return c
+	}
+	hist := func(name, desc string) metric.Float64Histogram {
+		h, err := m.Float64Histogram(name, metric.WithDescription(desc), metric.WithUnit("s"))
+		if err != nil || h == nil {
+			h, _ = noop.Meter{}.Float64Histogram(name)
+		}
+		return h
+	}
+	ins.received = counter(MetricReceived, "Arrivals that resolved to a hook")
+	ins.accepted = counter(MetricAccepted, "Arrivals answered with success")
+	ins.rejected = counter(MetricRejected, "Arrivals refused, by reason")
+	ins.fired = counter(MetricFired, "Events the Trigger accepted")
+	ins.failed = counter(MetricFailed, "Trigger calls that returned an error")
+	ins.dead = counter(MetricDead, "Events parked as dead after their last attempt")
+	ins.ingest = hist(MetricIngestDuration, "Time from arrival to answer")
+	ins.trigger = hist(MetricTriggerDuration, "Time spent in Trigger.Fire")
+	for _, k := range []Kind{KindForm, KindWeb, KindEmail} {
+		ins.kindAttr[k] = metric.WithAttributeSet(attribute.NewSet(attribute.String("inbound.hook.kind", string(k))))
+	}
+	return ins
+}
+
+// kind returns the measurement option for k, without allocating for the
+// known kinds.
+func (ins *instruments) kind(k Kind) metric.MeasurementOption {
+	if o, ok := ins.kindAttr[k]; ok {
+		return o
+	}
+	return metric.WithAttributes(attribute.String("inbound.hook.kind", string(k)))
+}
+
+// fire calls t.Fire for e inside a span, and records its duration and
+// outcome. It is the one place the library calls a Trigger.
+func (ins *instruments) fire(ctx context.Context, t Trigger, e *Event, mode string) error {
+	ctx, span := ins.tracer.Start(ctx, "inbound.trigger", trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(attribute.String("inbound.hook.id", e.HookID), attribute.String("inbound.event.id", e.ID),
+			attribute.String("inbound.hook.kind", string(e.HookKind)), attribute.String("inbound.mode", mode)))
+	start := time.Now()
+	err := t.Fire(ctx, e)
+	ins.trigger.Record(ctx, time.Since(start).Seconds(), ins.kind(e.HookKind))
+	if err != nil {
+		ins.failed.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(e.HookKind)),
+			attribute.String("inbound.mode", mode)))
+		span.SetStatus(codes.Error, "trigger failed")
+	} else {
+		ins.fired.Add(ctx, 1, ins.kind(e.HookKind))
+	}
+	span.End()
+	return err
+}
