@@ -94,8 +94,14 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 		return nil, NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
 			"a Content-Type header is required: application/json, application/x-www-form-urlencoded or multipart/form-data")
 	}
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
+	var (
+		mt     string
+		params map[string]string
+		err    error
+	)
+	if contentType == MediaJSON || contentType == MediaForm {
+		mt = contentType // the common cases, without parsing
+	} else if mt, params, err = mime.ParseMediaType(contentType); err != nil {
 		return nil, unsupportedMedia()
 	}
 	switch {

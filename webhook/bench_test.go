@@ -1,0 +1,85 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store/memstore"
+)
+
+// benchBody returns a JSON object of about n bytes.
+func benchBody(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"event":"order.created","order":{"id":9007199254740993,"currency":"EUR","total":"129.90"},"items":[`)
+	for i := 0; b.Len() < n-40; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"sku":"SKU-%04d","qty":%d,"price":"%d.99"}`, i, i%5+1, i+10)
+	}
+	b.WriteString(`],"ok":true}`)
+	return b.String()
+}
+
+// bare is the baseline: a net/http handler that reads the body and only
+// json.Unmarshals it.
+func bare() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(io.LimitReader(r.Body, hooks.DefaultMaxBodyBytes))
+		if err != nil {
+			http.Error(w, "read", http.StatusBadRequest)
+			return
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			http.Error(w, "json", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = w.Write([]byte(`{"id":"00000000000000000000000000"}` + "\n"))
+	})
+}
+
+func BenchmarkWebhook(b *testing.B) {
+	ctx := context.Background()
+	st := memstore.New()
+	defer st.Close()
+	reg, _ := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://example.test"})
+	keys, _ := hooks.NewKeyring(st, hooks.KeyringOptions{})
+	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(
+		func(context.Context, *hooks.Event) error { return nil }))})
+	h, err := New(p, keys, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hk, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindWeb})
+	_, key, _ := keys.Create(ctx, "", "bench", []string{hooks.RoleHooks})
+	body := benchBody(1024)
+	path := "/hooks/web/" + hk.Token
+	run := func(b *testing.B, handler http.Handler) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set("Authorization", "Bearer "+key)
+				w := httptest.NewRecorder()
+				handler.ServeHTTP(w, r)
+				if w.Code != http.StatusAccepted {
+					b.Fatalf("got %d %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+	b.Run("bare", func(b *testing.B) { run(b, bare()) })
+	b.Run("webhook", func(b *testing.B) { run(b, h) })
+}
