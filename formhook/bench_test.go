@@ -53,7 +53,7 @@ func BenchmarkFormHook(b *testing.B) {
 	st := memstore.New()
 	defer st.Close()
 	reg, _ := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://example.test"})
-		p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(
+	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(
 		func(context.Context, *hooks.Event) error { return nil }))})
 	h, err := New(p, Options{})
 	if err != nil {
