@@ -1,0 +1,271 @@
+package hooks_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store/memstore"
+)
+
+func newTestRegistry(t *testing.T, opts hooks.RegistryOptions) *hooks.Registry {
+	t.Helper()
+	st := memstore.New()
+	t.Cleanup(func() { _ = st.Close() })
+	reg, err := hooks.NewRegistry(st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func TestNewRegistryValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		opts hooks.RegistryOptions
+		ok   bool
+	}{
+		{"zero", hooks.RegistryOptions{}, true},
+		{"https base", hooks.RegistryOptions{BaseURL: "https://example.com/inbound/"}, true},
+		{"domain", hooks.RegistryOptions{EmailDomain: "In.Example.com."}, true},
+		{"relative base", hooks.RegistryOptions{BaseURL: "/hooks"}, false},
+		{"ftp base", hooks.RegistryOptions{BaseURL: "ftp://example.com"}, false},
+		{"base with query", hooks.RegistryOptions{BaseURL: "https://example.com/?a=1"}, false},
+		{"base with user", hooks.RegistryOptions{BaseURL: "https://u:p@example.com"}, false},
+		{"bad domain", hooks.RegistryOptions{EmailDomain: "in_example..com"}, false},
+		{"domain with at", hooks.RegistryOptions{EmailDomain: "a@b.com"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := hooks.NewRegistry(memstore.New(), tt.opts)
+			if got := err == nil; got != tt.ok {
+				t.Fatalf("got err %v, want ok=%v", err, tt.ok)
+			}
+			if err != nil && !errors.Is(err, hooks.ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+		})
+	}
+	if _, err := hooks.NewRegistry(nil, hooks.RegistryOptions{}); !errors.Is(err, hooks.ErrInvalid) {
+		t.Fatalf("nil store: got %v, want ErrInvalid", err)
+	}
+}
+
+func TestRegistryLifecycle(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	reg := newTestRegistry(t, hooks.RegistryOptions{BaseURL: "https://example.com/in/", EmailDomain: "in.example.com",
+		Now: func() time.Time { return now }})
+	h, err := reg.Create(ctx, "acme", hooks.HookSpec{Name: "  Contact  ", Description: "site form", Kind: hooks.KindForm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Name != "Contact" || h.Org != "acme" || h.Kind != hooks.KindForm || !h.CreatedAt.Equal(now) {
+		t.Fatalf("got %+v", h)
+	}
+	if len(h.Token) < 32 || strings.ToLower(h.Token) != h.Token {
+		t.Fatalf("got token %q, want >= 32 lowercase characters (160 bits)", h.Token)
+	}
+	got, err := reg.Get(ctx, "acme", h.ID)
+	if err != nil || got.Token != h.Token || got.Description != "site form" {
+		t.Fatalf("get: got %+v, %v", got, err)
+	}
+	h2, _ := reg.Create(ctx, "acme", hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb})
+	list, err := reg.List(ctx, "acme")
+	if err != nil || len(list) != 2 || list[0].ID != h.ID || list[1].ID != h2.ID {
+		t.Fatalf("list: got %v, %v", list, err)
+	}
+	now = now.Add(time.Minute)
+	ex := json.RawMessage(`{"name":"Ada"}`)
+	up, err := reg.Update(ctx, "acme", h.ID, hooks.HookUpdate{Name: ptr("Contact us"), Debug: ptr(true), ExampleData: &ex})
+	if err != nil || up.Name != "Contact us" || !up.Debug || string(up.ExampleData) != `{"name":"Ada"}` || !up.UpdatedAt.Equal(now) {
+		t.Fatalf("update: got %+v, %v", up, err)
+	}
+	null := json.RawMessage(`null`)
+	if up, err = reg.Update(ctx, "acme", h.ID, hooks.HookUpdate{ExampleData: &null}); err != nil || up.ExampleData != nil {
+		t.Fatalf("clear example: got %s, %v", up.ExampleData, err)
+	}
+	rot, err := reg.Rotate(ctx, "acme", h.ID)
+	if err != nil || rot.Token == h.Token {
+		t.Fatalf("rotate: got %+v, %v", rot, err)
+	}
+	if _, err := reg.Lookup(ctx, hooks.KindForm, h.Token); !errors.Is(err, hooks.ErrNotFound) {
+		t.Fatalf("old token: got %v, want ErrNotFound", err)
+	}
+	if got, err := reg.Lookup(ctx, hooks.KindForm, strings.ToUpper(rot.Token)); err != nil || got.ID != h.ID || got.Org != "acme" {
+		t.Fatalf("upper-case lookup: got %+v, %v", got, err)
+	}
+	if err := reg.Delete(ctx, "acme", h.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Get(ctx, "acme", h.ID); !errors.Is(err, hooks.ErrNotFound) {
+		t.Fatalf("after delete: got %v, want ErrNotFound", err)
+	}
+	if err := reg.Delete(ctx, "acme", h.ID); !errors.Is(err, hooks.ErrNotFound) {
+		t.Fatalf("second delete: got %v, want ErrNotFound", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestRegistryValidation(t *testing.T) {
+	ctx := context.Background()
+	reg := newTestRegistry(t, hooks.RegistryOptions{})
+	h, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: hooks.KindWeb})
+	bad := json.RawMessage(`{`)
+	tests := []struct {
+		name  string
+		do    func() error
+		field string
+	}{
+		{"empty name", func() error {
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: " ", Kind: hooks.KindForm})
+			return err
+		}, "name"},
+		{"long name", func() error {
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: strings.Repeat("é", hooks.MaxNameLen+1), Kind: hooks.KindForm})
+			return err
+		}, "name"},
+		{"invalid utf-8 name", func() error {
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "\xff", Kind: hooks.KindForm})
+			return err
+		}, "name"},
+		{"unknown kind", func() error { _, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: "fax"}); return err }, "type"},
+		{"long description", func() error {
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: hooks.KindForm, Description: strings.Repeat("d", hooks.MaxDescriptionLen+1)})
+			return err
+		}, "description"},
+		{"redirect on webhook", func() error {
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: hooks.KindWeb, Settings: hooks.Settings{RedirectURL: "https://a.example/"}})
+			return err
+		}, "settings"},
+		{"bad origin", func() error {
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: hooks.KindForm, Settings: hooks.Settings{AllowedOrigins: []string{"example.com"}}})
+			return err
+		}, "allowed_origins"},
+		{"bad example", func() error { _, err := reg.Update(ctx, "", h.ID, hooks.HookUpdate{ExampleData: &bad}); return err }, "example_data"},
+		{"empty rename", func() error { _, err := reg.Update(ctx, "", h.ID, hooks.HookUpdate{Name: ptr("")}); return err }, "name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.do()
+			var ve *hooks.ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, hooks.ErrInvalid) {
+				t.Fatalf("got %v, want a *ValidationError", err)
+			}
+			if ve.Field != tt.field {
+				t.Fatalf("got field %q, want %q", ve.Field, tt.field)
+			}
+		})
+	}
+	if k, err := hooks.ParseKind("webhook"); err != nil || k != hooks.KindWeb {
+		t.Errorf("ParseKind(webhook): got %v, %v", k, err)
+	}
+}
+
+func TestRegistryAddress(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     hooks.RegistryOptions
+		kind     hooks.Kind
+		wantPfx  string
+		wantSufx string
+	}{
+		{"form", hooks.RegistryOptions{BaseURL: "https://example.com/"}, hooks.KindForm, "https://example.com/hooks/form/", ""},
+		{"web under path", hooks.RegistryOptions{BaseURL: "https://example.com/inbound"}, hooks.KindWeb, "https://example.com/inbound/hooks/web/", ""},
+		{"relative", hooks.RegistryOptions{}, hooks.KindWeb, "/hooks/web/", ""},
+		{"email", hooks.RegistryOptions{EmailDomain: "In.Example.COM"}, hooks.KindEmail, "", "@in.example.com"},
+		{"email without domain", hooks.RegistryOptions{}, hooks.KindEmail, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := newTestRegistry(t, tt.opts)
+			h, err := reg.Create(context.Background(), "", hooks.HookSpec{Name: "x", Kind: tt.kind})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.wantPfx + h.Token + tt.wantSufx
+			if got := reg.Address(h); got != want {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestRegistryLookup(t *testing.T) {
+	ctx := context.Background()
+	reg := newTestRegistry(t, hooks.RegistryOptions{})
+	form, _ := reg.Create(ctx, "a", hooks.HookSpec{Name: "f", Kind: hooks.KindForm})
+	email, _ := reg.Create(ctx, "b", hooks.HookSpec{Name: "e", Kind: hooks.KindEmail})
+	off, _ := reg.Create(ctx, "a", hooks.HookSpec{Name: "off", Kind: hooks.KindForm})
+	if _, err := reg.Update(ctx, "a", off.ID, hooks.HookUpdate{Disabled: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, token string
+		kind        hooks.Kind
+		wantID      string
+	}{
+		{"form", form.Token, hooks.KindForm, form.ID},
+		{"email upper-case", strings.ToUpper(email.Token), hooks.KindEmail, email.ID},
+		{"wrong kind", form.Token, hooks.KindWeb, ""},
+		{"disabled", off.Token, hooks.KindForm, ""},
+		{"empty", "", hooks.KindForm, ""},
+		{"punctuation", form.Token[:10] + "/..", hooks.KindForm, ""},
+		{"too long", strings.Repeat("a", 65), hooks.KindForm, ""},
+		{"unknown", strings.Repeat("a", 32), hooks.KindForm, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := reg.Lookup(ctx, tt.kind, tt.token)
+			if tt.wantID == "" {
+				if !errors.Is(err, hooks.ErrNotFound) {
+					t.Fatalf("got %v, %v; want ErrNotFound", h, err)
+				}
+				return
+			}
+			if err != nil || h.ID != tt.wantID {
+				t.Fatalf("got %v, %v; want %s", h, err, tt.wantID)
+			}
+		})
+	}
+}
+
+func TestRegistryOrgIsolation(t *testing.T) {
+	ctx := context.Background()
+	reg := newTestRegistry(t, hooks.RegistryOptions{})
+	a, _ := reg.Create(ctx, "org-a", hooks.HookSpec{Name: "a", Kind: hooks.KindForm})
+	b, _ := reg.Create(ctx, "org-b", hooks.HookSpec{Name: "b", Kind: hooks.KindForm})
+	tests := []struct {
+		name string
+		do   func() error
+	}{
+		{"get", func() error { _, err := reg.Get(ctx, "org-a", b.ID); return err }},
+		{"update", func() error {
+			_, err := reg.Update(ctx, "org-a", b.ID, hooks.HookUpdate{Name: ptr("mine")})
+			return err
+		}},
+		{"rotate", func() error { _, err := reg.Rotate(ctx, "org-a", b.ID); return err }},
+		{"delete", func() error { return reg.Delete(ctx, "org-a", b.ID) }},
+		{"single-tenant org", func() error { _, err := reg.Get(ctx, "", a.ID); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.do(); !errors.Is(err, hooks.ErrNotFound) {
+				t.Fatalf("got %v, want ErrNotFound", err)
+			}
+		})
+	}
+	list, err := reg.List(ctx, "org-a")
+	if err != nil || len(list) != 1 || list[0].ID != a.ID {
+		t.Fatalf("list org-a: got %v, %v", list, err)
+	}
+	still, err := reg.Get(ctx, "org-b", b.ID)
+	if err != nil || still.Name != "b" || still.Token != b.Token {
+		t.Fatalf("org-b's hook changed: %+v, %v", still, err)
+	}
+}
