@@ -1,0 +1,272 @@
+package hooks_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store/memstore"
+)
+
+// stubIntake is an Intake whose steps return the configured errors.
+type stubIntake struct {
+	authErr, decodeErr error
+	drop               string
+}
+
+func (s stubIntake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error {
+	return s.authErr
+}
+
+func (s stubIntake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
+	if s.decodeErr != nil {
+		return nil, s.decodeErr
+	}
+	return &hooks.Decoded{Data: string(body), ContentType: "text/plain", Drop: s.drop, IdempotencyKey: "k"}, nil
+}
+
+// memRecorder keeps interactions.
+type memRecorder struct {
+	mu  sync.Mutex
+	ins []*hooks.Interaction
+}
+
+func (r *memRecorder) Record(_ context.Context, in *hooks.Interaction) {
+	r.mu.Lock()
+	r.ins = append(r.ins, in)
+	r.mu.Unlock()
+}
+
+type pipelineEnv struct {
+	p        *hooks.Pipeline
+	reg      *hooks.Registry
+	rec      *memRecorder
+	debug    *hooks.Hook
+	quiet    *hooks.Hook
+	triggerE error
+	fired    []*hooks.Event
+}
+
+func newPipelineEnv(t *testing.T) *pipelineEnv {
+	t.Helper()
+	ctx := context.Background()
+	reg := newTestRegistry(t, hooks.RegistryOptions{})
+	e := &pipelineEnv{reg: reg, rec: &memRecorder{}}
+	tr := hooks.TriggerFunc(func(_ context.Context, ev *hooks.Event) error {
+		if e.triggerE != nil {
+			return e.triggerE
+		}
+		e.fired = append(e.fired, ev)
+		return nil
+	})
+	var err error
+	e.p, err = hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(tr), Recorder: e.rec, MaxBodyBytes: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.debug, _ = reg.Create(ctx, "o", hooks.HookSpec{Name: "debug", Kind: hooks.KindWeb})
+	if e.debug, err = reg.Update(ctx, "o", e.debug.ID, hooks.HookUpdate{Debug: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	e.quiet, _ = reg.Create(ctx, "o", hooks.HookSpec{Name: "quiet", Kind: hooks.KindWeb})
+	return e
+}
+
+// chunkedReader hides its length.
+type chunkedReader struct{ r io.Reader }
+
+func (c chunkedReader) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func TestPipelineOutcomes(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       stubIntake
+		body     string
+		maxBytes int64
+		trigger  error
+		quiet    bool
+		token    string
+		status   int
+		code     string
+		outcome  string
+		fired    bool
+	}{
+		{name: "accepted", body: "hello", status: 202, outcome: hooks.OutcomeAccepted, fired: true},
+		{name: "dropped", in: stubIntake{drop: "honeypot"}, body: "x", status: 202, outcome: hooks.OutcomeDropped},
+		{name: "auth *Error", in: stubIntake{authErr: hooks.NewError(401, hooks.CodeUnauthorized, "no")}, status: 401, code: hooks.CodeUnauthorized, outcome: hooks.OutcomeRejected},
+		{name: "auth plain error", in: stubIntake{authErr: errors.New("db down")}, status: 503, code: hooks.CodeUnavailable, outcome: hooks.OutcomeFailed},
+		{name: "decode plain error", in: stubIntake{decodeErr: errors.New("bad")}, body: "x", status: 400, code: hooks.CodeMalformedBody, outcome: hooks.OutcomeRejected},
+		{name: "decode *Error", in: stubIntake{decodeErr: hooks.NewError(415, hooks.CodeUnsupportedMedia, "no")}, body: "x", status: 415, code: hooks.CodeUnsupportedMedia, outcome: hooks.OutcomeRejected},
+		{name: "body at limit", body: strings.Repeat("a", 16), status: 202, outcome: hooks.OutcomeAccepted, fired: true},
+		{name: "body over limit", body: strings.Repeat("a", 17), status: 413, code: hooks.CodePayloadTooLarge, outcome: hooks.OutcomeRejected},
+		{name: "per-arrival limit", body: strings.Repeat("a", 17), maxBytes: 32, status: 202, outcome: hooks.OutcomeAccepted, fired: true},
+		{name: "trigger error", body: "x", trigger: errors.New("engine down"), status: 503, code: hooks.CodeUnavailable, outcome: hooks.OutcomeFailed},
+		{name: "trigger *Error", body: "x", trigger: fmt.Errorf("w: %w", hooks.NewError(422, "invalid_order", "bad order")), status: 422, code: "invalid_order", outcome: hooks.OutcomeRejected},
+		{name: "quiet hook records nothing", quiet: true, body: "x", status: 202, fired: true},
+		{name: "unknown token", token: strings.Repeat("z", 32), status: 404, code: hooks.CodeNotFound},
+	}
+	for _, tt := range tests {
+		for _, chunked := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/chunked=%v", tt.name, chunked), func(t *testing.T) {
+				e := newPipelineEnv(t)
+				e.triggerE = tt.trigger
+				h := e.debug
+				if tt.quiet {
+					h = e.quiet
+				}
+				token := h.Token
+				if tt.token != "" {
+					token = tt.token
+				}
+				var body io.Reader = strings.NewReader(tt.body)
+				if chunked {
+					body = chunkedReader{body}
+				}
+				a := &hooks.Arrival{Kind: hooks.KindWeb, Token: token, Method: "POST", Path: "/p", RemoteAddr: "192.0.2.1:1",
+					Header: http.Header{"Authorization": {"Bearer secret"}}, Body: body, MaxBytes: tt.maxBytes}
+				res := e.p.Ingest(context.Background(), a, tt.in)
+				if res.Status != tt.status {
+					t.Fatalf("got status %d (%v), want %d", res.Status, res.Err, tt.status)
+				}
+				if tt.code != "" && (res.Err == nil || res.Err.Code != tt.code) {
+					t.Fatalf("got error %v, want code %s", res.Err, tt.code)
+				}
+				if got := len(e.fired) == 1; got != tt.fired {
+					t.Fatalf("got fired=%v, want %v", got, tt.fired)
+				}
+				if tt.fired && res.EventID != e.fired[0].ID {
+					t.Fatalf("got id %q, want the fired event's %q", res.EventID, e.fired[0].ID)
+				}
+				if tt.fired {
+					ev := e.fired[0]
+					if ev.Org != "o" || ev.HookID != h.ID || ev.Header.Get("Authorization") != hooks.Redacted || ev.IdempotencyKey != "k" || string(ev.Raw) != tt.body {
+						t.Fatalf("got event %+v", ev)
+					}
+				}
+				if tt.outcome == "" {
+					if len(e.rec.ins) != 0 {
+						t.Fatalf("got %d interactions, want none", len(e.rec.ins))
+					}
+					return
+				}
+				if len(e.rec.ins) != 1 {
+					t.Fatalf("got %d interactions, want 1", len(e.rec.ins))
+				}
+				in := e.rec.ins[0]
+				if in.Outcome != tt.outcome || in.Status != tt.status || in.Header.Get("Authorization") != hooks.Redacted {
+					t.Fatalf("got interaction %+v, want outcome %s", in, tt.outcome)
+				}
+				if tt.trigger != nil && in.TriggerErr == "" {
+					t.Fatalf("got no trigger error recorded")
+				}
+			})
+		}
+	}
+}
+
+func TestIngestHTTP(t *testing.T) {
+	e := newPipelineEnv(t)
+	form, _ := e.reg.Create(context.Background(), "o", hooks.HookSpec{Name: "f", Kind: hooks.KindForm})
+	opts := hooks.HTTPOptions{Prefix: "/hooks/web/"}
+	tests := []struct {
+		name, method, path string
+		contentLength      int64
+		body               string
+		status             int
+		allow              string
+	}{
+		{"ok", "POST", "/hooks/web/" + e.quiet.Token, -1, "x", 202, ""},
+		{"get", "GET", "/hooks/web/" + e.quiet.Token, -1, "", 405, "POST"},
+		{"options", "OPTIONS", "/hooks/web/" + e.quiet.Token, -1, "", 405, "POST"},
+		{"wrong kind", "POST", "/hooks/web/" + form.Token, -1, "x", 404, ""},
+		{"no token", "POST", "/hooks/web/", -1, "x", 404, ""},
+		{"extra segment", "POST", "/hooks/web/" + e.quiet.Token + "/x", -1, "x", 404, ""},
+		{"other prefix", "POST", "/hooks/form/" + e.quiet.Token, -1, "x", 404, ""},
+		{"content-length over limit", "POST", "/hooks/web/" + e.quiet.Token, 1 << 30, "x", 413, ""},
+		{"chunked over limit", "POST", "/hooks/web/" + e.quiet.Token, -1, strings.Repeat("x", 100), 413, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(tt.method, tt.path, chunkedReader{strings.NewReader(tt.body)})
+			r.ContentLength = tt.contentLength
+			res := e.p.IngestHTTP(r, hooks.KindWeb, opts, stubIntake{})
+			w := httptest.NewRecorder()
+			hooks.WriteResult(w, res)
+			if w.Code != tt.status {
+				t.Fatalf("got %d %s, want %d", w.Code, w.Body, tt.status)
+			}
+			if got := w.Header().Get("Allow"); got != tt.allow {
+				t.Fatalf("got Allow %q, want %q", got, tt.allow)
+			}
+			if tt.status == 202 && w.Body.String() != `{"id":"`+res.EventID+`"}`+"\n" {
+				t.Fatalf("got body %q", w.Body)
+			}
+		})
+	}
+}
+
+func TestTokenFromPath(t *testing.T) {
+	tests := []struct {
+		path, prefix, want string
+		ok                 bool
+	}{
+		{"/hooks/form/abc", "/hooks/form/", "abc", true},
+		{"/hooks/form/", "/hooks/form/", "", false},
+		{"/hooks/form/abc/", "/hooks/form/", "", false},
+		{"/hooks/form/a/b", "/hooks/form/", "", false},
+		{"/hooks/formabc", "/hooks/form/", "", false},
+		{"/x/hooks/form/abc", "/hooks/form/", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			got, ok := hooks.TokenFromPath(tt.path, tt.prefix)
+			if got != tt.want || ok != tt.ok {
+				t.Fatalf("got %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	for p, ok := range map[string]bool{"/a/": true, "/": true, "a/": false, "/a": false, "": false} {
+		if got := hooks.CheckPrefix(p) == nil; got != ok {
+			t.Errorf("CheckPrefix(%q): got ok=%v, want %v", p, got, ok)
+		}
+	}
+}
+
+func TestWriteResultCustomID(t *testing.T) {
+	w := httptest.NewRecorder()
+	hooks.WriteResult(w, &hooks.Result{EventID: `a"b<`, Status: 202})
+	if got, want := w.Body.String(), `{"id":"a\"b\u003c"}`+"\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestNewPipelineValidation(t *testing.T) {
+	reg, _ := hooks.NewRegistry(memstore.New(), hooks.RegistryOptions{})
+	d := hooks.Sync(hooks.TriggerFunc(nil))
+	for name, f := range map[string]func() error{
+		"nil registry": func() error { _, err := hooks.NewPipeline(nil, hooks.PipelineOptions{Delivery: d}); return err },
+		"nil delivery": func() error { _, err := hooks.NewPipeline(reg, hooks.PipelineOptions{}); return err },
+		"negative limit": func() error {
+			_, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d, MaxBodyBytes: -1})
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := f(); !errors.Is(err, hooks.ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+		})
+	}
+	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d, Now: func() time.Time { return time.Unix(0, 0) }})
+	if err != nil || p.MaxBodyBytes() != hooks.DefaultMaxBodyBytes || p.Registry() != reg {
+		t.Fatalf("got %v, %v", p, err)
+	}
+}
