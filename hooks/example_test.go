@@ -1,0 +1,42 @@
+package hooks_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store/memstore"
+)
+
+// DecodeBody turns a form into JSON-compatible values: repeated names and
+// a[] give arrays, a[b] and a.b nested objects.
+func ExampleDecodeBody() {
+	body := []byte("name=Ada&tags[]=math&tags[]=engines&address[city]=London&address.zip=W1&empty=")
+	d, err := hooks.DecodeBody("application/x-www-form-urlencoded", body, hooks.DecodeOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, _ := json.Marshal(d.Data)
+	fmt.Println(string(out))
+
+	_, err = hooks.DecodeBody("application/x-www-form-urlencoded", []byte("a[99999999]=x"), hooks.DecodeOptions{})
+	fmt.Println(hooks.AsError(err).Status, hooks.AsError(err).Code)
+	// Output:
+	// {"address":{"city":"London","zip":"W1"},"empty":"","name":"Ada","tags":["math","engines"]}
+	// 400 array_index_too_large
+}
+
+func ExampleRegistry_Address() {
+	ctx := context.Background()
+	reg, _ := hooks.NewRegistry(memstore.New(), hooks.RegistryOptions{
+		BaseURL: "https://example.com", EmailDomain: "in.example.com"})
+	form, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm})
+	email, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindEmail})
+	fmt.Println(reg.Address(form) == "https://example.com/hooks/form/"+form.Token)
+	fmt.Println(reg.Address(email) == email.Token+"@in.example.com")
+	// Output:
+	// true
+	// true
+}
