@@ -263,9 +263,6 @@ type script struct {
 // pullScripts returns the data scripts of doc with the x/net/html
 // tokenizer, which, unlike html.Parse, has no limit on open elements.
 func pullScripts(doc []byte) []script {
-	if !containsFold(doc, "script") {
-		return nil
-	}
 	var out []script
 	z := html.NewTokenizer(bytes.NewReader(doc))
 	for {
@@ -317,12 +314,40 @@ func mediaType(v []byte) string {
 func hasItemscope(doc []byte) bool { return containsFold(doc, "itemscope") }
 
 // containsFold reports whether doc contains the lower-case ASCII word w in
-// any case, in one linear pass.
+// any case. It jumps between occurrences of w's first letter in either case
+// with bytes.IndexByte, remembering the next of each, so it stays linear.
 func containsFold(doc []byte, w string) bool {
-	for i := 0; i+len(w) <= len(doc); i++ {
-		if doc[i]|0x20 == w[0] && bytes.EqualFold(doc[i:i+len(w)], []byte(w)) {
+	const none = -2
+	lo, up := w[0], w[0]-'a'+'A'
+	nextLo, nextUp := -1, -1
+	for i := 0; ; i++ {
+		if nextLo != none && nextLo < i {
+			if j := bytes.IndexByte(doc[i:], lo); j < 0 {
+				nextLo = none
+			} else {
+				nextLo = i + j
+			}
+		}
+		if nextUp != none && nextUp < i {
+			if j := bytes.IndexByte(doc[i:], up); j < 0 {
+				nextUp = none
+			} else {
+				nextUp = i + j
+			}
+		}
+		switch {
+		case nextLo == none && nextUp == none:
+			return false
+		case nextUp == none || (nextLo != none && nextLo < nextUp):
+			i = nextLo
+		default:
+			i = nextUp
+		}
+		if i+len(w) > len(doc) {
+			return false
+		}
+		if bytes.EqualFold(doc[i:i+len(w)], []byte(w)) {
 			return true
 		}
 	}
-	return false
 }

@@ -400,3 +400,26 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+func TestContainsFold(t *testing.T) {
+	tests := []struct {
+		doc  string
+		want bool
+	}{
+		{"", false},
+		{"itemscop", false},
+		{"itemscope", true},
+		{"ITEMSCOPE", true},
+		{"<div ItemScope>", true},
+		{"iiiiIIIIiItemscopE", true},
+		{"items cope Itemscop", false},
+		{strings.Repeat("iI", 1000) + "itemScope", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.doc[:min(len(tt.doc), 20)], func(t *testing.T) {
+			if got := containsFold([]byte(tt.doc), "itemscope"); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

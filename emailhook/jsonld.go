@@ -18,7 +18,7 @@ func stripSchema(s string) (string, bool) {
 		return s, false
 	}
 	for _, p := range schemaPrefixes {
-		if len(s) > len(p) && strings.EqualFold(s[:len(p)], p) {
+		if len(s) > len(p) && s[:len(p)] == p {
 			return s[len(p):], true
 		}
 	}
@@ -427,8 +427,8 @@ func (n *normalizer) fastTypes(val any) (any, bool) {
 // use or start with one of the context's prefixes, and must not be a
 // keyword-like or empty reference.
 func (n *normalizer) plainIRI(s string) bool {
-	if s == "" || s[0] == '@' || s[0] == '_' {
-		return false
+	if s == "" || s[0] == '@' || s[0] == '_' || strings.HasPrefix(s, "//") {
+		return false // empty, keyword-like, blank node, or network-path reference
 	}
 	i := strings.IndexByte(s, ':')
 	if i < 0 {

@@ -2,6 +2,7 @@ package emailhook
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -145,4 +146,43 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("input %s\nfast %s\njson-gold %s", text, js(fast), js(gold))
 		}
 	})
+}
+
+func TestMemLoader(t *testing.T) {
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"http://schema.org", true},
+		{"https://schema.org", true},
+		{"http://schema.org/", true},
+		{"https://schema.org/", true},
+		{"HTTPS://Schema.org/", true},
+		{"https://www.schema.org/", true},
+		{"https://schema.org/docs/jsonldcontext.json", true},
+		{"http://schema.org/docs/jsonldcontext.jsonld", true},
+		{"https://schema.org.evil.example/", false},
+		{"https://evil.example/schema.org", false},
+		{"file:///etc/passwd", false},
+		{"/etc/passwd", false},
+		{"schema.org", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			doc, err := memLoader{}.LoadDocument(tt.url)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("got %v, want the schema.org context", err)
+				}
+				if m, _ := doc.Document.(map[string]any); m["@context"] == nil {
+					t.Errorf("got document without @context")
+				}
+				return
+			}
+			if !errors.Is(err, ErrUnknownContext) {
+				t.Errorf("got %v, want ErrUnknownContext", err)
+			}
+		})
+	}
 }
