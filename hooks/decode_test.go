@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -330,4 +333,50 @@ func FuzzDecodeMultipart(f *testing.F) {
 		d, err := DecodeBody(ct, body, DecodeOptions{MaxDepth: 8, MaxFields: 50, MaxArrayIndex: 50})
 		checkFuzzResult(t, d, err)
 	})
+}
+
+// TestDecodeCorpusJSON decodes the real-world JSON of the shared corpus:
+// valid JSON must decode, anything else must be a 4xx, never a panic.
+func TestDecodeCorpusJSON(t *testing.T) {
+	root := filepath.Join("..", "..", "shared", "corpus")
+	if _, err := os.Stat(root); err != nil {
+		t.Skip("shared corpus not present")
+	}
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if ext := filepath.Ext(path); ext != ".json" && ext != ".jsonld" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		dec, derr := DecodeBody("application/json; charset=utf-8", b, DecodeOptions{})
+		if json.Valid(b) {
+			if derr != nil {
+				t.Errorf("%s: valid JSON rejected: %v", path, derr)
+				return nil
+			}
+			var want any
+			jd := json.NewDecoder(bytes.NewReader(b))
+			jd.UseNumber()
+			_ = jd.Decode(&want)
+			if !reflect.DeepEqual(dec.Data, want) {
+				t.Errorf("%s: decoded data differs from encoding/json", path)
+			}
+			return nil
+		}
+		if he := AsError(derr); derr == nil || he.Status != http.StatusBadRequest {
+			t.Errorf("%s: invalid JSON: got %v, want 400", path, derr)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("decoded %d corpus files", n)
 }
