@@ -36,15 +36,19 @@ func collectEvents(rows pgx.Rows) ([]*store.QueuedEvent, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.QueuedEvent, error) { return scanEvent(r) })
 }
 
-// errDuplicate rolls back Enqueue's transaction when the key is taken.
-var errDuplicate = errors.New("duplicate")
+// maxEnqueueTries bounds Enqueue's retries when the idempotency row that
+// blocked an event disappears (pruned) before Enqueue can read it.
+const maxEnqueueTries = 3
 
 // Enqueue implements store.QueueStore. An event without an idempotency
-// key is one INSERT. With a key, one transaction first upserts the row
-// of (hook, key) in the idempotency_keys table, whose primary key makes
-// concurrent Enqueues with one key wait for each other: the row is
-// replaced only when the event it names was created before dedupSince,
-// and otherwise the Enqueue reports that event as the duplicate.
+// key is one INSERT. With a key it is one statement too: it upserts the
+// row of (hook, key) in the idempotency_keys table and inserts the event
+// only if the upsert took the row. The table's primary key makes
+// concurrent Enqueues with one key, in any process, wait for each other;
+// the row is replaced only when the event it names was created before
+// dedupSince, and it keeps naming the newest event with the key. When the
+// row is not taken, a second query reads the event it names, which
+// Enqueue reports with store.ErrDuplicate.
 func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
 	if e == nil || e.ID == "" {
 		return "", invalid("event needs an ID")
@@ -56,51 +60,57 @@ func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince ti
 	if payload == nil {
 		payload = []byte{}
 	}
-	insert := s.q(`INSERT INTO {s}.events (` + eventColumns + `)
-VALUES ($1, $2, $3, $4, $5, 'pending', 0, ''::bytea, $6, $7, $8)`)
-	args := []any{e.ID, e.Org, e.HookID, []byte(e.IdempotencyKey), payload, e.NextAttempt, e.CreatedAt, e.UpdatedAt}
+	key := []byte(e.IdempotencyKey)
 	if e.IdempotencyKey == "" {
-		_, err := s.pool.Exec(ctx, insert, args...)
+		_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.events (`+eventColumns+`)
+VALUES ($1, $2, $3, $4, $5, 'pending', 0, ''::bytea, $6, $7, $8)`),
+			e.ID, e.Org, e.HookID, key, payload, e.NextAttempt, e.CreatedAt, e.UpdatedAt)
 		if err != nil {
 			return "", s.wrap("enqueue event "+e.ID, err)
 		}
 		return e.ID, nil
 	}
-	var dup string
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// On a conflict the existing row is locked whether or not the
-		// WHERE clause lets it be updated, so the SELECT below sees the
-		// row that blocked this event. The row keeps naming the newest
-		// event with the key.
-		var owner string
-		err := tx.QueryRow(ctx, s.q(`INSERT INTO {s}.idempotency_keys AS i (hook_id, key, event_id, created_at)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (hook_id, key) DO UPDATE SET
-	event_id = CASE WHEN EXCLUDED.created_at >= i.created_at THEN EXCLUDED.event_id ELSE i.event_id END,
-	created_at = GREATEST(EXCLUDED.created_at, i.created_at)
-WHERE i.created_at < $5
-RETURNING event_id`), e.HookID, []byte(e.IdempotencyKey), e.ID, e.CreatedAt, dedupSince).Scan(&owner)
+	for range maxEnqueueTries {
+		// On a conflict the existing row is locked (until this statement
+		// ends) whether or not the WHERE clause lets it be updated.
+		tag, err := s.pool.Exec(ctx, s.q(`WITH k AS (
+	INSERT INTO {s}.idempotency_keys AS i (hook_id, key, event_id, created_at)
+	VALUES ($3, $4, $1, $7)
+	ON CONFLICT (hook_id, key) DO UPDATE SET
+		event_id = CASE WHEN EXCLUDED.created_at >= i.created_at THEN EXCLUDED.event_id ELSE i.event_id END,
+		created_at = GREATEST(EXCLUDED.created_at, i.created_at)
+	WHERE i.created_at < $9
+	RETURNING 1
+)
+INSERT INTO {s}.events (`+eventColumns+`)
+SELECT $1, $2, $3, $4, $5, 'pending', 0, ''::bytea, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM k)`),
+			e.ID, e.Org, e.HookID, key, payload, e.NextAttempt, e.CreatedAt, e.UpdatedAt, dedupSince)
+		if err != nil {
+			return "", s.wrap("enqueue event "+e.ID, err)
+		}
+		if tag.RowsAffected() == 1 {
+			return e.ID, nil
+		}
+		var (
+			dup     string
+			created time.Time
+		)
+		err = s.pool.QueryRow(ctx, s.q(`SELECT event_id, created_at FROM {s}.idempotency_keys WHERE hook_id = $1 AND key = $2`),
+			e.HookID, key).Scan(&dup, &created)
 		if errors.Is(err, pgx.ErrNoRows) {
-			err = tx.QueryRow(ctx, s.q(`SELECT event_id FROM {s}.idempotency_keys WHERE hook_id = $1 AND key = $2`),
-				e.HookID, []byte(e.IdempotencyKey)).Scan(&dup)
-			if err != nil {
-				return err
-			}
-			return errDuplicate
+			continue // pruned in between: try again
 		}
 		if err != nil {
-			return err
+			return "", s.wrap("enqueue event "+e.ID, err)
 		}
-		_, err = tx.Exec(ctx, insert, args...)
-		return err
-	})
-	if errors.Is(err, errDuplicate) {
-		return dup, fmt.Errorf("pgstore: event %q: %w", dup, store.ErrDuplicate)
+		if !created.Before(dedupSince) {
+			return dup, fmt.Errorf("pgstore: event %q: %w", dup, store.ErrDuplicate)
+		}
+		// Replaced in between by an event older than the window (its
+		// clock lags): try again.
 	}
-	if err != nil {
-		return "", s.wrap("enqueue event "+e.ID, err)
-	}
-	return e.ID, nil
+	return "", fmt.Errorf("pgstore: enqueue event %q: idempotency key changed %d times while enqueuing: %w",
+		e.ID, maxEnqueueTries, store.ErrConflict)
 }
 
 // Claim implements store.QueueStore. Due events are taken by NextAttempt,
