@@ -44,6 +44,9 @@
 //     document still yields its scripts, with a WarnMicrodata warning. HTML5
 //     tree building also moves elements (a <div> closes an open <p>), so
 //     microdata that relies on invalid nesting may lose properties.
+//   - Microdata reading has a work budget proportional to the document size
+//     (itemref can make many items share one subtree); past it, microdata is
+//     skipped with a WarnMicrodata warning.
 //   - Microdata items without properties are dropped; text values are
 //     trimmed and their no-break spaces read as spaces; URLs are not
 //     resolved against a base. A link or anchor without href falls back to

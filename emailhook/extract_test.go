@@ -423,3 +423,28 @@ func TestContainsFold(t *testing.T) {
 		})
 	}
 }
+
+// TestMicrodataBudget: many items referencing one large subtree must not
+// take time quadratic in the document; the work budget stops them.
+func TestMicrodataBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<div id="big">`)
+	for range 3000 {
+		b.WriteString(`<span itemprop="name">x</span>`)
+	}
+	b.WriteString(`</div>`)
+	for range 3000 {
+		b.WriteString(`<i itemscope itemref="big"></i>`)
+	}
+	b.WriteString(ldScript(`{"@type":"Event"}`))
+	res, err := testExtractor(t).Extract([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(res.Warnings); !reflect.DeepEqual(got, []Kind{WarnMicrodata}) {
+		t.Errorf("got warnings %v, want one WarnMicrodata", res.Warnings)
+	}
+	if len(res.Objects) != 1 {
+		t.Errorf("got %d objects, want the script's 1", len(res.Objects))
+	}
+}

@@ -18,28 +18,37 @@ func (x *Extractor) microdata(doc []byte) ([]map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse HTML: %w", err)
 	}
-	md := &mdReader{}
+	// itemref lets many items share one subtree; the budget keeps the total
+	// work linear in the document size whatever the references.
+	md := &mdReader{budget: 4*len(doc) + 1024}
 	var out []map[string]any
-	d.Find("[itemscope]").Each(func(_ int, s *goquery.Selection) {
+	d.Find("[itemscope]").EachWithBreak(func(_ int, s *goquery.Selection) bool {
 		n := s.Get(0)
 		if hasAttr(n, "itemprop") {
-			return // a property of another item, not a top-level item
+			return true // a property of another item, not a top-level item
 		}
 		if hasAttr(n, "itemref") && md.ids == nil {
 			md.indexIDs(d.Get(0))
 		}
 		item := md.item(n, nil)
-		if len(item) == 0 {
-			return // an item without properties carries no data
+		if md.budget < 0 {
+			return false
 		}
-		out = append(out, item)
+		if len(item) > 0 { // an item without properties carries no data
+			out = append(out, item)
+		}
+		return true
 	})
+	if md.budget < 0 {
+		return nil, fmt.Errorf("item references visit more than %d nodes", 4*len(doc)+1024)
+	}
 	return out, nil
 }
 
 // mdReader builds microdata items.
 type mdReader struct {
-	ids map[string]*html.Node // for itemref, built on first need
+	ids    map[string]*html.Node // for itemref, built on first need
+	budget int                   // nodes left to visit; below 0 stops reading
 }
 
 func (md *mdReader) indexIDs(root *html.Node) {
@@ -76,7 +85,7 @@ func (md *mdReader) item(n *html.Node, stack []*html.Node) map[string]any {
 			}
 			val = sub
 		} else {
-			val = propValue(p)
+			val = md.propValue(p)
 		}
 		for _, name := range strings.Fields(names) {
 			name, _ = stripSchema(name)
@@ -93,7 +102,8 @@ func (md *mdReader) item(n *html.Node, stack []*html.Node) map[string]any {
 	seen := map[*html.Node]bool{n: true}
 	var crawl func(c *html.Node)
 	crawl = func(c *html.Node) {
-		for ; c != nil; c = c.NextSibling {
+		for ; c != nil && md.budget >= 0; c = c.NextSibling {
+			md.budget--
 			if c.Type != html.ElementNode || seen[c] {
 				continue
 			}
@@ -153,7 +163,7 @@ func (md *mdReader) item(n *html.Node, stack []*html.Node) map[string]any {
 // rules, leniently: a link or anchor without href falls back to a content
 // attribute, as some senders write. Text content is trimmed and its
 // no-break spaces become spaces.
-func propValue(n *html.Node) string {
+func (md *mdReader) propValue(n *html.Node) string {
 	// URL attributes lose surrounding whitespace as HTML specifies; other
 	// attribute values are kept exactly as written.
 	pick := func(names ...string) (string, bool) {
@@ -190,6 +200,9 @@ func propValue(n *html.Node) string {
 	}
 	var b strings.Builder
 	for d := range n.Descendants() {
+		if md.budget--; md.budget < 0 {
+			return ""
+		}
 		if d.Type == html.TextNode {
 			b.WriteString(d.Data)
 		}
