@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/inbound-hooks/inbound/store"
@@ -307,56 +308,59 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 	}
 }
 
-// run is the dispatcher loop: claim as many due events as there are free
-// workers, deliver each in its own goroutine, and wait for a new event, a
-// free worker, the poll interval or a stop.
+// run is the dispatcher loop: claim as many due events as there are idle
+// workers, deliver each in its own goroutine, and wait for a new event, the
+// poll interval or a stop. When a claim takes all it asked for (a
+// backlog), the next claim waits until half the workers are idle, so that
+// claims stay batched instead of taking one event per store transaction.
 func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	free := make(chan struct{}, q.opts.Workers) // a token per idle worker
-	for range q.opts.Workers {
-		free <- struct{}{}
-	}
-	poll := time.NewTimer(0)
+	workers := q.opts.Workers
+	var busy atomic.Int64
+	freed := make(chan struct{}, 1) // nudged when a worker finishes
+	poll := time.NewTimer(q.opts.PollInterval)
 	defer poll.Stop()
 	nextPrune := time.Now() // prune at start, then every PruneInterval
+	want := 1               // idle workers needed before the next claim
 	for {
-		if !time.Now().Before(nextPrune) {
-			q.prune(ctx)
-			nextPrune = time.Now().Add(q.opts.PruneInterval)
-		}
-		idle := len(free)
-		full := false
-		if idle > 0 {
-			evs, err := q.store.Claim(ctx, q.now().UTC(), q.opts.Lease, idle)
-			if err != nil && ctx.Err() == nil {
-				q.log.ErrorContext(ctx, "inbound: queue claim failed", "err", err)
-			}
-			for _, ev := range evs {
-				<-free
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					defer func() { free <- struct{}{} }()
-					q.attempt(ctx, ev)
-				}()
-			}
-			full = err == nil && len(evs) == idle
-		}
-		if full {
-			// There may be more due events: claim again as soon as a
-			// worker is free.
+		for workers-int(busy.Load()) < want {
 			select {
 			case <-stop:
 				return
 			case <-ctx.Done():
 				return
-			case tok := <-free:
-				free <- tok
-				continue
+			case <-freed:
 			}
 		}
+		if !time.Now().Before(nextPrune) {
+			q.prune(ctx)
+			nextPrune = time.Now().Add(q.opts.PruneInterval)
+		}
+		idle := workers - int(busy.Load())
+		evs, err := q.store.Claim(ctx, q.now().UTC(), q.opts.Lease, idle)
+		if err != nil && ctx.Err() == nil {
+			q.log.ErrorContext(ctx, "inbound: queue claim failed", "err", err)
+		}
+		for _, ev := range evs {
+			busy.Add(1)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				q.attempt(ctx, ev)
+				busy.Add(-1)
+				select {
+				case freed <- struct{}{}:
+				default:
+				}
+			}()
+		}
+		if err == nil && len(evs) == idle {
+			want = max(1, workers/2)
+			continue
+		}
+		want = 1
 		poll.Reset(q.opts.PollInterval) // Go 1.23+ timers: no stale tick after Reset
 		select {
 		case <-stop:
@@ -364,19 +368,6 @@ func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struc
 		case <-ctx.Done():
 			return
 		case <-q.wake:
-			// A new or replayed event. If every worker is busy, wait for
-			// one (or the poll) before claiming.
-			if len(free) == 0 {
-				select {
-				case <-stop:
-					return
-				case <-ctx.Done():
-					return
-				case tok := <-free:
-					free <- tok
-				case <-poll.C:
-				}
-			}
 		case <-poll.C:
 		}
 	}

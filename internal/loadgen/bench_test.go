@@ -1,0 +1,213 @@
+package loadgen_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/inbound-hooks/inbound/formhook"
+	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/internal/loadgen"
+	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/store/boltstore"
+	"github.com/inbound-hooks/inbound/store/memstore"
+)
+
+// benchStores are the stores BenchmarkQueueLoad runs queue mode on. To
+// measure another store, add a line (pgstore, for example).
+var benchStores = []struct {
+	name string
+	open func(b *testing.B) store.Store
+}{
+	{"bolt", func(b *testing.B) store.Store {
+		// A real file with fsync before every 2xx (NoSync false).
+		s, err := boltstore.Open(filepath.Join(b.TempDir(), "bench.db"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}},
+	{"mem", func(*testing.B) store.Store { return memstore.New() }},
+}
+
+// benchBody is a 1 KiB JSON object.
+var benchBody = func() []byte {
+	m := map[string]any{"order_id": 12345678901, "email": "buyer@example.com", "total": 99.5, "paid": true}
+	var items []any
+	for i := 0; ; i++ {
+		items = append(items, map[string]any{"sku": fmt.Sprintf("SKU-%05d", i), "qty": i%5 + 1, "price": 9.99})
+		m["items"] = items
+		b, _ := json.Marshal(m)
+		if len(b) >= 1000 {
+			pad := strings.Repeat("x", max(0, 1024-len(b)-len(`,"note":""`)))
+			m["note"] = pad
+			b, _ = json.Marshal(m)
+			return b
+		}
+	}
+}()
+
+// bareHandler only reads and json.Unmarshals the body: the baseline.
+func bareHandler() http.Handler {
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		var v any
+		if err == nil {
+			err = json.Unmarshal(b, &v)
+		}
+		if err != nil {
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintf(w, `{"id":"%d"}`, n.Add(1))
+	})
+}
+
+// queueServer is a form hook in queue mode over s, with a Trigger that
+// only counts, and its dispatcher running unless the benchmark measures
+// the ingest path alone.
+type queueServer struct {
+	url   string
+	queue *hooks.Queue
+	fired atomic.Int64
+}
+
+func newQueueServer(b *testing.B, s store.Store, dispatch bool) *queueServer {
+	ctx := context.Background()
+	reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindForm})
+	if err != nil {
+		b.Fatal(err)
+	}
+	qs := &queueServer{}
+	q, err := hooks.NewQueue(s, hooks.TriggerFunc(func(context.Context, *hooks.Event) error {
+		qs.fired.Add(1)
+		return nil
+	}), hooks.QueueOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: q})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fh, err := formhook.New(p, formhook.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if dispatch {
+		if err := q.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(fh)
+	b.Cleanup(func() {
+		srv.Close()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		_ = q.Shutdown(sctx)
+		_ = s.Close()
+	})
+	qs.url, qs.queue = srv.URL+"/hooks/form/"+h.Token, q
+	return qs
+}
+
+// drain waits until the dispatcher has delivered the backlog of the
+// previous round, so that rounds do not inherit each other's work.
+func (qs *queueServer) drain(b *testing.B) {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		n, err := qs.queue.Depth(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("the dispatcher did not drain: %d pending", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// load sends b.N requests over conns connections and reports req/s, p50
+// and p99.
+func load(b *testing.B, url string, conns int) float64 {
+	b.Helper()
+	tr := loadgen.NewTransport(conns)
+	defer tr.CloseIdleConnections()
+	opts := loadgen.Options{URL: url, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: benchBody, Connections: conns, Client: &http.Client{Transport: tr}}
+	// Warm the connections up outside the timer.
+	opts.Requests = 2 * conns
+	if _, err := loadgen.Run(context.Background(), opts); err != nil {
+		b.Fatal(err)
+	}
+	opts.Requests = b.N
+	b.ResetTimer()
+	res, err := loadgen.Run(context.Background(), opts)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Errors > 0 {
+		b.Fatalf("%d errors: %v (status %v)", res.Errors, res.FirstError, res.Status)
+	}
+	b.ReportMetric(res.Throughput(), "req/s")
+	b.ReportMetric(float64(res.Percentile(0.5).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(res.Percentile(0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(0, "ns/op") // wall time per request is req/s's inverse; keep the line short
+	return res.Throughput()
+}
+
+// BenchmarkQueueLoad measures loopback HTTP load on a form hook in queue
+// mode (the event committed, with fsync for bolt, before the 202; the
+// dispatcher delivering in the background) beside a bare net/http handler
+// that only json.Unmarshals the same 1 KiB body, at 1 and 64 connections.
+// Queue sub-benchmarks also report x-bare: their throughput over the bare
+// handler's in the same run. The -ingest-only variants do not run the
+// dispatcher: they measure the commit path alone, as on a replica that only
+// receives.
+func BenchmarkQueueLoad(b *testing.B) {
+	for _, conns := range []int{1, 64} {
+		var bare float64
+		b.Run(fmt.Sprintf("c=%d/bare", conns), func(b *testing.B) {
+			srv := httptest.NewServer(bareHandler())
+			defer srv.Close()
+			bare = load(b, srv.URL, conns)
+		})
+		for _, st := range benchStores {
+			for _, dispatch := range []bool{true, false} {
+				name := fmt.Sprintf("c=%d/queue-%s", conns, st.name)
+				if !dispatch {
+					name += "-ingest-only"
+				}
+				b.Run(name, func(b *testing.B) {
+					qs := newQueueServer(b, st.open(b), dispatch)
+					rps := load(b, qs.url, conns)
+					if bare > 0 {
+						b.ReportMetric(rps/bare, "x-bare")
+					}
+					if dispatch {
+						qs.drain(b)
+					}
+				})
+			}
+		}
+	}
+}
