@@ -186,3 +186,29 @@ func TestMemLoader(t *testing.T) {
 		})
 	}
 }
+
+// TestPooledContextNotPolluted: a nested context in one object must not
+// change the pooled schema.org context used for the next.
+func TestPooledContextNotPolluted(t *testing.T) {
+	x, err := NewExtractor(ExtractOptions{ContextPoolSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := ldScript(`{"@type":"Thing","sameAs":"http://schema.org/X","about":{"@context":{"name":"http://ex.example/n","@vocab":"http://ex.example/"},"name":"q","other":"o"}}`)
+	res, err := x.Extract([]byte(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	about, _ := res.Objects[0]["about"].(map[string]any)
+	if about["http://ex.example/n"] != "q" || about["http://ex.example/other"] != "o" {
+		t.Errorf("got about %v, want the nested context's IRIs", about)
+	}
+	res, err = x.Extract([]byte(ldScript(`{"@type":"Thing","sameAs":"http://schema.org/Y","name":"z","other":"p"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"@context": outputContext, "@type": "Thing", "sameAs": "schema:Y", "name": "z", "other": "p"}
+	if !reflect.DeepEqual(res.Objects[0], want) {
+		t.Errorf("got %v, want %v", res.Objects[0], want)
+	}
+}

@@ -16,9 +16,13 @@ import (
 
 // Message is a parsed email with the structured data of its HTML part.
 type Message struct {
-	From    []*netmail.Address
-	To      []*netmail.Address
-	Cc      []*netmail.Address
+	// From, To and Cc are the header addresses, display names decoded. The
+	// envelope recipients (where a Bcc'd hook address appears) are not part
+	// of the message: they come from the SMTP transaction.
+	From []*netmail.Address
+	To   []*netmail.Address
+	Cc   []*netmail.Address
+	// Subject is the decoded Subject header.
 	Subject string
 	// MessageID is the Message-ID without angle brackets; empty if absent.
 	MessageID string
