@@ -49,7 +49,9 @@
 // identifier. Errors never include the DSN (which may hold a password).
 // Give the database role only what the store needs: CREATE on the
 // database when the schema does not exist yet (or create the schema
-// beforehand and grant the role ownership of it), and nothing outside it.
+// beforehand and make the role its owner), and nothing outside it. Since
+// PostgreSQL 15 only the database owner may create tables in "public" by
+// default; name a schema of the store's own in Options.Schema.
 //
 // # Caveats
 //

@@ -32,9 +32,9 @@ type Options struct {
 	// database are independent.
 	Schema string
 	// MaxConns caps the connection pool that Open creates. Zero keeps
-	// pgx's default (the larger of 4 and the number of CPUs); it may
-	// also be set in the DSN as pool_max_conns. New ignores it: the
-	// caller configured its own pool.
+	// the DSN's pool_max_conns, or else pgx's default (the larger of 4
+	// and the number of CPUs); a positive value overrides the DSN. New
+	// ignores it: the caller configured its own pool.
 	MaxConns int32
 	// Logger receives the store's few messages (migrations applied).
 	// Nil discards them.

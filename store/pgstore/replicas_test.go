@@ -299,3 +299,59 @@ func TestReplicasDebugTrim(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneBatches prunes more delivered events than one batch deletes,
+// from two Stores at once: every event is deleted once, with its key.
+func TestPruneBatches(t *testing.T) {
+	dsn := testDSN(t)
+	schema := newSchema(t, dsn)
+	a, b := openStore(t, dsn, schema), openStore(t, dsn, schema)
+	ctx := context.Background()
+	const total, workers = 2300, 8
+	errs := make([]error, workers)
+	start(workers, func(w int) {
+		for i := w; i < total; i += workers {
+			id := fmt.Sprintf("e%05d", i)
+			if _, err := a.Enqueue(ctx, event(id, "h1", "k"+id, t0), t0); err != nil {
+				errs[w] = err
+				return
+			}
+			if err := a.Complete(ctx, id, t0); err != nil {
+				errs[w] = err
+				return
+			}
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("Enqueue/Complete: %v", err)
+		}
+	}
+	var n [2]int
+	var pruneErrs [2]error
+	start(2, func(i int) {
+		s := a
+		if i == 1 {
+			s = b
+		}
+		n[i], pruneErrs[i] = s.Prune(ctx, t0.Add(time.Second))
+	})
+	for _, err := range pruneErrs {
+		if err != nil {
+			t.Fatalf("Prune: %v", err)
+		}
+	}
+	if got := n[0] + n[1]; got != total {
+		t.Fatalf("Prune from two stores: got %d+%d deleted, want %d in all", n[0], n[1], total)
+	}
+	if c, err := a.CountEvents(ctx, store.StateDelivered); err != nil || c != 0 {
+		t.Fatalf("CountEvents(delivered): got %d, %v, want 0", c, err)
+	}
+	var keys int
+	if err := a.Pool().QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{schema, "idempotency_keys"}.Sanitize()).Scan(&keys); err != nil {
+		t.Fatalf("count keys: %v", err)
+	}
+	if keys != 0 {
+		t.Fatalf("idempotency keys after Prune: got %d, want 0", keys)
+	}
+}
