@@ -129,10 +129,15 @@ func FuzzNormalize(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	if doc, err := os.ReadFile("testdata/order-confirmation.html"); err == nil {
+		if sc := pullScripts(doc); len(sc) > 0 {
+			f.Add(string(sc[0].text))
+		}
+	}
 	x := testExtractor(f)
 	f.Fuzz(func(t *testing.T, text string) {
 		var probe map[string]any
-		if json.Unmarshal([]byte(text), &probe) != nil || strings.Count(text, "[")+strings.Count(text, "{") > 64 {
+		if json.Unmarshal([]byte(text), &probe) != nil || strings.Count(text, "[")+strings.Count(text, "{") > 200 {
 			return
 		}
 		fast, gold, ok, err := fastAndGold(t, x.norm, text)
