@@ -49,7 +49,7 @@ func TestHandler(t *testing.T) {
 				t.Fatalf("status: got %d, want %d (%s)", w.Code, tt.want, w.Body)
 			}
 			var body struct {
-				ID    string `json:"id"`
+				ID    string                `json:"id"`
 				Error struct{ Code string } `json:"error"`
 			}
 			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
