@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,9 @@ const (
 // maxStoredKeyLen is the longest idempotency key stored as it is; longer
 // keys are stored as "sha256:" and the hex digest of the key.
 const maxStoredKeyLen = 128
+
+// maxLastError is the longest error message kept with an event, in bytes.
+const maxLastError = 1000
 
 // storeCallTimeout bounds the store calls that record an attempt's outcome;
 // they run even when the dispatcher is being stopped.
@@ -432,8 +436,8 @@ func (q *Queue) fire(ctx context.Context, e *Event) (err error) {
 }
 
 func (q *Queue) fail(ctx context.Context, ev *store.QueuedEvent, msg string, next time.Time, dead bool) {
-	if len(msg) > 1000 {
-		msg = msg[:1000]
+	if len(msg) > maxLastError {
+		msg = strings.ToValidUTF8(msg[:maxLastError], "")
 	}
 	if err := q.store.Fail(ctx, ev.ID, msg, next, dead); err != nil {
 		q.log.ErrorContext(ctx, "inbound: recording a failed attempt failed; the event is retried when its lease runs out", "event", ev.ID, "err", err)

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/store"
@@ -781,6 +782,24 @@ func FuzzQueueGet(f *testing.F) {
 		st, err := q.Get(context.Background(), "o", "e")
 		if err != nil || st == nil || st.ID != "e" {
 			t.Fatalf("Get: got %+v with a nil error", st)
+		}
+	})
+}
+
+func TestQueueLongErrorTruncated(t *testing.T) {
+	forStores(t, func(t *testing.T, s store.Store) {
+		rec := newRecorder(func(_ *hooks.Event, call int) error {
+			if call == 1 {
+				return errors.New(strings.Repeat("é", 5000))
+			}
+			return nil
+		})
+		q := startQueue(t, s, rec, fastOptions())
+		e := testEvent("o", "h", "")
+		deliver(t, q, e)
+		st := waitState(t, q, "o", e.ID, "delivered")
+		if len(st.LastError) == 0 || len(st.LastError) > 1000 || !utf8.ValidString(st.LastError) {
+			t.Fatalf("LastError: got %d bytes (valid UTF-8: %v), want 1 to 1000 valid bytes", len(st.LastError), utf8.ValidString(st.LastError))
 		}
 	})
 }
