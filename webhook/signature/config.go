@@ -101,7 +101,7 @@ func New(c Config) (Verifier, error) {
 			Prefix:    c.Prefix,
 		})
 	}
-	panic("unreachable")
+	return nil, fmt.Errorf("%w: %q", ErrUnknownScheme, c.Scheme)
 }
 
 // NewSecret returns a new random secret, from crypto/rand, in the form the
