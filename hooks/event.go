@@ -112,12 +112,13 @@ func IsSensitiveHeader(name string) bool {
 }
 
 // RedactHeader returns a copy of h in which the values of sensitive headers
-// (IsSensitiveHeader) are replaced by Redacted. It is the one place headers
-// are redacted, for events and for the debug log alike.
-func RedactHeader(h http.Header) http.Header {
+// (IsSensitiveHeader, and the names in extra, in any case) are replaced by
+// Redacted. It is the one place headers are redacted, for events and for
+// the debug log alike.
+func RedactHeader(h http.Header, extra ...string) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
-		if IsSensitiveHeader(k) {
+		if IsSensitiveHeader(k) || containsFold(extra, k) {
 			red := make([]string, len(vs))
 			for i := range red {
 				red[i] = Redacted
@@ -128,4 +129,14 @@ func RedactHeader(h http.Header) http.Header {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// containsFold reports whether names holds name, compared case-insensitively.
+func containsFold(names []string, name string) bool {
+	for _, n := range names {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }

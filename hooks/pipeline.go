@@ -34,6 +34,11 @@ type Arrival struct {
 	Body io.Reader
 	// MaxBytes overrides the pipeline's body limit when positive.
 	MaxBytes int64
+	// RedactHeaders names headers (any case) redacted in the event and the
+	// debug log besides those IsSensitiveHeader matches. An Intake may add
+	// to it in Authenticate or Decode: the webhook adds the header of a
+	// signature scheme whose name is configurable.
+	RedactHeaders []string
 }
 
 // Decoded is what a kind's decoder makes of a body.
@@ -251,7 +256,7 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 		rec.Status = res.Status
 		rec.Duration = p.now().Sub(start)
 		if rec.Header == nil {
-			rec.Header = RedactHeader(a.Header)
+			rec.Header = RedactHeader(a.Header, a.RedactHeaders...)
 		}
 		switch {
 		case res.Err == nil && res.Duplicate:
@@ -296,7 +301,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	e := &Event{
 		ID: p.ids.New(now), Org: h.Org, HookID: h.ID, HookKind: h.Kind, HookName: h.Name,
 		ReceivedAt: now, Data: dec.Data, Raw: body, ContentType: dec.ContentType,
-		Header: RedactHeader(a.Header), RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email,
+		Header: RedactHeader(a.Header, a.RedactHeaders...), RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email,
 		IdempotencyKey: dec.IdempotencyKey,
 	}
 	rec.Header = e.Header
