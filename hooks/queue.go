@@ -238,14 +238,6 @@ func storedKey(k string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func encodeEvent(e *Event) ([]byte, error) {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
-	}
-	return b, nil
-}
-
 // decodeEvent is the inverse of encodeEvent. Numbers become json.Number,
 // as the decoders produce them, so that the Trigger sees the same types in
 // queue mode as in sync mode.
