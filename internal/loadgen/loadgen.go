@@ -3,7 +3,6 @@ package loadgen
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,9 +86,6 @@ func (r *Result) String() string {
 		r.Percentile(0.50), r.Percentile(0.90), r.Percentile(0.99), r.Percentile(1))
 }
 
-// ErrNoLimit means Options set neither Duration nor Requests.
-var ErrNoLimit = errors.New("loadgen: set Duration or Requests")
-
 // maxBody is how much of a response body is read (and discarded).
 const maxBody = 1 << 20
 
@@ -98,7 +94,7 @@ const maxBody = 1 << 20
 // connection's transport error does not stop the others.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.URL == "" {
-		return nil, errors.New("loadgen: URL is required")
+		return nil, ErrNoURL
 	}
 	if opts.Duration <= 0 && opts.Requests <= 0 {
 		return nil, ErrNoLimit

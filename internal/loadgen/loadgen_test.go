@@ -109,7 +109,7 @@ func TestRunInvalid(t *testing.T) {
 		want error
 	}{
 		{"no limit", loadgen.Options{URL: "http://127.0.0.1:1/"}, loadgen.ErrNoLimit},
-		{"no URL", loadgen.Options{Requests: 1}, nil},
+		{"no URL", loadgen.Options{Requests: 1}, loadgen.ErrNoURL},
 		{"bad URL", loadgen.Options{URL: "http://[::1", Requests: 1}, nil},
 	}
 	for _, tt := range tests {
