@@ -15,8 +15,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
 )
@@ -207,59 +209,107 @@ func decodeText(enc encoding.Encoding, b []byte) (string, error) {
 	return string(out), nil
 }
 
-// jsonDepth returns the deepest nesting of objects and arrays in b, and
-// stops counting (returning more than limit) as soon as limit is passed.
-// Brackets inside strings are skipped.
-func jsonDepth(b []byte, limit int) int {
-	depth, max := 0, 0
-	inStr := false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inStr {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inStr = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inStr = true
-		case '{', '[':
-			depth++
-			if depth > max {
-				max = depth
-				if max > limit {
-					return max
-				}
-			}
-		case '}', ']':
-			depth--
-		}
-	}
-	return max
-}
+// jsonDecoders pools tokenizers: each holds buffers worth reusing.
+var jsonDecoders = sync.Pool{New: func() any { return new(jsontext.Decoder) }}
 
+// decodeJSON decodes body in one pass with a streaming tokenizer
+// (go-json-experiment's jsontext), building the values itself: numbers
+// become json.Number, nesting is limited as it is read, and data after
+// the value is rejected. Duplicate object names keep the last value and
+// invalid UTF-8 is accepted, as encoding/json does.
 func decodeJSON(body []byte, maxDepth int) (any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, malformed("the JSON body is empty", nil)
 	}
-	if jsonDepth(body, maxDepth) > maxDepth {
-		return nil, NewError(http.StatusBadRequest, CodeTooDeep,
-			fmt.Sprintf("the JSON body nests deeper than %d levels", maxDepth))
+	d := jsonDecoders.Get().(*jsontext.Decoder)
+	d.Reset(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	defer func() {
+		d.Reset(bytes.NewReader(nil))
+		jsonDecoders.Put(d)
+	}()
+	v, err := readJSONValue(d, maxDepth)
+	if errors.Is(err, errTooDeep) {
+		return nil, NewError(http.StatusBadRequest, CodeTooDeep, fmt.Sprintf("the JSON body nests deeper than %d levels", maxDepth))
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	if err != nil {
 		return nil, malformed("the body is not valid JSON", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := d.ReadToken(); !errors.Is(err, io.EOF) {
 		return nil, malformed("the body has data after the JSON value", err)
 	}
 	return v, nil
+}
+
+// errTooDeep stops readJSONValue at the nesting limit.
+var errTooDeep = errors.New("hooks: JSON nests too deep")
+
+// readJSONValue reads one value; depth is how many more levels of
+// objects and arrays may open.
+func readJSONValue(d *jsontext.Decoder, depth int) (any, error) {
+	switch d.PeekKind() {
+	case '{':
+		if depth == 0 {
+			return nil, errTooDeep
+		}
+		if _, err := d.ReadToken(); err != nil {
+			return nil, err
+		}
+		m := make(map[string]any)
+		for d.PeekKind() != '}' {
+			kt, err := d.ReadToken()
+			if err != nil {
+				return nil, err
+			}
+			k := kt.String() // before the next call voids the token
+			v, err := readJSONValue(d, depth-1)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+		}
+		if _, err := d.ReadToken(); err != nil {
+			return nil, err
+		}
+		return m, nil
+	case '[':
+		if depth == 0 {
+			return nil, errTooDeep
+		}
+		if _, err := d.ReadToken(); err != nil {
+			return nil, err
+		}
+		a := []any{}
+		for d.PeekKind() != ']' {
+			v, err := readJSONValue(d, depth-1)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		if _, err := d.ReadToken(); err != nil {
+			return nil, err
+		}
+		return a, nil
+	case '0':
+		v, err := d.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		return json.Number(v), nil
+	}
+	t, err := d.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch t.Kind() {
+	case '"':
+		return t.String(), nil
+	case 't', 'f':
+		return t.Bool(), nil
+	case 'n':
+		return nil, nil
+	}
+	return nil, errors.New("hooks: unexpected JSON token")
 }
 
 // field is one decoded form field, in the order received.

@@ -44,3 +44,4 @@ func BenchmarkDecodeJSON(b *testing.B) {
 		}
 	})
 }
+

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"mime/multipart"
 	"net/http"
@@ -292,15 +293,64 @@ func checkFuzzResult(t *testing.T, d *Decoded, err error) {
 	}
 }
 
+// valueDepth is the nesting of objects and arrays in a decoded value.
+func valueDepth(v any) int {
+	d := 0
+	switch c := v.(type) {
+	case map[string]any:
+		for _, e := range c {
+			d = max(d, valueDepth(e))
+		}
+		return d + 1
+	case []any:
+		for _, e := range c {
+			d = max(d, valueDepth(e))
+		}
+		return d + 1
+	}
+	return 0
+}
+
+// FuzzDecodeJSON checks DecodeBody against encoding/json: the same
+// documents are accepted (up to the nesting limit) and give the same
+// values.
 func FuzzDecodeJSON(f *testing.F) {
-	for _, s := range []string{`{}`, `[]`, `"x"`, `1e400`, `{"a":[1,{"b":null}]}`, `{"a":"\"[["}`, `[[[`, `{} {}`, `nul`} {
+	for _, s := range []string{`{}`, `[]`, `"x"`, `1e400`, `-0.5E+3`, `{"a":[1,{"b":null}]}`, `{"a":"\"[["}`, `[[[`,
+		`{} {}`, `nul`, `{"a":1,"a":2}`, `"\ud800"`, "\"\xff\"", `[1,]`, ` {"k" : true } `, `[[[[[[[[[1]]]]]]]]]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		d, err := DecodeBody(MediaJSON, body, DecodeOptions{MaxDepth: 8})
+		const limit = 8
+		d, err := DecodeBody(MediaJSON, body, DecodeOptions{MaxDepth: limit})
 		checkFuzzResult(t, d, err)
-		if err == nil && !json.Valid(body) {
-			t.Fatalf("accepted invalid JSON %q", body)
+		var want any
+		jd := json.NewDecoder(bytes.NewReader(body))
+		jd.UseNumber()
+		werr := jd.Decode(&want)
+		if werr == nil {
+			if _, e := jd.Token(); e != io.EOF {
+				werr = errors.New("trailing data")
+			}
+		}
+		if werr != nil || len(bytes.TrimSpace(body)) == 0 {
+			if err == nil {
+				t.Fatalf("accepted %q, which encoding/json rejects (%v)", body, werr)
+			}
+			return
+		}
+		if valueDepth(want) > limit {
+			if AsError(err).Code != CodeTooDeep {
+				t.Fatalf("got %v for depth %d, want %s", err, valueDepth(want), CodeTooDeep)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("rejected %q (%v), which encoding/json accepts", body, err)
+		}
+		got, _ := json.Marshal(d.Data)
+		exp, _ := json.Marshal(want)
+		if !bytes.Equal(got, exp) {
+			t.Fatalf("got %s, encoding/json gives %s", got, exp)
 		}
 	})
 }
