@@ -44,4 +44,3 @@ func BenchmarkDecodeJSON(b *testing.B) {
 		}
 	})
 }
-
