@@ -12,6 +12,7 @@ import (
 
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/store/memstore"
+	"github.com/inbound-hooks/inbound/webhook/signature"
 )
 
 // benchBody returns a JSON object of about n bytes.
@@ -48,6 +49,8 @@ func bare() http.Handler {
 	})
 }
 
+// BenchmarkWebhook runs the bare baseline, a key-authenticated webhook and
+// a signature-only (Standard Webhooks) webhook in the same run.
 func BenchmarkWebhook(b *testing.B) {
 	ctx := context.Background()
 	st := memstore.New()
@@ -63,15 +66,26 @@ func BenchmarkWebhook(b *testing.B) {
 	hk, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindWeb})
 	_, key, _ := keys.Create(ctx, "", "bench", []string{hooks.RoleHooks})
 	body := benchBody(1024)
-	path := "/hooks/web/" + hk.Token
-	run := func(b *testing.B, handler http.Handler) {
+	cfg := signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew}}
+	raw, _ := json.Marshal(cfg)
+	signed, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "signed", Kind: hooks.KindWeb,
+		Settings: hooks.Settings{Auth: hooks.AuthSignature, Signature: raw}})
+	sigHeader := http.Header{}
+	v, _ := signature.New(cfg)
+	if err := v.(signature.Signer).Sign(sigHeader, []byte(body)); err != nil {
+		b.Fatal(err)
+	}
+	keyHeader := http.Header{"Authorization": {"Bearer " + key}}
+	run := func(b *testing.B, handler http.Handler, path string, hdr http.Header) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 				r.Header.Set("Content-Type", "application/json")
-				r.Header.Set("Authorization", "Bearer "+key)
+				for k, vs := range hdr {
+					r.Header[k] = vs
+				}
 				w := httptest.NewRecorder()
 				handler.ServeHTTP(w, r)
 				if w.Code != http.StatusAccepted {
@@ -80,6 +94,7 @@ func BenchmarkWebhook(b *testing.B) {
 			}
 		})
 	}
-	b.Run("bare", func(b *testing.B) { run(b, bare()) })
-	b.Run("webhook", func(b *testing.B) { run(b, h) })
+	b.Run("bare", func(b *testing.B) { run(b, bare(), "/hooks/web/"+hk.Token, keyHeader) })
+	b.Run("webhook", func(b *testing.B) { run(b, h, "/hooks/web/"+hk.Token, keyHeader) })
+	b.Run("webhook-signed", func(b *testing.B) { run(b, h, "/hooks/web/"+signed.Token, sigHeader) })
 }

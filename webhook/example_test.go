@@ -11,6 +11,7 @@ import (
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/store/memstore"
 	"github.com/inbound-hooks/inbound/webhook"
+	"github.com/inbound-hooks/inbound/webhook/signature"
 )
 
 func Example() {
@@ -54,4 +55,41 @@ func Example() {
 	// event for "Orders": map[order:42] (idempotency key order-42)
 	// 202 true
 	// 401 false unauthorized Bearer
+}
+
+// Example_signature receives a GitHub-signed webhook without an API key.
+func Example_signature() {
+	ctx := context.Background()
+	st := memstore.New()
+	reg, _ := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "https://example.com"})
+	keys, _ := hooks.NewKeyring(st, hooks.KeyringOptions{})
+	trigger := hooks.TriggerFunc(func(ctx context.Context, e *hooks.Event) error {
+		fmt.Printf("event: %v, delivery %s, signature header %s\n",
+			e.Data, e.IdempotencyKey, e.Header.Get("X-Hub-Signature-256"))
+		return nil
+	})
+	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(trigger)})
+	h, _ := webhook.New(p, keys, webhook.Options{})
+
+	secret, _ := signature.NewSecret(signature.SchemeGitHub)
+	cfg, _ := json.Marshal(signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{secret}})
+	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Pushes", Kind: hooks.KindWeb,
+		Settings: hooks.Settings{Auth: hooks.AuthSignature, Signature: cfg}})
+
+	post := func(sig string) {
+		body := `{"action":"opened"}`
+		r := httptest.NewRequest("POST", reg.Address(hook), strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+		r.Header.Set("X-Hub-Signature-256", sig)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(w.Code, " ", w.Header().Get("WWW-Authenticate"))))
+	}
+	post(signature.SignGitHub(secret, []byte(`{"action":"opened"}`)))
+	post(signature.SignGitHub("a guess", []byte(`{"action":"opened"}`)))
+	// Output:
+	// event: map[action:opened], delivery 72d3162e-cc78-11e3-81ab-4c9367dc0958, signature header [redacted]
+	// 202
+	// 401 Signature realm="webhook", scheme="github"
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/webhook/signature"
 )
 
 // DefaultPrefix is the path a Handler is mounted under by default.
@@ -29,14 +32,28 @@ type Options struct {
 	// Decode limits JSON nesting, form fields and form array indexes; the
 	// zero value applies the hooks.DecodeOptions defaults.
 	Decode hooks.DecodeOptions
+	// MaxVerifiers bounds how many hooks' parsed signature verifiers are
+	// cached; 0 means DefaultMaxVerifiers. A hook's verifier is rebuilt
+	// when its signature configuration changes.
+	MaxVerifiers int
+	// Logger receives operational logs: an invalid stored signature
+	// configuration is logged at error level (never its secrets). Nil
+	// discards them.
+	Logger *slog.Logger
+	// Now is the clock of the timestamped signature schemes (Standard
+	// Webhooks, Stripe); nil means time.Now.
+	Now func() time.Time
 }
 
 // Handler is the http.Handler of webhooks. It is safe for concurrent use.
 type Handler struct {
-	p    *hooks.Pipeline
-	keys *hooks.Keyring
-	http hooks.HTTPOptions
-	dec  hooks.DecodeOptions
+	p         *hooks.Pipeline
+	keys      *hooks.Keyring
+	http      hooks.HTTPOptions
+	dec       hooks.DecodeOptions
+	log       *slog.Logger
+	now       func() time.Time
+	verifiers verifiers
 }
 
 // New returns a Handler feeding p and authenticating keys with keys. Mount
@@ -59,13 +76,25 @@ func New(p *hooks.Pipeline, keys *hooks.Keyring, opts Options) (*Handler, error)
 	if opts.MaxBodyBytes < 0 {
 		return nil, fmt.Errorf("%w: MaxBodyBytes must not be negative", ErrInvalidOptions)
 	}
+	if opts.MaxVerifiers < 0 {
+		return nil, fmt.Errorf("%w: MaxVerifiers must not be negative", ErrInvalidOptions)
+	}
+	if opts.MaxVerifiers == 0 {
+		opts.MaxVerifiers = DefaultMaxVerifiers
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Handler{p: p, keys: keys,
-		http: hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}, dec: opts.Decode}, nil
+		http: hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}, dec: opts.Decode,
+		log: opts.Logger, now: opts.Now,
+		verifiers: verifiers{max: opts.MaxVerifiers, m: make(map[string]*signer)}}, nil
 }
 
 // ServeHTTP receives one post to a webhook.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res := h.p.IngestHTTP(r, hooks.KindWeb, h.http, (*intake)(h))
+	writeChallenge(w, res)
 	hooks.WriteResult(w, res)
 }
 
@@ -74,8 +103,17 @@ type intake Handler
 
 // Authenticate checks the API key before the body is read. Hooks that
 // authenticate by signature alone skip it; their signature is checked in
-// Decode, on the exact bytes.
+// Decode, on the exact bytes. A hook whose signature configuration cannot
+// be used is refused here, before its body is read. The signature headers
+// of the hook's scheme are added to the arrival's redaction list first, so
+// that they are redacted whatever the outcome.
 func (in *intake) Authenticate(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival) error {
+	if s := in.signerFor(ctx, hk); s != nil {
+		a.RedactHeaders = append(a.RedactHeaders, s.headers...)
+		if s.err != nil {
+			return s.err
+		}
+	}
 	if hk.Settings.Auth == hooks.AuthSignature {
 		return nil
 	}
@@ -113,12 +151,21 @@ func bearer(h string) (string, bool) {
 	return cred, cred != ""
 }
 
-// Decode verifies what needs the raw bytes, then decodes the body.
+// Decode verifies the signature on the exact bytes received, when the
+// hook has one configured, then decodes the body. The idempotency key is
+// read only after the signature passed, so a forged request never consumes
+// a genuine delivery's key.
 func (in *intake) Decode(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
-	if err := in.verify(ctx, hk, a, body); err != nil {
-		return nil, err
+	s := in.signerFor(ctx, hk)
+	if s != nil {
+		if s.err != nil {
+			return nil, s.err
+		}
+		if err := s.v.Verify(a.Header, body); err != nil {
+			return nil, s.verifyError(err)
+		}
 	}
-	idem, err := idempotencyKey(a.Header)
+	idem, err := idempotencyKey(s, a.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -130,22 +177,17 @@ func (in *intake) Decode(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival, 
 	return d, nil
 }
 
-// verify is the seam for signature verification on the exact bytes
-// received, before anything is parsed. Hooks without a signature
-// configuration pass. A hook configured for signatures is refused: this
-// version cannot verify them, and failing closed is the only safe answer.
-func (in *intake) verify(_ context.Context, hk *hooks.Hook, _ *hooks.Arrival, _ []byte) error {
-	if hk.Settings.Auth == hooks.AuthKey && len(hk.Settings.Signature) == 0 {
-		return nil
+// idempotencyKey returns the delivery id of the hook's signature scheme
+// (signed by Standard Webhooks, so a replay cannot change it), or the
+// sender's Idempotency-Key, or its webhook-id, or "".
+func idempotencyKey(s *signer, h http.Header) (string, error) {
+	var k string
+	if s != nil {
+		k = signature.DeliveryID(s.v, h)
 	}
-	return hooks.NewError(http.StatusUnauthorized, hooks.CodeSignatureInvalid,
-		"this webhook requires a signature that cannot be verified")
-}
-
-// idempotencyKey returns the sender's Idempotency-Key, or its webhook-id
-// (Standard Webhooks), or "".
-func idempotencyKey(h http.Header) (string, error) {
-	k := h.Get("Idempotency-Key")
+	if k == "" {
+		k = h.Get("Idempotency-Key")
+	}
 	if k == "" {
 		k = h.Get("Webhook-Id")
 	}

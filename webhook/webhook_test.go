@@ -166,7 +166,7 @@ func cases() []tcase {
 		{name: "no role", hook: "good", key: "norole", ct: "application/json", body: `{}`, status: 403, code: hooks.CodeForbidden},
 		{name: "other org key", hook: "good", key: "otherorg", ct: "application/json", body: `{}`, status: 403, code: hooks.CodeForbidden},
 		{name: "our key on other org hook", hook: "otherorg", key: "good", ct: "application/json", body: `{}`, status: 403, code: hooks.CodeForbidden},
-		{name: "signature required", hook: "signed", ct: "application/json", body: `{}`, status: 401, code: hooks.CodeSignatureInvalid},
+		{name: "signature config invalid", hook: "signed", ct: "application/json", body: `{}`, status: 401, code: CodeSignatureConfigInvalid, wantHdr: map[string]string{"WWW-Authenticate": `Signature realm="webhook"`}},
 		{name: "unknown token", hook: "/hooks/web/0123456789abcdefghjkmnpqrstvwxyz01", key: "good", ct: "application/json", body: `{}`, status: 404, code: hooks.CodeNotFound},
 		{name: "invalid token", hook: "/hooks/web/%2e%2e", key: "good", ct: "application/json", body: `{}`, status: 404, code: hooks.CodeNotFound},
 		{name: "deleted", hook: "deleted", key: "good", ct: "application/json", body: `{}`, status: 404, code: hooks.CodeNotFound},
