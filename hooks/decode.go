@@ -509,6 +509,7 @@ func isIndex(s string) bool {
 // buildForm turns fields into a JSON-compatible object.
 func buildForm(fields []field, o DecodeOptions) (map[string]any, error) {
 	root := make(map[string]any, len(fields))
+	slots := len(fields) + 2*o.MaxArrayIndex
 	for _, f := range fields {
 		segs, err := parseKey(f.name, o)
 		if err != nil {
@@ -518,7 +519,7 @@ func buildForm(fields []field, o DecodeOptions) (map[string]any, error) {
 			root[f.name] = addValue(root[f.name], f.value)
 			continue
 		}
-		if err := setPath(root, segs, f.value); err != nil {
+		if err := setPath(root, segs, f.value, &slots); err != nil {
 			return nil, err
 		}
 	}
@@ -547,8 +548,11 @@ func conflict(name string) *Error {
 		fmt.Sprintf("the form field %q is used both as a value and as an object", truncate(name, 60)))
 }
 
-// setPath stores v at the path segs below root (len(segs) >= 2).
-func setPath(root map[string]any, segs []segment, v string) error {
+// setPath stores v at the path segs below root (len(segs) >= 2). slots is
+// what remains of the form's budget of array elements, gaps included, so
+// that many sparse arrays (a[999]=x&b[999]=x...) cannot allocate much more
+// than the body's size.
+func setPath(root map[string]any, segs []segment, v string, slots *int) error {
 	// Walk with a setter for the current slot, so arrays can grow in place.
 	var cur any = root[segs[0].key]
 	set := func(x any) { root[segs[0].key] = x }
@@ -572,8 +576,14 @@ func setPath(root map[string]any, segs []segment, v string) error {
 			if s.append {
 				idx = len(arr)
 			}
-			for len(arr) <= idx {
-				arr = append(arr, nil)
+			if grow := idx + 1 - len(arr); grow > 0 {
+				if *slots -= grow; *slots < 0 {
+					return NewError(http.StatusBadRequest, CodeArrayIndexTooHigh,
+						"the form's array indexes leave too many gaps")
+				}
+				for len(arr) <= idx {
+					arr = append(arr, nil)
+				}
 			}
 			set(arr)
 			if last {
