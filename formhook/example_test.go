@@ -37,3 +37,36 @@ func Example() {
 	// event for "Contact": map[name:Ada topics:[math engines]]
 	// 202 true
 }
+
+// Example_protections shows a browser post redirected to the thank-you
+// page, a filled honeypot answered like a success, and the rate limit.
+func Example_protections() {
+	ctx := context.Background()
+	st := memstore.New()
+	reg, _ := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "https://example.com"})
+	trigger := hooks.TriggerFunc(func(ctx context.Context, e *hooks.Event) error {
+		fmt.Printf("event: %v\n", e.Data)
+		return nil
+	})
+	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(trigger)})
+	h, _ := formhook.New(p, formhook.Options{RateLimit: 1.0 / 60, Burst: 2})
+	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm, Settings: hooks.Settings{
+		RedirectURL: "https://example.com/thanks", Honeypot: "website"}})
+
+	post := func(form url.Values, accept string) {
+		r := httptest.NewRequest("POST", reg.Address(hook), strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Accept", accept)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(w.Code, " ", w.Header().Get("Location"), w.Header().Get("Retry-After"))))
+	}
+	post(url.Values{"name": {"Ada"}, "website": {""}}, "text/html,*/*;q=0.8")
+	post(url.Values{"name": {"Bot"}, "website": {"http://spam.example"}}, "application/json")
+	post(url.Values{"name": {"Ada"}}, "application/json")
+	// Output:
+	// event: map[name:Ada]
+	// 303 https://example.com/thanks
+	// 202
+	// 429 60
+}

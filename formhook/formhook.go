@@ -2,8 +2,15 @@ package formhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"net/http"
+	"net/netip"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/inbound-hooks/inbound/hooks"
 )
@@ -11,7 +18,19 @@ import (
 // DefaultPrefix is the path a Handler is mounted under by default.
 const DefaultPrefix = "/hooks/form/"
 
-// Options configures a Handler. The zero value works.
+// Defaults of Options.
+const (
+	DefaultBurst      = 5
+	DefaultMaxClients = 10000
+	DefaultCORSMaxAge = 10 * time.Minute
+)
+
+// DropHoneypot is the drop reason recorded in the debug log for a post
+// whose honeypot field was filled.
+const DropHoneypot = "honeypot"
+
+// Options configures a Handler. The zero value works: no rate limit, no
+// captcha, X-Forwarded-For ignored.
 type Options struct {
 	// Prefix is the URL path the Handler is mounted under, starting and
 	// ending with "/"; "" means DefaultPrefix. The token is the single
@@ -22,13 +41,57 @@ type Options struct {
 	// Decode limits JSON nesting, form fields and form array indexes; the
 	// zero value applies the hooks.DecodeOptions defaults.
 	Decode hooks.DecodeOptions
+
+	// RateLimit is how many posts per second each client may make over
+	// time, across all form hooks of the Handler; 0 means no rate limit.
+	// A client is an IPv4 address or an IPv6 /64 network. A post over the
+	// limit is refused with 429 and Retry-After before its hook is looked
+	// up or its body read.
+	RateLimit rate.Limit
+	// Burst is how many posts a client may make at once; 0 means
+	// DefaultBurst (5). Used only with RateLimit.
+	Burst int
+	// MaxClients bounds how many clients' rate-limit state is kept; 0
+	// means DefaultMaxClients (10000). Idle clients are forgotten first;
+	// see the package Caveats.
+	MaxClients int
+	// TrustedProxies lists the reverse proxies (CIDR prefixes or single
+	// addresses) whose X-Forwarded-For is believed: when the peer is one,
+	// the client is the right-most X-Forwarded-For address that is not a
+	// trusted proxy. Empty means X-Forwarded-For is ignored and the peer
+	// address is the client.
+	TrustedProxies []string
+
+	// Captcha, when set, is asked to verify the token every post must
+	// carry in CaptchaField. Nil means no captcha.
+	Captcha CaptchaVerifier
+	// CaptchaField is the form field holding the captcha token; "" means
+	// DefaultCaptchaField. It is removed from the event data.
+	CaptchaField string
+
+	// CORSMaxAge is how long a browser may cache a preflight answer; 0
+	// means DefaultCORSMaxAge (10 minutes).
+	CORSMaxAge time.Duration
+	// Logger receives operational logs (captcha provider failures); nil
+	// discards them.
+	Logger *slog.Logger
+	// Now returns the current time, for the rate limit; nil means time.Now.
+	Now func() time.Time
 }
 
 // Handler is the http.Handler of form hooks. It is safe for concurrent use.
 type Handler struct {
-	p    *hooks.Pipeline
-	http hooks.HTTPOptions
-	dec  hooks.DecodeOptions
+	p            *hooks.Pipeline
+	http         hooks.HTTPOptions
+	dec          hooks.DecodeOptions
+	limits       *limiters // nil without a rate limit
+	trusted      []netip.Prefix
+	captcha      CaptchaVerifier
+	captchaField string
+	corsMaxAge   time.Duration
+	log          *slog.Logger
+	now          func() time.Time
+	ids          hooks.IDGenerator
 }
 
 // New returns a Handler feeding p. Mount it at its prefix:
@@ -47,12 +110,77 @@ func New(p *hooks.Pipeline, opts Options) (*Handler, error) {
 	if opts.MaxBodyBytes < 0 {
 		return nil, fmt.Errorf("%w: MaxBodyBytes must not be negative", ErrInvalidOptions)
 	}
-	return &Handler{p: p, http: hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}, dec: opts.Decode}, nil
+	if opts.RateLimit < 0 || math.IsNaN(float64(opts.RateLimit)) || opts.Burst < 0 || opts.MaxClients < 0 || opts.CORSMaxAge < 0 {
+		return nil, fmt.Errorf("%w: RateLimit, Burst, MaxClients and CORSMaxAge must not be negative", ErrInvalidOptions)
+	}
+	trusted, err := parseTrusted(opts.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("%w: TrustedProxies: %w", ErrInvalidOptions, err)
+	}
+	h := &Handler{p: p, http: hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes},
+		dec: opts.Decode, trusted: trusted, captcha: opts.Captcha, captchaField: opts.CaptchaField,
+		corsMaxAge: opts.CORSMaxAge, log: opts.Logger, now: opts.Now}
+	if h.captchaField == "" {
+		h.captchaField = DefaultCaptchaField
+	}
+	if h.corsMaxAge == 0 {
+		h.corsMaxAge = DefaultCORSMaxAge
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if opts.RateLimit > 0 && opts.RateLimit != rate.Inf {
+		burst, maxClients := opts.Burst, opts.MaxClients
+		if burst == 0 {
+			burst = DefaultBurst
+		}
+		if maxClients == 0 {
+			maxClients = DefaultMaxClients
+		}
+		h.limits = newLimiters(opts.RateLimit, burst, maxClients)
+	}
+	return h, nil
 }
 
-// ServeHTTP receives one post to a form hook.
+// ServeHTTP answers a CORS preflight (OPTIONS) or receives one post to a
+// form hook.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodOptions {
+		h.preflight(w, r)
+		return
+	}
+	if r.Method == http.MethodPost && h.limits != nil {
+		key := limitKey(clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.trusted))
+		if wait, ok := h.limits.reserve(key, h.now()); !ok {
+			hooks.WriteError(w, &hooks.Error{Status: http.StatusTooManyRequests, Code: hooks.CodeRateLimited,
+				Message: "too many posts from this address; try again later", RetryAfter: wait})
+			return
+		}
+	}
 	res := h.p.IngestHTTP(r, hooks.KindForm, h.http, (*intake)(h))
+	if res.Hook != nil {
+		setCORS(w.Header(), r, res.Hook)
+	}
+	if res.Err != nil {
+		hooks.WriteError(w, res.Err)
+		return
+	}
+	if u := res.Hook.Settings.RedirectURL; u != "" && wantsHTML(r.Header.Values("Accept")) {
+		w.Header().Set("Location", u)
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusSeeOther)
+		return
+	}
+	if res.Dropped != "" {
+		// Answer a dropped post like an accepted one, with an ID of the
+		// same shape, so that a bot cannot tell.
+		c := *res
+		c.EventID = h.ids.New(h.now())
+		res = &c
+	}
 	hooks.WriteResult(w, res)
 }
 
@@ -62,7 +190,66 @@ type intake Handler
 // Authenticate accepts every sender: a form hook's address is public.
 func (*intake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error { return nil }
 
-// Decode decodes the body by its Content-Type.
-func (in *intake) Decode(_ context.Context, _ *hooks.Hook, a *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
-	return hooks.DecodeBody(a.Header.Get("Content-Type"), body, in.dec)
+// Decode decodes the body by its Content-Type, then applies the hook's
+// honeypot and the Handler's captcha.
+func (in *intake) Decode(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
+	d, err := hooks.DecodeBody(a.Header.Get("Content-Type"), body, in.dec)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := d.Data.(map[string]any)
+	if hp := hk.Settings.Honeypot; hp != "" && m != nil {
+		if v, ok := m[hp]; ok {
+			if filled(v) {
+				d.Drop = DropHoneypot
+				return d, nil
+			}
+			delete(m, hp)
+		}
+	}
+	if in.captcha == nil {
+		return d, nil
+	}
+	tok, _ := m[in.captchaField].(string)
+	delete(m, in.captchaField)
+	if tok == "" {
+		return nil, hooks.NewError(http.StatusBadRequest, CodeCaptchaMissing,
+			"the captcha was not completed: field "+in.captchaField+" is missing")
+	}
+	ip := ""
+	if addr := clientIP(a.RemoteAddr, a.Header.Values("X-Forwarded-For"), in.trusted); addr.IsValid() {
+		ip = addr.String()
+	}
+	if err := in.captcha.VerifyCaptcha(ctx, tok, ip); err != nil {
+		if errors.Is(err, ErrCaptchaInvalid) {
+			return nil, &hooks.Error{Status: http.StatusForbidden, Code: CodeCaptchaFailed,
+				Message: "the captcha was not accepted; try again", Err: err}
+		}
+		in.log.WarnContext(ctx, "inbound: captcha provider failed", "hook", hk.ID, "err", err)
+		return nil, &hooks.Error{Status: http.StatusServiceUnavailable, Code: CodeCaptchaUnavailable,
+			Message: "the captcha could not be checked; try again later", RetryAfter: 5 * time.Second, Err: err}
+	}
+	return d, nil
 }
+
+// filled reports whether a honeypot value was filled in: any value but
+// null and the empty string (whitespace counts: people leave the field
+// alone).
+func filled(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return false
+	case string:
+		return v != ""
+	case []any:
+		for _, e := range v {
+			if filled(e) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func isNotFound(err error) bool { return errors.Is(err, hooks.ErrNotFound) }

@@ -161,7 +161,7 @@ func cases(t testing.TB) []tcase {
 		{name: "email token on form path", hook: "email", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
 		{name: "trailing slash", hook: "good:/", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
 		{name: "get", method: "GET", hook: "good", status: 405, code: hooks.CodeMethodNotAllowed, wantHdr: map[string]string{"Allow": "POST"}},
-		{name: "options", method: "OPTIONS", hook: "good", status: 405, code: hooks.CodeMethodNotAllowed, wantHdr: map[string]string{"Allow": "POST"}},
+		{name: "put", method: "PUT", hook: "good", status: 405, code: hooks.CodeMethodNotAllowed, wantHdr: map[string]string{"Allow": "POST"}},
 		{name: "too large", hook: "good", ct: urlenc, body: big, status: 413, code: hooks.CodePayloadTooLarge},
 		{name: "too large chunked", hook: "good", ct: urlenc, body: big, chunked: true, status: 413, code: hooks.CodePayloadTooLarge},
 		{name: "too many fields", hook: "good", ct: urlenc, body: strings.Repeat("a&", 101), status: 413, code: hooks.CodeTooManyFields},

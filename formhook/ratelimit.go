@@ -1,0 +1,83 @@
+package formhook
+
+import (
+	"container/list"
+	"net/netip"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// limiters holds one token bucket per client, at most max of them. The
+// least recently seen client is dropped when the set is full, and any
+// client idle long enough for its bucket to be full again is dropped as
+// the set is used: forgetting such a client changes nothing, because a
+// new bucket starts full too. Dropping a client that is not idle (only
+// when more than max clients are active at once) gives it a fresh burst.
+type limiters struct {
+	limit rate.Limit
+	burst int
+	max   int
+	idle  time.Duration // time for an empty bucket to fill up
+
+	mu  sync.Mutex
+	m   map[netip.Addr]*list.Element
+	lru list.List // of *client, most recently seen first
+}
+
+type client struct {
+	key  netip.Addr
+	lim  *rate.Limiter
+	last time.Time
+}
+
+func newLimiters(limit rate.Limit, burst, max int) *limiters {
+	idle := time.Duration(float64(burst) / float64(limit) * float64(time.Second))
+	if idle <= 0 || idle > 24*time.Hour {
+		idle = 24 * time.Hour
+	}
+	return &limiters{limit: limit, burst: burst, max: max, idle: idle, m: make(map[netip.Addr]*list.Element)}
+}
+
+// reserve takes one token from key's bucket at now. It reports true when
+// the post may proceed, and otherwise how long until a token is available.
+func (l *limiters) reserve(key netip.Addr, now time.Time) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var c *client
+	if e := l.m[key]; e != nil {
+		c = e.Value.(*client)
+		l.lru.MoveToFront(e)
+	} else {
+		for b := l.lru.Back(); b != nil; b = l.lru.Back() {
+			bc := b.Value.(*client)
+			if len(l.m) < l.max && now.Sub(bc.last) < l.idle {
+				break
+			}
+			l.lru.Remove(b)
+			delete(l.m, bc.key)
+		}
+		c = &client{key: key, lim: rate.NewLimiter(l.limit, l.burst)}
+		l.m[key] = l.lru.PushFront(c)
+	}
+	if now.After(c.last) {
+		c.last = now
+	}
+	r := c.lim.ReserveN(now, 1)
+	if !r.OK() {
+		return l.idle, false
+	}
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return d, false
+	}
+	return 0, true
+}
+
+// size returns how many clients are remembered.
+func (l *limiters) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
+}
