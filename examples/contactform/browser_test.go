@@ -1,0 +1,203 @@
+package contactform_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/inbound-hooks/inbound/examples/contactform"
+	"github.com/inbound-hooks/inbound/formhook"
+	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store/memstore"
+)
+
+// findChrome returns a Chromium or Chrome binary: $CHROME_PATH, or the
+// first of chromium, chromium-browser, google-chrome on $PATH.
+func findChrome() string {
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestBrowserSubmit fills in and submits the contact form in headless
+// Chromium, lands on the thank-you page through the form hook's 303, and
+// checks the event the Trigger got. Then it plays a bot that fills the
+// honeypot: it lands on the same page, and nothing fires.
+func TestBrowserSubmit(t *testing.T) {
+	chrome := findChrome()
+	if chrome == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no Chromium binary (install the Debian package chromium, or set CHROME_PATH); required when CI=true")
+		}
+		t.Skip("no Chromium binary found (chromium, chromium-browser, google-chrome or $CHROME_PATH); install the Debian package chromium to run the browser test")
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx0 := context.Background()
+	st := memstore.New()
+	t.Cleanup(func() { _ = st.Close() })
+	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := make(chan *hooks.Event, 4)
+	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{
+		Delivery: hooks.Sync(hooks.TriggerFunc(func(_ context.Context, e *hooks.Event) error {
+			fired <- e
+			return nil
+		}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms, err := formhook.New(p, formhook.Options{RateLimit: 10, Burst: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook, err := reg.Create(ctx0, "", hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := contactform.New(contactform.Options{Action: reg.Address(hook)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := page.Settings(base)
+	if _, err := reg.Update(ctx0, "", hook.ID, hooks.HookUpdate{Settings: &settings}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(formhook.DefaultPrefix, forms)
+	mux.Handle(contactform.DefaultPrefix, page)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	attachment := []byte("Meeting notes\nline two\n")
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(path, attachment, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(attachment)
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chrome),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	defer cancelAlloc()
+	bctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	defer cancelCtx()
+	// The first action starts the browser; it must not run under a timeout.
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start %s: %v", chrome, err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+	do := func(name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	location := func() string {
+		t.Helper()
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
+	thanks := base + contactform.DefaultPrefix + contactform.ThanksPage
+
+	do("fill in and submit the form",
+		chromedp.Navigate(base+contactform.DefaultPrefix),
+		chromedp.WaitVisible(chromedp.ID("name")),
+		chromedp.SendKeys(chromedp.ID("name"), "Ada Lovelace"),
+		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.ID("message"), "About the analytical engine."),
+		chromedp.Click(chromedp.ID("topic-sales")),
+		chromedp.Click(chromedp.ID("topic-press")),
+		chromedp.SetUploadFiles(chromedp.ID("attachment"), []string{path}),
+		chromedp.Click(chromedp.ID("send")),
+		chromedp.WaitVisible(chromedp.ID("thanks")),
+	)
+	if got := location(); got != thanks {
+		t.Fatalf("landed on %q, want %q", got, thanks)
+	}
+	var ev *hooks.Event
+	select {
+	case ev = <-fired:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the trigger did not fire")
+	}
+	data, _ := json.Marshal(ev.Data)
+	want := `{"email":"ada@example.com","message":"About the analytical engine.","name":"Ada Lovelace","topics":["sales","press"]}`
+	if string(data) != want {
+		t.Errorf("got data %s, want %s (topics an array, honeypot absent)", data, want)
+	}
+	if len(ev.Files) != 1 {
+		t.Fatalf("got %d files, want 1", len(ev.Files))
+	}
+	f := ev.Files[0]
+	if f.Field != "attachment" || f.Name != "notes.txt" || f.Size != int64(len(attachment)) || f.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("got file %s %q size %d sha256 %s, want attachment notes.txt %d %x", f.Field, f.Name, f.Size, f.SHA256, len(attachment), sum)
+	}
+	if ev.ContentType != hooks.MediaMultipart {
+		t.Errorf("got content type %q, want %q", ev.ContentType, hooks.MediaMultipart)
+	}
+
+	// A bot fills every field, the hidden honeypot too.
+	do("fill in the form like a bot",
+		chromedp.Navigate(base+contactform.DefaultPrefix),
+		chromedp.WaitVisible(chromedp.ID("name")),
+		chromedp.SendKeys(chromedp.ID("name"), "Bot"),
+		chromedp.SendKeys(chromedp.ID("email"), "bot@spam.example"),
+	)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+		`(() => { document.getElementById('website').value = 'http://spam.example'; return true })()`)); err != nil {
+		t.Fatal(err)
+	}
+	do("submit as a bot",
+		chromedp.Click(chromedp.ID("send")),
+		chromedp.WaitVisible(chromedp.ID("thanks")),
+	)
+	if got := location(); got != thanks {
+		t.Fatalf("bot landed on %q, want %q", got, thanks)
+	}
+	select {
+	case ev := <-fired:
+		t.Fatalf("the honeypot post fired an event: %v", ev.Data)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
