@@ -79,4 +79,26 @@ func BenchmarkFormHook(b *testing.B) {
 	}
 	b.Run("bare", func(b *testing.B) { run(b, bare()) })
 	b.Run("formhook", func(b *testing.B) { run(b, h) })
+	// With every protection on: a rate limit no request reaches (one
+	// client, so every post takes the same limiter's lock), CORS headers
+	// and a honeypot field to check.
+	hp, _ := New(p, Options{RateLimit: 1e9, Burst: 1 << 30, TrustedProxies: []string{"10.0.0.0/8"}})
+	protected, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "protected", Kind: hooks.KindForm, Settings: hooks.Settings{
+		AllowedOrigins: []string{"https://www.example.com"}, Honeypot: "website"}})
+	b.Run("formhook-protected", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				r := httptest.NewRequest(http.MethodPost, "/hooks/form/"+protected.Token, strings.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set("Origin", "https://www.example.com")
+				w := httptest.NewRecorder()
+				hp.ServeHTTP(w, r)
+				if w.Code != http.StatusAccepted {
+					b.Fatalf("got %d %s", w.Code, w.Body)
+				}
+			}
+		})
+	})
 }

@@ -165,6 +165,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		setCORS(w.Header(), r, res.Hook)
 	}
 	if res.Err != nil {
+		if res.Status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", "OPTIONS, POST")
+		}
 		hooks.WriteError(w, res.Err)
 		return
 	}
