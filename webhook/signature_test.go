@@ -308,15 +308,16 @@ func schemes() []scheme {
 	}
 }
 
-// flip changes one character of a signature value in the middle of its
-// encoded signature.
+// flip changes one character near the end of a signature value to another
+// that decodes to a different value in hex and base64 alike ('0' and '1';
+// a case change would not do: hex decoding ignores case).
 func flip(v string) string {
 	b := []byte(v)
 	i := len(b) - 5
-	if b[i] == 'A' {
-		b[i] = 'B'
+	if b[i] == '0' {
+		b[i] = '1'
 	} else {
-		b[i] = 'A'
+		b[i] = '0'
 	}
 	return string(b)
 }
