@@ -54,7 +54,8 @@
 // and the Handler logs the cause once per configuration at error level for
 // the administrator. 401 rather than 503 because retrying does not help
 // until an administrator acts; the distinct code tells the sender whom to
-// ask.
+// ask. CheckSignatureConfig runs the same checks, for an admin API to
+// refuse a bad configuration before it is stored.
 //
 // Parsed verifiers are cached per hook (at most Options.MaxVerifiers) and
 // rebuilt when the hook's configuration bytes change, so rotating a secret

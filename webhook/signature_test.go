@@ -816,3 +816,24 @@ func FuzzBuildVerifier(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckSignatureConfig(t *testing.T) {
+	tests := []struct {
+		raw  string
+		code string
+	}{
+		{`{"scheme":"github","secrets":["s"]}`, ""},
+		{`{"scheme":"hmac","header":"X-Sig","secrets":["s"],"encoding":"base64"}`, ""},
+		{`{"scheme":"github","secrets":["s"],"tolerance":1}`, "signature_config_invalid"},
+		{`{"scheme":"nope","secrets":["s"]}`, "signature_unknown_scheme"},
+		{`{"scheme":"github","secrets":[]}`, "signature_no_secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			err := CheckSignatureConfig([]byte(tt.raw))
+			if got := signature.Code(err); got != tt.code {
+				t.Fatalf("got %q (%v), want %q", got, err, tt.code)
+			}
+		})
+	}
+}

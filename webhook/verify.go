@@ -183,3 +183,18 @@ func writeChallenge(w http.ResponseWriter, res *hooks.Result) {
 		w.Header().Set("WWW-Authenticate", c.header())
 	}
 }
+
+// CheckSignatureConfig reports whether raw, a hook's Settings.Signature, is
+// a configuration the Handler can use, with the Handler's strict parse
+// (unknown fields and trailing data are refused) and signature.New's
+// checks. An admin API can call it before storing a configuration, so that
+// a mistake is refused at once instead of failing every post with 401
+// signature_config_invalid. The error never contains a secret.
+func CheckSignatureConfig(raw []byte) error {
+	cfg, err := parseConfig(raw)
+	if err != nil {
+		return err
+	}
+	_, err = signature.New(cfg)
+	return err
+}
