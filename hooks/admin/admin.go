@@ -77,6 +77,10 @@ type Options struct {
 	// Logger receives store failures (never secrets or bodies); nil
 	// discards them.
 	Logger *slog.Logger
+	// Events serves the durable queue's routes (/events, /events/{id},
+	// /events/{id}/replay); nil (sync delivery) leaves them out, and they
+	// answer 404.
+	Events EventQueue
 }
 
 // Handler serves the admin API and page. It is safe for concurrent use.
@@ -88,6 +92,7 @@ type Handler struct {
 	prefix  string
 	maxBody int64
 	log     *slog.Logger
+	events  EventQueue
 	mux     *http.ServeMux
 }
 
@@ -107,7 +112,7 @@ func New(reg *hooks.Registry, keys *hooks.Keyring, log *debuglog.Log, opts Optio
 		return nil, fmt.Errorf("%w: MaxBodyBytes must not be negative", ErrInvalidOptions)
 	}
 	h := &Handler{reg: reg, keys: keys, dlog: log, auth: opts.Authorizer, prefix: opts.Prefix,
-		maxBody: opts.MaxBodyBytes, log: opts.Logger, mux: http.NewServeMux()}
+		maxBody: opts.MaxBodyBytes, log: opts.Logger, events: opts.Events, mux: http.NewServeMux()}
 	if h.prefix == "" {
 		h.prefix = DefaultPrefix
 	}

@@ -27,6 +27,9 @@ func (h *Handler) routes() {
 	h.api(p+"/hooks/{id}/fields", map[string]apiFunc{http.MethodGet: h.fields})
 	h.api(p+"/keys", map[string]apiFunc{http.MethodGet: h.listKeys, http.MethodPost: h.createKey})
 	h.api(p+"/keys/{id}", map[string]apiFunc{http.MethodDelete: h.revokeKey})
+	if h.events != nil {
+		h.eventRoutes()
+	}
 	h.mux.HandleFunc(p+"/{$}", h.page)
 	for name := range assets {
 		h.mux.HandleFunc(p+"/"+name, h.asset)
