@@ -18,7 +18,7 @@
 //	POST   /admin/keys                     {"name","roles"} -> 201 {"id","name","roles","key","created_at"}
 //	GET    /admin/keys                     -> {"keys":[...]} (never the key itself)
 //	DELETE /admin/keys/{id}                -> 204
-//	GET    /admin/events?state=dead//	DELETE /admin/keys/{id}                -> 204limit=N -> {"events":[...]} (with Options.Events; state defaults to dead)
+//	GET    /admin/events?state=dead&limit=N -> {"events":[...]} (with Options.Events; state defaults to dead)
 //	GET    /admin/events/{id}              -> the event's delivery status and content
 //	POST   /admin/events/{id}/replay       -> 202 status; 409 not_dead unless the event is dead
 //	GET    /admin/                         the admin page (HTML; it asks for the token)
