@@ -837,3 +837,22 @@ func TestCheckSignatureConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestUnsignedBodyNotRead: a request without any signature header is
+// refused before its body is read.
+func TestUnsignedBodyNotRead(t *testing.T) {
+	e := newSigEnv(t, nil, Options{})
+	hk := e.hook(t, hooks.AuthSignature, signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew}})
+	body := &countingBody{r: strings.NewReader(`{"a":1}`)}
+	r := httptest.NewRequest(http.MethodPost, "/hooks/web/"+hk.Token, body)
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Webhook-Id", "msg_1")
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	if w.Code != http.StatusUnauthorized || errCode(t, w) != "signature_missing" {
+		t.Fatalf("got %d %s, want 401 signature_missing", w.Code, w.Body)
+	}
+	if body.read {
+		t.Error("the body of an unsigned request was read")
+	}
+}

@@ -103,20 +103,48 @@ type intake Handler
 
 // Authenticate checks the API key before the body is read. Hooks that
 // authenticate by signature alone skip it; their signature is checked in
-// Decode, on the exact bytes. A hook whose signature configuration cannot
-// be used is refused here, before its body is read. The signature headers
+// Decode, on the exact bytes, but a request without any signature header
+// is refused here already. A hook whose signature configuration cannot be
+// used is refused here too, before its body is read. The signature headers
 // of the hook's scheme are added to the arrival's redaction list first, so
 // that they are redacted whatever the outcome.
 func (in *intake) Authenticate(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival) error {
-	if s := in.signerFor(ctx, hk); s != nil {
+	s := in.signerFor(ctx, hk)
+	if s != nil {
 		a.RedactHeaders = append(a.RedactHeaders, s.headers...)
 		if s.err != nil {
 			return s.err
 		}
 	}
-	if hk.Settings.Auth == hooks.AuthSignature {
+	if hk.Settings.Auth != hooks.AuthSignature {
+		if err := in.checkKey(ctx, hk, a); err != nil {
+			return err
+		}
+	}
+	if s != nil {
+		return s.present(a.Header)
+	}
+	return nil
+}
+
+// present fails fast, before the body is read, when none of the scheme's
+// signature headers is in the request: an unsigned sender costs no read and
+// no HMAC. Verify still checks everything on the exact bytes.
+func (s *signer) present(h http.Header) error {
+	for _, name := range s.headers {
+		if h.Get(name) != "" {
+			return nil
+		}
+	}
+	if len(s.headers) == 0 {
 		return nil
 	}
+	return s.verifyError(fmt.Errorf("%w: %s", signature.ErrMissingSignature, strings.Join(s.headers, ", ")))
+}
+
+// checkKey checks the API key: present, valid, with the org.hooks role and
+// of the hook's org.
+func (in *intake) checkKey(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival) error {
 	presented, ok := bearer(a.Header.Get("Authorization"))
 	if !ok {
 		return hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized,
