@@ -16,9 +16,10 @@
 // "standard-webhooks", "github", "stripe", "shopify" or "hmac", and the
 // active secrets). When one is configured it is verified whatever Auth
 // says: AuthKey with a signature configured requires both, like
-// AuthKeyAndSignature. The key is checked before the body is read; the
-// signature on the exact raw bytes, after they are read under the body
-// limit and before anything is parsed. Then the body is decoded (JSON,
+// AuthKeyAndSignature. The key is checked before the body is read, and a
+// request carrying none of the scheme's signature headers is refused then
+// too; the signature itself is checked on the exact raw bytes, after they
+// are read under the body limit and before anything is parsed. Then the body is decoded (JSON,
 // application/x-www-form-urlencoded or multipart/form-data, with
 // hooks.DecodeBody) and the event handed to the pipeline's Delivery.
 //
