@@ -29,8 +29,9 @@ type Options struct {
 	// loss can lose acknowledged events or corrupt the file. It exists for
 	// tests only.
 	NoSync bool
-	// MaxBatch caps how many concurrent Enqueue calls share one commit;
-	// zero or negative means 256.
+	// MaxBatch caps how many concurrent queue writes (Enqueue, Claim,
+	// Complete, Fail, Replay) and AppendDebug calls share one commit; zero
+	// or negative means 256.
 	MaxBatch int
 }
 
@@ -49,11 +50,11 @@ type Store struct {
 	mu     sync.RWMutex // held for reading by every call, for writing by Close
 	closed bool
 
-	reqs chan *enqueueReq // to the committer; unbuffered
-	quit chan struct{}    // closed by Close to stop the committer
-	done chan struct{}    // closed by the committer when it stops
+	reqs chan *writeReq // to the committer; unbuffered
+	quit chan struct{}  // closed by Close to stop the committer
+	done chan struct{}  // closed by the committer when it stops
 
-	// Test hooks, set before the first Enqueue and only read by the
+	// Test hooks, set before the first write and only read by the
 	// committer: beforeDrain runs after it takes a batch's first request,
 	// onCommit after each group transaction with the batch size.
 	beforeDrain func()
@@ -112,7 +113,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	s := &Store{
 		db:       db,
 		maxBatch: o.MaxBatch,
-		reqs:     make(chan *enqueueReq),
+		reqs:     make(chan *writeReq),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -457,31 +458,44 @@ func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) 
 		return err
 	}
 	keep = max(keep, 1)
-	return s.update(ctx, func(tx *bolt.Tx) error {
-		b, err := tx.Bucket(bDebug).CreateBucketIfNotExists([]byte(e.HookID))
-		if err != nil {
-			return err
-		}
-		if err := put(b, []byte(e.ID), e); err != nil {
-			return err
-		}
-		n := 0
-		c := b.Cursor()
-		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
-			n++
-		}
-		var drop [][]byte
-		for k, _ := c.First(); k != nil && n > keep; k, _ = c.Next() {
-			drop = append(drop, bytes.Clone(k))
-			n--
-		}
-		for _, k := range drop {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode: %w", err)
+	}
+	// Every failure below is the transaction's: the group is retried
+	// request by request.
+	hookID, id := []byte(e.HookID), []byte(e.ID)
+	return s.write(ctx, func(tx *bolt.Tx) (error, error) {
+		return nil, appendDebugTx(tx, hookID, id, data, keep)
 	})
+}
+
+// appendDebugTx stores the encoded entry data under id in the hook's
+// bucket and drops the hook's oldest entries beyond keep.
+func appendDebugTx(tx *bolt.Tx, hookID, id, data []byte, keep int) error {
+	b, err := tx.Bucket(bDebug).CreateBucketIfNotExists(hookID)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(id, data); err != nil {
+		return err
+	}
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
+		n++
+	}
+	var drop [][]byte
+	for k, _ := c.First(); k != nil && n > keep; k, _ = c.Next() {
+		drop = append(drop, bytes.Clone(k))
+		n--
+	}
+	for _, k := range drop {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListDebug implements store.DebugStore.
@@ -673,30 +687,26 @@ func enqueueTx(tx *bolt.Tx, e *store.QueuedEvent, dedupSince time.Time) (id stri
 }
 
 // Enqueue implements store.QueueStore. Concurrent calls share one
-// transaction and one fsync (group commit); a call returns once its event
-// is durable. ctx is honoured until the committer takes the request;
-// after that the call waits for the commit and reports its outcome.
+// transaction and one fsync with each other and with the other queue
+// writes (group commit); a call returns once its event is durable. ctx is
+// honoured until the committer takes the request; after that the call
+// waits for the commit and reports its outcome.
 func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
 	if err := checkEvent(e); err != nil {
 		return "", err
 	}
-	if err := s.enter(ctx); err != nil {
-		return "", err
-	}
-	defer s.leave()
 	ev := *e // the committer reads the copy; Payload is only read
-	r := &enqueueReq{ev: &ev, since: dedupSince, res: make(chan enqueueRes, 1)}
-	select {
-	case s.reqs <- r:
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-	res := <-r.res
-	return res.id, res.err
+	var id string
+	err := s.write(ctx, func(tx *bolt.Tx) (reqErr, txErr error) {
+		id, reqErr, txErr = enqueueTx(tx, &ev, dedupSince)
+		return reqErr, txErr
+	})
+	return id, err
 }
 
 // Claim implements store.QueueStore. Due events are taken by NextAttempt,
 // then CreatedAt, then ID, from an index that holds only pending events.
+// The claim shares its transaction and fsync with concurrent writes.
 func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
 	if limit < 1 {
 		if err := s.enter(ctx); err != nil {
@@ -706,35 +716,12 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 		return nil, nil
 	}
 	var out []*store.QueuedEvent
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		out = out[:0]
-		nowKey := appendTime(nil, now)
-		var ids []string
-		c := tx.Bucket(bPending).Cursor()
-		for k, _ := c.First(); k != nil && len(ids) < limit; k, _ = c.Next() {
-			if len(k) < 2*timeKeyLen {
-				return fmt.Errorf("%w: pending index entry %x", ErrCorrupt, k)
-			}
-			if bytes.Compare(k[:timeKeyLen], nowKey) > 0 {
-				break
-			}
-			ids = append(ids, string(k[2*timeKeyLen:]))
-		}
-		for _, id := range ids {
-			old, err := getEvent(tx, id)
-			if err != nil {
-				return err
-			}
-			ev := *old
-			ev.Attempts++
-			ev.NextAttempt = now.Add(lease)
-			ev.UpdatedAt = now
-			if err := saveEvent(tx, old, &ev); err != nil {
-				return err
-			}
-			out = append(out, &ev)
-		}
-		return nil
+	err := s.write(ctx, func(tx *bolt.Tx) (error, error) {
+		var err error
+		out, err = claimTx(tx, now, lease, limit)
+		// A failure may come after some events were changed: it is the
+		// transaction's, so the group is retried request by request.
+		return nil, err
 	})
 	if err != nil {
 		return nil, err
@@ -742,37 +729,74 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 	return out, nil
 }
 
-// changeEvent loads the event, lets fn change a copy, and saves it.
-func (s *Store) changeEvent(ctx context.Context, org *string, id string, fn func(ev *store.QueuedEvent) error) error {
-	return s.update(ctx, func(tx *bolt.Tx) error {
+// claimTx claims up to limit due events inside tx.
+func claimTx(tx *bolt.Tx, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
+	nowKey := appendTime(nil, now)
+	var ids []string
+	c := tx.Bucket(bPending).Cursor()
+	for k, _ := c.First(); k != nil && len(ids) < limit; k, _ = c.Next() {
+		if len(k) < 2*timeKeyLen {
+			return nil, fmt.Errorf("%w: pending index entry %x", ErrCorrupt, k)
+		}
+		if bytes.Compare(k[:timeKeyLen], nowKey) > 0 {
+			break
+		}
+		ids = append(ids, string(k[2*timeKeyLen:]))
+	}
+	out := make([]*store.QueuedEvent, 0, len(ids))
+	for _, id := range ids {
 		old, err := getEvent(tx, id)
 		if err != nil {
-			return err
-		}
-		if org != nil && old.Org != *org {
-			return notFound("event", id)
+			return nil, err
 		}
 		ev := *old
-		if err := fn(&ev); err != nil {
-			return err
+		ev.Attempts++
+		ev.NextAttempt = now.Add(lease)
+		ev.UpdatedAt = now
+		if err := saveEvent(tx, old, &ev); err != nil {
+			return nil, err
 		}
-		return saveEvent(tx, old, &ev)
+		out = append(out, &ev)
+	}
+	return out, nil
+}
+
+// changeEvent loads the event, lets fn change a copy, and saves it, in a
+// transaction shared with concurrent writes. fn must not keep ev.
+func (s *Store) changeEvent(ctx context.Context, org *string, id string, fn func(ev *store.QueuedEvent) error) error {
+	return s.write(ctx, func(tx *bolt.Tx) (error, error) {
+		return changeEventTx(tx, org, id, fn)
 	})
 }
 
-// Complete implements store.QueueStore.
-func (s *Store) Complete(ctx context.Context, id string, now time.Time) error {
-	return s.changeEvent(ctx, nil, id, func(ev *store.QueuedEvent) error {
+// changeEventTx is changeEvent inside tx. Not finding the event, and
+// fn's error, are the request's own outcome and leave tx untouched.
+func changeEventTx(tx *bolt.Tx, org *string, id string, fn func(ev *store.QueuedEvent) error) (reqErr, txErr error) {
+	old, err := getEvent(tx, id)
+	if err != nil {
+		return err, nil
+	}
+	if org != nil && old.Org != *org {
+		return notFound("event", id), nil
+	}
+	ev := *old
+	if err := fn(&ev); err != nil {
+		return err, nil
+	}
+	return nil, saveEvent(tx, old, &ev)
+}
+
+// completeFn and failFn are the changes Complete and Fail make.
+func completeFn(now time.Time) func(ev *store.QueuedEvent) error {
+	return func(ev *store.QueuedEvent) error {
 		ev.State = store.StateDelivered
 		ev.UpdatedAt = now
 		return nil
-	})
+	}
 }
 
-// Fail implements store.QueueStore. It leaves UpdatedAt at the time of
-// the claim, as it is given no clock reading.
-func (s *Store) Fail(ctx context.Context, id, lastError string, next time.Time, dead bool) error {
-	return s.changeEvent(ctx, nil, id, func(ev *store.QueuedEvent) error {
+func failFn(lastError string, next time.Time, dead bool) func(ev *store.QueuedEvent) error {
+	return func(ev *store.QueuedEvent) error {
 		ev.LastError = lastError
 		ev.NextAttempt = next
 		ev.State = store.StatePending
@@ -780,7 +804,20 @@ func (s *Store) Fail(ctx context.Context, id, lastError string, next time.Time, 
 			ev.State = store.StateDead
 		}
 		return nil
-	})
+	}
+}
+
+// Complete implements store.QueueStore. The change is durable before
+// Complete returns; it shares its transaction and fsync with concurrent
+// writes (the next events' Enqueue, other workers' Complete).
+func (s *Store) Complete(ctx context.Context, id string, now time.Time) error {
+	return s.changeEvent(ctx, nil, id, completeFn(now))
+}
+
+// Fail implements store.QueueStore. It leaves UpdatedAt at the time of
+// the claim, as it is given no clock reading.
+func (s *Store) Fail(ctx context.Context, id, lastError string, next time.Time, dead bool) error {
+	return s.changeEvent(ctx, nil, id, failFn(lastError, next, dead))
 }
 
 // GetEvent implements store.QueueStore.

@@ -21,14 +21,20 @@
 //
 // # Group commit
 //
-// Enqueue must be durable before it returns, which costs an fsync.
-// Concurrent Enqueue calls therefore share one read-write transaction and
-// one fsync: a single committer goroutine takes a request, then every
-// request already waiting (up to Options.MaxBatch, without waiting for
-// more, so a lone Enqueue on an idle store is committed at once), and
-// commits them together. Each request keeps its own outcome (a duplicate
-// or conflict fails only that request). Unlike bbolt's DB.Batch there is
-// no fixed delay. The other write methods use one transaction each.
+// Enqueue must be durable before it returns, which costs an fsync, and so
+// must the dispatcher's Claim, Complete and Fail. These queue writes (and
+// Replay and AppendDebug) therefore go through one committer goroutine:
+// it takes a request, then every request already waiting (up to
+// Options.MaxBatch, without waiting for more, so a lone write on an idle
+// store is committed at once), and applies them in arrival order in one
+// read-write transaction with one fsync. Under load an HTTP Enqueue, a
+// Claim and the previous events' Complete share a commit instead of
+// taking one each. Every call returns only after the commit holding it
+// is durable. Each request keeps its own outcome: a duplicate, a conflict
+// or an unknown event ID fails only that request; if the transaction
+// itself fails, every request of the group is retried in a transaction
+// of its own. Unlike bbolt's DB.Batch there is no fixed delay. Hook, key
+// and ClearDebug changes and Prune use one transaction each.
 //
 // # Security
 //

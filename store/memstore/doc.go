@@ -4,7 +4,11 @@
 // It is a real implementation: it enforces the same uniqueness, org
 // scoping, ordering and queue rules as the durable stores, copies every
 // record in and out, and passes the store/storetest conformance kit. It is
-// safe for concurrent use (one sync.RWMutex guards everything).
+// safe for concurrent use (one sync.RWMutex guards everything). Pending
+// events are kept in a heap ordered as Claim takes them (NextAttempt, then
+// CreatedAt, then ID), so a Claim of k events costs O(k log n) however
+// long the backlog; entries are deleted lazily and the heap is compacted
+// when stale entries outnumber live ones.
 //
 // # Caveats
 //
