@@ -15,48 +15,71 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
+	"golang.org/x/time/rate"
+
+	"github.com/inbound-hooks/inbound/debuglog"
+	"github.com/inbound-hooks/inbound/emailhook"
+	"github.com/inbound-hooks/inbound/examples/contactform"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/admin"
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/boltstore"
+	"github.com/inbound-hooks/inbound/store/pgstore"
 	"github.com/inbound-hooks/inbound/webhook"
 )
 
 // config is what the flags set.
 type config struct {
 	Addr        string
-	Data        string
+	Data        string // bbolt file, when PG is empty
+	PG          string // PostgreSQL DSN; empty uses bbolt
+	PGSchema    string
 	BaseURL     string
 	EmailDomain string
 	AdminToken  string
-	SMTPAddr    string
-	Stdout      io.Writer // event lines only
+	SMTPAddr    string        // empty turns SMTP off
+	Trusted     []string      // proxies (CIDRs) whose X-Forwarded-For is believed
+	Delivery    string        // "queue" (default) or "sync"
+	Lease       time.Duration // queue lease; 0 means the library default
+	Seed        bool          // create demo hooks and a key in an empty store
+	Stdout      io.Writer     // event lines only
 	Logger      *slog.Logger
 }
 
-// server is the demo host: a store, the hooks core, and an HTTP mux.
+// server is the demo host: a store, the hooks core, the kind handlers, the
+// admin API and an optional SMTP listener.
 type server struct {
 	cfg      config
 	store    store.Store
 	reg      *hooks.Registry
 	keys     *hooks.Keyring
+	dlog     *debuglog.Log
+	queue    *hooks.Queue // nil in sync mode
 	pipeline *hooks.Pipeline
+	smtp     *emailhook.Backend
+	contact  *contactform.Handler
 	mux      *http.ServeMux
 }
 
-// newServer opens the data file and builds the handlers.
-func newServer(cfg config) (*server, error) {
+// newServer opens the store and builds the handlers.
+func newServer(ctx context.Context, cfg config) (*server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Stdout == nil {
 		cfg.Stdout = io.Discard
 	}
-	st, err := boltstore.Open(cfg.Data, &boltstore.Options{Timeout: time.Second})
+	if cfg.Delivery == "" {
+		cfg.Delivery = "queue"
+	}
+	if cfg.Delivery != "queue" && cfg.Delivery != "sync" {
+		return nil, fmt.Errorf("-delivery must be queue or sync, not %q", cfg.Delivery)
+	}
+	st, err := openStore(ctx, cfg)
 	if err != nil {
-		if errors.Is(err, boltstore.ErrLocked) {
-			return nil, fmt.Errorf("%s is in use by another process (a running server?): stop it first: %w", cfg.Data, err)
-		}
 		return nil, err
 	}
 	s := &server{cfg: cfg, store: st}
@@ -67,39 +90,108 @@ func newServer(cfg config) (*server, error) {
 	return s, nil
 }
 
+func openStore(ctx context.Context, cfg config) (store.Store, error) {
+	if cfg.PG != "" {
+		return pgstore.Open(ctx, cfg.PG, &pgstore.Options{Schema: cfg.PGSchema, Logger: cfg.Logger})
+	}
+	st, err := boltstore.Open(cfg.Data, &boltstore.Options{Timeout: time.Second})
+	if errors.Is(err, boltstore.ErrLocked) {
+		return nil, fmt.Errorf("%s is in use by another process (a running server?): %w", cfg.Data, err)
+	}
+	return st, err
+}
+
 func (s *server) build() error {
 	var err error
+	log := s.cfg.Logger
 	if s.reg, err = hooks.NewRegistry(s.store, hooks.RegistryOptions{BaseURL: s.cfg.BaseURL, EmailDomain: s.cfg.EmailDomain}); err != nil {
 		return err
 	}
 	if s.keys, err = hooks.NewKeyring(s.store, hooks.KeyringOptions{}); err != nil {
 		return err
 	}
+	if s.dlog, err = debuglog.New(s.store, debuglog.Options{Logger: log}); err != nil {
+		return err
+	}
 	trigger := &lineTrigger{w: s.cfg.Stdout}
+	var delivery hooks.Delivery = hooks.Sync(trigger)
+	if s.cfg.Delivery == "queue" {
+		if s.queue, err = hooks.NewQueue(s.store, trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease}); err != nil {
+			return err
+		}
+		delivery = s.queue
+	}
 	if s.pipeline, err = hooks.NewPipeline(s.reg, hooks.PipelineOptions{
-		Delivery: hooks.Sync(trigger), Logger: s.cfg.Logger}); err != nil {
+		Delivery: delivery, Recorder: s.dlog, Logger: log}); err != nil {
 		return err
 	}
-	form, err := formhook.New(s.pipeline, formhook.Options{})
+	form, err := formhook.New(s.pipeline, formhook.Options{
+		RateLimit: rate.Limit(1), Burst: 10, TrustedProxies: s.cfg.Trusted, Logger: log})
 	if err != nil {
 		return err
 	}
-	web, err := webhook.New(s.pipeline, s.keys, webhook.Options{})
+	web, err := webhook.New(s.pipeline, s.keys, webhook.Options{Logger: log})
 	if err != nil {
+		return err
+	}
+	domains := []string{s.cfg.EmailDomain}
+	mail, err := emailhook.NewHandler(s.pipeline, emailhook.HandlerOptions{Domains: domains})
+	if err != nil {
+		return err
+	}
+	if s.smtp, err = emailhook.NewBackend(s.pipeline, emailhook.SMTPOptions{Domains: domains, Logger: log}); err != nil {
+		return err
+	}
+	adminOpts := admin.Options{Authorizer: admin.BearerToken(s.cfg.AdminToken), Logger: log}
+	if s.queue != nil {
+		adminOpts.Events = s.queue
+	}
+	adm, err := admin.New(s.reg, s.keys, s.dlog, adminOpts)
+	if err != nil {
+		return err
+	}
+	// The contact page posts to the demo's "Contact" form hook, looked up
+	// at each view so that it follows a rotated address.
+	if s.contact, err = contactform.New(contactform.Options{ActionFunc: s.contactAddress, Logger: log}); err != nil {
 		return err
 	}
 	s.mux = http.NewServeMux()
 	s.mux.Handle(formhook.DefaultPrefix, form)
 	s.mux.Handle(webhook.DefaultPrefix, web)
-	// The admin API (package hooks/admin) mounts here in one line when it lands.
+	s.mux.Handle("/hooks/email", mail)
+	s.mux.Handle("/admin/", adm)
+	s.mux.Handle(contactform.DefaultPrefix, s.contact)
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin/", http.StatusFound)
+	})
 	return nil
+}
+
+// contactHook is the name of the form hook the contact page posts to.
+const contactHook = "Contact"
+
+// contactAddress returns the address of the first enabled form hook named
+// contactHook.
+func (s *server) contactAddress(ctx context.Context) (string, error) {
+	hs, err := s.reg.List(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	for _, h := range hs {
+		if h.Kind == hooks.KindForm && h.Name == contactHook && !h.Disabled {
+			return s.reg.Address(h), nil
+		}
+	}
+	return "", fmt.Errorf("no enabled form hook named %q: create one in the admin page", contactHook)
 }
 
 // Handler returns the server's HTTP handler.
 func (s *server) Handler() http.Handler { return s.mux }
 
-// Serve answers HTTP on ln until ctx is done, then shuts down gracefully.
-func (s *server) Serve(ctx context.Context, ln net.Listener) error {
+// Serve answers HTTP on ln, and SMTP on smtpLn when it is not nil, until
+// ctx is done; then it shuts down gracefully: listeners first, then the
+// queue's in-flight deliveries, then the debug log.
+func (s *server) Serve(ctx context.Context, ln, smtpLn net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -108,26 +200,48 @@ func (s *server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	if s.queue != nil {
+		if err := s.queue.Start(context.WithoutCancel(ctx)); err != nil {
+			return err
+		}
+	}
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var smtpSrv interface{ Close() error }
+	if smtpLn != nil {
+		ss := s.smtp.NewServer(smtpLn.Addr().String())
+		smtpSrv = ss
+		go func() { errc <- ss.Serve(smtpLn) }()
+	}
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+	_ = srv.Shutdown(shutdownCtx)
+	if smtpSrv != nil {
+		_ = smtpSrv.Close()
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if s.queue != nil {
+		if err := s.queue.Shutdown(shutdownCtx); err != nil {
+			s.cfg.Logger.Warn("queue shutdown", "err", err)
+		}
 	}
-	return nil
+	if errors.Is(serveErr, http.ErrServerClosed) || errors.Is(serveErr, smtp.ErrServerClosed) {
+		serveErr = nil
+	}
+	return serveErr
 }
 
-// Close closes the data file.
-func (s *server) Close() error { return s.store.Close() }
+// Close flushes the debug log and closes the store.
+func (s *server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.dlog.Close(ctx)
+	return s.store.Close()
+}
 
 // lineTrigger is the demo's stand-in for a workflow engine: it writes each
 // event as one JSON line. It is safe for concurrent use.
@@ -198,21 +312,24 @@ func newAdminToken() string {
 	return hex.EncodeToString(b)
 }
 
-// seed creates a demo form hook, webhook and key when the store has no
-// hooks, and returns what to print, or "" when it created nothing.
+// seed creates a demo form hook, webhook, email hook and API key when the
+// store has no hooks, and returns what to print, or "" when it created
+// nothing.
 func (s *server) seed(ctx context.Context) (string, error) {
 	existing, err := s.reg.List(ctx, "")
-	if err != nil {
+	if err != nil || len(existing) > 0 {
 		return "", err
 	}
-	if len(existing) > 0 {
-		return "", nil
-	}
-	form, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm})
+	form, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: contactHook, Kind: hooks.KindForm,
+		Settings: s.contact.Settings(s.cfg.BaseURL)})
 	if err != nil {
 		return "", err
 	}
 	web, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb})
+	if err != nil {
+		return "", err
+	}
+	mail, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Order mails", Kind: hooks.KindEmail})
 	if err != nil {
 		return "", err
 	}
@@ -221,40 +338,50 @@ func (s *server) seed(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Created a demo form hook, a webhook and an API key (the key is shown only now):\n\n")
-	fmt.Fprintf(&b, "  form hook \"Contact\": %s\n  webhook   \"Orders\":  %s\n  API key   \"demo\":    %s\n\n", s.reg.Address(form), s.reg.Address(web), key)
-	fmt.Fprintf(&b, "Send to them:\n\n")
+	fmt.Fprintf(&b, "Created demo hooks and an API key (the key is shown only now):\n\n")
+	fmt.Fprintf(&b, "  form hook  \"Contact\":     %s\n", s.reg.Address(form))
+	fmt.Fprintf(&b, "  webhook    \"Orders\":      %s\n", s.reg.Address(web))
+	fmt.Fprintf(&b, "  email hook \"Order mails\": %s\n", s.reg.Address(mail))
+	fmt.Fprintf(&b, "  API key    \"demo\":        %s\n\n", key)
+	fmt.Fprintf(&b, "Open the contact page, %s/contact/, or send to them:\n\n", s.cfg.BaseURL)
 	fmt.Fprintf(&b, "  curl -F name=Ada -F email=ada@example.com -F 'tags[]=a' -F 'tags[]=b' %s\n", s.reg.Address(form))
 	fmt.Fprintf(&b, "  curl --data-urlencode 'message=Hello, world' %s\n", s.reg.Address(form))
 	fmt.Fprintf(&b, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"order\":42}' %s\n", key, s.reg.Address(web))
+	fmt.Fprintf(&b, "  curl -H 'Content-Type: message/rfc822' -H 'X-Envelope-To: %s' --data-binary @order.eml %s/hooks/email\n", s.reg.Address(mail), s.cfg.BaseURL)
+	if s.cfg.SMTPAddr != "" {
+		fmt.Fprintf(&b, "  or send mail over SMTP on %s with RCPT TO:<%s> (Bcc)\n", s.cfg.SMTPAddr, s.reg.Address(mail))
+	}
+	b.WriteString(s.adminHelp())
 	return b.String(), nil
 }
 
-// howTo lists the existing hooks with a curl line each.
+// howTo lists the existing hooks.
 func (s *server) howTo(ctx context.Context) (string, error) {
 	hs, err := s.reg.List(ctx, "")
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hooks in %s:\n\n", s.cfg.Data)
+	b.WriteString("Hooks:\n\n")
 	for _, h := range hs {
-		fmt.Fprintf(&b, "  %-5s %-20q %s\n", h.Kind, h.Name, s.reg.Address(h))
-	}
-	for _, h := range hs {
+		state := ""
 		if h.Disabled {
-			continue
+			state = " (disabled)"
 		}
-		switch h.Kind {
-		case hooks.KindForm:
-			fmt.Fprintf(&b, "\nPost to %q:\n  curl -F name=Ada %s\n", h.Name, s.reg.Address(h))
-		case hooks.KindWeb:
-			fmt.Fprintf(&b, "\nPost to %q (with a key from create-key):\n  curl -H 'Authorization: Bearer <key>' -H 'Content-Type: application/json' -d '{\"order\":42}' %s\n",
-				h.Name, s.reg.Address(h))
-		}
+		fmt.Fprintf(&b, "  %-5s %-20q %s%s\n", h.Kind, h.Name, s.reg.Address(h), state)
 	}
-	fmt.Fprintf(&b, "\nCreate more (stop the server first; it holds %s):\n", s.cfg.Data)
-	fmt.Fprintf(&b, "  go run ./examples/server create-hook -kind form -name Contact\n")
-	fmt.Fprintf(&b, "  go run ./examples/server create-key -name ci -roles org.hooks\n")
+	b.WriteString(s.adminHelp())
 	return b.String(), nil
+}
+
+// adminHelp tells how to manage hooks and keys with the admin page and API.
+func (s *server) adminHelp() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nManage hooks and keys in the admin page, %s/admin/ (it asks for the admin token), or the API:\n\n", s.cfg.BaseURL)
+	fmt.Fprintf(&b, "  curl -H \"Authorization: Bearer $INBOUND_ADMIN_TOKEN\" -d '{\"name\":\"Signup\",\"type\":\"form\"}' %s/admin/hooks\n", s.cfg.BaseURL)
+	fmt.Fprintf(&b, "  curl -H \"Authorization: Bearer $INBOUND_ADMIN_TOKEN\" -d '{\"name\":\"ci\",\"roles\":[\"org.hooks\"]}' %s/admin/keys\n", s.cfg.BaseURL)
+	if s.queue != nil {
+		fmt.Fprintf(&b, "  curl -H \"Authorization: Bearer $INBOUND_ADMIN_TOKEN\" '%s/admin/events?state=dead'\n", s.cfg.BaseURL)
+	}
+	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/smtp"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -36,23 +37,28 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func startServer(t *testing.T) (*server, string, *syncBuffer, *syncBuffer) {
+func startServer(t *testing.T, delivery string) (*server, string, string, *syncBuffer, *syncBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Skipf("no loopback listener: %v", err)
 	}
+	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no loopback listener: %v", err)
+	}
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	cfg := config{Addr: ln.Addr().String(), Data: filepath.Join(t.TempDir(), "inbound.db"),
-		EmailDomain: "in.localhost", Stdout: stdout, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+	cfg := config{Addr: ln.Addr().String(), Data: filepath.Join(t.TempDir(), "inbound.db"), Delivery: delivery,
+		EmailDomain: "in.localhost", AdminToken: "admin-secret", SMTPAddr: smtpLn.Addr().String(), Seed: true,
+		Stdout: stdout, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
 	cfg.BaseURL = baseURLFor(cfg.Addr)
-	s, err := newServer(cfg)
+	s, err := newServer(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serveOn(ctx, s, ln, stderr, true) }()
+	go func() { done <- serveOn(ctx, s, ln, smtpLn, stderr, false) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -60,17 +66,50 @@ func startServer(t *testing.T) (*server, string, *syncBuffer, *syncBuffer) {
 		}
 		_ = s.Close()
 	})
-	return s, cfg.BaseURL, stdout, stderr
+	return s, cfg.BaseURL, smtpLn.Addr().String(), stdout, stderr
+}
+
+// eventLines parses stdout, failing on any line that is not an event.
+func eventLines(t *testing.T, stdout *syncBuffer) []eventLine {
+	t.Helper()
+	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
+	var lines []eventLine
+	for sc.Scan() {
+		var l eventLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("stdout line %q is not an event: %v", sc.Text(), err)
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func waitLines(t *testing.T, stdout *syncBuffer, n int) []eventLine {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		lines := eventLines(t, stdout)
+		if len(lines) >= n || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func TestServerEndToEnd(t *testing.T) {
-	s, base, stdout, stderr := startServer(t)
+	for _, delivery := range []string{"queue", "sync"} {
+		t.Run(delivery, func(t *testing.T) { testEndToEnd(t, delivery) })
+	}
+}
+
+func testEndToEnd(t *testing.T, delivery string) {
+	s, base, smtpAddr, stdout, stderr := startServer(t, delivery)
 	ctx := context.Background()
 	// Wait for the start banner, which carries the seeded key.
 	var key string
 	for deadline := time.Now().Add(5 * time.Second); key == "" && time.Now().Before(deadline); {
 		for _, line := range strings.Split(stderr.String(), "\n") {
-			if strings.Contains(line, `API key   "demo"`) {
+			if strings.Contains(line, `API key    "demo"`) {
 				key = line[strings.LastIndexByte(line, ' ')+1:]
 			}
 		}
@@ -83,16 +122,18 @@ func TestServerEndToEnd(t *testing.T) {
 		t.Errorf("banner lacks curl lines: %s", stderr.String())
 	}
 	hs, err := s.reg.List(ctx, "")
-	if err != nil || len(hs) != 2 {
-		t.Fatalf("got %d hooks (%v), want 2 seeded", len(hs), err)
+	if err != nil || len(hs) != 3 {
+		t.Fatalf("got %d hooks (%v), want 3 seeded", len(hs), err)
 	}
-	form, web := s.reg.Address(hs[0]), s.reg.Address(hs[1])
-	if !strings.HasPrefix(form, base+"/hooks/form/") || !strings.HasPrefix(web, base+"/hooks/web/") {
-		t.Fatalf("got addresses %s %s under %s", form, web, base)
+	form, web, mail := s.reg.Address(hs[0]), s.reg.Address(hs[1]), s.reg.Address(hs[2])
+	if !strings.HasPrefix(form, base+"/hooks/form/") || !strings.HasPrefix(web, base+"/hooks/web/") || !strings.HasSuffix(mail, "@in.localhost") {
+		t.Fatalf("got addresses %s %s %s under %s", form, web, mail, base)
 	}
-	post := func(url, ct, auth, body string) (int, string) {
-		req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-		req.Header.Set("Content-Type", ct)
+	do := func(method, url, ct, auth, body string) (int, string) {
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
 		if auth != "" {
 			req.Header.Set("Authorization", "Bearer "+auth)
 		}
@@ -104,40 +145,53 @@ func TestServerEndToEnd(t *testing.T) {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
 		return resp.StatusCode, string(b)
 	}
+	msg := "From: shop@example.net\r\nTo: ada@example.org\r\nSubject: Order 7\r\nMessage-ID: <o7@example.net>\r\n" +
+		"Content-Type: text/html\r\n\r\n<script type=\"application/ld+json\">{\"@type\":\"Order\",\"orderNumber\":\"7\"}</script>\r\n"
 	tests := []struct {
-		name, url, ct, auth, body string
-		status                    int
+		name, method, url, ct, auth, body string
+		status                            int
 	}{
-		{"form", form, "application/x-www-form-urlencoded", "", "message=Hello%2C+world", 202},
-		{"webhook", web, "application/json", key, `{"order":42}`, 202},
-		{"webhook without key", web, "application/json", "", `{"order":42}`, 401},
-		{"form on web path", strings.Replace(form, "/form/", "/web/", 1), "application/json", key, `{}`, 404},
+		{"form", "POST", form, "application/x-www-form-urlencoded", "", "message=Hello%2C+world", 202},
+		{"webhook", "POST", web, "application/json", key, `{"order":42}`, 202},
+		{"webhook without key", "POST", web, "application/json", "", `{"order":42}`, 401},
+		{"form on web path", "POST", strings.Replace(form, "/form/", "/web/", 1), "application/json", key, `{}`, 404},
+		{"email over HTTP", "POST", base + "/hooks/email?recipient=" + mail, "message/rfc822", "", msg, 202},
+		{"admin without token", "GET", base + "/admin/hooks", "", "", "", 401},
+		{"admin list", "GET", base + "/admin/hooks", "", "admin-secret", "", 200},
+		{"admin page", "GET", base + "/admin/", "", "", "", 200},
+		{"contact page", "GET", base + "/contact/", "", "", "", 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, body := post(tt.url, tt.ct, tt.auth, tt.body); got != tt.status {
+			if got, body := do(tt.method, tt.url, tt.ct, tt.auth, tt.body); got != tt.status {
 				t.Fatalf("got %d %s, want %d", got, body, tt.status)
 			}
 		})
 	}
-	// Stdout carries exactly the two accepted events, one JSON line each.
-	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
-	var lines []eventLine
-	for sc.Scan() {
-		var l eventLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("stdout line %q is not an event: %v", sc.Text(), err)
+	// The Bcc case over SMTP: the hook is only in RCPT TO.
+	if err := smtp.SendMail(smtpAddr, nil, "shop@example.net", []string{mail}, []byte(strings.Replace(msg, "o7@", "o8@", 1))); err != nil {
+		t.Fatalf("SMTP: %v", err)
+	}
+	if code, body := do("GET", base+"/admin/events?state=dead", "", "admin-secret", ""); delivery == "queue" && code != 200 {
+		t.Errorf("admin events: got %d %s", code, body)
+	}
+	// Stdout carries exactly the four accepted events, one JSON line each.
+	lines := waitLines(t, stdout, 4)
+	if len(lines) != 4 {
+		t.Fatalf("got %d stdout lines, want 4: %s", len(lines), stdout.String())
+	}
+	kinds := map[hooks.Kind]int{}
+	for _, l := range lines {
+		kinds[l.Kind]++
+		if l.Kind == hooks.KindForm && l.Data.(map[string]any)["message"] != "Hello, world" {
+			t.Errorf("form line %+v", l)
 		}
-		lines = append(lines, l)
+		if l.Kind == hooks.KindEmail && (l.Email == nil || len(l.Email.Objects) != 1) {
+			t.Errorf("email line %+v", l)
+		}
 	}
-	if len(lines) != 2 {
-		t.Fatalf("got %d stdout lines, want 2: %s", len(lines), stdout.String())
-	}
-	if lines[0].Kind != hooks.KindForm || lines[0].Data.(map[string]any)["message"] != "Hello, world" {
-		t.Errorf("got first line %+v", lines[0])
-	}
-	if lines[1].Kind != hooks.KindWeb || lines[1].HookName != "Orders" || lines[1].ID == "" || lines[1].HookID == "" {
-		t.Errorf("got second line %+v", lines[1])
+	if kinds[hooks.KindForm] != 1 || kinds[hooks.KindWeb] != 1 || kinds[hooks.KindEmail] != 2 {
+		t.Errorf("got kinds %v, want form 1, web 1, email 2", kinds)
 	}
 }
 
@@ -171,34 +225,6 @@ func TestBaseURLFor(t *testing.T) {
 	} {
 		if got := baseURLFor(addr); got != want {
 			t.Errorf("baseURLFor(%q): got %q, want %q", addr, got, want)
-		}
-	}
-}
-
-func TestCommands(t *testing.T) {
-	ctx := context.Background()
-	data := filepath.Join(t.TempDir(), "x.db")
-	var out, errb bytes.Buffer
-	if err := run(ctx, []string{"create-hook", "-data", data, "-kind", "web", "-name", "Orders"}, &out, &errb, func(string) string { return "" }); err != nil {
-		t.Fatalf("create-hook: %v (%s)", err, errb.String())
-	}
-	if !strings.HasPrefix(out.String(), "http://localhost:8080/hooks/web/") {
-		t.Errorf("got %q, want a webhook address", out.String())
-	}
-	out.Reset()
-	if err := run(ctx, []string{"create-key", "-data", data, "-name", "ci"}, &out, &errb, nil); err != nil {
-		t.Fatalf("create-key: %v", err)
-	}
-	if !strings.HasPrefix(out.String(), "ink_") {
-		t.Errorf("got %q, want a key", out.String())
-	}
-	out.Reset()
-	if err := run(ctx, []string{"list-hooks", "-data", data}, &out, &errb, nil); err != nil || !strings.Contains(out.String(), "\tweb\tOrders\t") {
-		t.Errorf("list-hooks: got %q, %v", out.String(), err)
-	}
-	for _, args := range [][]string{{"nope"}, {"create-hook", "-data", data, "-kind", "fax", "-name", "x"}, {"create-hook", "-data", data}} {
-		if err := run(ctx, args, &out, &errb, nil); err == nil {
-			t.Errorf("run %v: got nil error, want one", args)
 		}
 	}
 }
