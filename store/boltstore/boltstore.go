@@ -558,18 +558,6 @@ func clearDebug(tx *bolt.Tx, hookID string) error {
 
 // ---- queue ----
 
-func getEvent(tx *bolt.Tx, id string) (*store.QueuedEvent, error) {
-	data := tx.Bucket(bEvents).Get([]byte(id))
-	if data == nil {
-		return nil, notFound("event", id)
-	}
-	var e store.QueuedEvent
-	if err := decode("event", []byte(id), data, &e); err != nil {
-		return nil, err
-	}
-	return &e, nil
-}
-
 // addCount adds d to the count of events in state.
 func addCount(tx *bolt.Tx, state store.EventState, d int) error {
 	b := tx.Bucket(bCounts)
@@ -582,7 +570,7 @@ func addCount(tx *bolt.Tx, state store.EventState, d int) error {
 }
 
 // unindexEvent removes ev's index entries and its count.
-func unindexEvent(tx *bolt.Tx, ev *store.QueuedEvent) error {
+func unindexEvent(tx *bolt.Tx, ev *eventRecord) error {
 	switch ev.State {
 	case store.StatePending:
 		if err := tx.Bucket(bPending).Delete(pendingKey(ev.NextAttempt, ev.CreatedAt, ev.ID)); err != nil {
@@ -600,8 +588,9 @@ func unindexEvent(tx *bolt.Tx, ev *store.QueuedEvent) error {
 }
 
 // saveEvent writes ev and its index entries and count; old, when not
-// nil, is the stored version whose index entries it replaces.
-func saveEvent(tx *bolt.Tx, old, ev *store.QueuedEvent) error {
+// nil, is the stored version whose index entries it replaces. data is
+// ev's encoding, or nil to have saveEvent encode it.
+func saveEvent(tx *bolt.Tx, old, ev *eventRecord, data []byte) error {
 	if old != nil {
 		if err := unindexEvent(tx, old); err != nil {
 			return err
@@ -623,7 +612,13 @@ func saveEvent(tx *bolt.Tx, old, ev *store.QueuedEvent) error {
 	if err := addCount(tx, ev.State, 1); err != nil {
 		return err
 	}
-	return put(tx.Bucket(bEvents), []byte(ev.ID), ev)
+	if data == nil {
+		var err error
+		if data, err = ev.encode(); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bEvents).Put([]byte(ev.ID), data)
 }
 
 func checkEvent(e *store.QueuedEvent) error {
@@ -642,10 +637,28 @@ func checkEvent(e *store.QueuedEvent) error {
 	return checkLen("idempotency key", e.IdempotencyKey, maxKeyLen)
 }
 
-// enqueueTx applies one Enqueue inside tx. reqErr is the request's own
-// outcome (a conflict or a duplicate) and leaves tx untouched; txErr means
-// the transaction itself failed.
-func enqueueTx(tx *bolt.Tx, e *store.QueuedEvent, dedupSince time.Time) (id string, reqErr, txErr error) {
+// newPending returns the record Enqueue stores for e, and its encoding:
+// e as a pending event with no attempts yet.
+func newPending(e *store.QueuedEvent) (*eventRecord, []byte, error) {
+	r, err := newRecord(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.State = store.StatePending
+	r.Attempts = 0
+	r.LastError = ""
+	data, err := r.encode()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, data, nil
+}
+
+// enqueueTx applies one Enqueue of e (made by newPending, with its
+// encoding data) inside tx. reqErr is the request's own outcome (a
+// conflict or a duplicate) and leaves tx untouched; txErr means the
+// transaction itself failed.
+func enqueueTx(tx *bolt.Tx, e *eventRecord, data []byte, dedupSince time.Time) (id string, reqErr, txErr error) {
 	if tx.Bucket(bEvents).Get([]byte(e.ID)) != nil {
 		return "", fmt.Errorf("boltstore: event ID %q in use: %w", e.ID, store.ErrConflict), nil
 	}
@@ -671,19 +684,15 @@ func enqueueTx(tx *bolt.Tx, e *store.QueuedEvent, dedupSince time.Time) (id stri
 			replaceIdem = !e.CreatedAt.Before(prevCreated)
 		}
 	}
-	ev := *e
-	ev.State = store.StatePending
-	ev.Attempts = 0
-	ev.LastError = ""
-	if err := saveEvent(tx, nil, &ev); err != nil {
+	if err := saveEvent(tx, nil, e, data); err != nil {
 		return "", nil, err
 	}
 	if replaceIdem {
-		if err := idem.Put(ik, append(appendTime(nil, ev.CreatedAt), ev.ID...)); err != nil {
+		if err := idem.Put(ik, append(appendTime(nil, e.CreatedAt), e.ID...)); err != nil {
 			return "", nil, err
 		}
 	}
-	return ev.ID, nil, nil
+	return e.ID, nil, nil
 }
 
 // Enqueue implements store.QueueStore. Concurrent calls share one
@@ -695,10 +704,14 @@ func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince ti
 	if err := checkEvent(e); err != nil {
 		return "", err
 	}
-	ev := *e // the committer reads the copy; Payload is only read
+	// Encode here, in the caller's goroutine, not in the committer's.
+	rec, data, err := newPending(e)
+	if err != nil {
+		return "", err
+	}
 	var id string
-	err := s.write(ctx, func(tx *bolt.Tx) (reqErr, txErr error) {
-		id, reqErr, txErr = enqueueTx(tx, &ev, dedupSince)
+	err = s.write(ctx, func(tx *bolt.Tx) (reqErr, txErr error) {
+		id, reqErr, txErr = enqueueTx(tx, rec, data, dedupSince)
 		return reqErr, txErr
 	})
 	return id, err
@@ -745,25 +758,29 @@ func claimTx(tx *bolt.Tx, now time.Time, lease time.Duration, limit int) ([]*sto
 	}
 	out := make([]*store.QueuedEvent, 0, len(ids))
 	for _, id := range ids {
-		old, err := getEvent(tx, id)
+		old, err := getRecord(tx, id)
 		if err != nil {
 			return nil, err
 		}
-		ev := *old
-		ev.Attempts++
-		ev.NextAttempt = now.Add(lease)
-		ev.UpdatedAt = now
-		if err := saveEvent(tx, old, &ev); err != nil {
+		r := *old
+		r.Attempts++
+		r.NextAttempt = now.Add(lease)
+		r.UpdatedAt = now
+		ev, err := r.event() // decoded now: a corrupt payload fails the claim
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, &ev)
+		if err := saveEvent(tx, old, &r, nil); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
 	}
 	return out, nil
 }
 
 // changeEvent loads the event, lets fn change a copy, and saves it, in a
 // transaction shared with concurrent writes. fn must not keep ev.
-func (s *Store) changeEvent(ctx context.Context, org *string, id string, fn func(ev *store.QueuedEvent) error) error {
+func (s *Store) changeEvent(ctx context.Context, org *string, id string, fn func(ev *eventRecord) error) error {
 	return s.write(ctx, func(tx *bolt.Tx) (error, error) {
 		return changeEventTx(tx, org, id, fn)
 	})
@@ -771,8 +788,8 @@ func (s *Store) changeEvent(ctx context.Context, org *string, id string, fn func
 
 // changeEventTx is changeEvent inside tx. Not finding the event, and
 // fn's error, are the request's own outcome and leave tx untouched.
-func changeEventTx(tx *bolt.Tx, org *string, id string, fn func(ev *store.QueuedEvent) error) (reqErr, txErr error) {
-	old, err := getEvent(tx, id)
+func changeEventTx(tx *bolt.Tx, org *string, id string, fn func(ev *eventRecord) error) (reqErr, txErr error) {
+	old, err := getRecord(tx, id)
 	if err != nil {
 		return err, nil
 	}
@@ -783,20 +800,20 @@ func changeEventTx(tx *bolt.Tx, org *string, id string, fn func(ev *store.Queued
 	if err := fn(&ev); err != nil {
 		return err, nil
 	}
-	return nil, saveEvent(tx, old, &ev)
+	return nil, saveEvent(tx, old, &ev, nil)
 }
 
 // completeFn and failFn are the changes Complete and Fail make.
-func completeFn(now time.Time) func(ev *store.QueuedEvent) error {
-	return func(ev *store.QueuedEvent) error {
+func completeFn(now time.Time) func(ev *eventRecord) error {
+	return func(ev *eventRecord) error {
 		ev.State = store.StateDelivered
 		ev.UpdatedAt = now
 		return nil
 	}
 }
 
-func failFn(lastError string, next time.Time, dead bool) func(ev *store.QueuedEvent) error {
-	return func(ev *store.QueuedEvent) error {
+func failFn(lastError string, next time.Time, dead bool) func(ev *eventRecord) error {
+	return func(ev *eventRecord) error {
 		ev.LastError = lastError
 		ev.NextAttempt = next
 		ev.State = store.StatePending
@@ -869,7 +886,7 @@ func (s *Store) ListEvents(ctx context.Context, org string, state store.EventSta
 
 // Replay implements store.QueueStore.
 func (s *Store) Replay(ctx context.Context, org, id string, now time.Time) error {
-	return s.changeEvent(ctx, &org, id, func(ev *store.QueuedEvent) error {
+	return s.changeEvent(ctx, &org, id, func(ev *eventRecord) error {
 		if ev.State != store.StateDead {
 			return fmt.Errorf("boltstore: event %q is %s, not dead: %w", id, ev.State, store.ErrConflict)
 		}
@@ -894,7 +911,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 			ids = append(ids, string(k[min(len(k), timeKeyLen):]))
 		}
 		for _, id := range ids {
-			ev, err := getEvent(tx, id)
+			ev, err := getRecord(tx, id) // the payload is not needed
 			if err != nil {
 				return err
 			}

@@ -114,8 +114,12 @@ func (s *Store) enqueueDirect(e *store.QueuedEvent, since time.Time) (string, er
 	var id string
 	var reqErr error
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		rec, data, err := newPending(e)
+		if err != nil {
+			return err
+		}
 		var txErr error
-		id, reqErr, txErr = enqueueTx(tx, e, since)
+		id, reqErr, txErr = enqueueTx(tx, rec, data, since)
 		return txErr
 	})
 	if err != nil {
