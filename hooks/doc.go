@@ -7,6 +7,28 @@
 // with a Delivery (Sync(trigger), or a durable queue), and mounts the kind
 // handlers (packages formhook, webhook, emailhook) that feed the Pipeline.
 //
+// # Delivery
+//
+// Sync(trigger) calls the Trigger before the sender is answered: a Trigger
+// error reaches the sender as 503 with Retry-After, and nothing is kept.
+// A Queue (NewQueue) commits each event to the store before the sender gets
+// its 2xx, then a dispatcher delivers it at least once, with exponential
+// backoff and jitter, parking it as dead after MaxAttempts; dead events are
+// listed and replayed through Queue.Events and Queue.Replay (and the admin
+// API). A repeated Idempotency-Key, webhook-id or email Message-ID for the
+// same hook within DedupWindow is acknowledged with the first event's ID
+// and not fired again. Several processes may share one store (PostgreSQL):
+// a claimed event is leased to one dispatcher at a time.
+//
+// # Observability
+//
+// Pipeline, SyncDelivery and Queue record OpenTelemetry metrics (see the
+// Metric constants) and spans through the OpenTelemetry API only; the zero
+// Telemetry uses the global providers, which discard everything until the
+// host installs an SDK. Operational logs go to the *slog.Logger of each
+// component's options (nil discards them) and never carry bodies or
+// secrets.
+//
 // # Orgs
 //
 // Every hook and key belongs to an org ID the host chooses ("" for a

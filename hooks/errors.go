@@ -21,6 +21,8 @@ var (
 	ErrInvalidKey = errors.New("hooks: invalid API key")
 	// ErrMissingRole means an API key is valid but lacks a required role.
 	ErrMissingRole = errors.New("hooks: API key lacks the required role")
+	// ErrQueueStarted is returned by Queue.Start when the dispatcher runs.
+	ErrQueueStarted = errors.New("hooks: queue dispatcher already started")
 )
 
 // ValidationError reports which input field was rejected and why. It

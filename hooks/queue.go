@@ -90,6 +90,10 @@ type QueueOptions struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Telemetry chooses the OpenTelemetry providers for the fired, failed
+	// and dead counters, the trigger latency and the queue depth gauge;
+	// the zero value uses the global ones.
+	Telemetry Telemetry
 }
 
 func (o *QueueOptions) setDefaults() error {
@@ -162,12 +166,15 @@ type Queue struct {
 	log     *slog.Logger
 	now     func() time.Time
 	wake    chan struct{} // a non-blocking nudge: new or replayed events
+	ins     *instruments
 
 	mu      sync.Mutex
 	started bool
 	stop    chan struct{}      // closed by Shutdown: stop claiming
 	done    chan struct{}      // closed when the dispatcher has drained
 	cancel  context.CancelFunc // cancels in-flight attempts
+	// unobserve unregisters the queue depth gauge.
+	unobserve func()
 }
 
 var _ Delivery = (*Queue)(nil)
@@ -186,7 +193,7 @@ func NewQueue(s store.QueueStore, t Trigger, opts QueueOptions) (*Queue, error) 
 		return nil, err
 	}
 	return &Queue{store: s, trigger: t, opts: opts, log: opts.Logger, now: opts.Now,
-		wake: make(chan struct{}, 1)}, nil
+		wake: make(chan struct{}, 1), ins: opts.Telemetry.instruments()}, nil
 }
 
 // Deliver implements Delivery: it encodes e and commits it to the store,
@@ -263,9 +270,14 @@ func (q *Queue) Start(ctx context.Context) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.started {
-		return errors.New("hooks: queue dispatcher already started")
+		return ErrQueueStarted
 	}
 	q.started = true
+	unobserve, err := q.ins.observeDepth(q.Depth)
+	if err != nil {
+		q.log.WarnContext(ctx, "inbound: queue depth gauge not registered", "err", err)
+	}
+	q.unobserve = unobserve
 	dctx, cancel := context.WithCancel(ctx)
 	q.stop = make(chan struct{})
 	q.done = make(chan struct{})
@@ -291,6 +303,7 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 	case <-stop:
 	default:
 		close(stop)
+		q.unobserve()
 	}
 	q.mu.Unlock()
 	select {
@@ -409,6 +422,7 @@ func (q *Queue) attempt(ctx context.Context, ev *store.QueuedEvent) {
 	}
 	if ev.Attempts >= q.opts.MaxAttempts {
 		q.log.WarnContext(ctx, "inbound: event is dead after its last attempt", "event", ev.ID, "hook", ev.HookID, "attempts", ev.Attempts, "err", err)
+		q.ins.dead.Add(ctx, 1, q.ins.kind(e.HookKind))
 		q.fail(rctx, ev, err.Error(), now, true)
 		return
 	}
@@ -417,14 +431,9 @@ func (q *Queue) attempt(ctx context.Context, ev *store.QueuedEvent) {
 	q.fail(rctx, ev, err.Error(), next, false)
 }
 
-// fire calls the Trigger, turning a panic into an error.
-func (q *Queue) fire(ctx context.Context, e *Event) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("hooks: trigger panicked: %v", r)
-		}
-	}()
-	return q.trigger.Fire(ctx, e)
+// fire calls the Trigger (a panic becomes an error) and records it.
+func (q *Queue) fire(ctx context.Context, e *Event) error {
+	return q.ins.fire(ctx, q.trigger, e, "queue")
 }
 
 func (q *Queue) fail(ctx context.Context, ev *store.QueuedEvent, msg string, next time.Time, dead bool) {

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -108,7 +109,7 @@ func (ins *instruments) fire(ctx context.Context, t Trigger, e *Event, mode stri
 		trace.WithAttributes(attribute.String("inbound.hook.id", e.HookID), attribute.String("inbound.event.id", e.ID),
 			attribute.String("inbound.hook.kind", string(e.HookKind)), attribute.String("inbound.mode", mode)))
 	start := time.Now()
-	err := t.Fire(ctx, e)
+	err := safeFire(ctx, t, e)
 	ins.trigger.Record(ctx, time.Since(start).Seconds(), ins.kind(e.HookKind))
 	if err != nil {
 		ins.failed.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(e.HookKind)),
@@ -119,4 +120,37 @@ func (ins *instruments) fire(ctx context.Context, t Trigger, e *Event, mode stri
 	}
 	span.End()
 	return err
+}
+
+// safeFire calls t.Fire, turning a panic into an error so that one bad
+// event cannot take the process (or a dispatcher worker) down.
+func safeFire(ctx context.Context, t Trigger, e *Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("hooks: trigger panicked: %v", r)
+		}
+	}()
+	return t.Fire(ctx, e)
+}
+
+// observeDepth registers an observable gauge of the pending events in a
+// durable queue; the returned function unregisters it.
+func (ins *instruments) observeDepth(depth func(context.Context) (int, error)) (func(), error) {
+	g, err := ins.meter.Int64ObservableGauge(MetricQueueDepth,
+		metric.WithDescription("Events waiting for delivery in the durable queue"), metric.WithUnit("{event}"))
+	if err != nil {
+		return func() {}, err
+	}
+	reg, err := ins.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		n, err := depth(ctx)
+		if err != nil {
+			return err
+		}
+		o.ObserveInt64(g, int64(n))
+		return nil
+	}, g)
+	if err != nil {
+		return func() {}, err
+	}
+	return func() { _ = reg.Unregister() }, nil
 }

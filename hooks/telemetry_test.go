@@ -1,0 +1,164 @@
+package hooks_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store/memstore"
+)
+
+// sums collects every Int64 sum and gauge the reader holds, keyed by metric
+// name and its attribute values ("name kind=form reason=...").
+func sums(t *testing.T, r *sdkmetric.ManualReader) map[string]int64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			var points []metricdata.DataPoint[int64]
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				points = d.DataPoints
+			case metricdata.Gauge[int64]:
+				points = d.DataPoints
+			case metricdata.Histogram[float64]:
+				for _, p := range d.DataPoints {
+					out[m.Name+" count"] += int64(p.Count)
+				}
+			}
+			for _, p := range points {
+				key := m.Name
+				for _, kv := range p.Attributes.ToSlice() {
+					key += " " + string(kv.Key) + "=" + kv.Value.Emit()
+				}
+				out[key] += p.Value
+			}
+		}
+	}
+	return out
+}
+
+func TestTelemetry(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	tel := hooks.Telemetry{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))}
+	st := memstore.New()
+	reg, _ := hooks.NewRegistry(st, hooks.RegistryOptions{})
+	fail := errors.New("engine down")
+	calls := 0
+	trigger := hooks.TriggerFunc(func(context.Context, *hooks.Event) error {
+		calls++
+		switch calls {
+		case 2:
+			return fail
+		case 3:
+			panic("host bug")
+		}
+		return nil
+	})
+	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Telemetry: tel,
+		Delivery: &hooks.SyncDelivery{Trigger: trigger, Telemetry: tel}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := reg.Create(context.Background(), "", hooks.HookSpec{Name: "f", Kind: hooks.KindForm})
+	ingest := func(token string, in hooks.Intake) *hooks.Result {
+		return p.Ingest(context.Background(), &hooks.Arrival{Kind: hooks.KindForm, Token: token, Method: "POST",
+			Body: strings.NewReader(`{}`)}, in)
+	}
+	ok := stubIntake{}
+	if res := ingest(h.Token, ok); res.Status != http.StatusAccepted {
+		t.Fatalf("first: got %d", res.Status)
+	}
+	if res := ingest(h.Token, ok); res.Status != http.StatusServiceUnavailable {
+		t.Fatalf("trigger error: got %d, want 503", res.Status)
+	}
+	if res := ingest(h.Token, ok); res.Status != http.StatusServiceUnavailable {
+		t.Fatalf("trigger panic: got %d, want 503 (the panic is recovered)", res.Status)
+	}
+	if res := ingest(h.Token, stubIntake{decodeErr: hooks.NewError(400, "malformed_body", "bad")}); res.Status != 400 {
+		t.Fatalf("bad body: got %d", res.Status)
+	}
+	ingest("unknowntoken0000000000000000000", ok) // no hook: not counted as received
+
+	got := sums(t, reader)
+	want := map[string]int64{
+		"inbound.events.received inbound.hook.kind=form":                               4,
+		"inbound.events.accepted inbound.hook.kind=form":                               1,
+		"inbound.events.rejected inbound.hook.kind=form inbound.reason=unavailable":    2,
+		"inbound.events.rejected inbound.hook.kind=form inbound.reason=malformed_body": 1,
+		"inbound.events.fired inbound.hook.kind=form":                                  1,
+		"inbound.events.failed inbound.hook.kind=form inbound.mode=sync":               2,
+		"inbound.ingest.duration count":                                                4,
+		"inbound.trigger.duration count":                                               3,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: got %d, want %d (all: %v)", k, got[k], v, got)
+		}
+	}
+}
+
+func TestQueueTelemetry(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	tel := hooks.Telemetry{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))}
+	st := memstore.New()
+	reg, _ := hooks.NewRegistry(st, hooks.RegistryOptions{})
+	release := make(chan struct{})
+	q, err := hooks.NewQueue(st, hooks.TriggerFunc(func(context.Context, *hooks.Event) error {
+		<-release
+		return errors.New("down")
+	}),
+		hooks.QueueOptions{Telemetry: tel, MaxAttempts: 1, PollInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Telemetry: tel, Delivery: q})
+	h, _ := reg.Create(context.Background(), "", hooks.HookSpec{Name: "w", Kind: hooks.KindWeb})
+	for i := 0; i < 3; i++ {
+		p.Ingest(context.Background(), &hooks.Arrival{Kind: hooks.KindWeb, Token: h.Token, Body: strings.NewReader(`{}`)}, noKeyIntake{})
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); !errors.Is(err, hooks.ErrQueueStarted) {
+		t.Errorf("second Start: got %v, want ErrQueueStarted", err)
+	}
+	if got := sums(t, reader)["inbound.queue.depth"]; got != 3 {
+		t.Errorf("depth before delivery: got %d, want 3", got)
+	}
+	close(release)
+	deadline := time.Now().Add(10 * time.Second)
+	for sums(t, reader)["inbound.events.dead inbound.hook.kind=web"] < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("dead count never reached 3: %v", sums(t, reader))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := sums(t, reader)
+	if got["inbound.events.failed inbound.hook.kind=web inbound.mode=queue"] != 3 || got["inbound.queue.depth"] != 0 {
+		t.Errorf("got %v, want 3 failed in queue mode and depth 0", got)
+	}
+	if err := q.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// noKeyIntake decodes any body as a string, without an idempotency key.
+type noKeyIntake struct{}
+
+func (noKeyIntake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error { return nil }
+
+func (noKeyIntake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
+	return &hooks.Decoded{Data: string(body)}, nil
+}
