@@ -25,7 +25,8 @@
 //
 // Routes: /hooks/form/{token}, /hooks/web/{token}, /hooks/email (raw
 // message/rfc822 with X-Envelope-To), /admin/ (page and API), /contact/ (an
-// example contact form posting to the "Contact" form hook).
+// example contact form posting to the "Contact" form hook), /metrics
+// (the library's OpenTelemetry metrics in the Prometheus text format).
 //
 // On its first start with an empty store, the server creates a "Contact"
 // form hook (wired to the contact page), an "Orders" webhook, an "Order

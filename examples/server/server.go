@@ -62,6 +62,8 @@ type server struct {
 	smtp     *emailhook.Backend
 	contact  *contactform.Handler
 	mux      *http.ServeMux
+	// stopMetrics shuts the metrics SDK down.
+	stopMetrics func() error
 }
 
 // newServer opens the store and builds the handlers.
@@ -113,16 +115,21 @@ func (s *server) build() error {
 	if s.dlog, err = debuglog.New(s.store, debuglog.Options{Logger: log}); err != nil {
 		return err
 	}
+	tel, metrics, stopMetrics, err := newMetrics()
+	if err != nil {
+		return err
+	}
+	s.stopMetrics = stopMetrics
 	trigger := &lineTrigger{w: s.cfg.Stdout}
-	var delivery hooks.Delivery = hooks.Sync(trigger)
+	var delivery hooks.Delivery = &hooks.SyncDelivery{Trigger: trigger, Telemetry: tel}
 	if s.cfg.Delivery == "queue" {
-		if s.queue, err = hooks.NewQueue(s.store, trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease}); err != nil {
+		if s.queue, err = hooks.NewQueue(s.store, trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel}); err != nil {
 			return err
 		}
 		delivery = s.queue
 	}
 	if s.pipeline, err = hooks.NewPipeline(s.reg, hooks.PipelineOptions{
-		Delivery: delivery, Recorder: s.dlog, Logger: log}); err != nil {
+		Delivery: delivery, Recorder: s.dlog, Logger: log, Telemetry: tel}); err != nil {
 		return err
 	}
 	form, err := formhook.New(s.pipeline, formhook.Options{
@@ -161,6 +168,7 @@ func (s *server) build() error {
 	s.mux.Handle("/hooks/email", mail)
 	s.mux.Handle("/admin/", adm)
 	s.mux.Handle(contactform.DefaultPrefix, s.contact)
+	s.mux.Handle("GET /metrics", metrics)
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/", http.StatusFound)
 	})
@@ -240,6 +248,7 @@ func (s *server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = s.dlog.Close(ctx)
+	_ = s.stopMetrics()
 	return s.store.Close()
 }
 

@@ -193,6 +193,24 @@ func testEndToEnd(t *testing.T, delivery string) {
 	if kinds[hooks.KindForm] != 1 || kinds[hooks.KindWeb] != 1 || kinds[hooks.KindEmail] != 2 {
 		t.Errorf("got kinds %v, want form 1, web 1, email 2", kinds)
 	}
+	// Prometheus exposition of the library's OpenTelemetry metrics.
+	code, metrics := do("GET", base+"/metrics", "", "", "")
+	if code != 200 {
+		t.Fatalf("/metrics: got %d", code)
+	}
+	for _, want := range []string{
+		`inbound_events_received_total{inbound_hook_kind="form"} 1`,
+		`inbound_events_rejected_total{inbound_hook_kind="web",inbound_reason="unauthorized"} 1`,
+		`inbound_events_fired_total{inbound_hook_kind="email"} 2`,
+		`inbound_ingest_duration_seconds_count{inbound_hook_kind="web"} 2`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if delivery == "queue" && !strings.Contains(metrics, "inbound_queue_depth") {
+		t.Errorf("/metrics lacks the queue depth")
+	}
 }
 
 func TestLineTriggerOmitsContent(t *testing.T) {
