@@ -22,7 +22,7 @@ import (
 )
 
 // benchStores are the stores BenchmarkQueueLoad runs queue mode on. To
-// measure another store, add a line (pgstore, for example).
+// measure another store, add a line.
 var benchStores = []struct {
 	name string
 	open func(b *testing.B) store.Store
@@ -36,6 +36,7 @@ var benchStores = []struct {
 		return s
 	}},
 	{"mem", func(*testing.B) store.Store { return memstore.New() }},
+	{"pg", openPGStore}, // skipped without INBOUND_TEST_PG_DSN
 }
 
 // benchBody is a 1 KiB JSON object.
