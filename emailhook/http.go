@@ -91,17 +91,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a := &hooks.Arrival{
 		Kind: hooks.KindEmail, Token: token, Method: r.Method, Path: r.URL.Path, RemoteAddr: r.RemoteAddr,
-		Header: r.Header, Body: r.Body, MaxBytes: h.opts.MaxMessageBytes,
-	}
-	if r.ContentLength > h.opts.MaxMessageBytes {
-		a.Body = tooLargeBody{}
+		Header: r.Header, Body: r.Body, ContentLength: r.ContentLength, MaxBytes: h.opts.MaxMessageBytes,
 	}
 	res := h.p.Ingest(r.Context(), a, &intake{parsed: &parsedMessage{x: h.x}, recipients: []string{to}})
 	hooks.WriteResult(w, res)
 }
-
-// tooLargeBody fails at once, so that a Content-Length over the limit is
-// answered 413 without reading the body.
-type tooLargeBody struct{}
-
-func (tooLargeBody) Read([]byte) (int, error) { return 0, hooks.ErrBodyTooLarge }

@@ -101,14 +101,9 @@ func New(p *hooks.Pipeline, opts Options) (*Handler, error) {
 	if p == nil {
 		return nil, ErrNilPipeline
 	}
-	if opts.Prefix == "" {
-		opts.Prefix = DefaultPrefix
-	}
-	if err := hooks.CheckPrefix(opts.Prefix); err != nil {
+	httpOpts, err := hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}.WithDefaults(DefaultPrefix)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
-	}
-	if opts.MaxBodyBytes < 0 {
-		return nil, fmt.Errorf("%w: MaxBodyBytes must not be negative", ErrInvalidOptions)
 	}
 	if opts.RateLimit < 0 || math.IsNaN(float64(opts.RateLimit)) || opts.Burst < 0 || opts.MaxClients < 0 || opts.CORSMaxAge < 0 {
 		return nil, fmt.Errorf("%w: RateLimit, Burst, MaxClients and CORSMaxAge must not be negative", ErrInvalidOptions)
@@ -117,7 +112,7 @@ func New(p *hooks.Pipeline, opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: TrustedProxies: %w", ErrInvalidOptions, err)
 	}
-	h := &Handler{p: p, http: hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes},
+	h := &Handler{p: p, http: httpOpts,
 		dec: opts.Decode, trusted: trusted, captcha: opts.Captcha, captchaField: opts.CaptchaField,
 		corsMaxAge: opts.CORSMaxAge, log: opts.Logger, now: opts.Now}
 	if h.captchaField == "" {

@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 )
@@ -15,6 +14,22 @@ type HTTPOptions struct {
 	Prefix string
 	// MaxBodyBytes overrides the pipeline's body limit when positive.
 	MaxBodyBytes int64
+}
+
+// WithDefaults returns o with Prefix defaulted to defaultPrefix, or a
+// *ValidationError for a bad prefix or a negative MaxBodyBytes. Kind
+// handlers call it from their constructors.
+func (o HTTPOptions) WithDefaults(defaultPrefix string) (HTTPOptions, error) {
+	if o.Prefix == "" {
+		o.Prefix = defaultPrefix
+	}
+	if err := CheckPrefix(o.Prefix); err != nil {
+		return o, err
+	}
+	if o.MaxBodyBytes < 0 {
+		return o, invalid("max_body_bytes", "must not be negative")
+	}
+	return o, nil
 }
 
 // CheckPrefix validates a mount prefix: it must start and end with "/".
@@ -56,22 +71,12 @@ func (p *Pipeline) IngestHTTP(r *http.Request, kind Kind, opts HTTPOptions, in I
 	if limit <= 0 {
 		limit = p.maxBody
 	}
-	var body io.Reader = r.Body
-	if r.ContentLength > limit {
-		body = tooLarge{}
-	}
 	a := &Arrival{
 		Kind: kind, Token: token, Method: r.Method, Path: r.URL.Path, RemoteAddr: r.RemoteAddr,
-		Header: r.Header, Body: body, MaxBytes: limit,
+		Header: r.Header, Body: r.Body, ContentLength: r.ContentLength, MaxBytes: limit,
 	}
 	return p.Ingest(r.Context(), a, in)
 }
-
-// tooLarge is the body of a request whose Content-Length is over the limit:
-// reading it fails at once, so the pipeline answers 413 without reading.
-type tooLarge struct{}
-
-func (tooLarge) Read([]byte) (int, error) { return 0, ErrBodyTooLarge }
 
 // WriteResult answers an HTTP hook request: 202 with {"id":"<event id>"}
 // on success (a duplicate gets the earlier event's ID), else the error

@@ -32,6 +32,10 @@ type Arrival struct {
 	// Body is read by the pipeline, under MaxBytes. A body longer than the
 	// limit is rejected with 413 and never decoded.
 	Body io.Reader
+	// ContentLength is the length the sender declared, or -1 (or 0) when
+	// unknown. A declared length over the limit is refused with 413 before
+	// the body is read.
+	ContentLength int64
 	// MaxBytes overrides the pipeline's body limit when positive.
 	MaxBytes int64
 	// RedactHeaders names headers (any case) redacted in the event and the
@@ -283,6 +287,9 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	limit := p.maxBody
 	if a.MaxBytes > 0 {
 		limit = a.MaxBytes
+	}
+	if a.ContentLength > limit {
+		return failed(h, bodyError(ErrBodyTooLarge, limit))
 	}
 	body, err := ReadLimited(a.Body, limit)
 	rec.Body = body

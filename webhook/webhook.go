@@ -67,14 +67,9 @@ func New(p *hooks.Pipeline, keys *hooks.Keyring, opts Options) (*Handler, error)
 	if keys == nil {
 		return nil, ErrNilKeyring
 	}
-	if opts.Prefix == "" {
-		opts.Prefix = DefaultPrefix
-	}
-	if err := hooks.CheckPrefix(opts.Prefix); err != nil {
+	httpOpts, err := hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}.WithDefaults(DefaultPrefix)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
-	}
-	if opts.MaxBodyBytes < 0 {
-		return nil, fmt.Errorf("%w: MaxBodyBytes must not be negative", ErrInvalidOptions)
 	}
 	if opts.MaxVerifiers < 0 {
 		return nil, fmt.Errorf("%w: MaxVerifiers must not be negative", ErrInvalidOptions)
@@ -86,7 +81,7 @@ func New(p *hooks.Pipeline, keys *hooks.Keyring, opts Options) (*Handler, error)
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Handler{p: p, keys: keys,
-		http: hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}, dec: opts.Decode,
+		http: httpOpts, dec: opts.Decode,
 		log: opts.Logger, now: opts.Now,
 		verifiers: verifiers{max: opts.MaxVerifiers, m: make(map[string]*signer)}}, nil
 }
