@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/webhook/signature"
 )
 
 // Limits on hook fields.
@@ -370,8 +371,16 @@ func checkSettings(k Kind, s *Settings) error {
 	if s.Auth != AuthKey && len(s.Signature) == 0 {
 		return invalid("signature", "is required when auth uses a signature")
 	}
-	if len(s.Signature) > 0 && !json.Valid(s.Signature) {
-		return invalid("signature", "must be a JSON object")
+	if len(s.Signature) > 0 {
+		cfg, err := signature.ParseConfig(s.Signature)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err != nil {
+			// The signature package's messages name fields and schemes,
+			// never secrets.
+			return invalid("signature", err.Error())
+		}
 	}
 	if k != KindForm && (len(s.AllowedOrigins) > 0 || s.RedirectURL != "" || s.Honeypot != "") {
 		return invalid("settings", "allowed_origins, redirect_url and honeypot apply to form hooks only")

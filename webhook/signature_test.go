@@ -40,6 +40,7 @@ const (
 // sigEnv is a webhook handler with a debug log and a recording trigger.
 type sigEnv struct {
 	h      *Handler
+	st     *memstore.Store
 	reg    *hooks.Registry
 	keys   *hooks.Keyring
 	dlog   *debuglog.Log
@@ -84,7 +85,7 @@ func newSigEnv(t *testing.T, delivery func(hooks.Trigger) hooks.Delivery, opts O
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = dlog.Close(context.Background()) })
-	e := &sigEnv{reg: reg, keys: keys, dlog: dlog, logBuf: &syncBuffer{}}
+	e := &sigEnv{st: st, reg: reg, keys: keys, dlog: dlog, logBuf: &syncBuffer{}}
 	trigger := hooks.TriggerFunc(func(_ context.Context, ev *hooks.Event) error {
 		e.mu.Lock()
 		e.events = append(e.events, ev)
@@ -547,7 +548,9 @@ func TestInvalidConfigFailsClosed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newSigEnv(t, nil, Options{})
-			hk := e.hook(t, tt.auth, tt.cfg)
+			hk := e.hook(t, hooks.AuthKey, nil)
+			settings, _ := json.Marshal(map[string]any{"auth": tt.auth, "signature": json.RawMessage(tt.cfg)})
+			storeSettings(t, e.st, hk, string(settings))
 			body := &countingBody{r: strings.NewReader(`{"a":1}`)}
 			r := httptest.NewRequest(http.MethodPost, "/hooks/web/"+hk.Token, body)
 			r.Header.Set("Content-Type", "application/json")
@@ -780,7 +783,7 @@ func TestParseConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseConfig([]byte(tt.raw))
+			_, err := signature.ParseConfig([]byte(tt.raw))
 			if (err == nil) != tt.ok {
 				t.Fatalf("got %v, want ok=%v", err, tt.ok)
 			}

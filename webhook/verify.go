@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -86,7 +84,7 @@ func (in *intake) signerFor(ctx context.Context, hk *hooks.Hook) *signer {
 // the Handler's clock for the timestamped schemes.
 func (in *intake) build(raw []byte) *signer {
 	s := &signer{raw: bytes.Clone(raw)}
-	cfg, err := parseConfig(raw)
+	cfg, err := signature.ParseConfig(raw)
 	if err == nil {
 		s.v, err = signature.New(cfg)
 	}
@@ -114,22 +112,6 @@ func (in *intake) build(raw []byte) *signer {
 	s.scheme = cfg.Scheme
 	s.headers = signature.HeaderNames(s.v)
 	return s
-}
-
-// parseConfig decodes a stored signature.Config strictly: unknown fields
-// and trailing data are errors, so that a misspelled setting is not
-// silently ignored.
-func parseConfig(raw []byte) (signature.Config, error) {
-	var cfg signature.Config
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&cfg); err != nil {
-		return cfg, fmt.Errorf("%w: %w", signature.ErrInvalidConfig, err)
-	}
-	if _, err := d.Token(); !errors.Is(err, io.EOF) {
-		return cfg, fmt.Errorf("%w: trailing data after the configuration", signature.ErrInvalidConfig)
-	}
-	return cfg, nil
 }
 
 func configError(err error) *hooks.Error {
@@ -191,7 +173,7 @@ func writeChallenge(w http.ResponseWriter, res *hooks.Result) {
 // a mistake is refused at once instead of failing every post with 401
 // signature_config_invalid. The error never contains a secret.
 func CheckSignatureConfig(raw []byte) error {
-	cfg, err := parseConfig(raw)
+	cfg, err := signature.ParseConfig(raw)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -100,10 +101,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	sig := mk("signed", "", "signed", hooks.KindWeb)
-	if _, err := reg.Update(ctx, "", sig.ID, hooks.HookUpdate{Settings: &hooks.Settings{
-		Auth: hooks.AuthSignature, Signature: json.RawMessage(`{"scheme":"standard"}`)}}); err != nil {
-		t.Fatal(err)
-	}
+	storeSettings(t, st, sig, `{"auth":"signature","signature":{"scheme":"standard"}}`)
 	key := func(role, org string, roles ...string) {
 		k, plain, err := keys.Create(ctx, org, role, roles)
 		if err != nil {
@@ -422,5 +420,21 @@ func TestCustomPrefix(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("got %d %s, want 202 (upper-case token)", w.Code, w.Body)
+	}
+}
+
+// storeSettings writes a hook's settings straight into the store, past the
+// Registry's validation: a configuration saved by an older version, or by
+// another writer, that the handler must still refuse safely.
+func storeSettings(t testing.TB, st store.HookStore, hk *hooks.Hook, settings string) {
+	t.Helper()
+	ctx := context.Background()
+	rec, err := st.GetHook(ctx, hk.Org, hk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Settings = []byte(settings)
+	if err := st.UpdateHook(ctx, rec); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -218,9 +218,21 @@ func TestHookLifecycle(t *testing.T) {
 func TestSignatureNeverShown(t *testing.T) {
 	e := newEnv(t)
 	h := e.create("token-a", `{"name":"Stripe","type":"web"}`)
-	r := e.do("PATCH", "/admin/hooks/"+h.ID, "token-a", `{"settings":{"auth":"signature","signature":{"scheme":"stripe","secret":"whsec_topsecret"}}}`)
+	r := e.do("PATCH", "/admin/hooks/"+h.ID, "token-a", `{"settings":{"auth":"signature","signature":{"scheme":"stripe","secrets":["whsec_topsecret"]}}}`)
 	if r.status != 200 {
 		t.Fatalf("patch: got %d %s", r.status, r.body)
+	}
+	// A configuration the webhook could not use is refused when it is saved,
+	// without echoing the secret.
+	for _, bad := range []string{
+		`{"scheme":"stripe","secret":"whsec_topsecret"}`,
+		`{"scheme":"nope","secrets":["whsec_topsecret"]}`,
+		`{"scheme":"github","secrets":[]}`,
+	} {
+		r := e.do("PATCH", "/admin/hooks/"+h.ID, "token-a", `{"settings":{"auth":"signature","signature":`+bad+`}}`)
+		if r.status != http.StatusBadRequest || strings.Contains(r.body, "whsec_topsecret") {
+			t.Errorf("patch with %s: got %d %s, want 400 without the secret", bad, r.status, r.body)
+		}
 	}
 	for _, path := range []string{"/admin/hooks/" + h.ID, "/admin/hooks"} {
 		r := e.do("GET", path, "token-a", "")

@@ -1,10 +1,14 @@
 package signature
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -55,6 +59,22 @@ func (c Config) Redacted() Config {
 		c.Secrets = s
 	}
 	return c
+}
+
+// ParseConfig decodes a Config from its JSON form strictly: unknown fields
+// and trailing data are errors wrapping ErrInvalidConfig. It does not
+// validate the values; call Validate (or New) for that.
+func ParseConfig(raw []byte) (Config, error) {
+	var cfg Config
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if _, err := d.Token(); !errors.Is(err, io.EOF) {
+		return cfg, fmt.Errorf("%w: trailing data after the configuration", ErrInvalidConfig)
+	}
+	return cfg, nil
 }
 
 // Validate reports whether New would accept c.
