@@ -1,0 +1,192 @@
+// Command benchplot measures loopback HTTP throughput against concurrent
+// connections for the bare handler (json.Unmarshal only), a form hook in
+// sync mode and a form hook in queue mode on boltstore (fsync on, a real
+// temporary file), prints a markdown (or CSV) table to standard output and
+// draws the chart as a PNG. Run it from the repository root:
+//
+//	go run ./internal/benchplot/cmd/benchplot -out docs/throughput.png
+//
+// The default sweep (1 to 64 connections, median of 3 runs of 1.5s per
+// point) takes about two and a half minutes.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/inbound-hooks/inbound/internal/benchplot"
+	"github.com/inbound-hooks/inbound/internal/loadgen"
+	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/store/boltstore"
+	"github.com/inbound-hooks/inbound/store/memstore"
+)
+
+type config struct {
+	out, conns, syncStore, format string
+	dur                           time.Duration
+	requests, runs, bodySize      int
+	quiet                         bool
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.out, "out", "docs/throughput.png", "PNG file to write (empty: none)")
+	flag.StringVar(&c.conns, "conns", "1,2,4,8,16,32,64", "comma-separated connection counts")
+	flag.DurationVar(&c.dur, "d", 1500*time.Millisecond, "duration of one run (0: use -n)")
+	flag.IntVar(&c.requests, "n", 0, "requests in one run (0: use -d; with -d, whichever ends first)")
+	flag.IntVar(&c.runs, "runs", 3, "runs per point; the point is their median")
+	flag.IntVar(&c.bodySize, "body", 1024, "size of the JSON body in bytes")
+	flag.StringVar(&c.syncStore, "sync-store", "bolt", "store of the sync-mode hook: bolt (fsync on, temporary file) or mem")
+	flag.StringVar(&c.format, "format", "md", "table format on standard output: md or csv")
+	flag.BoolVar(&c.quiet, "q", false, "no progress on standard error")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, c, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "benchplot:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c config, stdout, stderr io.Writer) (err error) {
+	conns, err := benchplot.ParseConnections(c.conns)
+	if err != nil {
+		return err
+	}
+	if c.format != "md" && c.format != "csv" {
+		return fmt.Errorf("-format: want md or csv, got %q", c.format)
+	}
+	if c.bodySize < 128 || c.bodySize > 1<<20 {
+		return fmt.Errorf("-body: want 128 to 1048576 bytes, got %d", c.bodySize)
+	}
+	dir, err := os.MkdirTemp("", "benchplot-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	var closers []func() error
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			err = errors.Join(err, closers[i]())
+		}
+	}()
+	openBolt := func(name string) (store.Store, error) {
+		s, err := boltstore.Open(filepath.Join(dir, name), nil) // fsync on
+		if err == nil {
+			closers = append(closers, s.Close)
+		}
+		return s, err
+	}
+	var syncStore store.Store
+	switch c.syncStore {
+	case "bolt":
+		if syncStore, err = openBolt("sync.db"); err != nil {
+			return err
+		}
+	case "mem":
+		m := memstore.New()
+		closers = append(closers, m.Close)
+		syncStore = m
+	default:
+		return fmt.Errorf("-sync-store: want bolt or mem, got %q", c.syncStore)
+	}
+	queueStore, err := openBolt("queue.db")
+	if err != nil {
+		return err
+	}
+
+	var targets []*benchplot.Target
+	add := func(t *benchplot.Target, err error) error {
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+		closers = append(closers, func() error {
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			return t.Close(sctx)
+		})
+		return nil
+	}
+	if err := add(benchplot.StartBare("bare")); err != nil {
+		return err
+	}
+	if err := add(benchplot.StartSync(ctx, "sync-"+c.syncStore, syncStore)); err != nil {
+		return err
+	}
+	if err := add(benchplot.StartQueue(ctx, "queue-bolt", queueStore)); err != nil {
+		return err
+	}
+
+	load0 := loadAvg()
+	start := time.Now()
+	opts := benchplot.SweepOptions{Connections: conns, Runs: c.runs, Duration: c.dur, Requests: c.requests,
+		Body: benchplot.Body(c.bodySize)}
+	if !c.quiet {
+		opts.Progress = func(target string, n int, r *loadgen.Result) {
+			fmt.Fprintf(stderr, "%-10s c=%-3d %s\n", target, n, r)
+		}
+	}
+	ms, err := benchplot.Sweep(ctx, targets, opts)
+	if err != nil {
+		return err
+	}
+	load1 := loadAvg()
+
+	limit := fmt.Sprintf("%v", c.dur)
+	if c.dur <= 0 || (c.requests > 0) {
+		limit = fmt.Sprintf("%d requests", c.requests)
+		if c.dur > 0 {
+			limit += fmt.Sprintf(" or %v", c.dur)
+		}
+	}
+	fmt.Fprintf(stdout, "Loopback, %d-byte JSON body, median of %d runs of %s per point; GOMAXPROCS=%d, %s/%s; sweep took %v; load average before %s, after %s.\n\n",
+		c.bodySize, max(c.runs, 1), limit, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH,
+		time.Since(start).Round(time.Second), load0, load1)
+	switch c.format {
+	case "md":
+		err = benchplot.WriteMarkdown(stdout, ms)
+	default:
+		err = benchplot.WriteCSV(stdout, ms)
+	}
+	if err != nil || c.out == "" {
+		return err
+	}
+	chart := benchplot.ChartOf(ms, "Throughput vs concurrent connections",
+		fmt.Sprintf("loopback, %d B JSON, median of %d runs, GOMAXPROCS=%d; queue: boltstore, fsync on",
+			c.bodySize, max(c.runs, 1), runtime.GOMAXPROCS(0)))
+	var buf bytes.Buffer
+	if err := chart.WritePNG(&buf); err != nil {
+		return err
+	}
+	if err := os.WriteFile(c.out, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if !c.quiet {
+		fmt.Fprintln(stderr, "wrote", c.out)
+	}
+	return nil
+}
+
+// loadAvg returns the 1-minute load average from /proc/loadavg, or "n/a".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "n/a"
+}
