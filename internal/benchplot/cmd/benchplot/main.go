@@ -4,7 +4,7 @@
 // temporary file), prints a markdown (or CSV) table to standard output and
 // draws the chart as a PNG. Run it from the repository root:
 //
-//	go run ./internal/benchplot/cmd/benchplot -out docs/throughput.png
+//	go run ./internal/benchplot/cmd/benchplot -out docs/throughput.png -table docs/throughput.md
 //
 // The default sweep (1 to 64 connections, median of 3 runs of 1.5s per
 // point) takes about two and a half minutes.
@@ -32,15 +32,16 @@ import (
 )
 
 type config struct {
-	out, conns, syncStore, format string
-	dur                           time.Duration
-	requests, runs, bodySize      int
-	quiet                         bool
+	out, table, conns, syncStore, format string
+	dur                                  time.Duration
+	requests, runs, bodySize             int
+	quiet                                bool
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.out, "out", "docs/throughput.png", "PNG file to write (empty: none)")
+	flag.StringVar(&c.table, "table", "", "also write the table (with its header line) to this file")
 	flag.StringVar(&c.conns, "conns", "1,2,4,8,16,32,64", "comma-separated connection counts")
 	flag.DurationVar(&c.dur, "d", 1500*time.Millisecond, "duration of one run (0: use -n)")
 	flag.IntVar(&c.requests, "n", 0, "requests in one run (0: use -d; with -d, whichever ends first)")
@@ -151,17 +152,29 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) (err error) {
 			limit += fmt.Sprintf(" or %v", c.dur)
 		}
 	}
-	fmt.Fprintf(stdout, "Loopback, %d-byte JSON body, median of %d runs of %s per point; GOMAXPROCS=%d, %s/%s; sweep took %v; load average before %s, after %s.\n\n",
+	var tbl bytes.Buffer
+	fmt.Fprintf(&tbl, "Loopback, %d-byte JSON body, median of %d runs of %s per point; GOMAXPROCS=%d, %s/%s; sweep took %v; load average before %s, after %s.\n\n",
 		c.bodySize, max(c.runs, 1), limit, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH,
 		time.Since(start).Round(time.Second), load0, load1)
 	switch c.format {
 	case "md":
-		err = benchplot.WriteMarkdown(stdout, ms)
+		err = benchplot.WriteMarkdown(&tbl, ms)
 	default:
-		err = benchplot.WriteCSV(stdout, ms)
+		err = benchplot.WriteCSV(&tbl, ms)
 	}
-	if err != nil || c.out == "" {
+	if err != nil {
 		return err
+	}
+	if _, err := stdout.Write(tbl.Bytes()); err != nil {
+		return err
+	}
+	if c.table != "" {
+		if err := os.WriteFile(c.table, tbl.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	if c.out == "" {
+		return nil
 	}
 	chart := benchplot.ChartOf(ms, "Throughput vs concurrent connections",
 		fmt.Sprintf("loopback, %d B JSON, median of %d runs, GOMAXPROCS=%d; queue: boltstore, fsync on",
