@@ -40,7 +40,7 @@ func sums(t *testing.T, r *sdkmetric.ManualReader) map[string]int64 {
 			for _, p := range points {
 				key := m.Name
 				for _, kv := range p.Attributes.ToSlice() {
-					key += " " + string(kv.Key) + "=" + kv.Value.Emit()
+					key += " " + string(kv.Key) + "=" + kv.Value.String()
 				}
 				out[key] += p.Value
 			}
