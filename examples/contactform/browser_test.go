@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,38 +17,15 @@ import (
 	"github.com/inbound-hooks/inbound/examples/contactform"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/internal/testenv"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
-
-// findChrome returns a Chromium or Chrome binary: $CHROME_PATH, or the
-// first of chromium, chromium-browser, google-chrome on $PATH.
-func findChrome() string {
-	if p := os.Getenv("CHROME_PATH"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // TestBrowserSubmit fills in and submits the contact form in headless
 // Chromium, lands on the thank-you page through the form hook's 303, and
 // checks the event the Trigger got. Then it plays a bot that fills the
 // honeypot: it lands on the same page, and nothing fires.
 func TestBrowserSubmit(t *testing.T) {
-	chrome := findChrome()
-	if chrome == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Chromium binary (install the Debian package chromium, or set CHROME_PATH); required when CI=true")
-		}
-		t.Skip("no Chromium binary found (chromium, chromium-browser, google-chrome or $CHROME_PATH); install the Debian package chromium to run the browser test")
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -102,28 +78,7 @@ func TestBrowserSubmit(t *testing.T) {
 	}
 	sum := sha256.Sum256(attachment)
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chrome),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancelAlloc()
-	bctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
-	defer cancelCtx()
-	// The first action starts the browser; it must not run under a timeout.
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start %s: %v", chrome, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
+	ctx := testenv.Browser(t, 90*time.Second)
 	do := func(name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {

@@ -94,7 +94,7 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 
 func openStore(ctx context.Context, cfg config) (store.Store, error) {
 	if cfg.PG != "" {
-		return pgstore.Open(ctx, cfg.PG, &pgstore.Options{Schema: cfg.PGSchema, Logger: cfg.Logger})
+		return pgstore.Open(ctx, cfg.PG, &pgstore.Options{Schema: cfg.PGSchema, MaxConns: 16, Logger: cfg.Logger})
 	}
 	st, err := boltstore.Open(cfg.Data, &boltstore.Options{Timeout: time.Second})
 	if errors.Is(err, boltstore.ErrLocked) {
@@ -123,7 +123,11 @@ func (s *server) build() error {
 	trigger := &lineTrigger{w: s.cfg.Stdout}
 	var delivery hooks.Delivery = &hooks.SyncDelivery{Trigger: trigger, Telemetry: tel}
 	if s.cfg.Delivery == "queue" {
-		if s.queue, err = hooks.NewQueue(s.store, trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel}); err != nil {
+		qopts := hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel}
+		if s.cfg.Lease > 0 {
+			qopts.AttemptTimeout = s.cfg.Lease / 2 // the lease must outlast an attempt
+		}
+		if s.queue, err = hooks.NewQueue(s.store, trigger, qopts); err != nil {
 			return err
 		}
 		delivery = s.queue

@@ -5,8 +5,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -17,38 +15,15 @@ import (
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/hooks/admin"
+	"github.com/inbound-hooks/inbound/internal/testenv"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
-
-// findChrome returns a Chromium or Chrome binary: $CHROME_PATH, or the
-// first of chromium, chromium-browser, google-chrome on $PATH.
-func findChrome() string {
-	if p := os.Getenv("CHROME_PATH"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // TestBrowser drives the admin page in headless Chromium: sign in, add a
 // form hook, copy its address, turn debug on, post to the address, and
 // see the request in the debug view; then take the entry's data as the
 // example and see its fields.
 func TestBrowser(t *testing.T) {
-	chrome := findChrome()
-	if chrome == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Chromium binary (install the Debian package chromium, or set CHROME_PATH); required when CI=true")
-		}
-		t.Skip("no Chromium binary found (chromium, chromium-browser, google-chrome or $CHROME_PATH); install the Debian package chromium to run the browser test")
-	}
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -94,28 +69,7 @@ func TestBrowser(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chrome),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancelAlloc()
-	bctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
-	defer cancelCtx()
-	// The first action starts the browser; it must not run under a timeout.
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start %s: %v", chrome, err)
-	}
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
+	ctx := testenv.Browser(t, 90*time.Second)
 
 	do := func(name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

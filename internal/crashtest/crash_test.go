@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/inbound-hooks/inbound/internal/testenv"
 )
 
 const (
@@ -34,16 +36,7 @@ type server struct {
 
 func buildServer(t *testing.T) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("the go command is needed to build the server: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "crashserver")
-	cmd := exec.Command(goBin, "build", "-o", bin, "./server")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return testenv.Build(t, "github.com/inbound-hooks/inbound/internal/crashtest/server")
 }
 
 func startServer(t *testing.T, bin, data, delivered string) *server {

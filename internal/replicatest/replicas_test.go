@@ -3,7 +3,6 @@ package replicatest
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -22,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/inbound-hooks/inbound/store/pgstore"
+	"github.com/inbound-hooks/inbound/internal/testenv"
 )
 
 const (
@@ -40,60 +38,6 @@ const (
 	// examples/server leaves at the library default (10s).
 	lease = 11 * time.Second
 )
-
-// testDSN returns the DSN of the test database from INBOUND_TEST_PG_DSN.
-// Without it the test skips, except under CI=true, where it fails.
-func testDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("INBOUND_TEST_PG_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("INBOUND_TEST_PG_DSN is not set, and CI=true: the multi-replica test must run")
-		}
-		t.Skip("INBOUND_TEST_PG_DSN is not set; skipping the multi-replica test " +
-			`(e.g. INBOUND_TEST_PG_DSN="postgres://postgres@127.0.0.1:5432/test?sslmode=disable")`)
-	}
-	return dsn
-}
-
-// newSchema returns a fresh, random schema name and drops that schema
-// when the test ends (after the replicas, whose cleanups run first).
-func newSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	schema := "replicatest_" + hex.EncodeToString(b) // [a-z0-9_]: no quoting needed
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		// Opening a store on the schema (created already, or now) gives a
-		// pool without importing pgx here.
-		s, err := pgstore.Open(ctx, dsn, &pgstore.Options{Schema: schema, MaxConns: 1})
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer s.Close()
-		if _, err := s.Pool().Exec(ctx, `DROP SCHEMA IF EXISTS "`+schema+`" CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return schema
-}
-
-func buildServer(t *testing.T) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("the go command is needed to build examples/server: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "inbound-server")
-	cmd := exec.Command(goBin, "build", "-o", bin, "github.com/inbound-hooks/inbound/examples/server")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build examples/server: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // replica is one examples/server process.
 type replica struct {
@@ -401,9 +345,9 @@ func TestTwoReplicasOneKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds examples/server and runs two replicas on PostgreSQL; skipped with -short")
 	}
-	dsn := testDSN(t)
-	schema := newSchema(t, dsn)
-	bin := buildServer(t)
+	dsn := testenv.PostgresDSN(t)
+	schema := testenv.PostgresSchema(t, dsn, "replicatest_")
+	bin := testenv.Build(t, "github.com/inbound-hooks/inbound/examples/server")
 	tok := make([]byte, 32)
 	_, _ = rand.Read(tok)
 	adminToken := hex.EncodeToString(tok)

@@ -5,34 +5,23 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/inbound-hooks/inbound/internal/testenv"
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/pgstore"
 	"github.com/inbound-hooks/inbound/store/storetest"
 )
 
-// testDSN returns the DSN of the test database from INBOUND_TEST_PG_DSN.
-// Without it the test skips, except under CI=true, where it fails.
-func testDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv("INBOUND_TEST_PG_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("INBOUND_TEST_PG_DSN is not set, and CI=true: PostgreSQL tests must run")
-		}
-		t.Skip("INBOUND_TEST_PG_DSN is not set; skipping PostgreSQL tests " +
-			`(e.g. INBOUND_TEST_PG_DSN="postgres://postgres@127.0.0.1:5432/test?sslmode=disable")`)
-	}
-	return dsn
-}
+// testDSN returns the test database's DSN, or skips (fails under CI=true).
+func testDSN(t testing.TB) string { return testenv.PostgresDSN(t) }
 
 // newSchema returns a fresh, random schema name and drops that schema
-// (whatever a test put in it) when the test ends.
+// (whatever a test put in it) when the test ends. It drops with pgx
+// directly, not through a Store: some tests leave a schema no Store opens.
 func newSchema(t testing.TB, dsn string) string {
 	t.Helper()
 	b := make([]byte, 8)
