@@ -33,10 +33,9 @@ const (
 	// totalAccepts is how many 2xx answers the test collects, at least.
 	totalAccepts = 2400
 	// lease is the replicas' -queue-lease: how long an event claimed by
-	// the killed replica waits before the survivor claims it again. The
-	// queue requires it to be longer than the attempt timeout, which
-	// examples/server leaves at the library default (10s).
-	lease = 11 * time.Second
+	// the killed replica waits before the survivor claims it again.
+	// examples/server gives each trigger attempt half of it.
+	lease = 3 * time.Second
 )
 
 // replica is one examples/server process.
