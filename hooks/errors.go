@@ -32,6 +32,7 @@ type ValidationError struct {
 	Reason string // a short human-readable reason, safe to show to callers
 }
 
+// Error returns "hooks: invalid <field>: <reason>".
 func (e *ValidationError) Error() string {
 	return "hooks: invalid " + e.Field + ": " + e.Reason
 }
@@ -55,6 +56,7 @@ type Error struct {
 	Err        error         // the cause, for logs and errors.Is; never shown to the sender
 }
 
+// Error describes the error with its code, status and cause, for logs.
 func (e *Error) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("hooks: %s (%d): %v", e.Code, e.Status, e.Err)

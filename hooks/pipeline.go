@@ -112,6 +112,7 @@ func (s *SyncDelivery) Deliver(ctx context.Context, e *Event) (Receipt, error) {
 // can tell a trigger failure from a store failure.
 type TriggerError struct{ Err error }
 
+// Error returns the Trigger's error message with a "hooks: trigger: " prefix.
 func (e *TriggerError) Error() string { return "hooks: trigger: " + e.Err.Error() }
 
 // Unwrap returns the Trigger's error.
