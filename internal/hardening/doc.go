@@ -31,13 +31,15 @@
 // all. After every row it checks that the process is alive, that its
 // stderr mentions no panic, and that it still accepts and delivers a good
 // webhook post and still greets on SMTP. At the end it stops the server
-// with SIGTERM and expects a clean exit.
+// with SIGTERM and expects a clean exit. Beside the table, a slowloris
+// connection trickles header bytes forever and must be cut off within the
+// server's ReadHeaderTimeout (10 s).
 //
 // The "remote" JSON-LD context is an httptest server that must receive no
 // request; the file context holds a marker that must not appear in any
 // event.
 //
-// The suite needs the go command and takes about 20 to 30 seconds; it is
+// The suite needs the go command and takes about 30 to 45 seconds; it is
 // skipped with -short.
 //
 // # Caveats
