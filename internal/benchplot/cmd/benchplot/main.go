@@ -7,7 +7,8 @@
 //	go run ./internal/benchplot/cmd/benchplot -out docs/throughput.png -table docs/throughput.md
 //
 // The default sweep (1 to 64 connections, median of 3 runs of 1.5s per
-// point) takes about two and a half minutes.
+// point, the three servers' runs interleaved) takes about two and a half
+// minutes. On a busy machine, more runs (-runs 5) steady the medians.
 package main
 
 import (
@@ -177,7 +178,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) (err error) {
 		return nil
 	}
 	chart := benchplot.ChartOf(ms, "Throughput vs concurrent connections",
-		fmt.Sprintf("loopback, %d B JSON, median of %d runs, GOMAXPROCS=%d; queue: boltstore, fsync on",
+		fmt.Sprintf("loopback, %d B JSON, median of %d runs, GOMAXPROCS=%d, bolt fsync on",
 			c.bodySize, max(c.runs, 1), runtime.GOMAXPROCS(0)))
 	var buf bytes.Buffer
 	if err := chart.WritePNG(&buf); err != nil {
