@@ -62,64 +62,36 @@ func ReadMessage(r io.Reader) (*Message, error) {
 // charset or the structured data are Warnings, not errors.
 func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 	lr := &limitedReader{r: r, n: x.maxMessage}
-	mr, err := mail.CreateReader(lr)
+	tooLarge := func() error { return fmt.Errorf("%w: more than %d bytes", ErrMessageTooLarge, x.maxMessage) }
+	e, err := message.Read(lr)
 	msg := &Message{}
 	if err != nil {
 		if lr.exceeded {
-			return nil, fmt.Errorf("%w: more than %d bytes", ErrMessageTooLarge, x.maxMessage)
+			return nil, tooLarge()
 		}
-		if !message.IsUnknownCharset(err) || mr == nil {
+		if !message.IsUnknownCharset(err) || e == nil {
 			return nil, fmt.Errorf("%w: %v", ErrMalformedMessage, err)
 		}
 		msg.Warnings = append(msg.Warnings, Warning{Source: "message", Kind: WarnHeader, Detail: err.Error()})
 	}
-	defer mr.Close()
-	if mr.Header.Len() == 0 {
+	if e.Header.Len() == 0 {
 		return nil, fmt.Errorf("%w: no header fields", ErrMalformedMessage)
 	}
-	x.readHeader(&mr.Header, msg)
+	x.readHeader(&mail.Header{Header: e.Header}, msg)
 
-	var htmlSeen, textSeen bool
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
+	w := &partWalker{x: x, msg: msg}
+	if err := w.walk(e, 0); err != nil {
+		if lr.exceeded || errors.Is(err, ErrMessageTooLarge) {
+			return nil, tooLarge()
 		}
-		if err != nil {
-			if lr.exceeded {
-				return nil, fmt.Errorf("%w: more than %d bytes", ErrMessageTooLarge, x.maxMessage)
-			}
-			if !message.IsUnknownCharset(err) || p == nil {
-				return nil, fmt.Errorf("%w: %v", ErrMalformedMessage, err)
-			}
-			msg.Warnings = append(msg.Warnings, Warning{Source: "part", Kind: WarnHeader, Detail: err.Error()})
-		}
-		h, inline := p.Header.(*mail.InlineHeader)
-		if !inline {
-			continue // attachments are not read; their bytes still count
-		}
-		ct, _, _ := h.ContentType()
-		want := (ct == "text/html" && !htmlSeen) || (ct == "text/plain" && !textSeen)
-		if !want {
-			continue
-		}
-		// Decoding cannot grow a part beyond a few bytes per input byte
-		// (charset conversion), so this bound is generous but finite.
-		body, err := readBounded(p.Body, 4*x.maxMessage)
-		if err != nil {
-			if lr.exceeded || errors.Is(err, ErrMessageTooLarge) {
-				return nil, fmt.Errorf("%w: more than %d bytes", ErrMessageTooLarge, x.maxMessage)
-			}
-			return nil, fmt.Errorf("%w: %s part: %v", ErrMalformedMessage, ct, err)
-		}
-		if ct == "text/html" {
-			msg.HTML, htmlSeen = string(body), true
-		} else {
-			msg.Text, textSeen = string(body), true
-		}
+		return nil, err
 	}
-	if lr.exceeded {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrMessageTooLarge, x.maxMessage)
+	// Whatever follows the last part still counts against the limit.
+	if _, err := io.Copy(io.Discard, lr); err != nil || lr.exceeded {
+		if lr.exceeded || errors.Is(err, ErrMessageTooLarge) {
+			return nil, tooLarge()
+		}
+		return nil, fmt.Errorf("%w: %v", ErrMalformedMessage, err)
 	}
 	if msg.HTML != "" {
 		res, _ := x.Extract([]byte(msg.HTML)) // problems are in res.Warnings
@@ -127,6 +99,80 @@ func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 		msg.Warnings = append(msg.Warnings, res.Warnings...)
 	}
 	return msg, nil
+}
+
+// MaxMultipartDepth is how deeply ReadMessage descends into nested
+// multipart entities. Real mail nests three or four levels; the cap keeps
+// parsing linear, since every level stacks one more reader that each byte
+// of a deeper part passes through. Deeper parts are skipped with a warning.
+const MaxMultipartDepth = 16
+
+// WarnTooDeepMIME reports multipart entities nested deeper than
+// MaxMultipartDepth, whose parts were skipped.
+const WarnTooDeepMIME Kind = "multipart nested too deeply"
+
+// partWalker finds the first inline text/html and text/plain parts.
+type partWalker struct {
+	x                  *Extractor
+	msg                *Message
+	htmlSeen, textSeen bool
+	deepWarned         bool
+}
+
+func (w *partWalker) walk(e *message.Entity, depth int) error {
+	if mr := e.MultipartReader(); mr != nil {
+		if depth >= MaxMultipartDepth {
+			if !w.deepWarned {
+				w.deepWarned = true
+				w.msg.Warnings = append(w.msg.Warnings, Warning{Source: "message", Kind: WarnTooDeepMIME,
+					Detail: fmt.Sprintf("parts below %d nested multipart levels were skipped", MaxMultipartDepth)})
+			}
+			return nil // the enclosing reader skips the rest of this entity
+		}
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				if errors.Is(err, ErrMessageTooLarge) {
+					return err
+				}
+				if !message.IsUnknownCharset(err) || p == nil {
+					return fmt.Errorf("%w: %v", ErrMalformedMessage, err)
+				}
+				w.msg.Warnings = append(w.msg.Warnings, Warning{Source: "part", Kind: WarnHeader, Detail: err.Error()})
+			}
+			if err := w.walk(p, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	if disp, _, _ := e.Header.ContentDisposition(); strings.EqualFold(disp, "attachment") {
+		return nil // attachments are not read; their bytes still count
+	}
+	ct, _, _ := e.Header.ContentType()
+	if ct == "" && depth == 0 {
+		ct = "text/plain" // RFC 2045: a message without Content-Type is plain text
+	}
+	if !(ct == "text/html" && !w.htmlSeen) && !(ct == "text/plain" && !w.textSeen) {
+		return nil
+	}
+	// Decoding cannot grow a part beyond a few bytes per input byte
+	// (charset conversion), so this bound is generous but finite.
+	body, err := readBounded(e.Body, 4*w.x.maxMessage)
+	if err != nil {
+		if errors.Is(err, ErrMessageTooLarge) {
+			return err
+		}
+		return fmt.Errorf("%w: %s part: %v", ErrMalformedMessage, ct, err)
+	}
+	if ct == "text/html" {
+		w.msg.HTML, w.htmlSeen = string(body), true
+	} else {
+		w.msg.Text, w.textSeen = string(body), true
+	}
+	return nil
 }
 
 // readHeader fills the header fields of msg, recording unreadable ones.

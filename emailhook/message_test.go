@@ -3,6 +3,7 @@ package emailhook
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	netmail "net/mail"
 	"os"
@@ -190,4 +191,59 @@ func FuzzReadMessage(f *testing.F) {
 			t.Fatal("got nil message and nil error")
 		}
 	})
+}
+
+// nestedMessage returns a message whose HTML part sits inside levels nested
+// multipart/mixed entities.
+func nestedMessage(levels int) string {
+	var b strings.Builder
+	b.WriteString("From: a@example.net\r\nSubject: nested\r\nMIME-Version: 1.0\r\n")
+	for i := 0; i < levels; i++ {
+		fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n--b%d\r\n", i, i)
+	}
+	b.WriteString("Content-Type: text/html\r\n\r\n<script type=\"application/ld+json\">{\"@type\":\"Order\"}</script>\r\n")
+	for i := levels - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, "--b%d--\r\n", i)
+	}
+	return b.String()
+}
+
+func TestReadMessageNestedMultipart(t *testing.T) {
+	shallow, err := ReadMessage(strings.NewReader(nestedMessage(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shallow.Objects) != 1 || shallow.Objects[0]["@type"] != "Order" {
+		t.Fatalf("3 levels: got objects %v, want the Order", shallow.Objects)
+	}
+	// Far below the cap's depth: the parts are skipped with a warning, and
+	// the parse stays linear (5,000 levels took seconds before the cap).
+	deep, err := ReadMessage(strings.NewReader(nestedMessage(5000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deep.HTML != "" || len(deep.Objects) != 0 {
+		t.Errorf("5000 levels: got HTML %q, want the deep part skipped", deep.HTML)
+	}
+	found := false
+	for _, w := range deep.Warnings {
+		found = found || w.Kind == WarnTooDeepMIME
+	}
+	if !found {
+		t.Errorf("5000 levels: no %q warning in %v", WarnTooDeepMIME, deep.Warnings)
+	}
+}
+
+func BenchmarkReadMessageNested(b *testing.B) {
+	for _, levels := range []int{10, 1000, 10000} {
+		msg := nestedMessage(levels)
+		b.Run(fmt.Sprint(levels), func(b *testing.B) {
+			b.SetBytes(int64(len(msg)))
+			for b.Loop() {
+				if _, err := ReadMessage(strings.NewReader(msg)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
