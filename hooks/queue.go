@@ -27,6 +27,7 @@ const (
 	DefaultQueueMaxBackoff     = 10 * time.Minute
 	DefaultQueueMaxAttempts    = 10
 	DefaultQueuePollInterval   = time.Second
+	DefaultQueueClaimDelay     = 2 * time.Millisecond
 	DefaultQueueDedupWindow    = 24 * time.Hour
 	DefaultQueueRetention      = 7 * 24 * time.Hour
 	DefaultQueuePruneInterval  = time.Hour
@@ -68,6 +69,12 @@ type QueueOptions struct {
 	// MaxAttempts is how many delivery attempts an event gets before it is
 	// parked as dead; 0 means DefaultQueueMaxAttempts (10).
 	MaxAttempts int
+	// ClaimDelay is how long a dispatcher woken by a new event waits before
+	// it claims, so that one claim (one store commit) covers the events
+	// that arrive meanwhile instead of one each. It adds that much to the
+	// delivery latency, never to the sender's answer. 0 means
+	// DefaultQueueClaimDelay (2ms); a negative value claims at once.
+	ClaimDelay time.Duration
 	// PollInterval is how often an idle dispatcher looks for retries that
 	// came due and leases that ran out. New events wake it at once. 0 means
 	// DefaultQueuePollInterval (1s).
@@ -110,6 +117,9 @@ func (o *QueueOptions) setDefaults() error {
 		{"dedup_window", &o.DedupWindow, DefaultQueueDedupWindow},
 		{"retention", &o.Retention, DefaultQueueRetention},
 		{"prune_interval", &o.PruneInterval, DefaultQueuePruneInterval},
+	}
+	if o.ClaimDelay == 0 {
+		o.ClaimDelay = DefaultQueueClaimDelay
 	}
 	for _, d := range durations {
 		if *d.v < 0 {
@@ -377,6 +387,18 @@ func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struc
 		case <-ctx.Done():
 			return
 		case <-q.wake:
+			if q.opts.ClaimDelay > 0 {
+				delay := time.NewTimer(q.opts.ClaimDelay)
+				select {
+				case <-stop:
+					delay.Stop()
+					return
+				case <-ctx.Done():
+					delay.Stop()
+					return
+				case <-delay.C:
+				}
+			}
 		case <-poll.C:
 		}
 	}
