@@ -87,6 +87,12 @@ const (
 // empty values stay "". The charset parameter of a form (and of each
 // multipart text part) is honoured.
 //
+// The form keys are parsed here rather than by go-playground/form/v4
+// itself: form/v4 decodes into typed Go values, and into a map[string]any
+// it keeps only the first value of a bracketed key, with no nesting and
+// nothing for plain names, so it cannot give the JSON shape the contract
+// asks for. The syntax and the array-index limit are form/v4's.
+//
 // Errors are *Error values: 400 malformed_body, nesting_too_deep or
 // array_index_too_large, 413 too_many_fields, 415 unsupported_media_type
 // (also for a missing Content-Type) or unsupported_charset.
