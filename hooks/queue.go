@@ -430,7 +430,12 @@ func (q *Queue) attempt(ctx context.Context, ev *store.QueuedEvent) {
 	err = q.fire(actx, e)
 	acancel()
 	if err == nil {
-		if err := q.store.Complete(rctx, ev.ID, q.now().UTC()); err != nil {
+		switch err := q.store.Complete(rctx, ev.ID, ev.Attempts, q.now().UTC()); {
+		case errors.Is(err, store.ErrConflict):
+			// The attempt outlived its lease: another claim owns the event
+			// now (and may have delivered it already).
+			q.log.InfoContext(ctx, "inbound: delivered event was claimed again meanwhile; leaving it to that claim", "event", ev.ID, "attempts", ev.Attempts, "err", err)
+		case err != nil:
 			q.log.ErrorContext(ctx, "inbound: recording a delivered event failed; it will be delivered again", "event", ev.ID, "err", err)
 		}
 		return
@@ -462,7 +467,12 @@ func (q *Queue) fail(ctx context.Context, ev *store.QueuedEvent, msg string, nex
 	if len(msg) > maxLastError {
 		msg = strings.ToValidUTF8(msg[:maxLastError], "")
 	}
-	if err := q.store.Fail(ctx, ev.ID, msg, next, dead); err != nil {
+	switch err := q.store.Fail(ctx, ev.ID, ev.Attempts, msg, next, dead); {
+	case errors.Is(err, store.ErrConflict):
+		// The attempt outlived its lease: another claim owns the event now,
+		// and its outcome, not this stale one, counts.
+		q.log.InfoContext(ctx, "inbound: failed attempt's event was claimed again meanwhile; leaving it to that claim", "event", ev.ID, "attempts", ev.Attempts, "err", err)
+	case err != nil:
 		q.log.ErrorContext(ctx, "inbound: recording a failed attempt failed; the event is retried when its lease runs out", "event", ev.ID, "err", err)
 	}
 }

@@ -270,6 +270,45 @@ func TestQueueRetriesUntilDelivered(t *testing.T) {
 	})
 }
 
+// TestQueueStaleAttemptKeepsDelivery runs an attempt that outlives its
+// lease: the event is claimed again and delivered by the second attempt,
+// and the first attempt's late failure must not put it back to pending
+// (a third delivery) or to dead.
+func TestQueueStaleAttemptKeepsDelivery(t *testing.T) {
+	forStores(t, func(t *testing.T, s store.Store) {
+		firstDone := make(chan struct{})
+		rec := newRecorder(func(_ *hooks.Event, call int) error {
+			if call == 1 {
+				defer close(firstDone)
+				time.Sleep(500 * time.Millisecond) // past the lease, ignoring ctx
+				return errors.New("first attempt, too late")
+			}
+			return nil
+		})
+		opts := fastOptions()
+		opts.Lease, opts.AttemptTimeout = 200*time.Millisecond, 100*time.Millisecond
+		q := startQueue(t, s, rec, opts)
+		e := testEvent("org1", "h1", "")
+		deliver(t, q, e)
+		waitState(t, q, "org1", e.ID, "delivered")
+		select {
+		case <-firstDone:
+		case <-time.After(10 * time.Second):
+			t.Fatal("timed out waiting for the first attempt")
+		}
+		// Give a wrongly re-queued event time to be fired again.
+		time.Sleep(300 * time.Millisecond)
+		st := status(t, q, "org1", e.ID)
+		if st.State != "delivered" || st.Attempts != 2 || st.LastError != "" {
+			t.Fatalf("event: got %s after %d attempts (last error %q), want delivered after 2 with no error",
+				st.State, st.Attempts, st.LastError)
+		}
+		if got := rec.Calls(e.ID); got != 2 {
+			t.Fatalf("Fire calls: got %d, want 2", got)
+		}
+	})
+}
+
 func TestQueueBackoffGrows(t *testing.T) {
 	forStores(t, func(t *testing.T, s store.Store) {
 		clock := newFakeClock()

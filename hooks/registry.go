@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -44,7 +46,14 @@ type Registry struct {
 	emailDomain string
 	now         func() time.Time
 	ids         IDGenerator
+	// locks serialize this Registry's read-change-writes of one hook
+	// (striped by hook ID), so that they do not make each other stale;
+	// writers in other processes are handled by modify's retries.
+	locks [modifyLocks]sync.Mutex
 }
+
+// modifyLocks is the number of lock stripes of a Registry.
+const modifyLocks = 64
 
 // NewRegistry returns a Registry over s. It returns a *ValidationError for
 // a BaseURL that is not an absolute http(s) URL without query or fragment,
@@ -233,8 +242,59 @@ func (r *Registry) Delete(ctx context.Context, org, id string) error {
 	return nil
 }
 
+// maxModifyTries is how many times modify reads, changes and writes a hook
+// before it gives up on concurrent updates that keep winning.
+const maxModifyTries = 10
+
+// modify reads org's hook, applies change and writes it back at the
+// revision it read (optimistic concurrency), so that a concurrent update
+// is never overwritten with the old values (a PATCH racing a Rotate must
+// not bring the old token back). When another update came first, it reads
+// the hook again and re-applies change, up to maxModifyTries times; change
+// must therefore depend only on the hook it is given.
 func (r *Registry) modify(ctx context.Context, org, id string, change func(*Hook) error) (*Hook, error) {
-	h, err := r.Get(ctx, org, id)
+	lock := &r.locks[stripe(id)]
+	lock.Lock()
+	defer lock.Unlock()
+	var err error
+	for try := range maxModifyTries {
+		if try > 0 {
+			// A short random pause, growing with each try, so that
+			// writers racing in step fall out of step.
+			pause := time.NewTimer(rand.N(time.Duration(try) * 2 * time.Millisecond))
+			select {
+			case <-ctx.Done():
+				pause.Stop()
+				return nil, ctx.Err()
+			case <-pause.C:
+			}
+		}
+		var h *Hook
+		h, err = r.modifyOnce(ctx, org, id, change)
+		if !errors.Is(err, store.ErrStale) {
+			return h, err
+		}
+	}
+	return nil, fmt.Errorf("hooks: hook %s kept changing: %w", id, err)
+}
+
+// stripe returns the index of the lock stripe of hook id (FNV-1a).
+func stripe(id string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return int(h % modifyLocks)
+}
+
+// modifyOnce is one read-change-write of modify; the write fails with
+// store.ErrStale if the hook changed since the read.
+func (r *Registry) modifyOnce(ctx context.Context, org, id string, change func(*Hook) error) (*Hook, error) {
+	old, err := r.store.GetHook(ctx, org, id)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	h, err := hookFromRecord(old)
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +306,7 @@ func (r *Registry) modify(ctx context.Context, org, id string, change func(*Hook
 	if err != nil {
 		return nil, err
 	}
+	rec.Revision = old.Revision
 	if err := r.store.UpdateHook(ctx, rec); err != nil {
 		return nil, notFound(err)
 	}

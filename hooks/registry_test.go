@@ -4,11 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/store/boltstore"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -267,5 +272,110 @@ func TestRegistryOrgIsolation(t *testing.T) {
 	still, err := reg.Get(ctx, "org-b", b.ID)
 	if err != nil || still.Name != "b" || still.Token != b.Token {
 		t.Fatalf("org-b's hook changed: %+v, %v", still, err)
+	}
+}
+
+// TestRegistryRotateRacesUpdate rotates a hook's token through one
+// Registry while another Registry over the same store (another process)
+// updates it: no update may write back a token that a Rotate replaced (the
+// old address must never work again once Rotate returned), and the final
+// token is the one the last Rotate returned. Each writer pauses a random
+// moment between its writes, as independent admin requests do.
+func TestRegistryRotateRacesUpdate(t *testing.T) {
+	const rounds = 300
+	stores := []struct {
+		name string
+		new  func(t *testing.T) store.Store
+	}{
+		{"memstore", func(t *testing.T) store.Store {
+			s := memstore.New()
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		}},
+		{"boltstore", func(t *testing.T) store.Store {
+			s, err := boltstore.Open(filepath.Join(t.TempDir(), "reg.db"), &boltstore.Options{NoSync: true})
+			if err != nil {
+				t.Fatalf("boltstore.Open: %v", err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		}},
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := st.new(t)
+			rotator, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			updater, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := rotator.Create(ctx, "acme", hooks.HookSpec{Name: "f", Kind: hooks.KindForm})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			retired := []string{} // tokens replaced by a Rotate that returned
+			last := h.Token
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for i := range rounds {
+					time.Sleep(rand.N(time.Millisecond))
+					rot, err := rotator.Rotate(ctx, "acme", h.ID)
+					if err != nil {
+						t.Errorf("Rotate %d: %v", i, err)
+						return
+					}
+					mu.Lock()
+					retired = append(retired, last)
+					last = rot.Token
+					mu.Unlock()
+				}
+			})
+			wg.Go(func() {
+				for i := range rounds {
+					time.Sleep(rand.N(time.Millisecond))
+					if _, err := updater.Update(ctx, "acme", h.ID, hooks.HookUpdate{Debug: ptr(i%2 == 0)}); err != nil {
+						t.Errorf("Update %d: %v", i, err)
+						return
+					}
+					// The tokens retired most recently must stay dead.
+					mu.Lock()
+					old := append([]string(nil), retired[len(retired)-min(len(retired), 3):]...)
+					mu.Unlock()
+					for _, tok := range old {
+						if got, err := updater.Lookup(ctx, hooks.KindForm, tok); !errors.Is(err, hooks.ErrNotFound) {
+							t.Errorf("Lookup(retired token) during the race: got %v, %v; want ErrNotFound", got, err)
+							return
+						}
+					}
+				}
+			})
+			wg.Wait()
+			if t.Failed() {
+				return
+			}
+			got, err := rotator.Get(ctx, "acme", h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Token != last {
+				t.Fatalf("final token: got %q, want %q (the last Rotate's)", got.Token, last)
+			}
+			if want := (rounds-1)%2 == 0; got.Debug != want {
+				t.Fatalf("final Debug: got %v, want the last Update's %v", got.Debug, want)
+			}
+			if len(retired) != rounds {
+				t.Fatalf("retired tokens: got %d, want %d", len(retired), rounds)
+			}
+			for _, tok := range retired {
+				if _, err := rotator.Lookup(ctx, hooks.KindForm, tok); !errors.Is(err, hooks.ErrNotFound) {
+					t.Fatalf("Lookup(retired token) after the race: got %v, want ErrNotFound", err)
+				}
+			}
+		})
 	}
 }

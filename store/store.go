@@ -34,13 +34,18 @@ type Hook struct {
 	Settings    []byte // a JSON document owned by package hooks, or nil
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Revision counts the hook's successful updates: CreateHook stores 0
+	// whatever it is given, and each UpdateHook stores the given Revision
+	// plus one. It makes UpdateHook a compare-and-swap (optimistic
+	// concurrency): read, change, write back what was read.
+	Revision int64
 }
 
 // HookStore keeps hooks. Org-scoped methods treat a hook of another org as
 // absent (ErrNotFound).
 type HookStore interface {
-	// CreateHook stores a new hook. It returns ErrConflict if the ID or
-	// the token is already in use.
+	// CreateHook stores a new hook, with Revision 0. It returns
+	// ErrConflict if the ID or the token is already in use.
 	CreateHook(ctx context.Context, h *Hook) error
 	// GetHook returns the hook with the given org and ID.
 	GetHook(ctx context.Context, org, id string) (*Hook, error)
@@ -49,9 +54,13 @@ type HookStore interface {
 	HookByToken(ctx context.Context, token string) (*Hook, error)
 	// ListHooks returns the org's hooks ordered by CreatedAt, then ID.
 	ListHooks(ctx context.Context, org string) ([]*Hook, error)
-	// UpdateHook replaces the stored hook with the same org and ID. A
-	// changed token must be unique (ErrConflict otherwise); the old token
-	// stops resolving at once.
+	// UpdateHook replaces the stored hook with the same org and ID, if the
+	// stored Revision is still h.Revision, and stores Revision+1 (h itself
+	// is not modified). If another update came first it returns an error
+	// matching ErrStale (and so ErrConflict) and changes nothing; the
+	// caller re-reads and re-applies its change. A changed token must be
+	// unique (an error matching ErrConflict but not ErrStale otherwise);
+	// the old token stops resolving at once.
 	UpdateHook(ctx context.Context, h *Hook) error
 	// DeleteHook removes the hook and its debug entries.
 	DeleteHook(ctx context.Context, org, id string) error
@@ -140,11 +149,19 @@ type QueueStore interface {
 	// while the lease runs. An event whose claimer dies is claimed again
 	// when its lease expires.
 	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*QueuedEvent, error)
-	// Complete marks a claimed event delivered.
-	Complete(ctx context.Context, id string, now time.Time) error
-	// Fail records a failed attempt: the event goes back to pending with
-	// the given NextAttempt, or to dead when dead is true.
-	Fail(ctx context.Context, id, lastError string, next time.Time, dead bool) error
+	// Complete marks a claimed event delivered. attempts is the Attempts
+	// value of the claimed record: it identifies the claim, since every
+	// Claim increments it. Complete applies only if the stored event is
+	// still pending with that Attempts; otherwise (the lease ran out and
+	// another claimer took the event, or settled it) it returns an error
+	// matching ErrStale (and ErrConflict) and changes nothing. An unknown
+	// ID gives ErrNotFound.
+	Complete(ctx context.Context, id string, attempts int, now time.Time) error
+	// Fail records a failed attempt of the claim identified by attempts
+	// (as for Complete, with the same ErrStale and ErrNotFound): the event
+	// goes back to pending with the given NextAttempt, or to dead when
+	// dead is true.
+	Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error
 	// GetEvent returns the org's event.
 	GetEvent(ctx context.Context, org, id string) (*QueuedEvent, error)
 	// ListEvents returns up to limit of the org's events in the given

@@ -111,7 +111,7 @@ func BenchmarkDispatch(b *testing.B) {
 type queueOps struct {
 	enqueue  func(e *store.QueuedEvent, since time.Time) error
 	claim    func(now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error)
-	complete func(id string, now time.Time) error
+	complete func(id string, attempts int, now time.Time) error
 }
 
 func directOps(s *Store) queueOps {
@@ -129,11 +129,11 @@ func directOps(s *Store) queueOps {
 			})
 			return out, err
 		},
-		complete: func(id string, now time.Time) error {
+		complete: func(id string, attempts int, now time.Time) error {
 			var reqErr error
 			err := s.db.Update(func(tx *bolt.Tx) error {
 				var txErr error
-				reqErr, txErr = changeEventTx(tx, nil, id, completeFn(now))
+				reqErr, txErr = changeEventTx(tx, nil, id, completeFn(attempts, now))
 				return txErr
 			})
 			return cmp.Or(err, reqErr)
@@ -151,7 +151,7 @@ func groupOps(s *Store) queueOps {
 		claim: func(now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
 			return s.Claim(ctx, now, lease, limit)
 		},
-		complete: func(id string, now time.Time) error { return s.Complete(ctx, id, now) },
+		complete: func(id string, attempts int, now time.Time) error { return s.Complete(ctx, id, attempts, now) },
 	}
 }
 
@@ -212,7 +212,7 @@ func benchmarkDispatch(b *testing.B, noSync bool, mode string) {
 				var done sync.WaitGroup
 				for _, ev := range evs {
 					done.Go(func() {
-						if err := ops.complete(ev.ID, now); err != nil {
+						if err := ops.complete(ev.ID, ev.Attempts, now); err != nil {
 							report(err)
 						}
 						completed.Add(1)

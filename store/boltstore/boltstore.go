@@ -243,7 +243,9 @@ func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
 		if tx.Bucket(bTokens).Get([]byte(h.Token)) != nil {
 			return fmt.Errorf("boltstore: hook token in use: %w", store.ErrConflict)
 		}
-		if err := put(tx.Bucket(bHooks), []byte(h.ID), h); err != nil {
+		rec := *h
+		rec.Revision = 0
+		if err := put(tx.Bucket(bHooks), []byte(h.ID), &rec); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bTokens).Put([]byte(h.Token), []byte(h.ID)); err != nil {
@@ -313,6 +315,9 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 		if old.Org != h.Org {
 			return notFound("hook", h.ID)
 		}
+		if old.Revision != h.Revision {
+			return fmt.Errorf("boltstore: hook %q is at revision %d, not %d: %w", h.ID, old.Revision, h.Revision, store.ErrStale)
+		}
 		tokens := tx.Bucket(bTokens)
 		if old.Token != h.Token {
 			if tokens.Get([]byte(h.Token)) != nil {
@@ -333,7 +338,9 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 				return err
 			}
 		}
-		return put(tx.Bucket(bHooks), []byte(h.ID), h)
+		rec := *h
+		rec.Revision = old.Revision + 1
+		return put(tx.Bucket(bHooks), []byte(h.ID), &rec)
 	})
 }
 
@@ -742,40 +749,167 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 	return out, nil
 }
 
-// claimTx claims up to limit due events inside tx.
+// unreadableError is the LastError of an event Claim parks as dead
+// because its stored record cannot be decoded.
+const unreadableError = "unreadable record"
+
+// claimTx claims up to limit due events inside tx. A due event whose
+// record cannot be decoded is parked as dead in the same transaction (see
+// parkUnreadable) and the claim goes on with the others, so that one
+// damaged record does not stop every delivery.
 func claimTx(tx *bolt.Tx, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
 	nowKey := appendTime(nil, now)
-	var ids []string
-	c := tx.Bucket(bPending).Cursor()
-	for k, _ := c.First(); k != nil && len(ids) < limit; k, _ = c.Next() {
-		if len(k) < 2*timeKeyLen {
-			return nil, fmt.Errorf("%w: pending index entry %x", ErrCorrupt, k)
+	out := make([]*store.QueuedEvent, 0, limit)
+	// Claimed events are skipped by later rounds: with a lease of zero or
+	// less they are due again at once and must not be taken twice.
+	claimed := map[string]bool{}
+	for len(out) < limit {
+		// Collect first, change after: a cursor does not survive changes
+		// to its bucket.
+		var keys [][]byte
+		c := tx.Bucket(bPending).Cursor()
+		for k, _ := c.First(); k != nil && len(keys) < limit-len(out); k, _ = c.Next() {
+			if len(k) >= 2*timeKeyLen && bytes.Compare(k[:timeKeyLen], nowKey) > 0 {
+				break
+			}
+			if len(k) >= 2*timeKeyLen && claimed[string(k[2*timeKeyLen:])] {
+				continue
+			}
+			keys = append(keys, bytes.Clone(k))
 		}
-		if bytes.Compare(k[:timeKeyLen], nowKey) > 0 {
-			break
+		parked := 0
+		for _, k := range keys {
+			if len(k) < 2*timeKeyLen {
+				// A malformed index entry names no event: drop it.
+				if err := tx.Bucket(bPending).Delete(k); err != nil {
+					return nil, err
+				}
+				parked++
+				continue
+			}
+			id := string(k[2*timeKeyLen:])
+			ev, err := claimOne(tx, id, now, lease)
+			if errors.Is(err, ErrCorrupt) || errors.Is(err, store.ErrNotFound) {
+				if err := parkUnreadable(tx, k, id, now); err != nil {
+					return nil, err
+				}
+				parked++
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			claimed[id] = true
+			out = append(out, ev)
 		}
-		ids = append(ids, string(k[2*timeKeyLen:]))
-	}
-	out := make([]*store.QueuedEvent, 0, len(ids))
-	for _, id := range ids {
-		old, err := getRecord(tx, id)
-		if err != nil {
-			return nil, err
+		if parked == 0 {
+			break // the index held no more due events than were taken
 		}
-		r := *old
-		r.Attempts++
-		r.NextAttempt = now.Add(lease)
-		r.UpdatedAt = now
-		ev, err := r.event() // decoded now: a corrupt payload fails the claim
-		if err != nil {
-			return nil, err
-		}
-		if err := saveEvent(tx, old, &r, nil); err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// claimOne leases the pending event id inside tx and returns it. It
+// returns an error wrapping ErrCorrupt, and changes nothing, if the
+// record or its payload cannot be decoded.
+func claimOne(tx *bolt.Tx, id string, now time.Time, lease time.Duration) (*store.QueuedEvent, error) {
+	old, err := getRecord(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	r := *old
+	r.Attempts++
+	r.NextAttempt = now.Add(lease)
+	r.UpdatedAt = now
+	ev, err := r.event() // decoded now: a corrupt payload is found here
+	if err != nil {
+		return nil, err
+	}
+	if err := saveEvent(tx, old, &r, nil); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// parkUnreadable takes the event id, whose pending index entry is k, out
+// of the pending index and stores it as dead with LastError
+// unreadableError. The stored bytes that could not be decoded (the whole
+// record, or only its payload) become the dead event's Payload, so that an
+// admin can still look at them. Fields lost with an undecodable record are
+// rebuilt from the indexes: CreatedAt from k, Org from the org/state
+// index (found by a scan of that index, on this rare path only). An index
+// entry without a record is dropped.
+func parkUnreadable(tx *bolt.Tx, k []byte, id string, now time.Time) error {
+	data := tx.Bucket(bEvents).Get([]byte(id))
+	if data == nil {
+		return tx.Bucket(bPending).Delete(k)
+	}
+	var old eventRecord
+	if json.Unmarshal(data, &old) == nil {
+		// Only the payload is unreadable.
+		raw, err := json.Marshal([]byte(old.Payload))
+		if err != nil {
+			return fmt.Errorf("boltstore: encode: %w", err)
+		}
+		r := old
+		r.Payload, r.State, r.LastError, r.UpdatedAt = raw, store.StateDead, unreadableError, now
+		if err := tx.Bucket(bPending).Delete(k); err != nil { // in case k is not old's own key
+			return err
+		}
+		return saveEvent(tx, &old, &r, nil)
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("boltstore: encode: %w", err)
+	}
+	created := parseTime(k[timeKeyLen:])
+	org, err := dropOrgStateEntry(tx, string(store.StatePending), created, id)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bPending).Delete(k); err != nil {
+		return err
+	}
+	if err := addCount(tx, store.StatePending, -1); err != nil {
+		return err
+	}
+	r := &eventRecord{ID: id, Org: org, Payload: raw, State: store.StateDead, LastError: unreadableError,
+		NextAttempt: parseTime(k), CreatedAt: created, UpdatedAt: now}
+	return saveEvent(tx, nil, r, nil)
+}
+
+// dropOrgStateEntry deletes the org/state index entry of event id in the
+// given state, whatever its org, and returns that org ("" when there is
+// no such entry). It scans the whole index.
+func dropOrgStateEntry(tx *bolt.Tx, state string, created time.Time, id string) (string, error) {
+	suffix := appendTime(nil, created)
+	suffix = append(suffix, id...)
+	c := tx.Bucket(bOrgState).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if !bytes.HasSuffix(k, suffix) {
+			continue
+		}
+		org, rest, ok := cutLP(k)
+		if !ok {
+			continue
+		}
+		st, rest, ok := cutLP(rest)
+		if !ok || st != state || !bytes.Equal(rest, suffix) {
+			continue
+		}
+		return org, tx.Bucket(bOrgState).Delete(bytes.Clone(k))
+	}
+	return "", nil
+}
+
+// cutLP is the inverse of appendLP: it returns the first field of b and
+// the bytes after it.
+func cutLP(b []byte) (string, []byte, bool) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b)-w) {
+		return "", nil, false
+	}
+	return string(b[w : w+int(n)]), b[w+int(n):], true
 }
 
 // changeEvent loads the event, lets fn change a copy, and saves it, in a
@@ -803,17 +937,34 @@ func changeEventTx(tx *bolt.Tx, org *string, id string, fn func(ev *eventRecord)
 	return nil, saveEvent(tx, old, &ev, nil)
 }
 
-// completeFn and failFn are the changes Complete and Fail make.
-func completeFn(now time.Time) func(ev *eventRecord) error {
+// checkClaim reports whether ev is still held by the claim that gave it
+// the Attempts value attempts: store.ErrStale otherwise.
+func checkClaim(ev *eventRecord, attempts int) error {
+	if ev.State != store.StatePending || ev.Attempts != attempts {
+		return fmt.Errorf("boltstore: event %q is %s at attempt %d, not pending at attempt %d: %w",
+			ev.ID, ev.State, ev.Attempts, attempts, store.ErrStale)
+	}
+	return nil
+}
+
+// completeFn and failFn are the changes Complete and Fail make, for the
+// claim identified by attempts.
+func completeFn(attempts int, now time.Time) func(ev *eventRecord) error {
 	return func(ev *eventRecord) error {
+		if err := checkClaim(ev, attempts); err != nil {
+			return err
+		}
 		ev.State = store.StateDelivered
 		ev.UpdatedAt = now
 		return nil
 	}
 }
 
-func failFn(lastError string, next time.Time, dead bool) func(ev *eventRecord) error {
+func failFn(attempts int, lastError string, next time.Time, dead bool) func(ev *eventRecord) error {
 	return func(ev *eventRecord) error {
+		if err := checkClaim(ev, attempts); err != nil {
+			return err
+		}
 		ev.LastError = lastError
 		ev.NextAttempt = next
 		ev.State = store.StatePending
@@ -827,14 +978,14 @@ func failFn(lastError string, next time.Time, dead bool) func(ev *eventRecord) e
 // Complete implements store.QueueStore. The change is durable before
 // Complete returns; it shares its transaction and fsync with concurrent
 // writes (the next events' Enqueue, other workers' Complete).
-func (s *Store) Complete(ctx context.Context, id string, now time.Time) error {
-	return s.changeEvent(ctx, nil, id, completeFn(now))
+func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
+	return s.changeEvent(ctx, nil, id, completeFn(attempts, now))
 }
 
 // Fail implements store.QueueStore. It leaves UpdatedAt at the time of
 // the claim, as it is given no clock reading.
-func (s *Store) Fail(ctx context.Context, id, lastError string, next time.Time, dead bool) error {
-	return s.changeEvent(ctx, nil, id, failFn(lastError, next, dead))
+func (s *Store) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {
+	return s.changeEvent(ctx, nil, id, failFn(attempts, lastError, next, dead))
 }
 
 // GetEvent implements store.QueueStore.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -418,22 +419,94 @@ func TestInvalidLengths(t *testing.T) {
 	}
 }
 
+// TestCorruptRecord damages queued events' records (the whole record, or
+// only its payload) and checks that a claim parks them as dead, keeping
+// their bytes, and still claims the others in the same call.
 func TestCorruptRecord(t *testing.T) {
-	s := openTest(t, filepath.Join(t.TempDir(), "corrupt.db"), &Options{NoSync: true})
-	ctx := context.Background()
-	if _, err := s.Enqueue(ctx, event(1, ""), t0); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name    string
+		corrupt func(r *eventRecord) []byte
+		payload string // the dead event's Payload
+		hookID  string
+	}{
+		{"record", func(*eventRecord) []byte { return []byte("{not json") }, "{not json", ""},
+		{"payload", func(r *eventRecord) []byte {
+			r.Payload = []byte(`"not base64!"`)
+			data, err := r.encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data
+		}, `"not base64!"`, "h1"},
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bEvents).Put([]byte(event(1, "").ID), []byte("{not json"))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.GetEvent(ctx, "acme", event(1, "").ID); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("GetEvent(corrupt): got %v, want %v", err, ErrCorrupt)
-	}
-	if _, err := s.Claim(ctx, t0.Add(time.Hour), time.Minute, 10); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("Claim(corrupt): got %v, want %v", err, ErrCorrupt)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t, filepath.Join(t.TempDir(), "corrupt.db"), &Options{NoSync: true})
+			ctx := context.Background()
+			for i := 1; i <= 4; i++ {
+				if _, err := s.Enqueue(ctx, event(i, ""), t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Events 1 and 3 are damaged; 2 and 4 are not.
+			for _, i := range []int{1, 3} {
+				err := s.db.Update(func(tx *bolt.Tx) error {
+					old, err := getRecord(tx, event(i, "").ID)
+					if err != nil {
+						return err
+					}
+					return tx.Bucket(bEvents).Put([]byte(old.ID), tc.corrupt(old))
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.GetEvent(ctx, "acme", event(1, "").ID); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("GetEvent(corrupt): got %v, want %v", err, ErrCorrupt)
+			}
+			evs, err := s.Claim(ctx, t0.Add(time.Hour), time.Minute, 2)
+			if err != nil {
+				t.Fatalf("Claim: got %v, want nil", err)
+			}
+			var ids []string
+			for _, ev := range evs {
+				ids = append(ids, ev.ID)
+			}
+			if want := []string{event(2, "").ID, event(4, "").ID}; !slices.Equal(ids, want) {
+				t.Fatalf("Claim: got %v, want %v", ids, want)
+			}
+			for _, i := range []int{1, 3} {
+				ev, err := s.GetEvent(ctx, "acme", event(i, "").ID)
+				if err != nil {
+					t.Fatalf("GetEvent(parked %d): %v", i, err)
+				}
+				if ev.State != store.StateDead || ev.LastError != "unreadable record" {
+					t.Fatalf("parked %d: got %s %q, want dead %q", i, ev.State, ev.LastError, "unreadable record")
+				}
+				if string(ev.Payload) != tc.payload || ev.HookID != tc.hookID || !ev.CreatedAt.Equal(event(i, "").CreatedAt) {
+					t.Fatalf("parked %d: got payload %q hook %q created %v, want %q %q %v",
+						i, ev.Payload, ev.HookID, ev.CreatedAt, tc.payload, tc.hookID, event(i, "").CreatedAt)
+				}
+			}
+			for state, want := range map[store.EventState]int{store.StatePending: 2, store.StateDead: 2} {
+				if n, err := s.CountEvents(ctx, state); err != nil || n != want {
+					t.Fatalf("CountEvents(%s): got %d, %v; want %d", state, n, err, want)
+				}
+				list, err := s.ListEvents(ctx, "acme", state, 10)
+				if err != nil || len(list) != want {
+					t.Fatalf("ListEvents(%s): got %d, %v; want %d", state, len(list), err, want)
+				}
+				for _, ev := range list {
+					if ev.State != state {
+						t.Fatalf("ListEvents(%s): got %s in state %s", state, ev.ID, ev.State)
+					}
+				}
+			}
+			// Parked events are not claimed again.
+			evs, err = s.Claim(ctx, t0.Add(2*time.Hour), time.Minute, 10)
+			if err != nil || len(evs) != 2 {
+				t.Fatalf("Claim(later): got %d events, %v; want 2", len(evs), err)
+			}
+		})
 	}
 }

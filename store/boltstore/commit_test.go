@@ -5,12 +5,14 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/inbound-hooks/inbound/store"
 )
@@ -70,7 +72,7 @@ func TestGroupCommitMixed(t *testing.T) {
 	if evs, err := s.Claim(ctx, t0, time.Hour, 10); err != nil || len(evs) != 3 {
 		t.Fatalf("Claim before the group: got %d events, %v; want 3", len(evs), err)
 	}
-	if err := s.Fail(ctx, event(12, "").ID, "gone", t0, true); err != nil {
+	if err := s.Fail(ctx, event(12, "").ID, 1, "gone", t0, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Enqueue(ctx, event(13, ""), t0); err != nil {
@@ -89,10 +91,10 @@ func TestGroupCommitMixed(t *testing.T) {
 		func() { _, err := s.Enqueue(ctx, event(1, "k1"), t0); set("enqueue 1", err) },
 		func() { _, err := s.Enqueue(ctx, event(2, "k2"), t0); set("enqueue 2", err) },
 		func() { _, err := s.Enqueue(ctx, event(10, ""), t0); set("enqueue 10 again", err) },
-		func() { set("complete 10", s.Complete(ctx, event(10, "").ID, t0.Add(time.Second))) },
-		func() { set("complete unknown", s.Complete(ctx, "nope", t0)) },
-		func() { set("fail 11", s.Fail(ctx, event(11, "").ID, "boom", t0.Add(time.Hour), false)) },
-		func() { set("fail unknown", s.Fail(ctx, "nope", "boom", t0, false)) },
+		func() { set("complete 10", s.Complete(ctx, event(10, "").ID, 1, t0.Add(time.Second))) },
+		func() { set("complete unknown", s.Complete(ctx, "nope", 1, t0)) },
+		func() { set("fail 11", s.Fail(ctx, event(11, "").ID, 1, "boom", t0.Add(time.Hour), false)) },
+		func() { set("fail unknown", s.Fail(ctx, "nope", 1, "boom", t0, false)) },
 		func() { set("replay 12", s.Replay(ctx, "acme", event(12, "").ID, t0)) },
 		func() { set("replay 13 (pending)", s.Replay(ctx, "acme", event(13, "").ID, t0)) },
 		func() { set("replay 12 other org", s.Replay(ctx, "other", event(12, "").ID, t0)) },
@@ -165,7 +167,7 @@ func TestGroupCommitMixed(t *testing.T) {
 }
 
 // TestGroupCommitTxFailure makes one request of a group fail its
-// transaction (a claim that meets a corrupt record after it has changed
+// transaction (a claim that meets an unstorable record after it has changed
 // others) and checks that only that request fails: the group is rolled
 // back and the others are committed one by one.
 func TestGroupCommitTxFailure(t *testing.T) {
@@ -176,8 +178,21 @@ func TestGroupCommitTxFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Event 2's record is readable but its Org is longer than a bbolt key
+	// may be (written past Enqueue's checks): leasing it fails the
+	// transaction after event 1 was leased.
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bEvents).Put([]byte(event(2, "").ID), []byte("{not json"))
+		old, err := getRecord(tx, event(2, "").ID)
+		if err != nil {
+			return err
+		}
+		r := *old
+		r.Org = strings.Repeat("x", bolt.MaxKeySize)
+		data, err := r.encode()
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bEvents).Put([]byte(r.ID), data)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -186,15 +201,15 @@ func TestGroupCommitTxFailure(t *testing.T) {
 	enqueueErrs := make([]error, 4)
 	calls := []func(){
 		func() { _, claimErr = s.Claim(ctx, t0, time.Minute, 10) },
-		func() { completeErr = s.Complete(ctx, event(3, "").ID, t0) },
+		func() { completeErr = s.Complete(ctx, event(3, "").ID, 0, t0) },
 	}
 	for i := range enqueueErrs {
 		calls = append(calls, func() { _, enqueueErrs[i] = s.Enqueue(ctx, event(20+i, ""), t0.Add(time.Hour)) })
 	}
 	batches := holdGroup(t, s, calls)
 	t.Logf("%d requests in groups %v", len(calls), batches)
-	if !errors.Is(claimErr, ErrCorrupt) {
-		t.Fatalf("Claim: got %v, want %v", claimErr, ErrCorrupt)
+	if !errors.Is(claimErr, berrors.ErrKeyTooLarge) {
+		t.Fatalf("Claim: got %v, want %v", claimErr, berrors.ErrKeyTooLarge)
 	}
 	if completeErr != nil {
 		t.Fatalf("Complete: got %v, want nil", completeErr)
@@ -239,8 +254,8 @@ func TestWriteContext(t *testing.T) {
 		call func(ctx context.Context) error
 	}{
 		{"claim", func(ctx context.Context) error { _, err := s.Claim(ctx, t0, time.Minute, 1); return err }},
-		{"complete", func(ctx context.Context) error { return s.Complete(ctx, event(1, "").ID, t0) }},
-		{"fail", func(ctx context.Context) error { return s.Fail(ctx, event(1, "").ID, "x", t0, true) }},
+		{"complete", func(ctx context.Context) error { return s.Complete(ctx, event(1, "").ID, 0, t0) }},
+		{"fail", func(ctx context.Context) error { return s.Fail(ctx, event(1, "").ID, 0, "x", t0, true) }},
 		{"replay", func(ctx context.Context) error { return s.Replay(ctx, "acme", event(1, "").ID, t0) }},
 		{"append debug", func(ctx context.Context) error {
 			return s.AppendDebug(ctx, &store.DebugEntry{ID: "d1", HookID: "h1", Time: t0, Data: []byte(`{}`)}, 10)

@@ -53,4 +53,9 @@
 // does not shrink when records are deleted (bbolt reuses the freed pages);
 // use the bbolt command's compact to reclaim space offline. Locking may
 // not work on network file systems.
+//
+// A queued event whose stored record cannot be decoded (damage from
+// outside this package) does not stop deliveries: the Claim that meets it
+// parks it as dead with LastError "unreadable record", keeping the stored
+// bytes as its Payload, and claims the other events.
 package boltstore

@@ -147,7 +147,9 @@ func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
 	if _, ok := s.tokens[h.Token]; ok {
 		return fmt.Errorf("memstore: hook token in use: %w", store.ErrConflict)
 	}
-	s.hooks[h.ID] = copyHook(h)
+	c := copyHook(h)
+	c.Revision = 0
+	s.hooks[h.ID] = c
 	s.tokens[h.Token] = h.ID
 	return nil
 }
@@ -207,6 +209,9 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 	if !ok || old.Org != h.Org {
 		return notFound("hook", h.ID)
 	}
+	if old.Revision != h.Revision {
+		return fmt.Errorf("memstore: hook %q is at revision %d, not %d: %w", h.ID, old.Revision, h.Revision, store.ErrStale)
+	}
 	if h.Token != old.Token {
 		if _, ok := s.tokens[h.Token]; ok {
 			return fmt.Errorf("memstore: hook token in use: %w", store.ErrConflict)
@@ -214,7 +219,9 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 		delete(s.tokens, old.Token)
 		s.tokens[h.Token] = h.ID
 	}
-	s.hooks[h.ID] = copyHook(h)
+	c := copyHook(h)
+	c.Revision = old.Revision + 1
+	s.hooks[h.ID] = c
 	return nil
 }
 
@@ -449,14 +456,14 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 }
 
 // Complete implements store.QueueStore.
-func (s *Store) Complete(ctx context.Context, id string, now time.Time) error {
+func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
 	if err := s.write(ctx); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	ev, ok := s.events[id]
-	if !ok {
-		return notFound("event", id)
+	ev, err := s.claimed(id, attempts)
+	if err != nil {
+		return err
 	}
 	s.setState(ev, store.StateDelivered)
 	ev.UpdatedAt = now
@@ -466,14 +473,14 @@ func (s *Store) Complete(ctx context.Context, id string, now time.Time) error {
 
 // Fail implements store.QueueStore. It leaves UpdatedAt at the time of
 // the claim, as it is given no clock reading.
-func (s *Store) Fail(ctx context.Context, id, lastError string, next time.Time, dead bool) error {
+func (s *Store) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {
 	if err := s.write(ctx); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	ev, ok := s.events[id]
-	if !ok {
-		return notFound("event", id)
+	ev, err := s.claimed(id, attempts)
+	if err != nil {
+		return err
 	}
 	ev.LastError = lastError
 	ev.NextAttempt = next
@@ -484,6 +491,20 @@ func (s *Store) Fail(ctx context.Context, id, lastError string, next time.Time, 
 	}
 	s.reindexEvent(ev)
 	return nil
+}
+
+// claimed returns the event id if it is still held by the claim that
+// gave it the Attempts value attempts; the caller holds the write lock.
+func (s *Store) claimed(id string, attempts int) (*store.QueuedEvent, error) {
+	ev, ok := s.events[id]
+	if !ok {
+		return nil, notFound("event", id)
+	}
+	if ev.State != store.StatePending || ev.Attempts != attempts {
+		return nil, fmt.Errorf("memstore: event %q is %s at attempt %d, not pending at attempt %d: %w",
+			id, ev.State, ev.Attempts, attempts, store.ErrStale)
+	}
+	return ev, nil
 }
 
 // GetEvent implements store.QueueStore.

@@ -3,6 +3,7 @@ package memstore
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -18,6 +19,7 @@ type modelEvent struct {
 	id            string
 	state         store.EventState
 	next, created time.Time
+	attempts      int
 }
 
 // TestClaimMatchesModel drives the store with random queue operations
@@ -72,18 +74,33 @@ func TestClaimMatchesModel(t *testing.T) {
 							t.Fatalf("step %d: Claim event %d: got %s, want %s", step, i, got[i].ID, want[i].id)
 						}
 						want[i].next = now.Add(lease)
+						want[i].attempts++
 					}
 				case len(ids) == 0:
 				case op < 8:
 					id := ids[rng.IntN(len(ids))]
-					if err := s.Complete(ctx, id, at()); err != nil {
+					err := s.Complete(ctx, id, model[id].attempts, at())
+					if model[id].state != store.StatePending {
+						if !errors.Is(err, store.ErrStale) {
+							t.Fatalf("step %d: Complete of a %s event: got %v, want ErrStale", step, model[id].state, err)
+						}
+						continue
+					}
+					if err != nil {
 						t.Fatal(err)
 					}
 					model[id].state = store.StateDelivered
 				case op < 9:
 					id := ids[rng.IntN(len(ids))]
 					next, dead := at(), rng.IntN(3) == 0
-					if err := s.Fail(ctx, id, "x", next, dead); err != nil {
+					err := s.Fail(ctx, id, model[id].attempts, "x", next, dead)
+					if model[id].state != store.StatePending {
+						if !errors.Is(err, store.ErrStale) {
+							t.Fatalf("step %d: Fail of a %s event: got %v, want ErrStale", step, model[id].state, err)
+						}
+						continue
+					}
+					if err != nil {
 						t.Fatal(err)
 					}
 					model[id].next, model[id].state = next, store.StatePending
@@ -103,7 +120,7 @@ func TestClaimMatchesModel(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					model[id].next, model[id].state = now, store.StatePending
+					model[id].next, model[id].state, model[id].attempts = now, store.StatePending, 0
 				}
 				s.mu.Lock()
 				heapLen, live := len(s.pending), len(s.pendingSet)
@@ -162,7 +179,7 @@ func BenchmarkClaimBacklog(b *testing.B) {
 			}
 			s.mu.Unlock()
 			for _, ev := range due[:batch] {
-				if err := s.Complete(context.Background(), ev.ID, now); err != nil {
+				if err := s.Complete(context.Background(), ev.ID, ev.Attempts, now); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -185,7 +202,7 @@ func BenchmarkClaimBacklog(b *testing.B) {
 				b.Fatalf("Claim: got %d events, %v", len(evs), err)
 			}
 			for _, ev := range evs {
-				if err := s.Complete(ctx, ev.ID, now); err != nil {
+				if err := s.Complete(ctx, ev.ID, ev.Attempts, now); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -59,7 +59,7 @@ func BenchmarkQueue(b *testing.B) {
 						return
 					}
 					for _, ev := range evs {
-						if err := s.Complete(ctx, ev.ID, t0.Add(time.Hour)); err != nil {
+						if err := s.Complete(ctx, ev.ID, ev.Attempts, t0.Add(time.Hour)); err != nil {
 							b.Error(err)
 							return
 						}

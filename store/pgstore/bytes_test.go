@@ -38,7 +38,7 @@ func TestBytesExact(t *testing.T) {
 			if _, err := s.Enqueue(ctx, e, t0); err != nil {
 				t.Fatalf("Enqueue: %v", err)
 			}
-			if err := s.Fail(ctx, id, tc.lastErr, t0, true); err != nil {
+			if err := s.Fail(ctx, id, 0, tc.lastErr, t0, true); err != nil {
 				t.Fatalf("Fail: %v", err)
 			}
 			got, err := s.GetEvent(ctx, "org1", id)
@@ -121,7 +121,7 @@ func FuzzEnqueue(f *testing.F) {
 		if _, err := s.Enqueue(ctx, e, t0); err != nil {
 			t.Fatalf("Enqueue: %v", err)
 		}
-		if err := s.Fail(ctx, id, lastErr, t0, false); err != nil {
+		if err := s.Fail(ctx, id, 0, lastErr, t0, false); err != nil {
 			t.Fatalf("Fail: %v", err)
 		}
 		got, err := s.GetEvent(ctx, "org1", id)

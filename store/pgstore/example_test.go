@@ -48,7 +48,7 @@ func Example() {
 	}
 	for _, ev := range evs {
 		fmt.Println("deliver", ev.ID)
-		if err := s.Complete(ctx, ev.ID, time.Now()); err != nil {
+		if err := s.Complete(ctx, ev.ID, ev.Attempts, time.Now()); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -87,11 +87,16 @@ CREATE TABLE {s}.idempotency_keys (
 );
 CREATE INDEX idempotency_keys_event ON {s}.idempotency_keys (event_id);
 `,
+	// 2: hooks.revision, for UpdateHook's compare-and-swap. Existing hooks
+	// start at revision 0.
+	`
+ALTER TABLE {s}.hooks ADD COLUMN revision bigint NOT NULL DEFAULT 0;
+`,
 }
 
 // SchemaVersion is the schema version this build of the package migrates
 // a database to (len(migrations); a test keeps the two in step).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrate creates the schema when it is missing and applies the
 // migrations the database lacks, all in one transaction under an advisory

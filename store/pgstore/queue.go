@@ -149,23 +149,37 @@ SELECT `+eventColumns+` FROM u ORDER BY due, created_at, id`), now, now.Add(leas
 }
 
 // Complete implements store.QueueStore.
-func (s *Store) Complete(ctx context.Context, id string, now time.Time) error {
+func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.events SET state = 'delivered', updated_at = $2 WHERE id = $1`), id, now)
+	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.events SET state = 'delivered', updated_at = $2
+WHERE id = $1 AND state = 'pending' AND attempts = $3`), id, now, attempts)
 	if err != nil {
 		return s.wrap("complete event "+id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound("event", id)
+		return s.notClaimed(ctx, id, attempts)
 	}
 	return nil
 }
 
+// notClaimed explains why a Complete or Fail of event id for the claim
+// attempts changed nothing: the event is unknown (store.ErrNotFound) or
+// no longer held by that claim (store.ErrStale).
+func (s *Store) notClaimed(ctx context.Context, id string, attempts int) error {
+	var state string
+	var got int
+	err := s.pool.QueryRow(ctx, s.q(`SELECT state, attempts FROM {s}.events WHERE id = $1`), id).Scan(&state, &got)
+	if err != nil {
+		return s.wrap(fmt.Sprintf("event %q", id), err)
+	}
+	return fmt.Errorf("pgstore: event %q is %s at attempt %d, not pending at attempt %d: %w", id, state, got, attempts, store.ErrStale)
+}
+
 // Fail implements store.QueueStore. It leaves UpdatedAt at the time of
 // the claim, as it is given no clock reading.
-func (s *Store) Fail(ctx context.Context, id, lastError string, next time.Time, dead bool) error {
+func (s *Store) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
@@ -173,13 +187,14 @@ func (s *Store) Fail(ctx context.Context, id, lastError string, next time.Time, 
 	if dead {
 		state = store.StateDead
 	}
-	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.events SET last_error = $2, next_attempt = $3, state = $4 WHERE id = $1`),
-		id, []byte(lastError), next, string(state))
+	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.events SET last_error = $2, next_attempt = $3, state = $4
+WHERE id = $1 AND state = 'pending' AND attempts = $5`),
+		id, []byte(lastError), next, string(state), attempts)
 	if err != nil {
 		return s.wrap("fail event "+id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound("event", id)
+		return s.notClaimed(ctx, id, attempts)
 	}
 	return nil
 }

@@ -9,12 +9,12 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 )
 
-const hookColumns = `id, org, kind, name, description, token, debug, disabled, example_data, settings, created_at, updated_at`
+const hookColumns = `id, org, kind, name, description, token, debug, disabled, example_data, settings, created_at, updated_at, revision`
 
 func scanHook(row pgx.Row) (*store.Hook, error) {
 	var h store.Hook
 	if err := row.Scan(&h.ID, &h.Org, &h.Kind, &h.Name, &h.Description, &h.Token, &h.Debug, &h.Disabled,
-		&h.ExampleData, &h.Settings, &h.CreatedAt, &h.UpdatedAt); err != nil {
+		&h.ExampleData, &h.Settings, &h.CreatedAt, &h.UpdatedAt, &h.Revision); err != nil {
 		return nil, err
 	}
 	h.CreatedAt, h.UpdatedAt = utc(h.CreatedAt), utc(h.UpdatedAt)
@@ -37,7 +37,7 @@ func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
 		return err
 	}
 	_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.hooks (`+hookColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`),
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)`),
 		h.ID, h.Org, h.Kind, h.Name, h.Description, h.Token, h.Debug, h.Disabled,
 		h.ExampleData, h.Settings, h.CreatedAt, h.UpdatedAt)
 	return s.wrap("create hook "+h.ID, err)
@@ -84,7 +84,8 @@ func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error
 }
 
 // UpdateHook implements store.HookStore. It replaces every field,
-// CreatedAt included, as the other stores do.
+// CreatedAt included, as the other stores do, in one statement that
+// applies only at the given revision.
 func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 	if err := checkHook(h); err != nil {
 		return err
@@ -93,15 +94,22 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 		return err
 	}
 	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.hooks SET kind = $3, name = $4, description = $5, token = $6,
-	debug = $7, disabled = $8, example_data = $9, settings = $10, created_at = $11, updated_at = $12
-WHERE id = $1 AND org = $2`),
+	debug = $7, disabled = $8, example_data = $9, settings = $10, created_at = $11, updated_at = $12,
+	revision = revision + 1
+WHERE id = $1 AND org = $2 AND revision = $13`),
 		h.ID, h.Org, h.Kind, h.Name, h.Description, h.Token, h.Debug, h.Disabled,
-		h.ExampleData, h.Settings, h.CreatedAt, h.UpdatedAt)
+		h.ExampleData, h.Settings, h.CreatedAt, h.UpdatedAt, h.Revision)
 	if err != nil {
 		return s.wrap("update hook "+h.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound("hook", h.ID)
+		// Absent, or at another revision: say which.
+		var rev int64
+		err := s.pool.QueryRow(ctx, s.q(`SELECT revision FROM {s}.hooks WHERE id = $1 AND org = $2`), h.ID, h.Org).Scan(&rev)
+		if err != nil {
+			return s.wrap(fmt.Sprintf("hook %q", h.ID), err)
+		}
+		return fmt.Errorf("pgstore: hook %q is at revision %d, not %d: %w", h.ID, rev, h.Revision, store.ErrStale)
 	}
 	return nil
 }

@@ -316,7 +316,7 @@ func TestPruneBatches(t *testing.T) {
 				errs[w] = err
 				return
 			}
-			if err := a.Complete(ctx, id, t0); err != nil {
+			if err := a.Complete(ctx, id, 0, t0); err != nil {
 				errs[w] = err
 				return
 			}

@@ -117,26 +117,42 @@ func concurrencyCases() []testCase {
 					}
 				}
 			}()
+			// Each writer reads, changes and writes back, reading again
+			// when another writer's update made its revision stale.
 			errs := make([]error, n)
 			parallel(n, func(i int) {
-				h := newHook("h1", "org1", fmt.Sprintf("tok%03d", i), at(0))
-				h.Name = fmt.Sprintf("name%03d", i)
-				if i%4 == 3 {
-					h.Token = "tok-other" // in use by h2: must conflict
+				for {
+					h, err := s.GetHook(ctx, "org1", "h1")
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					h.Name, h.Token = fmt.Sprintf("name%03d", i), fmt.Sprintf("tok%03d", i)
+					if i%4 == 3 {
+						h.Token = "tok-other" // in use by h2: must conflict
+					}
+					errs[i] = s.UpdateHook(ctx, h)
+					if !errors.Is(errs[i], store.ErrStale) {
+						return
+					}
 				}
-				errs[i] = s.UpdateHook(ctx, h)
 			})
 			close(stop)
 			wg.Wait()
+			updated := 0
 			for i, err := range errs {
 				if i%4 == 3 {
-					wantErr(t, "UpdateHook(token in use)", err, store.ErrConflict)
+					wantTokenConflict(t, "UpdateHook(token in use)", err)
 				} else {
 					noErr(t, "UpdateHook", err)
+					updated++
 				}
 			}
 			got, err := s.GetHook(ctx, "org1", "h1")
 			noErr(t, "GetHook", err)
+			if got.Revision != int64(updated) {
+				t.Fatalf("after concurrent updates: Revision: got %d, want %d (one per update)", got.Revision, updated)
+			}
 			if got.Name[len("name"):] != got.Token[len("tok"):] {
 				t.Fatalf("after concurrent updates: name %q and token %q come from different updates", got.Name, got.Token)
 			}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -144,6 +145,10 @@ func hookCases() []testCase {
 			up.ExampleData, up.Settings = nil, []byte(`{"x":1}`)
 			up.UpdatedAt = at(time.Hour)
 			noErr(t, "UpdateHook", s.UpdateHook(ctx, up))
+			if up.Revision != 0 {
+				t.Fatalf("UpdateHook changed its input's Revision: got %d, want 0", up.Revision)
+			}
+			up.Revision = 1
 			got, err := s.GetHook(ctx, "org1", "h1")
 			noErr(t, "GetHook", err)
 			checkHook(t, "GetHook after update", got, up)
@@ -158,9 +163,10 @@ func hookCases() []testCase {
 			// Changing the token to one in use fails and changes nothing.
 			bad := newHook("h1", "org1", "tok2", at(0))
 			bad.Name = "should not stick"
-			wantErr(t, "UpdateHook(token in use)", s.UpdateHook(ctx, bad), store.ErrConflict)
+			bad.Revision = 1 // current: the token, not the revision, is refused
+			wantTokenConflict(t, "UpdateHook(token in use)", s.UpdateHook(ctx, bad))
 			bad.Token = "tok1" // held by h3 in another org
-			wantErr(t, "UpdateHook(token in use in other org)", s.UpdateHook(ctx, bad), store.ErrConflict)
+			wantTokenConflict(t, "UpdateHook(token in use in other org)", s.UpdateHook(ctx, bad))
 			got, err = s.GetHook(ctx, "org1", "h1")
 			noErr(t, "GetHook", err)
 			checkHook(t, "GetHook after failed update", got, up)
@@ -172,12 +178,58 @@ func hookCases() []testCase {
 			// Keeping the same token is not a conflict with itself.
 			up.Name = "renamed again"
 			noErr(t, "UpdateHook(same token)", s.UpdateHook(ctx, up))
+			up.Revision = 2
 			got, err = s.HookByToken(ctx, "tok1new")
 			noErr(t, "HookByToken", err)
 			checkHook(t, "HookByToken after second update", got, up)
 			list, err := s.ListHooks(ctx, "org1")
 			noErr(t, "ListHooks", err)
 			checkIDs(t, "ListHooks", hookIDs(list), []string{"h1", "h2"})
+		}},
+		{name: "Revision", fn: func(t *testing.T, e *env) {
+			s := e.newStore(t)
+			in := newHook("h1", "org1", "tok1", at(0))
+			in.Revision = 7 // CreateHook stores 0 whatever it is given
+			mustCreateHook(t, s, in)
+			want := newHook("h1", "org1", "tok1", at(0))
+			got, err := s.GetHook(ctx, "org1", "h1")
+			noErr(t, "GetHook", err)
+			checkHook(t, "GetHook after create", got, want)
+
+			// Two writers read revision 0; the first one's write wins.
+			first, second := *got, *got
+			first.Name, first.Token = "first", "tok-first"
+			second.Name, second.Token = "second", "tok-second"
+			noErr(t, "UpdateHook(first)", s.UpdateHook(ctx, &first))
+			err = s.UpdateHook(ctx, &second)
+			wantErr(t, "UpdateHook(stale)", err, store.ErrStale)
+			wantErr(t, "UpdateHook(stale)", err, store.ErrConflict)
+			want = &first
+			want.Revision = 1
+			got, err = s.GetHook(ctx, "org1", "h1")
+			noErr(t, "GetHook", err)
+			checkHook(t, "GetHook after a stale update", got, want)
+			_, err = s.HookByToken(ctx, "tok-second")
+			wantErr(t, "HookByToken(token of the stale update)", err, store.ErrNotFound)
+			_, err = s.HookByToken(ctx, "tok1")
+			wantErr(t, "HookByToken(replaced token)", err, store.ErrNotFound)
+			got, err = s.HookByToken(ctx, "tok-first")
+			noErr(t, "HookByToken(first)", err)
+			checkHook(t, "HookByToken(first)", got, want)
+
+			// Re-reading and re-applying succeeds; each update adds one.
+			got.Name = "second"
+			noErr(t, "UpdateHook(re-read)", s.UpdateHook(ctx, got))
+			got.Revision = 2
+			again, err := s.GetHook(ctx, "org1", "h1")
+			noErr(t, "GetHook", err)
+			checkHook(t, "GetHook after the re-read update", again, got)
+			// A revision from the future is stale too.
+			again.Revision = 9
+			wantErr(t, "UpdateHook(future revision)", s.UpdateHook(ctx, again), store.ErrStale)
+			list, err := s.ListHooks(ctx, "org1")
+			noErr(t, "ListHooks", err)
+			checkHook(t, "ListHooks after the refused update", list[0], got)
 		}},
 		{name: "Delete", fn: func(t *testing.T, e *env) {
 			s := e.newStore(t)
@@ -241,11 +293,22 @@ func hookCases() []testCase {
 			// Same for UpdateHook's input.
 			up := newHook("h1", "org1", "tok1", at(0))
 			wantUp := newHook("h1", "org1", "tok1", at(0))
+			wantUp.Revision = 1
 			noErr(t, "UpdateHook", s.UpdateHook(ctx, up))
 			up.Settings[0] = 'X'
 			got, err = s.GetHook(ctx, "org1", "h1")
 			noErr(t, "GetHook", err)
 			checkHook(t, "GetHook after changing the update input", got, wantUp)
 		}},
+	}
+}
+
+// wantTokenConflict checks that err is a token conflict (ErrConflict) and
+// not a stale revision (ErrStale).
+func wantTokenConflict(t *testing.T, what string, err error) {
+	t.Helper()
+	wantErr(t, what, err, store.ErrConflict)
+	if errors.Is(err, store.ErrStale) {
+		t.Fatalf("%s: got %v, want a token conflict, not a stale revision", what, err)
 	}
 }

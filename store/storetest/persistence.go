@@ -22,6 +22,7 @@ func persistenceCases() []testCase {
 			}
 			h2.Token, h2.Name = "tok2new", "renamed"
 			noErr(t, "UpdateHook", s.UpdateHook(ctx, h2))
+			h2.Revision = 1
 			k1 := newKey("k1", "org1", at(0))
 			mustCreateKey(t, s, k1)
 			mustCreateKey(t, s, newKey("k2", "org2", at(0)))
@@ -33,9 +34,9 @@ func persistenceCases() []testCase {
 				mustEnqueue(t, s, newEvent(fmt.Sprintf("e%d", i), "org1", "h1", fmt.Sprintf("key%d", i), at(time.Duration(i)*time.Second)), farPast)
 			}
 			checkIDs(t, "Claim", claimIDs(t, s, at(time.Minute), time.Hour, 3), []string{"e0", "e1", "e2"})
-			noErr(t, "Complete", s.Complete(ctx, "e0", at(time.Minute)))
-			noErr(t, "Fail", s.Fail(ctx, "e1", "dead now", at(time.Minute), true))
-			noErr(t, "Fail", s.Fail(ctx, "e2", "later", at(2*time.Hour), false))
+			noErr(t, "Complete", s.Complete(ctx, "e0", 1, at(time.Minute)))
+			noErr(t, "Fail", s.Fail(ctx, "e1", 1, "dead now", at(time.Minute), true))
+			noErr(t, "Fail", s.Fail(ctx, "e2", 1, "later", at(2*time.Hour), false))
 
 			s = e.cfg.reopen(t, s)
 

@@ -144,7 +144,7 @@ func queueCases() []testCase {
 			}
 			checkCount(t, s, store.StatePending, 6)
 			// The key still deduplicates once the event is delivered.
-			noErr(t, "Complete", s.Complete(ctx, "e3", at(3*time.Hour)))
+			noErr(t, "Complete", s.Complete(ctx, "e3", 0, at(3*time.Hour)))
 			id, err = s.Enqueue(ctx, newEvent("e10", "org1", "h2", "key1", at(4*time.Hour)), farPast)
 			wantErr(t, "Enqueue(duplicate of delivered)", err, store.ErrDuplicate)
 			if id != "e3" {
@@ -202,7 +202,7 @@ func queueCases() []testCase {
 			now := at(time.Minute)
 			checkIDs(t, "Claim", claimIDs(t, s, now, time.Minute, 10), []string{"e0", "e1", "e2"})
 
-			noErr(t, "Complete", s.Complete(ctx, "e0", now.Add(time.Second)))
+			noErr(t, "Complete", s.Complete(ctx, "e0", 1, now.Add(time.Second)))
 			got := mustGetEvent(t, s, "org1", "e0")
 			checkState(t, "completed", got, store.StateDelivered, 1)
 			if !sameTime(got.UpdatedAt, now.Add(time.Second)) {
@@ -210,7 +210,7 @@ func queueCases() []testCase {
 			}
 
 			next := at(time.Hour)
-			noErr(t, "Fail", s.Fail(ctx, "e1", "trigger said no", next, false))
+			noErr(t, "Fail", s.Fail(ctx, "e1", 1, "trigger said no", next, false))
 			got = mustGetEvent(t, s, "org1", "e1")
 			checkState(t, "failed", got, store.StatePending, 1)
 			if got.LastError != "trigger said no" {
@@ -220,7 +220,7 @@ func queueCases() []testCase {
 				t.Fatalf("failed: NextAttempt: got %v, want %v", got.NextAttempt, next)
 			}
 
-			noErr(t, "Fail(dead)", s.Fail(ctx, "e2", "gave up", next, true))
+			noErr(t, "Fail(dead)", s.Fail(ctx, "e2", 1, "gave up", next, true))
 			got = mustGetEvent(t, s, "org1", "e2")
 			checkState(t, "dead", got, store.StateDead, 1)
 			if got.LastError != "gave up" {
@@ -238,8 +238,62 @@ func queueCases() []testCase {
 			checkIDs(t, "Claim(after next)", eventIDs(evs), []string{"e1"})
 			checkState(t, "claimed after fail", evs[0], store.StatePending, 2)
 
-			wantErr(t, "Complete(unknown)", s.Complete(ctx, "nope", now), store.ErrNotFound)
-			wantErr(t, "Fail(unknown)", s.Fail(ctx, "nope", "x", now, false), store.ErrNotFound)
+			wantErr(t, "Complete(unknown)", s.Complete(ctx, "nope", 1, now), store.ErrNotFound)
+			wantErr(t, "Fail(unknown)", s.Fail(ctx, "nope", 1, "x", now, false), store.ErrNotFound)
+		}},
+		{name: "StaleClaim", fn: func(t *testing.T, e *env) {
+			// A claimer slower than its lease: the events are claimed again,
+			// and the first claim's outcome must not overwrite the second's.
+			s := e.newStore(t)
+			mustEnqueue(t, s, newEvent("e1", "org1", "h1", "", at(0)), farPast)
+			mustEnqueue(t, s, newEvent("e2", "org1", "h1", "", at(time.Second)), farPast)
+			now, lease := at(time.Minute), time.Minute
+			checkIDs(t, "Claim", claimIDs(t, s, now, lease, 10), []string{"e1", "e2"})
+			again, err := s.Claim(ctx, now.Add(lease), lease, 10)
+			noErr(t, "Claim(after lease)", err)
+			checkIDs(t, "Claim(after lease)", eventIDs(again), []string{"e1", "e2"})
+			for _, ev := range again {
+				checkState(t, "reclaimed "+ev.ID, ev, store.StatePending, 2)
+			}
+			unchanged := func(what, id string) {
+				t.Helper()
+				got := mustGetEvent(t, s, "org1", id)
+				checkState(t, what, got, store.StatePending, 2)
+				if got.LastError != "" {
+					t.Fatalf("%s: LastError: got %q, want empty", what, got.LastError)
+				}
+				if !sameTime(got.NextAttempt, now.Add(2*lease)) {
+					t.Fatalf("%s: NextAttempt: got %v, want %v", what, got.NextAttempt, now.Add(2*lease))
+				}
+			}
+			err = s.Complete(ctx, "e1", 1, now.Add(time.Second))
+			wantErr(t, "Complete(stale claim)", err, store.ErrStale)
+			wantErr(t, "Complete(stale claim)", err, store.ErrConflict)
+			unchanged("after a stale Complete", "e1")
+			for _, dead := range []bool{false, true} {
+				err = s.Fail(ctx, "e2", 1, "first claim failed", at(time.Hour), dead)
+				wantErr(t, fmt.Sprintf("Fail(stale claim, dead %v)", dead), err, store.ErrStale)
+				wantErr(t, fmt.Sprintf("Fail(stale claim, dead %v)", dead), err, store.ErrConflict)
+				unchanged(fmt.Sprintf("after a stale Fail (dead %v)", dead), "e2")
+			}
+			wantErr(t, "Complete(claim not yet made)", s.Complete(ctx, "e1", 3, now), store.ErrStale)
+			checkCount(t, s, store.StatePending, 2)
+
+			// The current claim's outcome is recorded.
+			noErr(t, "Complete(current claim)", s.Complete(ctx, "e1", 2, now.Add(lease)))
+			checkState(t, "completed", mustGetEvent(t, s, "org1", "e1"), store.StateDelivered, 2)
+			noErr(t, "Fail(current claim)", s.Fail(ctx, "e2", 2, "gave up", now.Add(lease), true))
+			checkState(t, "failed", mustGetEvent(t, s, "org1", "e2"), store.StateDead, 2)
+			// A settled event is no claim's any more.
+			wantErr(t, "Complete(delivered)", s.Complete(ctx, "e1", 2, now), store.ErrStale)
+			wantErr(t, "Fail(delivered)", s.Fail(ctx, "e1", 2, "x", now, false), store.ErrStale)
+			wantErr(t, "Complete(dead)", s.Complete(ctx, "e2", 2, now), store.ErrStale)
+			wantErr(t, "Fail(dead)", s.Fail(ctx, "e2", 2, "x", now, false), store.ErrStale)
+			checkState(t, "delivered after stale calls", mustGetEvent(t, s, "org1", "e1"), store.StateDelivered, 2)
+			checkState(t, "dead after stale calls", mustGetEvent(t, s, "org1", "e2"), store.StateDead, 2)
+			checkCount(t, s, store.StatePending, 0)
+			checkCount(t, s, store.StateDelivered, 1)
+			checkCount(t, s, store.StateDead, 1)
 		}},
 		{name: "ListEvents", fn: func(t *testing.T, e *env) {
 			s := e.newStore(t)
@@ -250,10 +304,10 @@ func queueCases() []testCase {
 			mustEnqueue(t, s, newEvent("x1", "org2", "h2", "", at(time.Hour)), farPast)
 			now := at(time.Minute)
 			checkIDs(t, "Claim", claimIDs(t, s, now, time.Minute, 3), []string{"e0", "e1", "e2"})
-			noErr(t, "Complete", s.Complete(ctx, "e0", now))
-			noErr(t, "Complete", s.Complete(ctx, "e2", now))
-			noErr(t, "Fail", s.Fail(ctx, "e1", "boom", now, true))
-			noErr(t, "Fail", s.Fail(ctx, "x1", "boom", now, true))
+			noErr(t, "Complete", s.Complete(ctx, "e0", 1, now))
+			noErr(t, "Complete", s.Complete(ctx, "e2", 1, now))
+			noErr(t, "Fail", s.Fail(ctx, "e1", 1, "boom", now, true))
+			noErr(t, "Fail", s.Fail(ctx, "x1", 0, "boom", now, true))
 
 			list := func(org string, state store.EventState, limit int) []string {
 				t.Helper()
@@ -283,14 +337,14 @@ func queueCases() []testCase {
 			mustEnqueue(t, s, newEvent("e2", "org1", "h1", "", at(time.Second)), farPast)
 			now := at(time.Minute)
 			checkIDs(t, "Claim", claimIDs(t, s, now, time.Minute, 10), []string{"e1", "e2"})
-			noErr(t, "Fail(dead)", s.Fail(ctx, "e1", "boom", now, true))
+			noErr(t, "Fail(dead)", s.Fail(ctx, "e1", 1, "boom", now, true))
 			wantErr(t, "Replay(pending)", s.Replay(ctx, "org1", "e2", now), store.ErrConflict)
 			wantErr(t, "Replay(other org)", s.Replay(ctx, "org2", "e1", now), store.ErrNotFound)
 			wantErr(t, "Replay(unknown)", s.Replay(ctx, "org1", "nope", now), store.ErrNotFound)
 			checkState(t, "after refused replays", mustGetEvent(t, s, "org1", "e1"), store.StateDead, 1)
 
 			later := at(time.Hour)
-			noErr(t, "Complete", s.Complete(ctx, "e2", now))
+			noErr(t, "Complete", s.Complete(ctx, "e2", 1, now))
 			wantErr(t, "Replay(delivered)", s.Replay(ctx, "org1", "e2", later), store.ErrConflict)
 			noErr(t, "Replay", s.Replay(ctx, "org1", "e1", later))
 			got := mustGetEvent(t, s, "org1", "e1")
@@ -314,10 +368,10 @@ func queueCases() []testCase {
 			mustEnqueue(t, s, newEvent("e4", "org1", "h1", "k4", at(0)), farPast)
 			mustEnqueue(t, s, newEvent("e5", "org1", "h1", "k5", at(0)), farPast)
 			checkIDs(t, "Claim", claimIDs(t, s, at(0), time.Minute, 10), []string{"e1", "e2", "e3", "e4", "e5"})
-			noErr(t, "Complete", s.Complete(ctx, "e1", at(time.Hour)))
-			noErr(t, "Complete", s.Complete(ctx, "e2", at(2*time.Hour)))
-			noErr(t, "Complete", s.Complete(ctx, "e3", at(3*time.Hour)))
-			noErr(t, "Fail(dead)", s.Fail(ctx, "e4", "boom", at(time.Hour), true))
+			noErr(t, "Complete", s.Complete(ctx, "e1", 1, at(time.Hour)))
+			noErr(t, "Complete", s.Complete(ctx, "e2", 1, at(2*time.Hour)))
+			noErr(t, "Complete", s.Complete(ctx, "e3", 1, at(3*time.Hour)))
+			noErr(t, "Fail(dead)", s.Fail(ctx, "e4", 1, "boom", at(time.Hour), true))
 			// e5 stays pending.
 
 			n, err := s.Prune(ctx, at(2*time.Hour))
@@ -359,7 +413,7 @@ func queueCases() []testCase {
 			s := e.newStore(t)
 			mustEnqueue(t, s, newEvent("e1", "org1", "h1", "k", at(0)), farPast)
 			checkIDs(t, "Claim", claimIDs(t, s, at(0), time.Minute, 10), []string{"e1"})
-			noErr(t, "Complete", s.Complete(ctx, "e1", at(time.Minute)))
+			noErr(t, "Complete", s.Complete(ctx, "e1", 1, at(time.Minute)))
 			mustEnqueue(t, s, newEvent("e2", "org1", "h1", "k", at(48*time.Hour)), at(24*time.Hour))
 			n, err := s.Prune(ctx, at(time.Hour))
 			noErr(t, "Prune", err)

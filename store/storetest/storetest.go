@@ -148,6 +148,8 @@ func diffHook(got, want *store.Hook) string {
 		return fmt.Sprintf("CreatedAt: got %v, want %v", got.CreatedAt, want.CreatedAt)
 	case !sameTime(got.UpdatedAt, want.UpdatedAt):
 		return fmt.Sprintf("UpdatedAt: got %v, want %v", got.UpdatedAt, want.UpdatedAt)
+	case got.Revision != want.Revision:
+		return fmt.Sprintf("Revision: got %d, want %d", got.Revision, want.Revision)
 	}
 	return ""
 }
