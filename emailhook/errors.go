@@ -29,6 +29,10 @@ var (
 	// truncated.
 	ErrMessageTooLarge = errors.New("emailhook: message too large")
 
-	// ErrInvalidOptions means NewExtractor was given unusable options.
+	// ErrInvalidOptions means NewExtractor, NewBackend or NewHandler was
+	// given unusable options.
 	ErrInvalidOptions = errors.New("emailhook: invalid options")
+
+	// ErrNilPipeline means NewBackend or NewHandler was given no pipeline.
+	ErrNilPipeline = errors.New("emailhook: nil pipeline")
 )

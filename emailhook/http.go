@@ -1,7 +1,7 @@
 package emailhook
 
 import (
-	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 
@@ -44,10 +44,10 @@ type Handler struct {
 // NewHandler returns a Handler feeding p.
 func NewHandler(p *hooks.Pipeline, opts HandlerOptions) (*Handler, error) {
 	if p == nil {
-		return nil, errors.New("emailhook: nil pipeline")
+		return nil, ErrNilPipeline
 	}
 	if opts.MaxMessageBytes < 0 {
-		return nil, ErrInvalidOptions
+		return nil, fmt.Errorf("%w: MaxMessageBytes must not be negative", ErrInvalidOptions)
 	}
 	if opts.MaxMessageBytes == 0 {
 		opts.MaxMessageBytes = DefaultMaxMessageBytes

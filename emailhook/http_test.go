@@ -2,6 +2,7 @@ package emailhook
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -65,5 +66,21 @@ func TestHandler(t *testing.T) {
 	}
 	if got := len(env.trig.all()); got != 2 {
 		t.Errorf("events fired: got %d, want 2", got)
+	}
+}
+
+func TestConstructorsValidate(t *testing.T) {
+	if _, err := NewHandler(nil, HandlerOptions{}); !errors.Is(err, ErrNilPipeline) {
+		t.Errorf("NewHandler(nil): got %v, want ErrNilPipeline", err)
+	}
+	if _, err := NewBackend(nil, SMTPOptions{}); !errors.Is(err, ErrNilPipeline) {
+		t.Errorf("NewBackend(nil): got %v, want ErrNilPipeline", err)
+	}
+	env := newEmailEnv(t)
+	if _, err := NewHandler(env.p, HandlerOptions{MaxMessageBytes: -1}); !errors.Is(err, ErrInvalidOptions) {
+		t.Errorf("NewHandler(-1): got %v, want ErrInvalidOptions", err)
+	}
+	if _, err := NewBackend(env.p, SMTPOptions{MaxRecipients: -1}); !errors.Is(err, ErrInvalidOptions) {
+		t.Errorf("NewBackend(-1): got %v, want ErrInvalidOptions", err)
 	}
 }

@@ -48,6 +48,12 @@ type SMTPOptions struct {
 // decided at RCPT time, case-insensitively), routes by envelope recipients
 // (a Bcc'd hook address is never in the headers), and runs the hooks
 // pipeline once for each hook recipient.
+//
+// When some hook recipient cannot take the message now (its store or
+// trigger is unavailable), DATA is answered 451 and the sender retries the
+// whole message: hooks that took it already fire again unless the durable
+// queue's dedup recognises its Message-ID. Mail is delivered at least once,
+// never lost.
 type Backend struct {
 	p    *hooks.Pipeline
 	opts SMTPOptions
@@ -60,10 +66,10 @@ var _ smtp.Backend = (*Backend)(nil)
 // NewBackend returns a Backend feeding p.
 func NewBackend(p *hooks.Pipeline, opts SMTPOptions) (*Backend, error) {
 	if p == nil {
-		return nil, errors.New("emailhook: nil pipeline")
+		return nil, ErrNilPipeline
 	}
 	if opts.MaxMessageBytes < 0 || opts.MaxRecipients < 0 || opts.ReadTimeout < 0 || opts.WriteTimeout < 0 || opts.DeliveryTimeout < 0 {
-		return nil, ErrInvalidOptions
+		return nil, fmt.Errorf("%w: MaxMessageBytes, MaxRecipients and the timeouts must not be negative", ErrInvalidOptions)
 	}
 	if opts.Hostname == "" {
 		opts.Hostname = "localhost"
@@ -217,9 +223,11 @@ func (s *session) Data(r io.Reader) error {
 	}
 	switch {
 	case temporary > 0:
-		// Some hook could not take the message now. The sender retries the
-		// whole message; hooks that took it already see the same Message-ID
-		// again, which the durable queue's dedup acknowledges without firing.
+		// Some hook could not take the message now: the sender retries the
+		// whole message. In queue mode a hook that took it already sees the
+		// same Message-ID again, which the dedup window acknowledges without
+		// firing; in sync mode, or for mail without a Message-ID, such a hook
+		// fires again (at least once, never lost).
 		return errTempLocal
 	case accepted > 0:
 		return nil

@@ -512,10 +512,17 @@ func isIndex(s string) bool {
 	return true
 }
 
+// sparseArrays is how many arrays of MaxArrayIndex slots a form may fill
+// beyond its own fields.
+const sparseArrays = 32
+
 // buildForm turns fields into a JSON-compatible object.
 func buildForm(fields []field, o DecodeOptions) (map[string]any, error) {
 	root := make(map[string]any, len(fields))
-	slots := len(fields) + 2*o.MaxArrayIndex
+	// Array slots are budgeted so that sparse indexes cannot amplify a small
+	// body into a large allocation: 32 fully sparse arrays of the largest
+	// index (about 0.5 MiB of slots at the default), plus one per field.
+	slots := len(fields) + sparseArrays*o.MaxArrayIndex
 	for _, f := range fields {
 		segs, err := parseKey(f.name, o)
 		if err != nil {

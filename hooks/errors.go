@@ -91,9 +91,21 @@ const (
 // AsError returns err as an *Error. An error that is not (and does not wrap)
 // an *Error becomes a 503 "unavailable" with a generic message, so that no
 // internal detail reaches the sender.
+//
+// An *Error whose Status is not an error status (400-599) is answered as
+// 503 with its code and message kept, so that a mistaken Status from a
+// Trigger or an Authorizer can neither panic the handler nor answer 2xx.
 func AsError(err error) *Error {
 	var he *Error
 	if errors.As(err, &he) {
+		if he.Status < 400 || he.Status > 599 {
+			c := *he
+			c.Status = http.StatusServiceUnavailable
+			if c.Code == "" {
+				c.Code = CodeUnavailable
+			}
+			return &c
+		}
 		return he
 	}
 	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,

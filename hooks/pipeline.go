@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -320,6 +321,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 			rec.TriggerErr = te.Err.Error()
 			var he *Error
 			if errors.As(te.Err, &he) {
+				he = AsError(he)
 				return &Result{Hook: h, Event: e, Status: he.Status, Err: he}
 			}
 			p.log.WarnContext(ctx, "inbound: trigger failed", "hook", h.ID, "event", e.ID, "err", te.Err)
@@ -328,6 +330,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 					Message: "the receiver is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}}
 		}
 		if he := (*Error)(nil); errors.As(err, &he) {
+			he = AsError(he)
 			return &Result{Hook: h, Event: e, Status: he.Status, Err: he}
 		}
 		p.log.ErrorContext(ctx, "inbound: delivery failed", "hook", h.ID, "event", e.ID, "err", err)
@@ -348,7 +351,7 @@ func storeUnavailable(err error) *Error {
 func asStepError(err error, status int) *Error {
 	var he *Error
 	if errors.As(err, &he) {
-		return he
+		return AsError(he)
 	}
 	if status == http.StatusBadRequest {
 		return &Error{Status: status, Code: CodeMalformedBody, Message: "the body could not be decoded", Err: err}
@@ -366,7 +369,11 @@ func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
 	if r == nil {
 		return nil, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	n := limit + 1
+	if n <= 0 { // limit is math.MaxInt64: no overflow, no truncation
+		n = math.MaxInt64
+	}
+	b, err := io.ReadAll(io.LimitReader(r, n))
 	if int64(len(b)) > limit {
 		return b[:limit], ErrBodyTooLarge
 	}

@@ -360,9 +360,10 @@ func (s *server) seed(ctx context.Context) (string, error) {
 	fmt.Fprintf(&b, "  curl -F name=Ada -F email=ada@example.com -F 'tags[]=a' -F 'tags[]=b' %s\n", s.reg.Address(form))
 	fmt.Fprintf(&b, "  curl --data-urlencode 'message=Hello, world' %s\n", s.reg.Address(form))
 	fmt.Fprintf(&b, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"order\":42}' %s\n", key, s.reg.Address(web))
-	fmt.Fprintf(&b, "  curl -H 'Content-Type: message/rfc822' -H 'X-Envelope-To: %s' --data-binary @order.eml %s/hooks/email\n", s.reg.Address(mail), s.cfg.BaseURL)
+	fmt.Fprintf(&b, "  curl -H 'Content-Type: message/rfc822' -H 'X-Envelope-To: %s' --data-binary @examples/server/order.eml %s/hooks/email\n", s.reg.Address(mail), s.cfg.BaseURL)
 	if s.cfg.SMTPAddr != "" {
-		fmt.Fprintf(&b, "  or send mail over SMTP on %s with RCPT TO:<%s> (Bcc)\n", s.cfg.SMTPAddr, s.reg.Address(mail))
+		fmt.Fprintf(&b, "  curl smtp://%s --mail-from orders@shop.example --mail-rcpt %s --upload-file examples/server/order.eml\n",
+			smtpHostPort(s.cfg.SMTPAddr), s.reg.Address(mail))
 	}
 	b.WriteString(s.adminHelp())
 	return b.String(), nil
@@ -397,4 +398,17 @@ func (s *server) adminHelp() string {
 		fmt.Fprintf(&b, "  curl -H \"Authorization: Bearer $INBOUND_ADMIN_TOKEN\" '%s/admin/events?state=dead'\n", s.cfg.BaseURL)
 	}
 	return b.String()
+}
+
+// smtpHostPort turns a listen address such as ":2525" into one a client can
+// dial, such as "localhost:2525".
+func smtpHostPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }
