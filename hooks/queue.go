@@ -300,7 +300,9 @@ func (q *Queue) Start(ctx context.Context) error {
 // waits until the attempts in flight have finished and their outcome is
 // recorded. If ctx is done first, it cancels those attempts (their events
 // are retried later, by this or another dispatcher), waits for them to
-// return and returns ctx's error. Shutdown of a dispatcher that was never
+// return and returns ctx's error: a Trigger that ignores its context keeps
+// Shutdown waiting until it returns. An attempt cut short this way still
+// counts toward MaxAttempts. Shutdown of a dispatcher that was never
 // started returns nil; calling it again waits like the first call.
 func (q *Queue) Shutdown(ctx context.Context) error {
 	q.mu.Lock()
