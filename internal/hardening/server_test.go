@@ -126,9 +126,9 @@ func (l *eventLog) wait(timeout time.Duration, match func(raw string, e eventLin
 	for {
 		l.mu.Lock()
 		for i, e := range l.events {
-			if match(l.lines[i], e) {
+			if line := l.lines[i]; match(line, e) {
 				l.mu.Unlock()
-				return e, l.lines[i], true
+				return e, line, true
 			}
 		}
 		ch, closed := l.changed, l.closed
