@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-message"
 )
 
 func TestReadMessage(t *testing.T) {
@@ -237,6 +239,18 @@ func TestReadMessageNestedMultipart(t *testing.T) {
 func BenchmarkReadMessageNested(b *testing.B) {
 	for _, levels := range []int{10, 1000, 10000} {
 		msg := nestedMessage(levels)
+		// bare reads the same message with go-message without walking its
+		// parts: the header parse and one pass over the bytes.
+		b.Run(fmt.Sprintf("%d/bare", levels), func(b *testing.B) {
+			b.SetBytes(int64(len(msg)))
+			for b.Loop() {
+				e, err := message.Read(strings.NewReader(msg))
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, e.Body)
+			}
+		})
 		b.Run(fmt.Sprint(levels), func(b *testing.B) {
 			b.SetBytes(int64(len(msg)))
 			for b.Loop() {

@@ -2,51 +2,15 @@ package formhook
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/internal/baseline"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
-
-// benchBody returns a JSON object of about n bytes.
-func benchBody(n int) string {
-	var b strings.Builder
-	b.WriteString(`{"event":"order.created","order":{"id":9007199254740993,"currency":"EUR","total":"129.90"},"items":[`)
-	for i := 0; b.Len() < n-40; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"sku":"SKU-%04d","qty":%d,"price":"%d.99"}`, i, i%5+1, i+10)
-	}
-	b.WriteString(`],"ok":true}`)
-	return b.String()
-}
-
-// bare is the baseline: a net/http handler that reads the body and only
-// json.Unmarshals it.
-func bare() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := io.ReadAll(io.LimitReader(r.Body, hooks.DefaultMaxBodyBytes))
-		if err != nil {
-			http.Error(w, "read", http.StatusBadRequest)
-			return
-		}
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			http.Error(w, "json", http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusAccepted)
-		_, _ = w.Write([]byte(`{"id":"00000000000000000000000000"}` + "\n"))
-	})
-}
 
 func BenchmarkFormHook(b *testing.B) {
 	ctx := context.Background()
@@ -60,7 +24,7 @@ func BenchmarkFormHook(b *testing.B) {
 		b.Fatal(err)
 	}
 	hk, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindForm})
-	body := benchBody(1024)
+	body := string(baseline.Body(1024))
 	path := "/hooks/form/" + hk.Token
 	run := func(b *testing.B, handler http.Handler) {
 		b.SetBytes(int64(len(body)))
@@ -77,7 +41,7 @@ func BenchmarkFormHook(b *testing.B) {
 			}
 		})
 	}
-	b.Run("bare", func(b *testing.B) { run(b, bare()) })
+	b.Run("bare", func(b *testing.B) { run(b, baseline.Handler()) })
 	b.Run("formhook", func(b *testing.B) { run(b, h) })
 	// With every protection on: a rate limit no request reaches (one
 	// client, so every post takes the same limiter's lock), CORS headers

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/internal/testenv"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -270,16 +270,9 @@ func TestStatusMatrixHTTPTest(t *testing.T) {
 
 func TestStatusMatrixLoopback(t *testing.T) {
 	e := newEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skipf("no loopback listener: %v", err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/form/", e.h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	base := "http://" + ln.Addr().String()
+	base := testenv.ServeLoopback(t, mux)
 	client := &http.Client{Timeout: 10 * time.Second}
 	serve := func(t *testing.T, c tcase) answer {
 		resp, err := client.Do(e.request(t, base, c))

@@ -3,6 +3,8 @@ package hooks_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"strings"
 	"sync"
@@ -148,6 +150,16 @@ func TestAuthenticateRejectionPaths(t *testing.T) {
 
 func BenchmarkAuthenticateRejections(b *testing.B) {
 	kr, paths := rejectionPaths(b)
+	// bare is the work no rejection can skip: hashing the presented secret
+	// and one constant-time comparison.
+	b.Run("bare", func(b *testing.B) {
+		secret := []byte(strings.Repeat("z", 52))
+		want := sha256.Sum256([]byte("another secret"))
+		for b.Loop() {
+			sum := sha256.Sum256(secret)
+			subtle.ConstantTimeCompare(sum[:], want[:])
+		}
+	})
 	for _, name := range []string{"malformed", "unknown", "wrong"} {
 		key := paths[name]
 		b.Run(name, func(b *testing.B) {

@@ -57,7 +57,8 @@ type QueueOptions struct {
 	// longer than AttemptTimeout; 0 means DefaultQueueLease (30s).
 	Lease time.Duration
 	// AttemptTimeout bounds one call of Trigger.Fire; 0 means
-	// DefaultQueueAttemptTimeout (10s).
+	// DefaultQueueAttemptTimeout (10s), or half of Lease when Lease is set
+	// and shorter than twice that, since the lease must outlast an attempt.
 	AttemptTimeout time.Duration
 	// MinBackoff is the delay before the first retry; each further retry
 	// doubles it, up to MaxBackoff, and a random jitter takes up to half
@@ -117,6 +118,9 @@ func (o *QueueOptions) setDefaults() error {
 		{"dedup_window", &o.DedupWindow, DefaultQueueDedupWindow},
 		{"retention", &o.Retention, DefaultQueueRetention},
 		{"prune_interval", &o.PruneInterval, DefaultQueuePruneInterval},
+	}
+	if o.AttemptTimeout == 0 && o.Lease > 0 {
+		o.AttemptTimeout = min(DefaultQueueAttemptTimeout, o.Lease/2)
 	}
 	if o.ClaimDelay == 0 {
 		o.ClaimDelay = DefaultQueueClaimDelay

@@ -911,3 +911,16 @@ func TestQueuePipelineSameAsSync(t *testing.T) {
 		})
 	}
 }
+
+// A short Lease alone is enough: the attempt timeout follows it, so that the
+// lease still outlasts an attempt.
+func TestQueueShortLeaseDerivesAttemptTimeout(t *testing.T) {
+	trig := hooks.TriggerFunc(func(context.Context, *hooks.Event) error { return nil })
+	if _, err := hooks.NewQueue(memstore.New(), trig, hooks.QueueOptions{Lease: 2 * time.Second}); err != nil {
+		t.Fatalf("Lease 2s: %v", err)
+	}
+	_, err := hooks.NewQueue(memstore.New(), trig, hooks.QueueOptions{Lease: 2 * time.Second, AttemptTimeout: 3 * time.Second})
+	if !errors.Is(err, hooks.ErrInvalid) {
+		t.Fatalf("Lease 2s with an explicit 3s attempt: got %v, want ErrInvalid", err)
+	}
+}

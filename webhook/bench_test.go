@@ -3,51 +3,16 @@ package webhook
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/internal/baseline"
 	"github.com/inbound-hooks/inbound/store/memstore"
 	"github.com/inbound-hooks/inbound/webhook/signature"
 )
-
-// benchBody returns a JSON object of about n bytes.
-func benchBody(n int) string {
-	var b strings.Builder
-	b.WriteString(`{"event":"order.created","order":{"id":9007199254740993,"currency":"EUR","total":"129.90"},"items":[`)
-	for i := 0; b.Len() < n-40; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"sku":"SKU-%04d","qty":%d,"price":"%d.99"}`, i, i%5+1, i+10)
-	}
-	b.WriteString(`],"ok":true}`)
-	return b.String()
-}
-
-// bare is the baseline: a net/http handler that reads the body and only
-// json.Unmarshals it.
-func bare() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := io.ReadAll(io.LimitReader(r.Body, hooks.DefaultMaxBodyBytes))
-		if err != nil {
-			http.Error(w, "read", http.StatusBadRequest)
-			return
-		}
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			http.Error(w, "json", http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusAccepted)
-		_, _ = w.Write([]byte(`{"id":"00000000000000000000000000"}` + "\n"))
-	})
-}
 
 // BenchmarkWebhook runs the bare baseline, a key-authenticated webhook and
 // a signature-only (Standard Webhooks) webhook in the same run.
@@ -65,7 +30,7 @@ func BenchmarkWebhook(b *testing.B) {
 	}
 	hk, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindWeb})
 	_, key, _ := keys.Create(ctx, "", "bench", []string{hooks.RoleHooks})
-	body := benchBody(1024)
+	body := string(baseline.Body(1024))
 	cfg := signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew}}
 	raw, _ := json.Marshal(cfg)
 	signed, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "signed", Kind: hooks.KindWeb,
@@ -94,7 +59,7 @@ func BenchmarkWebhook(b *testing.B) {
 			}
 		})
 	}
-	b.Run("bare", func(b *testing.B) { run(b, bare(), "/hooks/web/"+hk.Token, keyHeader) })
+	b.Run("bare", func(b *testing.B) { run(b, baseline.Handler(), "/hooks/web/"+hk.Token, keyHeader) })
 	b.Run("webhook", func(b *testing.B) { run(b, h, "/hooks/web/"+hk.Token, keyHeader) })
 	b.Run("webhook-signed", func(b *testing.B) { run(b, h, "/hooks/web/"+signed.Token, sigHeader) })
 }

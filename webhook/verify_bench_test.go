@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inbound-hooks/inbound/internal/baseline"
+
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/webhook/signature"
 )
@@ -22,7 +24,7 @@ func BenchmarkSignerFor(b *testing.B) {
 	hk := &hooks.Hook{ID: "h1", Kind: hooks.KindWeb, UpdatedAt: time.Now(),
 		Settings: hooks.Settings{Auth: hooks.AuthSignature, Signature: raw}}
 	in := &intake{log: slog.New(slog.DiscardHandler), verifiers: verifiers{max: DefaultMaxVerifiers, m: map[string]*signer{}}}
-	body := []byte(benchBody(1024))
+	body := baseline.Body(1024)
 	v, _ := signature.New(cfg)
 	h := http.Header{}
 	if err := v.(signature.Signer).Sign(h, body); err != nil {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/internal/testenv"
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
@@ -287,16 +287,9 @@ func TestStatusMatrixHTTPTest(t *testing.T) {
 
 func TestStatusMatrixLoopback(t *testing.T) {
 	e := newEnv(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skipf("no loopback listener: %v", err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/web/", e.h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	base := "http://" + ln.Addr().String()
+	base := testenv.ServeLoopback(t, mux)
 	client := &http.Client{Timeout: 10 * time.Second}
 	serve := func(t *testing.T, c tcase) answer {
 		resp, err := client.Do(e.request(t, base, c))

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,11 +26,7 @@ import (
 // honeypot: it lands on the same page, and nothing fires.
 func TestBrowserSubmit(t *testing.T) {
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
+	ln, base := testenv.Listen(t)
 	ctx0 := context.Background()
 	st := memstore.New()
 	t.Cleanup(func() { _ = st.Close() })
@@ -67,9 +62,7 @@ func TestBrowserSubmit(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle(formhook.DefaultPrefix, forms)
 	mux.Handle(contactform.DefaultPrefix, page)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	testenv.Serve(t, ln, mux)
 
 	attachment := []byte("Meeting notes\nline two\n")
 	path := filepath.Join(t.TempDir(), "notes.txt")

@@ -123,11 +123,7 @@ func (s *server) build() error {
 	trigger := &lineTrigger{w: s.cfg.Stdout}
 	var delivery hooks.Delivery = &hooks.SyncDelivery{Trigger: trigger, Telemetry: tel}
 	if s.cfg.Delivery == "queue" {
-		qopts := hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel}
-		if s.cfg.Lease > 0 {
-			qopts.AttemptTimeout = s.cfg.Lease / 2 // the lease must outlast an attempt
-		}
-		if s.queue, err = hooks.NewQueue(s.store, trigger, qopts); err != nil {
+		if s.queue, err = hooks.NewQueue(s.store, trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel}); err != nil {
 			return err
 		}
 		delivery = s.queue

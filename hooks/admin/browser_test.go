@@ -2,7 +2,6 @@ package admin_test
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,11 +24,7 @@ import (
 // example and see its fields.
 func TestBrowser(t *testing.T) {
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
+	ln, base := testenv.Listen(t)
 	s := memstore.New()
 	reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{BaseURL: base})
 	if err != nil {
@@ -65,9 +60,7 @@ func TestBrowser(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/form/", forms)
 	mux.Handle("/admin/", adm)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	testenv.Serve(t, ln, mux)
 
 	ctx := testenv.Browser(t, 90*time.Second)
 

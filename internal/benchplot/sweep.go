@@ -3,7 +3,6 @@ package benchplot
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,11 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/internal/baseline"
 	"github.com/inbound-hooks/inbound/internal/loadgen"
 	"github.com/inbound-hooks/inbound/store"
 )
@@ -26,9 +25,6 @@ const MaxConnections = 4096
 
 // DefaultConnections is the sweep of the published chart.
 var DefaultConnections = []int{1, 2, 4, 8, 16, 32, 64}
-
-// maxBareBody is how much of a body the bare handler reads.
-const maxBareBody = 1 << 20
 
 // Target is a loopback HTTP server under test, started by StartBare,
 // StartSync or StartQueue.
@@ -71,29 +67,10 @@ func serve(name, path string, h http.Handler) (*Target, error) {
 	}, nil
 }
 
-// BareHandler is the baseline: it reads the body (at most 1 MiB) and only
-// json.Unmarshals it, answering 202 with a small JSON ID as a hook does.
-func BareHandler() http.Handler {
-	var n atomic.Int64
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := io.ReadAll(io.LimitReader(r.Body, maxBareBody))
-		var v any
-		if err == nil {
-			err = json.Unmarshal(b, &v)
-		}
-		if err != nil {
-			http.Error(w, "bad body", http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusAccepted)
-		fmt.Fprintf(w, `{"id":"%d"}`, n.Add(1))
-	})
-}
-
-// StartBare starts BareHandler on a loopback port.
+// StartBare starts the baseline handler (baseline.Handler) on a loopback
+// port.
 func StartBare(name string) (*Target, error) {
-	return serve(name, "/", BareHandler())
+	return serve(name, "/", baseline.Handler())
 }
 
 // nopTrigger accepts every event and does nothing.
@@ -181,33 +158,6 @@ func drain(ctx context.Context, q *hooks.Queue) error {
 	}
 }
 
-// Body returns a JSON object of n bytes: an order with line items and
-// padding, the shape BenchmarkQueueLoad sends. Below about 90 bytes the
-// object is the smallest order, longer than n.
-func Body(n int) []byte {
-	const note = `,"note":""`
-	m := map[string]any{"order_id": 12345678901, "email": "buyer@example.com", "total": 99.5, "paid": true}
-	var items []any
-	b, _ := json.Marshal(m)
-	for i := 0; ; i++ {
-		next := append(items, map[string]any{"sku": fmt.Sprintf("SKU-%05d", i), "qty": i%5 + 1, "price": 9.99})
-		m["items"] = next
-		nb, _ := json.Marshal(m)
-		if len(nb)+len(note) > n {
-			break
-		}
-		items, b = next, nb
-	}
-	if items == nil {
-		delete(m, "items")
-	} else {
-		m["items"] = items
-	}
-	m["note"] = strings.Repeat("x", max(0, n-len(b)-len(note)))
-	b, _ = json.Marshal(m)
-	return b
-}
-
 // SweepOptions configures Sweep. Duration or Requests is required.
 type SweepOptions struct {
 	// Connections are the concurrency levels; nil means
@@ -220,7 +170,7 @@ type SweepOptions struct {
 	// Requests bounds one run, when positive; with Duration as well,
 	// whichever comes first ends the run.
 	Requests int
-	// Body is the request body; nil means Body(1024).
+	// Body is the request body; nil means baseline.Body(1024).
 	Body []byte
 	// Progress, when set, is called after each run with the target, the
 	// connection count and the run's result.
@@ -267,7 +217,7 @@ func Sweep(ctx context.Context, targets []*Target, opts SweepOptions) ([]Measure
 	}
 	body := opts.Body
 	if body == nil {
-		body = Body(1024)
+		body = baseline.Body(1024)
 	}
 	var out []Measurement
 	for _, c := range conns {

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -136,21 +134,6 @@ func TestSweepInvalid(t *testing.T) {
 			_, err := Sweep(context.Background(), tt.targets, tt.opts)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("got %v, want %v", err, tt.want)
-			}
-		})
-	}
-}
-
-func TestBody(t *testing.T) {
-	for _, n := range []int{90, 128, 1024, 4096} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			b := Body(n)
-			if len(b) != n {
-				t.Fatalf("length: got %d, want %d", len(b), n)
-			}
-			var v map[string]any
-			if err := json.Unmarshal(b, &v); err != nil || v["order_id"] == nil {
-				t.Fatalf("got %v (%v), want a JSON order", err, v)
 			}
 		})
 	}

@@ -2,16 +2,15 @@ package loadgen_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/inbound-hooks/inbound/internal/baseline"
 
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
@@ -39,41 +38,8 @@ var benchStores = []struct {
 	{"pg", openPGStore}, // skipped without INBOUND_TEST_PG_DSN
 }
 
-// benchBody is a 1 KiB JSON object.
-var benchBody = func() []byte {
-	m := map[string]any{"order_id": 12345678901, "email": "buyer@example.com", "total": 99.5, "paid": true}
-	var items []any
-	for i := 0; ; i++ {
-		items = append(items, map[string]any{"sku": fmt.Sprintf("SKU-%05d", i), "qty": i%5 + 1, "price": 9.99})
-		m["items"] = items
-		b, _ := json.Marshal(m)
-		if len(b) >= 1000 {
-			pad := strings.Repeat("x", max(0, 1024-len(b)-len(`,"note":""`)))
-			m["note"] = pad
-			b, _ = json.Marshal(m)
-			return b
-		}
-	}
-}()
-
-// bareHandler only reads and json.Unmarshals the body: the baseline.
-func bareHandler() http.Handler {
-	var n atomic.Int64
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		var v any
-		if err == nil {
-			err = json.Unmarshal(b, &v)
-		}
-		if err != nil {
-			http.Error(w, "bad body", http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusAccepted)
-		fmt.Fprintf(w, `{"id":"%d"}`, n.Add(1))
-	})
-}
+// benchBody is the 1 KiB JSON order every benchmark sends.
+var benchBody = baseline.Body(1024)
 
 // queueServer is a form hook in queue mode over s, with a Trigger that
 // only counts, and its dispatcher running unless the benchmark measures
@@ -188,7 +154,7 @@ func BenchmarkQueueLoad(b *testing.B) {
 	for _, conns := range []int{1, 64} {
 		var bare float64
 		b.Run(fmt.Sprintf("c=%d/bare", conns), func(b *testing.B) {
-			srv := httptest.NewServer(bareHandler())
+			srv := httptest.NewServer(baseline.Handler())
 			defer srv.Close()
 			bare = load(b, srv.URL, conns)
 		})

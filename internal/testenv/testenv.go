@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,4 +137,34 @@ func Build(t testing.TB, pkg string) string {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
+}
+
+// Listen opens a TCP listener on a free 127.0.0.1 port, closed when the
+// test ends, and returns it with its base URL ("http://127.0.0.1:port"), so
+// that a test can build handlers that need their own address first.
+func Listen(t testing.TB) (net.Listener, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("loopback listener: %v", err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	return ln, "http://" + ln.Addr().String()
+}
+
+// Serve answers HTTP on ln with h, a real net/http server with a header
+// timeout, until the test ends.
+func Serve(t testing.TB, ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+}
+
+// ServeLoopback serves h on a free 127.0.0.1 port until the test ends and
+// returns its base URL.
+func ServeLoopback(t testing.TB, h http.Handler) string {
+	t.Helper()
+	ln, base := Listen(t)
+	Serve(t, ln, h)
+	return base
 }

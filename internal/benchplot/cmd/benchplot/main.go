@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inbound-hooks/inbound/internal/baseline"
 	"github.com/inbound-hooks/inbound/internal/benchplot"
 	"github.com/inbound-hooks/inbound/internal/loadgen"
 	"github.com/inbound-hooks/inbound/store"
@@ -134,7 +135,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) (err error) {
 	load0 := loadAvg()
 	start := time.Now()
 	opts := benchplot.SweepOptions{Connections: conns, Runs: c.runs, Duration: c.dur, Requests: c.requests,
-		Body: benchplot.Body(c.bodySize)}
+		Body: baseline.Body(c.bodySize)}
 	if !c.quiet {
 		opts.Progress = func(target string, n int, r *loadgen.Result) {
 			fmt.Fprintf(stderr, "%-10s c=%-3d %s\n", target, n, r)
