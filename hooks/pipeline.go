@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
@@ -242,13 +241,18 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 		p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
 		return failed(nil, storeUnavailable(err))
 	}
-	ctx, span := p.ins.tracer.Start(ctx, "inbound.ingest", trace.WithAttributes(
-		attribute.String("inbound.hook.kind", string(h.Kind)), attribute.String("inbound.hook.id", h.ID)))
+	ctx, span := p.ins.tracer.Start(ctx, "inbound.ingest")
 	defer span.End()
+	recording := span.IsRecording() // attributes cost allocations a no-op tracer would drop
+	if recording {
+		span.SetAttributes(attribute.String("inbound.hook.kind", string(h.Kind)), attribute.String("inbound.hook.id", h.ID))
+	}
 	kindOpt := p.ins.kind(h.Kind)
 	p.ins.received.Add(ctx, 1, kindOpt)
-	rec := &Interaction{Hook: h, Time: start.UTC(), RemoteAddr: a.RemoteAddr, Method: a.Method, Path: a.Path}
-	res := p.run(ctx, h, a, in, rec)
+	// run fills in what it learns; the interaction reaches the heap (and
+	// the recorder) only for a hook whose debug setting is on.
+	scratch := Interaction{Hook: h, Time: start.UTC(), RemoteAddr: a.RemoteAddr, Method: a.Method, Path: a.Path}
+	res := p.run(ctx, h, a, in, &scratch)
 	if res.Err == nil {
 		p.ins.accepted.Add(ctx, 1, kindOpt)
 	} else {
@@ -256,9 +260,13 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 			attribute.String("inbound.reason", res.Err.Code)))
 		span.SetStatus(codes.Error, res.Err.Code)
 	}
-	span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
+	if recording {
+		span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
+	}
 	p.ins.ingest.Record(ctx, p.now().Sub(start).Seconds(), kindOpt)
 	if h.Debug && p.recorder != nil {
+		rec := new(Interaction)
+		*rec = scratch
 		rec.Status = res.Status
 		rec.Duration = p.now().Sub(start)
 		if rec.Header == nil {
