@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/inbound-hooks/inbound/internal/testenv"
 )
 
 const corpusDir = "../../shared/corpus/email"
@@ -29,7 +31,7 @@ func TestCorpusKItinerary(t *testing.T) {
 	dir := filepath.Join(corpusDir, "kitinerary", "structureddata")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.html"))
 	if len(files) == 0 {
-		t.Skip("corpus not present")
+		testenv.Need(t, "the shared corpus (../shared/corpus) is not present")
 	}
 	x := testExtractor(t)
 	for _, f := range files {
@@ -104,7 +106,7 @@ func TestCorpusAudriga(t *testing.T) {
 	jsonFiles, _ := filepath.Glob(filepath.Join(base, "json-ld", "*.json"))
 	htmlFiles, _ := filepath.Glob(filepath.Join(base, "microdata", "*.html"))
 	if len(jsonFiles)+len(htmlFiles) == 0 {
-		t.Skip("corpus not present")
+		testenv.Need(t, "the shared corpus (../shared/corpus) is not present")
 	}
 	x := testExtractor(t)
 	for _, f := range append(jsonFiles, htmlFiles...) {
@@ -136,7 +138,7 @@ func TestCorpusAudriga(t *testing.T) {
 func TestCorpusSyntheticMessage(t *testing.T) {
 	f, err := os.Open(filepath.Join(corpusDir, "kitinerary", "synthetic", "flight-booking.eml"))
 	if err != nil {
-		t.Skip("corpus not present")
+		testenv.Need(t, "the shared corpus (../shared/corpus) is not present")
 	}
 	defer f.Close()
 	msg, err := ReadMessage(f)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/inbound-hooks/inbound/internal/testenv"
+
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
@@ -287,7 +289,7 @@ func TestSMTPTwoHooksOneMessage(t *testing.T) {
 func TestSMTPCorpusMessage(t *testing.T) {
 	raw, err := os.ReadFile("../../shared/corpus/email/kitinerary/synthetic/flight-booking.eml")
 	if err != nil {
-		t.Skip("corpus not present:", err)
+		testenv.Need(t, "the shared corpus is not present: %v", err)
 	}
 	env := newEmailEnv(t)
 	addr := startSMTP(t, env.p, SMTPOptions{})

@@ -15,6 +15,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/inbound-hooks/inbound/internal/testenv"
 )
 
 func mustJSON(t *testing.T, v any) string {
@@ -396,7 +398,7 @@ func FuzzDecodeMultipart(f *testing.F) {
 func TestDecodeCorpusJSON(t *testing.T) {
 	root := filepath.Join("..", "..", "shared", "corpus")
 	if _, err := os.Stat(root); err != nil {
-		t.Skip("shared corpus not present")
+		testenv.Need(t, "the shared corpus (../shared/corpus) is not present")
 	}
 	n := 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {

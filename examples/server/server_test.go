@@ -41,11 +41,11 @@ func startServer(t *testing.T, delivery string) (*server, string, string, *syncB
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Skipf("no loopback listener: %v", err)
+		t.Fatalf("no loopback listener: %v", err)
 	}
 	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Skipf("no loopback listener: %v", err)
+		t.Fatalf("no loopback listener: %v", err)
 	}
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	cfg := config{Addr: ln.Addr().String(), Data: filepath.Join(t.TempDir(), "inbound.db"), Delivery: delivery,
