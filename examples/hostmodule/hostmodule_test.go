@@ -85,7 +85,9 @@ func run(t *testing.T, queue bool) []hostmodule.Received {
 			t.Fatalf("POST %s: got %d %s, want 202", url, res.StatusCode, b.String())
 		}
 	}
-	addr := func(hk *hooks.Hook) string { return strings.Replace(h.Registry.Address(hk), "http://host.test", srv.URL, 1) }
+	addr := func(hk *hooks.Hook) string {
+		return strings.Replace(h.Registry.Address(hk), "http://host.test", srv.URL, 1)
+	}
 
 	// 1. A browser's multipart form: tags[], a file and an int.
 	var form bytes.Buffer
