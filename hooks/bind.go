@@ -60,6 +60,11 @@ func (e *Event) Bind(v any) error {
 		return bindJSON(b, v)
 	case isFormType(e.ContentType):
 		return bindForm(e, v)
+	case len(e.Raw) > 0 && mediaType(e.ContentType) == MediaJSON:
+		// The exact body decodes to what Data holds (the decoder kept the
+		// last of duplicate names, as encoding/json does), without
+		// encoding Data again first.
+		return bindJSON(e.Raw, v)
 	}
 	b, err := json.Marshal(e.Data)
 	if err != nil {
@@ -83,9 +88,13 @@ func (e *BindError) Error() string { return "hooks: bind " + e.Field + ": " + e.
 // Unwrap returns the cause.
 func (e *BindError) Unwrap() error { return e.Err }
 
-func isFormType(ct string) bool {
+func mediaType(ct string) string {
 	mt, _, _ := strings.Cut(ct, ";")
-	mt = strings.ToLower(strings.TrimSpace(mt))
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+func isFormType(ct string) bool {
+	mt := mediaType(ct)
 	return mt == MediaForm || mt == MediaMultipart
 }
 

@@ -186,14 +186,21 @@ func TestBindJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &hooks.Event{HookKind: hooks.KindWeb, Data: d.Data, ContentType: d.ContentType}
+	// From the raw body (as the pipeline delivers) and from Data alone (an
+	// event a host built) alike.
 	var got push
-	if err := e.Bind(&got); err != nil {
-		t.Fatal(err)
-	}
-	if got.Repository.ID != 18446744073709551615 || got.Size != 12345678901234567 || got.Extra != json.Number("12345678901234567890") ||
-		got.Ref != "refs/heads/main" || len(got.Commits) != 1 || got.Commits[0].Message != "fix" {
-		t.Errorf("got %+v", got)
+	for _, e := range []*hooks.Event{
+		{HookKind: hooks.KindWeb, Data: d.Data, ContentType: d.ContentType, Raw: []byte(body)},
+		{HookKind: hooks.KindWeb, Data: d.Data, ContentType: d.ContentType},
+	} {
+		got = push{}
+		if err := e.Bind(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Repository.ID != 18446744073709551615 || got.Size != 12345678901234567 || got.Extra != json.Number("12345678901234567890") ||
+			got.Ref != "refs/heads/main" || len(got.Commits) != 1 || got.Commits[0].Message != "fix" {
+			t.Errorf("raw %v: got %+v", e.Raw != nil, got)
+		}
 	}
 	// A form hook posted JSON binds by the json tags too.
 	d, _ = hooks.DecodeBody("application/json", []byte(`{"name":"Ada","tags":["x"],"address":{"city":"Paris"}}`), hooks.DecodeOptions{})
