@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/smtp"
 	"slices"
 	"strings"
 	"testing"
@@ -375,5 +376,37 @@ fine
 	}
 	if ws, _ := e.Data.(map[string]any)["warnings"].([]any); len(ws) == 0 {
 		t.Errorf("data %v has no warnings for the debug log", e.Data)
+	}
+}
+
+// TestSMTPKeepsReadableMail: over SMTP, a message with an unknown transfer
+// encoding in one part is taken (250, not 554 5.6.0).
+func TestSMTPKeepsReadableMail(t *testing.T) {
+	env := newEmailEnv(t)
+	addr := startSMTP(t, env.p, SMTPOptions{Domains: []string{"in.example.com"}})
+	msg := crlf(`From: orders@shop.example
+To: customer@example.org
+Subject: uuencoded part
+Message-ID: <uu-1@shop.example>
+Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/html
+
+` + orderScript + `
+--b
+Content-Type: application/octet-stream
+Content-Transfer-Encoding: x-uuencode
+
+begin 644 a.bin
+end
+--b--
+`)
+	if err := smtp.SendMail(addr, nil, "orders@shop.example", []string{env.reg.Address(env.hook)}, []byte(msg)); err != nil {
+		t.Fatalf("got %v, want the message taken", err)
+	}
+	evs := env.trig.all()
+	if len(evs) != 1 || len(evs[0].Email.Objects) != 1 || len(evs[0].Email.Warnings) == 0 {
+		t.Fatalf("got events %+v, want one with the order and a warning", evs)
 	}
 }
