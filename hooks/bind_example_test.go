@@ -32,7 +32,7 @@ func ExampleEvent_Bind() {
 	// What formhook's pipeline makes of a urlencoded post.
 	body := []byte("name=Ada&age=36&tags[]=math&tags[]=engines&visit=2026-12-24&address[city]=London")
 	d, _ := hooks.DecodeBody(hooks.MediaForm, body, hooks.DecodeOptions{})
-	_ = trigger.Fire(context.Background(), &hooks.Event{HookKind: hooks.KindForm, Data: d.Data, ContentType: d.ContentType})
+	_ = trigger.Fire(context.Background(), &hooks.Event{Data: d.Data, ContentType: d.ContentType})
 
 	// A value that does not fit names its field.
 	d, _ = hooks.DecodeBody(hooks.MediaForm, []byte("name=Bob&age=old"), hooks.DecodeOptions{})
@@ -49,7 +49,7 @@ func ExampleEvent_Bind() {
 func ExampleEvent_Bind_webhook() {
 	body := []byte(`{"ref":"refs/heads/main","repository":{"id":9007199254740993,"full_name":"octo/hello"},"commits":[{"id":"c0ffee","message":"Fix it"}]}`)
 	d, _ := hooks.DecodeBody("application/json", body, hooks.DecodeOptions{})
-	e := &hooks.Event{HookKind: hooks.KindWeb, Data: d.Data, ContentType: d.ContentType}
+	e := &hooks.Event{Data: d.Data, ContentType: d.ContentType}
 
 	var push struct {
 		Ref        string `json:"ref"`
@@ -74,7 +74,7 @@ func ExampleEvent_Bind_webhook() {
 // objects names the first object of that type, and "attachments" holds its
 // files.
 func ExampleEvent_Bind_email() {
-	e := &hooks.Event{HookKind: hooks.KindEmail, ContentType: "message/rfc822",
+	e := &hooks.Event{ContentType: "message/rfc822",
 		Email: &hooks.Email{From: "orders@shop.example", FromName: "Tea Shop", Subject: "Your order 1234",
 			Objects: []map[string]any{{"@context": "https://schema.org", "@type": "Order", "orderNumber": "1234",
 				"acceptedOffer": map[string]any{"@type": "Offer", "price": "4.50", "priceCurrency": "EUR"}}}},

@@ -20,7 +20,7 @@ func formEvent(t testing.TB, contentType string, body []byte) *hooks.Event {
 	if err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	return &hooks.Event{ID: "e1", HookKind: hooks.KindForm, Data: d.Data, ContentType: d.ContentType, Files: d.Files, Raw: body}
+	return &hooks.Event{ID: "e1", Data: d.Data, ContentType: d.ContentType, Files: d.Files, Raw: body}
 }
 
 type address struct {
@@ -190,8 +190,8 @@ func TestBindJSON(t *testing.T) {
 	// event a host built) alike.
 	var got push
 	for _, e := range []*hooks.Event{
-		{HookKind: hooks.KindWeb, Data: d.Data, ContentType: d.ContentType, Raw: []byte(body)},
-		{HookKind: hooks.KindWeb, Data: d.Data, ContentType: d.ContentType},
+		{Data: d.Data, ContentType: d.ContentType, Raw: []byte(body)},
+		{Data: d.Data, ContentType: d.ContentType},
 	} {
 		got = push{}
 		if err := e.Bind(&got); err != nil {
@@ -205,7 +205,7 @@ func TestBindJSON(t *testing.T) {
 	// A form hook posted JSON binds by the json tags too.
 	d, _ = hooks.DecodeBody("application/json", []byte(`{"name":"Ada","tags":["x"],"address":{"city":"Paris"}}`), hooks.DecodeOptions{})
 	var s signup
-	if err := (&hooks.Event{HookKind: hooks.KindForm, Data: d.Data, ContentType: d.ContentType}).Bind(&s); err != nil ||
+	if err := (&hooks.Event{Data: d.Data, ContentType: d.ContentType}).Bind(&s); err != nil ||
 		s.Name != "Ada" || s.Address.City != "Paris" || len(s.Tags) != 1 {
 		t.Errorf("got %+v, %v", s, err)
 	}
@@ -217,7 +217,7 @@ func TestBindJSON(t *testing.T) {
 }
 
 func TestBindEmail(t *testing.T) {
-	e := &hooks.Event{HookKind: hooks.KindEmail, ContentType: "message/rfc822",
+	e := &hooks.Event{ContentType: "message/rfc822",
 		Email: &hooks.Email{From: "orders@shop.example", FromName: "Shop", Subject: "Your order", Text: "Thanks",
 			Objects: []map[string]any{
 				{"@type": "Order", "orderNumber": "1234", "price": "4.50"},

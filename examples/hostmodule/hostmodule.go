@@ -113,19 +113,6 @@ func New(ctx context.Context, st store.Store, opts Options) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{Registry: reg, Keys: keys, arrived: make(chan struct{}, 64)}
-	for _, p := range []struct {
-		hook **hooks.Hook
-		key  string
-		spec hooks.HookSpec
-	}{
-		{&h.Signups, "signup", hooks.HookSpec{Name: "Sign-up", Kind: hooks.KindForm}},
-		{&h.Pushes, "github-push", hooks.HookSpec{Name: "GitHub pushes", Kind: hooks.KindWeb}},
-		{&h.Orders, "order-mail", hooks.HookSpec{Name: "Order mails", Kind: hooks.KindEmail}},
-	} {
-		if *p.hook, _, err = reg.Ensure(ctx, "", p.key, p.spec); err != nil {
-			return nil, fmt.Errorf("provision %s: %w", p.key, err)
-		}
-	}
 	trigger := hooks.TriggerFunc(h.fire)
 	var delivery hooks.Delivery = hooks.Sync(trigger)
 	if opts.Queue {
@@ -153,6 +140,21 @@ func New(ctx context.Context, st store.Store, opts Options) (*Host, error) {
 	mail, err := emailhook.NewHandler(p, emailhook.HandlerOptions{Domains: domains})
 	if err != nil {
 		return nil, err
+	}
+	// Provision after the handlers are built: each kind is known to the
+	// registry through its handler.
+	for _, pr := range []struct {
+		hook **hooks.Hook
+		key  string
+		spec hooks.HookSpec
+	}{
+		{&h.Signups, "signup", hooks.HookSpec{Name: "Sign-up", Kind: hooks.KindForm}},
+		{&h.Pushes, "github-push", hooks.HookSpec{Name: "GitHub pushes", Kind: hooks.KindWeb}},
+		{&h.Orders, "order-mail", hooks.HookSpec{Name: "Order mails", Kind: hooks.KindEmail}},
+	} {
+		if *pr.hook, _, err = reg.Ensure(ctx, "", pr.key, pr.spec); err != nil {
+			return nil, fmt.Errorf("provision %s: %w", pr.key, err)
+		}
 	}
 	h.mux = http.NewServeMux()
 	h.mux.Handle(formhook.DefaultPrefix, form)
