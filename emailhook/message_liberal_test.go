@@ -1,6 +1,7 @@
 package emailhook
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,9 +10,11 @@ import (
 	"net/smtp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
 const orderScript = `<script type="application/ld+json">{"@context":"https://schema.org","@type":"Order","orderNumber":"77"}</script>`
@@ -408,5 +411,63 @@ end
 	evs := env.trig.all()
 	if len(evs) != 1 || len(evs[0].Email.Objects) != 1 || len(evs[0].Email.Warnings) == 0 {
 		t.Fatalf("got events %+v, want one with the order and a warning", evs)
+	}
+}
+
+// recorderFunc adapts a function to a hooks.Recorder.
+type recorderFunc func(*hooks.Interaction)
+
+func (f recorderFunc) Record(_ context.Context, in *hooks.Interaction) { f(in) }
+
+// TestDebugLogShowsSkippedPart: the debug log of a hook with debug on
+// records the warning about a skipped part with the accepted interaction.
+func TestDebugLogShowsSkippedPart(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{EmailDomain: "in.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu  sync.Mutex
+		ins []*hooks.Interaction
+	)
+	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{
+		Delivery: hooks.Sync(hooks.TriggerFunc(func(context.Context, *hooks.Event) error { return nil })),
+		Recorder: recorderFunc(func(in *hooks.Interaction) { mu.Lock(); ins = append(ins, in); mu.Unlock() }),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewHandler(p, HandlerOptions{Domains: []string{"in.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook, err := reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	debug := true
+	if _, err := reg.Update(ctx, "", hook.ID, hooks.HookUpdate{Debug: &debug}); err != nil {
+		t.Fatal(err)
+	}
+	in := crlf("From: a@shop.example\nSubject: x\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n####\n")
+	r := httptest.NewRequest("POST", "/hooks/email", strings.NewReader(in))
+	r.Header.Set("Content-Type", "message/rfc822")
+	r.Header.Set(RecipientHeader, reg.Address(hook))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("got %d %s, want 202", w.Code, w.Body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ins) != 1 || ins[0].Outcome != hooks.OutcomeAccepted {
+		t.Fatalf("got interactions %+v, want one accepted", ins)
+	}
+	ws, _ := ins[0].Data.(map[string]any)["warnings"].([]any)
+	if len(ws) == 0 || !strings.Contains(ws[0].(string), string(WarnBrokenPart)) {
+		t.Errorf("debug log data %v has no warning about the skipped part", ins[0].Data)
 	}
 }
