@@ -157,7 +157,9 @@ func emailView(e *Event) ([]byte, error) {
 	// Splice the two objects: {...base...,...more...}.
 	out := make([]byte, 0, len(base)+len(more))
 	out = append(out, base[:len(base)-1]...)
-	out = append(out, ',')
+	if len(base) > 2 { // not {}
+		out = append(out, ',')
+	}
 	return append(out, more[1:]...), nil
 }
 
