@@ -11,23 +11,24 @@ import (
 	"golang.org/x/net/html"
 )
 
-// Kind says what a Warning reports.
-type Kind string
+// WarningKind says what a Warning reports.
+type WarningKind string
 
 // Warning kinds. The Repair kinds mean the data was read after fixing a
 // sender mistake; the others mean something was skipped or left as given.
 const (
-	RepairWrapper       Kind = "stripped comment or CDATA wrapper"
-	RepairEntities      Kind = "decoded HTML entities"
-	RepairTrailingComma Kind = "removed trailing comma"
-	RepairJoined        Kind = "joined concatenated JSON values"
-	RepairControlChars  Kind = "accepted raw control characters in strings"
-	WarnInvalidJSON     Kind = "invalid JSON"
-	WarnTooDeep         Kind = "JSON nested too deeply"
-	WarnUnknownContext  Kind = "unknown @context, object left unnormalized"
-	WarnNotNormalized   Kind = "JSON-LD processing failed, object left unnormalized"
-	WarnNotObject       Kind = "skipped a value that is not an object"
-	WarnMicrodata       Kind = "microdata not read"
+	RepairWrapper       WarningKind = "stripped comment or CDATA wrapper"
+	RepairEntities      WarningKind = "decoded HTML entities"
+	RepairTrailingComma WarningKind = "removed trailing comma"
+	RepairJoined        WarningKind = "joined concatenated JSON values"
+	RepairControlChars  WarningKind = "accepted raw control characters in strings"
+	RepairComments      WarningKind = "skipped comments"
+	WarnInvalidJSON     WarningKind = "invalid JSON"
+	WarnTooDeep         WarningKind = "JSON nested too deeply"
+	WarnUnknownContext  WarningKind = "unknown @context, object left unnormalized"
+	WarnNotNormalized   WarningKind = "JSON-LD processing failed, object left unnormalized"
+	WarnNotObject       WarningKind = "skipped a value that is not an object"
+	WarnMicrodata       WarningKind = "microdata not read"
 )
 
 // Warning records a repair or a problem in one source of structured data.
@@ -36,7 +37,7 @@ type Warning struct {
 	// count is over data scripts, from 1) or "microdata".
 	Source string
 	// Kind is what happened.
-	Kind Kind
+	Kind WarningKind
 	// Detail adds specifics, such as a parse error offset; may be empty.
 	Detail string
 }
@@ -49,8 +50,8 @@ func (w Warning) String() string {
 	return w.Source + ": " + string(w.Kind) + ": " + w.Detail
 }
 
-// Result is the structured data found in one HTML document.
-type Result struct {
+// Extraction is the structured data found in one HTML document.
+type Extraction struct {
 	// Objects holds the JSON-LD objects in schema.org compact form (each
 	// with "@context": "https://schema.org"), in document order: scripts
 	// first, then microdata items. Objects from application/json scripts
@@ -137,7 +138,7 @@ func shared() (*Extractor, error) {
 
 // Extract returns the structured data in an HTML document, using an
 // Extractor with default options. See (*Extractor).Extract.
-func Extract(doc []byte) (*Result, error) {
+func Extract(doc []byte) (*Extraction, error) {
 	x, err := shared()
 	if err != nil {
 		return nil, err
@@ -150,12 +151,12 @@ func Extract(doc []byte) (*Result, error) {
 // <script type="application/json">, and schema.org microdata.
 //
 // Problems in one source never stop the others: each is recorded in
-// Result.Warnings. The Result is always returned; the error is non-nil,
+// Extraction.Warnings. The Extraction is always returned; the error is non-nil,
 // wrapping ErrNoStructuredData and the first problem (ErrInvalidJSON,
 // ErrTooDeep, ...), only when the document had structured-data sources and
 // none of them could be read.
-func (x *Extractor) Extract(doc []byte) (*Result, error) {
-	res := &Result{}
+func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
+	res := &Extraction{}
 	sources, readable := 0, 0
 	var firstErr error
 	fail := func(err error) {
@@ -206,7 +207,7 @@ func (x *Extractor) Extract(doc []byte) (*Result, error) {
 }
 
 // addValue adds the objects of one top-level JSON value; arrays are split.
-func (x *Extractor) addValue(res *Result, src string, jsonld bool, v any, depth int) {
+func (x *Extractor) addValue(res *Extraction, src string, jsonld bool, v any, depth int) {
 	switch t := v.(type) {
 	case map[string]any:
 		x.addObject(res, src, jsonld, t)
@@ -223,7 +224,7 @@ func (x *Extractor) addValue(res *Result, src string, jsonld bool, v any, depth 
 }
 
 // addObject normalizes one object as JSON-LD when it is one, and adds it.
-func (x *Extractor) addObject(res *Result, src string, jsonld bool, obj map[string]any) {
+func (x *Extractor) addObject(res *Extraction, src string, jsonld bool, obj map[string]any) {
 	if _, hasCtx := obj["@context"]; !jsonld && !hasCtx {
 		res.Objects = append(res.Objects, obj)
 		return

@@ -1,6 +1,7 @@
 package emailhook
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -343,7 +344,7 @@ func (n *normalizer) fastValue(val any, co coercion, depth int) (any, bool) {
 			return nil, false
 		}
 		return x, true
-	case float64, bool:
+	case json.Number, float64, bool:
 		return x, co == coerceNone
 	case map[string]any:
 		if co == coerceDate || len(x) == 0 && co != coerceNone {

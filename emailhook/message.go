@@ -40,7 +40,7 @@ type Message struct {
 }
 
 // WarnHeader reports a header or part that could not be read as declared.
-const WarnHeader Kind = "unreadable header"
+const WarnHeader WarningKind = "unreadable header"
 
 // ReadMessage parses a raw RFC 5322 message using an Extractor with default
 // options (messages up to DefaultMaxMessageBytes). See (*Extractor).ReadMessage.
@@ -109,7 +109,7 @@ const MaxMultipartDepth = 16
 
 // WarnTooDeepMIME reports multipart entities nested deeper than
 // MaxMultipartDepth, whose parts were skipped.
-const WarnTooDeepMIME Kind = "multipart nested too deeply"
+const WarnTooDeepMIME WarningKind = "multipart nested too deeply"
 
 // partWalker finds the first inline text/html and text/plain parts.
 type partWalker struct {
