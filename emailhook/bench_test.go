@@ -30,7 +30,7 @@ func BenchmarkExtract(b *testing.B) {
 	// For reference: the json-gold expansion and compaction that the fast
 	// path avoids, on the same Order (with a warm, pooled context).
 	b.Run("OrderViaJSONGold", func(b *testing.B) {
-		scripts := pullScripts(doc)
+		scripts, _, _ := pullScripts(doc)
 		b.ReportAllocs()
 		for b.Loop() {
 			vals, _, err := parseScript(scripts[0].text, 100)
@@ -39,7 +39,7 @@ func BenchmarkExtract(b *testing.B) {
 			}
 			obj := vals[0].(map[string]any)
 			delete(obj, "@context")
-			if _, err := x.norm.viaJSONGold(obj, true); err != nil {
+			if _, err := x.norm.viaJSONGold(obj, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

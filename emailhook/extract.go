@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ const (
 	WarnNotNormalized   WarningKind = "JSON-LD processing failed, object left unnormalized"
 	WarnNotObject       WarningKind = "skipped a value that is not an object"
 	WarnMicrodata       WarningKind = "microdata not read"
+	WarnBudget          WarningKind = "work budget spent, objects skipped"
 )
 
 // Warning records a repair or a problem in one source of structured data.
@@ -74,6 +76,12 @@ type ExtractOptions struct {
 	// the JSON-LD paths that need json-gold (each is about 1 MB and takes
 	// tens of milliseconds to build). Default runtime.GOMAXPROCS(0).
 	ContextPoolSize int
+	// BaseURL is the absolute URL against which relative URLs are resolved
+	// when the document has no <base href> (or a relative one): microdata
+	// href, src, data and itemid values, and relative JSON-LD @id values and
+	// values of schema.org terms typed @id (url, image, ...). Default none:
+	// relative URLs are returned as written.
+	BaseURL string
 }
 
 // Defaults for ExtractOptions.
@@ -89,6 +97,7 @@ type Extractor struct {
 	maxDepth   int
 	maxMessage int64
 	norm       *normalizer
+	base       *url.URL // ExtractOptions.BaseURL; nil when none
 }
 
 // NewExtractor returns an Extractor for opts. It reads the embedded
@@ -102,6 +111,14 @@ func NewExtractor(opts ExtractOptions) (*Extractor, error) {
 	}
 	if opts.ContextPoolSize < 0 {
 		return nil, fmt.Errorf("%w: negative ContextPoolSize", ErrInvalidOptions)
+	}
+	var base *url.URL
+	if opts.BaseURL != "" {
+		u, err := url.Parse(opts.BaseURL)
+		if err != nil || !u.IsAbs() {
+			return nil, fmt.Errorf("%w: BaseURL %.100q is not an absolute URL", ErrInvalidOptions, opts.BaseURL)
+		}
+		base = u
 	}
 	if opts.MaxDepth == 0 {
 		opts.MaxDepth = DefaultMaxDepth
@@ -120,6 +137,7 @@ func NewExtractor(opts ExtractOptions) (*Extractor, error) {
 		maxDepth:   opts.MaxDepth,
 		maxMessage: opts.MaxMessageBytes,
 		norm:       newNormalizer(v, opts.ContextPoolSize),
+		base:       base,
 	}, nil
 }
 
@@ -156,7 +174,9 @@ func Extract(doc []byte) (*Extraction, error) {
 // ErrTooDeep, ...), only when the document had structured-data sources and
 // none of them could be read.
 func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
-	res := &Extraction{}
+	scripts, baseHref, hasBase := pullScripts(doc)
+	r := &run{x: x, res: &Extraction{}, w: &work{left: budgetFor(len(doc)), base: x.docBase(baseHref, hasBase)}}
+	res := r.res
 	sources, readable := 0, 0
 	var firstErr error
 	fail := func(err error) {
@@ -164,7 +184,7 @@ func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
 			firstErr = err
 		}
 	}
-	for i, s := range pullScripts(doc) {
+	for i, s := range scripts {
 		sources++
 		src := fmt.Sprintf("script %d (%s)", i+1, s.typ)
 		vals, rep, err := parseScript(s.text, x.maxDepth)
@@ -184,21 +204,25 @@ func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
 		}
 		readable++
 		for _, v := range vals {
-			x.addValue(res, src, s.jsonld, v, 0)
+			r.addValue(src, s.jsonld, v, 0)
 		}
 	}
 	if hasItemscope(doc) {
 		sources++
-		items, err := x.microdata(doc)
+		items, err := x.microdata(doc, r.w.base)
 		if err != nil {
 			res.Warnings = append(res.Warnings, Warning{Source: "microdata", Kind: WarnMicrodata, Detail: err.Error()})
 			fail(err)
 		} else {
 			readable++
 			for _, it := range items {
-				x.addObject(res, "microdata", true, it)
+				r.addObject("microdata", true, it)
 			}
 		}
+	}
+	if r.skipped > 0 {
+		res.Warnings = append(res.Warnings, Warning{Source: r.skippedFrom, Kind: WarnBudget,
+			Detail: fmt.Sprintf("%d objects from here on skipped", r.skipped)})
 	}
 	if sources > 0 && readable == 0 {
 		return res, fmt.Errorf("%w: %w", ErrNoStructuredData, firstErr)
@@ -206,25 +230,59 @@ func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
 	return res, nil
 }
 
+// budgetFor is the json-gold work one document of n bytes may cost (in the
+// units of the cost constants): a fixed allowance that covers processing a
+// few contexts, plus a multiple of its size, so the time Extract takes is
+// linear in its input.
+func budgetFor(n int) int { return 4*costContext + 16*n }
+
+// docBase returns the base URL of a document: its <base href> resolved
+// against ExtractOptions.BaseURL, or BaseURL alone; nil when there is no
+// absolute base.
+func (x *Extractor) docBase(href string, has bool) *url.URL {
+	base := x.base
+	if has {
+		if u, err := url.Parse(strings.TrimSpace(validUTF8(href))); err == nil {
+			if base != nil {
+				u = base.ResolveReference(u)
+			}
+			if u.IsAbs() {
+				base = u
+			}
+		}
+	}
+	return base
+}
+
+// run is the state of one Extract call.
+type run struct {
+	x           *Extractor
+	res         *Extraction
+	w           *work
+	skipped     int    // objects skipped for the budget
+	skippedFrom string // the source of the first
+}
+
 // addValue adds the objects of one top-level JSON value; arrays are split.
-func (x *Extractor) addValue(res *Extraction, src string, jsonld bool, v any, depth int) {
+func (r *run) addValue(src string, jsonld bool, v any, depth int) {
 	switch t := v.(type) {
 	case map[string]any:
-		x.addObject(res, src, jsonld, t)
+		r.addObject(src, jsonld, t)
 	case []any:
-		if depth > x.maxDepth {
+		if depth > r.x.maxDepth {
 			return
 		}
 		for _, e := range t {
-			x.addValue(res, src, jsonld, e, depth+1)
+			r.addValue(src, jsonld, e, depth+1)
 		}
 	default:
-		res.Warnings = append(res.Warnings, Warning{Source: src, Kind: WarnNotObject, Detail: fmt.Sprintf("%T", v)})
+		r.res.Warnings = append(r.res.Warnings, Warning{Source: src, Kind: WarnNotObject, Detail: fmt.Sprintf("%T", v)})
 	}
 }
 
 // addObject normalizes one object as JSON-LD when it is one, and adds it.
-func (x *Extractor) addObject(res *Extraction, src string, jsonld bool, obj map[string]any) {
+func (r *run) addObject(src string, jsonld bool, obj map[string]any) {
+	res := r.res
 	if _, hasCtx := obj["@context"]; !jsonld && !hasCtx {
 		res.Objects = append(res.Objects, obj)
 		return
@@ -234,8 +292,15 @@ func (x *Extractor) addObject(res *Extraction, src string, jsonld bool, obj map[
 	for k, v := range obj {
 		orig[k] = v
 	}
-	out, err := x.norm.normalize(obj)
-	if err != nil {
+	out, err := r.x.norm.normalize(obj, r.w)
+	switch {
+	case errors.Is(err, errBudget):
+		if r.skipped == 0 {
+			r.skippedFrom = src
+		}
+		r.skipped++
+		return
+	case err != nil:
 		kind := WarnNotNormalized
 		if errors.Is(err, ErrUnknownContext) {
 			kind = WarnUnknownContext
@@ -243,6 +308,13 @@ func (x *Extractor) addObject(res *Extraction, src string, jsonld bool, obj map[
 		res.Warnings = append(res.Warnings, Warning{Source: src, Kind: kind, Detail: truncate(err.Error(), 200)})
 		res.Objects = append(res.Objects, orig)
 		return
+	}
+	if len(out) == 0 && src == "microdata" {
+		// A microdata item with an itemid and nothing else still names a
+		// thing; JSON-LD expansion would drop it as a bare @id.
+		if id, ok := orig["@id"].(string); ok {
+			out = []map[string]any{{"@context": outputContext, "@id": id}}
+		}
 	}
 	res.Objects = append(res.Objects, out...)
 }
@@ -261,18 +333,32 @@ type script struct {
 	text   []byte
 }
 
-// pullScripts returns the data scripts of doc with the x/net/html
-// tokenizer, which, unlike html.Parse, has no limit on open elements.
-func pullScripts(doc []byte) []script {
-	var out []script
+// pullScripts returns the data scripts of doc, and the href of its first
+// <base> element, with the x/net/html tokenizer, which, unlike html.Parse,
+// has no limit on open elements.
+func pullScripts(doc []byte) (out []script, baseHref string, hasBase bool) {
 	z := html.NewTokenizer(bytes.NewReader(doc))
 	for {
-		switch z.Next() {
+		switch tt := z.Next(); tt {
 		case html.ErrorToken:
-			return out
-		case html.StartTagToken:
+			return out, baseHref, hasBase
+		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
-			if !hasAttr || string(name) != "script" {
+			if !hasAttr {
+				continue
+			}
+			if !hasBase && string(name) == "base" {
+				for more := true; more; {
+					var k, v []byte
+					k, v, more = z.TagAttr()
+					if string(k) == "href" {
+						baseHref, hasBase = string(v), true
+						break
+					}
+				}
+				continue
+			}
+			if tt != html.StartTagToken || string(name) != "script" {
 				continue
 			}
 			typ := ""

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/piprate/json-gold/ld"
 )
@@ -26,36 +28,29 @@ func stripSchema(s string) (string, bool) {
 	return s, false
 }
 
-// ctxPool hands out parsed schema.org contexts, one goroutine at a time: a
+// ctxPool hands out parsed contexts of one kind, one goroutine at a time: a
 // parsed *ld.Context builds lazy caches (its inverse) and must not be
 // shared. Unlike a sync.Pool it keeps its entries across garbage
-// collections, because building one costs tens of milliseconds.
+// collections, because building one costs up to tens of milliseconds.
 type ctxPool struct {
-	free chan *ld.Context
-	opts *ld.JsonLdOptions
+	free  chan *ld.Context
+	build func() (*ld.Context, error)
 }
 
-func newCtxPool(size int, opts *ld.JsonLdOptions) *ctxPool {
-	return &ctxPool{free: make(chan *ld.Context, size), opts: opts}
+func newCtxPool(size int, build func() (*ld.Context, error)) *ctxPool {
+	return &ctxPool{free: make(chan *ld.Context, size), build: build}
 }
 
-// get returns a parsed context with its inverse already built.
-func (p *ctxPool) get() (*ld.Context, error) {
+// get returns a parsed context from the pool, or a new one and true when
+// one had to be built.
+func (p *ctxPool) get() (c *ld.Context, built bool, err error) {
 	select {
 	case c := <-p.free:
-		return c, nil
+		return c, false, nil
 	default:
 	}
-	doc, err := decodeSchemaOrgContext()
-	if err != nil {
-		return nil, err
-	}
-	c, err := ld.NewContext(nil, p.opts).Parse(doc["@context"])
-	if err != nil {
-		return nil, fmt.Errorf("emailhook: parse schema.org context: %w", err)
-	}
-	c.GetInverse()
-	return c, nil
+	c, err = p.build()
+	return c, true, err
 }
 
 // put returns c for reuse, or drops it when the pool is full.
@@ -66,43 +61,291 @@ func (p *ctxPool) put(c *ld.Context) {
 	}
 }
 
+// Work costs charged to a message's budget (see work), in the unit of one
+// byte of input: what a json-gold call costs beyond the linear reading.
+const (
+	costContext = 64 << 10 // processing a @context (a cache miss)
+	costObject  = 1 << 10  // a json-gold expansion and compaction, plus its size
+	// maxCachedContexts bounds how many processed @context values are kept
+	// across messages (each holds a copy of the schema.org terms when it
+	// extends them), and maxContextKey the canonical size of one.
+	maxCachedContexts = 16
+	maxContextKey     = 16 << 10
+)
+
+// work is what one Extract call may still spend on json-gold: a budget in
+// input-byte units, proportional to the document's size, so that an
+// Extract stays linear in its input whatever the objects ask for.
+type work struct {
+	left int
+	base *url.URL // the document's base URL, nil when none
+}
+
+// errBudget means a message's work budget was spent.
+var errBudget = errors.New("work budget spent")
+
+func (w *work) charge(n int) error {
+	if w == nil {
+		return nil
+	}
+	if w.left < n {
+		w.left = 0
+		return errBudget
+	}
+	w.left -= n
+	return nil
+}
+
+// ctxEntry is a processed @context value: a pool of parsed copies, or the
+// error processing it gave.
+type ctxEntry struct {
+	pool *ctxPool
+	err  error
+}
+
+// ctxCache keeps processed @context values by the canonical JSON of the
+// value, for the objects of a message and across messages: an email with
+// many objects naming ["https://schema.org", {...}] processes the context
+// once, not once per object. It holds at most maxCachedContexts entries,
+// dropping the oldest first.
+type ctxCache struct {
+	mu    sync.Mutex
+	m     map[string]*ctxEntry
+	order []string
+}
+
 // normalizer turns JSON-LD objects into schema.org compact form.
 type normalizer struct {
-	v    *vocab
-	pool *ctxPool
-	opts *ld.JsonLdOptions
+	v        *vocab
+	pool     *ctxPool // the schema.org context, inverse built
+	poolSize int
+	opts     *ld.JsonLdOptions
+	cache    ctxCache
 }
 
 func newNormalizer(v *vocab, poolSize int) *normalizer {
 	opts := ld.NewJsonLdOptions("")
 	opts.DocumentLoader = memLoader{} // never the default loader
 	opts.CompactArrays = true
-	return &normalizer{v: v, pool: newCtxPool(poolSize, opts), opts: opts}
+	n := &normalizer{v: v, poolSize: poolSize, opts: opts}
+	n.pool = newCtxPool(poolSize, func() (*ld.Context, error) {
+		doc, err := decodeSchemaOrgContext()
+		if err != nil {
+			return nil, err
+		}
+		c, err := ld.NewContext(nil, opts).Parse(doc["@context"])
+		if err != nil {
+			return nil, fmt.Errorf("emailhook: parse schema.org context: %w", err)
+		}
+		c.GetInverse()
+		return c, nil
+	})
+	n.cache.m = make(map[string]*ctxEntry)
+	return n
+}
+
+// contextPool returns the pool of active contexts for a @context value,
+// processing it on first use. built reports whether the value was processed
+// now (a cost for the budget). A value too large to keep is processed for
+// this use only.
+func (n *normalizer) contextPool(ctxVal any) (p *ctxPool, built bool, err error) {
+	key, err := json.Marshal(ctxVal) // canonical: object keys sorted
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: @context: %v", ErrInvalidJSON, err)
+	}
+	build := func() (c *ld.Context, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				c, err = nil, fmt.Errorf("%w: @context processing: %v", ErrInvalidJSON, r)
+			}
+		}()
+		// ["https://schema.org", extra...] extends a pooled schema.org
+		// context (a copy of its terms) instead of parsing schema.org again.
+		if list, ok := ctxVal.([]any); ok && len(list) > 1 && isSchemaOrgContext(list[0]) {
+			sc, _, err := n.pool.get()
+			if err != nil {
+				return nil, err
+			}
+			defer n.pool.put(sc)
+			return sc.Parse(list[1:])
+		}
+		return ld.NewContext(nil, n.opts).Parse(ctxVal)
+	}
+	if len(key) > maxContextKey {
+		return newCtxPool(1, build), true, nil
+	}
+	n.cache.mu.Lock()
+	e, ok := n.cache.m[string(key)]
+	n.cache.mu.Unlock()
+	if ok {
+		return e.pool, false, e.err
+	}
+	// Process outside the lock; two goroutines may both do it once.
+	e = &ctxEntry{pool: newCtxPool(n.poolSize, build)}
+	c, _, err := e.pool.get()
+	if err != nil {
+		if errors.Is(err, ErrUnknownContext) {
+			e.err = err
+		} else {
+			e.err = fmt.Errorf("%w: @context: %v", ErrInvalidJSON, err)
+		}
+	} else {
+		e.pool.put(c)
+	}
+	n.cache.mu.Lock()
+	if _, dup := n.cache.m[string(key)]; !dup {
+		if len(n.cache.order) >= maxCachedContexts {
+			delete(n.cache.m, n.cache.order[0])
+			n.cache.order = n.cache.order[1:]
+		}
+		n.cache.m[string(key)] = e
+		n.cache.order = append(n.cache.order, string(key))
+	}
+	n.cache.mu.Unlock()
+	return e.pool, true, e.err
 }
 
 // normalize returns obj, which the caller owns, as zero or more schema.org
 // compact objects. With a context other than schema.org's, obj is returned
 // as given together with an error wrapping ErrUnknownContext or the
-// json-gold failure.
-func (n *normalizer) normalize(obj map[string]any) ([]map[string]any, error) {
+// json-gold failure. w, which may be nil, is charged for json-gold work
+// and resolves relative @id values against its base; past its budget the
+// error is errBudget.
+func (n *normalizer) normalize(obj map[string]any, w *work) ([]map[string]any, error) {
+	if w != nil && w.base != nil {
+		n.resolveIDs(obj, w.base, 0)
+	}
 	c, has := obj["@context"]
 	if !has || isSchemaOrgContext(c) {
 		if out, ok := n.fast(obj); ok {
 			return out, nil
 		}
 		delete(obj, "@context")
-		return n.viaJSONGold(obj, true)
+		if err := w.charge(costObject + jsonSize(obj, 0)); err != nil {
+			return nil, err
+		}
+		return n.viaJSONGold(obj, nil)
 	}
-	return n.viaJSONGold(obj, false)
-}
-
-// viaJSONGold expands and compacts obj with json-gold. With schemaCtx the
-// object is read in the schema.org context (its own @context removed);
-// otherwise its @context is processed through the in-memory loader.
-func (n *normalizer) viaJSONGold(obj map[string]any, schemaCtx bool) (out []map[string]any, err error) {
-	ctx, err := n.pool.get()
+	// A processed context is reused; what it costs to process one is
+	// charged before the object's own work.
+	size := jsonSize(obj, 0)
+	key, err := json.Marshal(c)
+	if err == nil && len(key) <= maxContextKey {
+		n.cache.mu.Lock()
+		_, cached := n.cache.m[string(key)]
+		n.cache.mu.Unlock()
+		if !cached {
+			if err := w.charge(costContext); err != nil {
+				return nil, err
+			}
+		}
+	} else if err := w.charge(costContext); err != nil {
+		return nil, err
+	}
+	if err := w.charge(costObject + size); err != nil {
+		return nil, err
+	}
+	p, _, err := n.contextPool(c)
 	if err != nil {
 		return nil, err
+	}
+	delete(obj, "@context")
+	return n.viaJSONGold(obj, p)
+}
+
+// jsonSize approximates the encoded size of v, charging every nested
+// @context as a context to process (json-gold processes each one it
+// meets). It stops counting past one context's cost times 1024.
+func jsonSize(v any, depth int) int {
+	const enough = costContext << 10
+	switch t := v.(type) {
+	case string:
+		return len(t) + 2
+	case json.Number:
+		return len(t)
+	case []any:
+		size := 2
+		for _, e := range t {
+			if size += jsonSize(e, depth+1) + 1; size > enough {
+				break
+			}
+		}
+		return size
+	case map[string]any:
+		size := 2
+		for k, e := range t {
+			if k == "@context" && depth > 0 {
+				size += costContext
+			}
+			if size += len(k) + 4 + jsonSize(e, depth+1); size > enough {
+				break
+			}
+		}
+		return size
+	}
+	return 4
+}
+
+// resolveIDs resolves relative IRIs in @id (and its alias id) and in the
+// values of schema.org terms typed @id (url, image, sameAs, ...) against
+// base, in place: JSON-LD in HTML takes the document's base URL.
+func (n *normalizer) resolveIDs(v any, base *url.URL, depth int) {
+	if depth > maxMaxDepth {
+		return
+	}
+	resolve := func(s string) string {
+		if strings.HasPrefix(s, "_:") {
+			return s // blank node
+		}
+		u, err := url.Parse(strings.TrimSpace(s))
+		if err != nil || u.IsAbs() {
+			return s
+		}
+		return base.ResolveReference(u).String()
+	}
+	switch t := v.(type) {
+	case []any:
+		for _, e := range t {
+			n.resolveIDs(e, base, depth+1)
+		}
+	case map[string]any:
+		for k, e := range t {
+			term, _ := stripSchema(k)
+			switch {
+			case k == "@context":
+				continue
+			case k == "@id" || k == "id" || n.v.terms[term] == coerceID:
+				switch s := e.(type) {
+				case string:
+					t[k] = resolve(s)
+					continue
+				case []any:
+					for i, x := range s {
+						if str, ok := x.(string); ok {
+							s[i] = resolve(str)
+						}
+					}
+				}
+			}
+			n.resolveIDs(e, base, depth+1)
+		}
+	}
+}
+
+// viaJSONGold expands and compacts obj with json-gold. With active nil
+// the object is read in the schema.org context (its own @context removed);
+// otherwise in a context from active, the pool for the @context it had.
+func (n *normalizer) viaJSONGold(obj map[string]any, active *ctxPool) (out []map[string]any, err error) {
+	ctx, _, err := n.pool.get()
+	if err != nil {
+		return nil, err
+	}
+	actx := ctx
+	if active != nil {
+		if actx, _, err = active.get(); err != nil {
+			n.pool.put(ctx)
+			return nil, err
+		}
 	}
 	defer func() {
 		// json-gold signals some malformed input by panicking; never let
@@ -112,13 +355,12 @@ func (n *normalizer) viaJSONGold(obj map[string]any, schemaCtx bool) (out []map[
 			return // a context that saw a panic is not reused
 		}
 		n.pool.put(ctx)
+		if active != nil {
+			active.put(actx)
+		}
 	}()
 	api := ld.NewJsonLdApi()
-	active := ctx
-	if !schemaCtx {
-		active = ld.NewContext(nil, n.opts)
-	}
-	expanded, err := api.Expand(active, "", obj, n.opts, false, nil)
+	expanded, err := api.Expand(actx, "", obj, n.opts, false, nil)
 	if err != nil {
 		if errors.Is(err, ErrUnknownContext) {
 			return nil, err
