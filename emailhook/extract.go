@@ -287,11 +287,6 @@ func (r *run) addObject(src string, jsonld bool, obj map[string]any) {
 		res.Objects = append(res.Objects, obj)
 		return
 	}
-	// normalize may consume obj; keep a shallow copy to return on failure.
-	orig := make(map[string]any, len(obj))
-	for k, v := range obj {
-		orig[k] = v
-	}
 	out, err := r.x.norm.normalize(obj, r.w)
 	switch {
 	case errors.Is(err, errBudget):
@@ -306,13 +301,13 @@ func (r *run) addObject(src string, jsonld bool, obj map[string]any) {
 			kind = WarnUnknownContext
 		}
 		res.Warnings = append(res.Warnings, Warning{Source: src, Kind: kind, Detail: truncate(err.Error(), 200)})
-		res.Objects = append(res.Objects, orig)
+		res.Objects = append(res.Objects, obj)
 		return
 	}
 	if len(out) == 0 && src == "microdata" {
 		// A microdata item with an itemid and nothing else still names a
 		// thing; JSON-LD expansion would drop it as a bare @id.
-		if id, ok := orig["@id"].(string); ok {
+		if id, ok := obj["@id"].(string); ok {
 			out = []map[string]any{{"@context": outputContext, "@id": id}}
 		}
 	}

@@ -205,10 +205,11 @@ func (n *normalizer) contextPool(ctxVal any) (p *ctxPool, built bool, err error)
 	return e.pool, true, e.err
 }
 
-// normalize returns obj, which the caller owns, as zero or more schema.org
-// compact objects. With a context other than schema.org's, obj is returned
-// as given together with an error wrapping ErrUnknownContext or the
-// json-gold failure. w, which may be nil, is charged for json-gold work
+// normalize returns obj as zero or more schema.org compact objects, leaving
+// obj's own keys as they were (json-gold gets a copy); with a base, it
+// resolves obj's relative IRIs in place first. It fails with an error
+// wrapping ErrUnknownContext for a context other than schema.org's, or
+// with the json-gold failure. w, which may be nil, is charged for json-gold work
 // and resolves relative @id values against its base; past its budget the
 // error is errBudget.
 func (n *normalizer) normalize(obj map[string]any, w *work) ([]map[string]any, error) {
@@ -220,11 +221,20 @@ func (n *normalizer) normalize(obj map[string]any, w *work) ([]map[string]any, e
 		if out, ok := n.fast(obj); ok {
 			return out, nil
 		}
-		delete(obj, "@context")
 		if err := w.charge(costObject + jsonSize(obj, 0)); err != nil {
 			return nil, err
 		}
-		return n.viaJSONGold(obj, nil)
+		return n.viaJSONGold(withoutContext(obj), nil)
+	}
+	// ["https://schema.org", {"ex": "https://ex.example/ns#"}]: with its
+	// extra terms written out as IRIs the object is in the schema.org
+	// context, and most often takes the fast path.
+	if terms, ok := n.extraTerms(c); ok {
+		if rw, ok := rewriteTerms(obj, terms, n); ok {
+			if out, ok := n.fast(rw.(map[string]any)); ok {
+				return out, nil
+			}
+		}
 	}
 	// A processed context is reused; what it costs to process one is
 	// charged before the object's own work.
@@ -249,8 +259,158 @@ func (n *normalizer) normalize(obj map[string]any, w *work) ([]map[string]any, e
 	if err != nil {
 		return nil, err
 	}
-	delete(obj, "@context")
-	return n.viaJSONGold(obj, p)
+	return n.viaJSONGold(withoutContext(obj), p)
+}
+
+// withoutContext returns a shallow copy of obj without its @context.
+func withoutContext(obj map[string]any) map[string]any {
+	out := make(map[string]any, len(obj))
+	for k, v := range obj {
+		if k != "@context" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// extraTerms returns the terms that a @context of the form
+// ["https://schema.org", {term: IRI, ...}, ...] adds to schema.org, when
+// every one is a plain mapping to an absolute IRI outside schema.org that
+// json-gold would read the same way as rewriteTerms does; ok is false for
+// any other context.
+func (n *normalizer) extraTerms(c any) (map[string]string, bool) {
+	list, ok := c.([]any)
+	if !ok || len(list) < 2 || !isSchemaOrgContext(list[0]) {
+		return nil, false
+	}
+	terms := make(map[string]string)
+	for _, e := range list[1:] {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		for k, v := range m {
+			iri, ok := v.(string)
+			if !ok || k == "" || k[0] == '@' || strings.ContainsAny(k, ":/") || k == "type" || k == "id" ||
+				n.v.special[k] || !n.foreignIRI(iri) || strings.HasPrefix(iri, "https://schema.org/") {
+				return nil, false
+			}
+			terms[k] = iri
+		}
+	}
+	return terms, true
+}
+
+// rewriteTerms returns a copy of v with the extra terms written out: keys
+// and @type values that are terms or compact IRIs using them, and compact
+// IRIs in @id values and in values of schema.org terms typed @id. ok is
+// false for what it does not handle (a nested @context, a term used as a
+// prefix whose IRI does not end with a delimiter), which json-gold then
+// reads.
+func rewriteTerms(v any, terms map[string]string, n *normalizer) (any, bool) {
+	r := &termRewriter{terms: terms, n: n}
+	out, ok := r.value(v, 0)
+	return out, ok && !r.unsure
+}
+
+type termRewriter struct {
+	terms  map[string]string
+	n      *normalizer
+	unsure bool
+}
+
+// prefixed expands "p:suffix" when p is an extra term usable as a prefix:
+// its IRI ends with a generic delimiter (JSON-LD 1.1). Other uses of a term
+// as a prefix are left to json-gold.
+func (r *termRewriter) prefixed(s string) string {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 || strings.HasPrefix(s[i+1:], "//") {
+		return s
+	}
+	iri, ok := r.terms[s[:i]]
+	if !ok {
+		return s
+	}
+	if !strings.ContainsAny(iri[len(iri)-1:], ":/?#[]@") {
+		r.unsure = true
+		return s
+	}
+	return iri + s[i+1:]
+}
+
+// vocab expands a property or type: a term, or a compact IRI.
+func (r *termRewriter) vocab(s string) string {
+	if iri, ok := r.terms[s]; ok {
+		return iri
+	}
+	return r.prefixed(s)
+}
+
+// strings applies f to a string or to the strings of an array.
+func (r *termRewriter) strings(v any, f func(string) string) any {
+	switch t := v.(type) {
+	case string:
+		return f(t)
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			if s, ok := e.(string); ok {
+				out[i] = f(s)
+			} else {
+				out[i] = e
+			}
+		}
+		return out
+	}
+	return v
+}
+
+func (r *termRewriter) value(v any, depth int) (any, bool) {
+	if depth > maxMaxDepth {
+		return nil, false
+	}
+	switch t := v.(type) {
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			var ok bool
+			if out[i], ok = r.value(e, depth+1); !ok {
+				return nil, false
+			}
+		}
+		return out, true
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			switch k {
+			case "@context":
+				if depth > 0 {
+					return nil, false
+				}
+				continue
+			case "@type", "type":
+				out[k] = r.strings(e, r.vocab)
+				continue
+			case "@id", "id":
+				out[k] = r.strings(e, r.prefixed)
+				continue
+			}
+			nk := r.vocab(k)
+			if _, dup := out[nk]; dup {
+				return nil, false
+			}
+			if term, _ := stripSchema(nk); r.n.v.terms[term] == coerceID {
+				e = r.strings(e, r.prefixed)
+			}
+			ne, ok := r.value(e, depth+1)
+			if !ok {
+				return nil, false
+			}
+			out[nk] = ne
+		}
+		return out, true
+	}
+	return v, true
 }
 
 // jsonSize approximates the encoded size of v, charging every nested
@@ -552,11 +712,17 @@ func (n *normalizer) fastNode(obj map[string]any, depth int) (any, bool) {
 		if k == "" || k[0] == '@' {
 			return nil, false
 		}
-		term, _ := stripSchema(k)
-		if term == "" || n.v.special[term] || strings.ContainsAny(term, ":/#@") {
+		term, stripped := stripSchema(k)
+		co := coerceNone
+		switch {
+		case !stripped && n.foreignIRI(k):
+			// An absolute IRI outside schema.org and its prefixes: kept
+			// as written, its values plain.
+		case term == "" || n.v.special[term] || strings.ContainsAny(term, ":/#@"):
 			return nil, false
+		default:
+			co = n.v.terms[term] // unknown terms are plain vocabulary terms
 		}
-		co := n.v.terms[term] // unknown terms are plain vocabulary terms
 		if co == coerceOther {
 			return nil, false
 		}
@@ -633,7 +799,10 @@ func (n *normalizer) fastValue(val any, co coercion, depth int) (any, bool) {
 // fastTypes normalizes an @type value.
 func (n *normalizer) fastTypes(val any) (any, bool) {
 	one := func(s string) (string, bool) {
-		t, _ := stripSchema(s)
+		t, stripped := stripSchema(s)
+		if !stripped && n.foreignIRI(s) {
+			return s, true
+		}
 		if t == "" || n.v.special[t] || strings.ContainsAny(t, ":/#@") {
 			return "", false
 		}
@@ -664,6 +833,32 @@ func (n *normalizer) fastTypes(val any) (any, bool) {
 		return out, true
 	}
 	return nil, false
+}
+
+// foreignIRI reports whether s, used as a property or type, is an absolute
+// IRI that expansion and compaction in the schema.org context leave as it
+// is: a scheme, a colon and no white space, naming no schema.org term or
+// prefix.
+func (n *normalizer) foreignIRI(s string) bool {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 || i == len(s)-1 || !n.plainIRI(s) || strings.HasPrefix(s, "http://schema.org/") {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := s[j]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case j > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || r == '"' || r == '<' || r == '>' || r == '\\' || r == '{' || r == '}' || r == '|' || r == '^' || r == '`' {
+			return false
+		}
+	}
+	return true
 }
 
 // plainIRI reports whether compaction leaves the IRI s unchanged: it must not

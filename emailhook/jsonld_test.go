@@ -223,3 +223,97 @@ func TestPooledContextNotPolluted(t *testing.T) {
 		t.Errorf("got %v, want %v", res.Objects[0], want)
 	}
 }
+
+// arrayFastAndGold normalizes obj (whose @context is an array extending
+// schema.org) both by writing its extra terms out for the fast path and
+// through json-gold with the processed context.
+func arrayFastAndGold(t testing.TB, n *normalizer, text string) (fast, gold any, fastOK bool, goldErr error) {
+	t.Helper()
+	var a, b map[string]any
+	if err := json.Unmarshal([]byte(text), &a); err != nil {
+		t.Fatal(err)
+	}
+	_ = json.Unmarshal([]byte(text), &b)
+	terms, ok := n.extraTerms(a["@context"])
+	if !ok {
+		return nil, nil, false, nil
+	}
+	rw, ok := rewriteTerms(a, terms, n)
+	if !ok {
+		return nil, nil, false, nil
+	}
+	f, ok := n.fast(rw.(map[string]any))
+	if !ok {
+		return nil, nil, false, nil
+	}
+	p, _, err := n.contextPool(b["@context"])
+	if err != nil {
+		return roundTrip(t, f), nil, true, err
+	}
+	delete(b, "@context")
+	g, err := n.viaJSONGold(b, p)
+	return roundTrip(t, f), roundTrip(t, g), true, err
+}
+
+var arrayContextInputs = []string{
+	`{"@context":["https://schema.org",{"shop":"https://shop.example/ns#"}],"@type":"Product","name":"A","shop:batch":"B1","offers":{"@type":"Offer","price":"1.99"}}`,
+	`{"@context":["http://schema.org/",{"ex":"https://ex.example/"}],"@type":"ex:Widget","@id":"ex:w1","url":"ex:page","ex:n":5}`,
+	`{"@context":["https://schema.org",{"code":"https://ex.example/code"}],"@type":"Event","code":"Z","name":["a","b"]}`,
+	`{"@context":["https://schema.org",{"name":"https://ex.example/name"}],"@type":"Thing","name":"shadowed"}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/x"}],"@type":"Thing","ex:y":"no delimiter"}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/"},{"ey":"urn:ey:"}],"@type":["Thing","ey:T"],"ex:a":{"@type":"ex:B","ey:c":true}}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/"}],"@type":"Thing","ex:a":"1","https://ex.example/a":"2"}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/"}],"@type":"Thing","sameAs":["ex:s","https://other.example/"],"image":{"@id":"ex:i"}}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/"}],"@type":"Thing","about":{"@context":"https://schema.org","name":"n"}}`,
+}
+
+// TestArrayContextFastMatchesJSONGold checks that writing out the extra
+// terms of ["https://schema.org", {...}] and taking the fast path gives
+// what json-gold gives with the processed context.
+func TestArrayContextFastMatchesJSONGold(t *testing.T) {
+	x := testExtractor(t)
+	fastCount := 0
+	for _, text := range arrayContextInputs {
+		t.Run(text[strings.Index(text, "]")+1:][:min(40, len(text)-strings.Index(text, "]")-1)], func(t *testing.T) {
+			fast, gold, ok, err := arrayFastAndGold(t, x.norm, text)
+			if !ok {
+				t.Logf("declined by the fast path: %s", text)
+				return
+			}
+			fastCount++
+			if err != nil {
+				t.Fatalf("fast path accepted %s but json-gold failed: %v", text, err)
+			}
+			if !reflect.DeepEqual(fast, gold) {
+				t.Errorf("input %s\nfast %s\njson-gold %s", text, js(fast), js(gold))
+			}
+		})
+	}
+	if fastCount < len(arrayContextInputs)/2 {
+		t.Errorf("got %d of %d inputs on the fast path, want most", fastCount, len(arrayContextInputs))
+	}
+}
+
+// FuzzArrayContext checks the written-out terms against json-gold.
+func FuzzArrayContext(f *testing.F) {
+	for _, s := range arrayContextInputs {
+		f.Add(s)
+	}
+	x := testExtractor(f)
+	f.Fuzz(func(t *testing.T, text string) {
+		var probe map[string]any
+		if json.Unmarshal([]byte(text), &probe) != nil || strings.Count(text, "[")+strings.Count(text, "{") > 200 {
+			return
+		}
+		fast, gold, ok, err := arrayFastAndGold(t, x.norm, text)
+		if !ok {
+			return
+		}
+		if err != nil {
+			t.Fatalf("fast path accepted %s but json-gold failed: %v", text, err)
+		}
+		if !reflect.DeepEqual(fast, gold) {
+			t.Fatalf("input %s\nfast %s\njson-gold %s", text, js(fast), js(gold))
+		}
+	})
+}
