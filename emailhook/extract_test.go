@@ -448,3 +448,49 @@ func TestMicrodataBudget(t *testing.T) {
 		t.Errorf("got %d objects, want the script's 1", len(res.Objects))
 	}
 }
+
+// TestFailureKinds reads one fixture per kind of extraction failure that
+// public structured-data suites showed (testdata/kinds/N-*.html, expected
+// objects in N-*.json) and checks the objects and warnings.
+func TestFailureKinds(t *testing.T) {
+	x := testExtractor(t)
+	tests := []struct {
+		name  string
+		kinds []WarningKind
+	}{
+		{"1-js-comments", []WarningKind{RepairComments}},
+		{"2-html-comment-note", []WarningKind{RepairComments, RepairWrapper, RepairComments}},
+		{"3-content-attribute", nil},
+		{"4-itemid-only", nil},
+		{"5-base-url", nil},
+		{"6-text-rules", nil},
+		{"7-author-nesting", nil},
+		{"8-invalid-utf8", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := os.ReadFile("testdata/kinds/" + tt.name + ".html")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRaw, err := os.ReadFile("testdata/kinds/" + tt.name + ".json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want any
+			if err := json.Unmarshal(wantRaw, &want); err != nil {
+				t.Fatal(err)
+			}
+			res, err := x.Extract(doc)
+			if err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			if got := roundTrip(t, res.Objects); !reflect.DeepEqual(got, want) {
+				t.Errorf("got %s\nwant %s\nwarnings %v", js(got), js(want), res.Warnings)
+			}
+			if got := kinds(res.Warnings); !reflect.DeepEqual(got, tt.kinds) {
+				t.Errorf("got warnings %v, want kinds %v", res.Warnings, tt.kinds)
+			}
+		})
+	}
+}

@@ -61,11 +61,20 @@ func (p *ctxPool) put(c *ld.Context) {
 	}
 }
 
-// Work costs charged to a message's budget (see work), in the unit of one
-// byte of input: what a json-gold call costs beyond the linear reading.
+// noBase is the base URL set for compaction: no real IRI starts with its
+// root ("x-inbound-no-base://"), so json-gold makes none relative.
+const noBase = "x-inbound-no-base:"
+
+// Work costs charged to a message's budget (see work), in the unit of what
+// parsing one byte of HTML costs: a json-gold expansion and compaction of a
+// small object takes about as long as a goquery parse of 16 KiB, and
+// processing a @context that extends schema.org (a cache miss) as long as
+// 256 KiB. Objects on the fast path are not charged: their work is linear
+// in their bytes.
 const (
-	costContext = 64 << 10 // processing a @context (a cache miss)
-	costObject  = 1 << 10  // a json-gold expansion and compaction, plus its size
+	costContext    = 256 << 10
+	costObject     = 16 << 10
+	costObjectByte = 16 // per byte of the object, on top of costObject
 	// maxCachedContexts bounds how many processed @context values are kept
 	// across messages (each holds a copy of the schema.org terms when it
 	// extends them), and maxContextKey the canonical size of one.
@@ -144,15 +153,11 @@ func newNormalizer(v *vocab, poolSize int) *normalizer {
 	return n
 }
 
-// contextPool returns the pool of active contexts for a @context value,
-// processing it on first use. built reports whether the value was processed
+// contextPool returns the pool of active contexts for a @context value
+// whose canonical JSON is key (see contextKey), processing it on first use. built reports whether the value was processed
 // now (a cost for the budget). A value too large to keep is processed for
 // this use only.
-func (n *normalizer) contextPool(ctxVal any) (p *ctxPool, built bool, err error) {
-	key, err := json.Marshal(ctxVal) // canonical: object keys sorted
-	if err != nil {
-		return nil, false, fmt.Errorf("%w: @context: %v", ErrInvalidJSON, err)
-	}
+func (n *normalizer) contextPool(ctxVal any, key []byte) (p *ctxPool, built bool, err error) {
 	build := func() (c *ld.Context, err error) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -221,7 +226,7 @@ func (n *normalizer) normalize(obj map[string]any, w *work) ([]map[string]any, e
 		if out, ok := n.fast(obj); ok {
 			return out, nil
 		}
-		if err := w.charge(costObject + jsonSize(obj, 0)); err != nil {
+		if err := w.charge(costObject + goldCost(obj, 0)); err != nil {
 			return nil, err
 		}
 		return n.viaJSONGold(withoutContext(obj), nil)
@@ -238,28 +243,36 @@ func (n *normalizer) normalize(obj map[string]any, w *work) ([]map[string]any, e
 	}
 	// A processed context is reused; what it costs to process one is
 	// charged before the object's own work.
-	size := jsonSize(obj, 0)
-	key, err := json.Marshal(c)
-	if err == nil && len(key) <= maxContextKey {
-		n.cache.mu.Lock()
-		_, cached := n.cache.m[string(key)]
-		n.cache.mu.Unlock()
-		if !cached {
-			if err := w.charge(costContext); err != nil {
-				return nil, err
-			}
+	key, err := contextKey(c)
+	if err != nil {
+		return nil, err
+	}
+	n.cache.mu.Lock()
+	_, cached := n.cache.m[string(key)]
+	n.cache.mu.Unlock()
+	if !cached {
+		if err := w.charge(costContext); err != nil {
+			return nil, err
 		}
-	} else if err := w.charge(costContext); err != nil {
+	}
+	if err := w.charge(costObject + goldCost(obj, 0)); err != nil {
 		return nil, err
 	}
-	if err := w.charge(costObject + size); err != nil {
-		return nil, err
-	}
-	p, _, err := n.contextPool(c)
+	p, _, err := n.contextPool(c, key)
 	if err != nil {
 		return nil, err
 	}
 	return n.viaJSONGold(withoutContext(obj), p)
+}
+
+// contextKey is the canonical JSON of a @context value (object keys
+// sorted), the key of processed contexts.
+func contextKey(c any) ([]byte, error) {
+	key, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("%w: @context: %v", ErrInvalidJSON, err)
+	}
+	return key, nil
 }
 
 // withoutContext returns a shallow copy of obj without its @context.
@@ -413,37 +426,38 @@ func (r *termRewriter) value(v any, depth int) (any, bool) {
 	return v, true
 }
 
-// jsonSize approximates the encoded size of v, charging every nested
-// @context as a context to process (json-gold processes each one it
-// meets). It stops counting past one context's cost times 1024.
-func jsonSize(v any, depth int) int {
-	const enough = costContext << 10
+// goldCost is what json-gold work on v costs beyond costObject:
+// costObjectByte per byte of its encoding (approximated) and costContext
+// per nested @context, which json-gold processes each time it meets one.
+// It stops counting past 16 contexts' cost, more than any budget.
+func goldCost(v any, depth int) int {
+	const enough = costContext << 4
 	switch t := v.(type) {
 	case string:
-		return len(t) + 2
+		return costObjectByte * (len(t) + 2)
 	case json.Number:
-		return len(t)
+		return costObjectByte * len(t)
 	case []any:
-		size := 2
+		cost := 2 * costObjectByte
 		for _, e := range t {
-			if size += jsonSize(e, depth+1) + 1; size > enough {
+			if cost += goldCost(e, depth+1) + costObjectByte; cost > enough {
 				break
 			}
 		}
-		return size
+		return cost
 	case map[string]any:
-		size := 2
+		cost := 2 * costObjectByte
 		for k, e := range t {
 			if k == "@context" && depth > 0 {
-				size += costContext
+				cost += costContext
 			}
-			if size += len(k) + 4 + jsonSize(e, depth+1); size > enough {
+			if cost += costObjectByte*(len(k)+4) + goldCost(e, depth+1); cost > enough {
 				break
 			}
 		}
-		return size
+		return cost
 	}
-	return 4
+	return 4 * costObjectByte
 }
 
 // resolveIDs resolves relative IRIs in @id (and its alias id) and in the
@@ -533,7 +547,13 @@ func (n *normalizer) viaJSONGold(obj map[string]any, active *ctxPool) (out []map
 		}
 	}
 	expanded = httpSchema(expanded)
+	// Compaction makes IRIs relative to the context's base; with the empty
+	// base json-gold cuts network-path references ("//cdn.example/i.png"
+	// becomes "i.png"). A base no IRI starts with leaves every IRI whole.
+	saved := ctx.Values.Base
+	ctx.Values.Base = noBase
 	compacted, err := api.Compact(ctx, "", expanded, true)
+	ctx.Values.Base = saved
 	if err != nil {
 		return nil, fmt.Errorf("%w: json-ld compaction: %v", ErrInvalidJSON, err)
 	}

@@ -246,7 +246,8 @@ func arrayFastAndGold(t testing.TB, n *normalizer, text string) (fast, gold any,
 	if !ok {
 		return nil, nil, false, nil
 	}
-	p, _, err := n.contextPool(b["@context"])
+	key, _ := contextKey(b["@context"])
+	p, _, err := n.contextPool(b["@context"], key)
 	if err != nil {
 		return roundTrip(t, f), nil, true, err
 	}
