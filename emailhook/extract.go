@@ -231,11 +231,11 @@ func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
 }
 
 // budgetFor is the json-gold work one document of n bytes may cost (in the
-// units of the cost constants): a fixed allowance of four contexts or 64
-// objects, plus 16 units per byte, so that the time Extract takes is
+// units of the cost constants): a fixed allowance of eight contexts or 256
+// small objects, plus 32 units per byte, so that the time Extract takes is
 // linear in its input whatever the objects ask for. Real mail (a few
 // objects, mostly on the fast path) stays far below it.
-func budgetFor(n int) int { return 1<<20 + 16*n }
+func budgetFor(n int) int { return 2<<20 + 32*n }
 
 // docBase returns the base URL of a document: its <base href> resolved
 // against ExtractOptions.BaseURL, or BaseURL alone; nil when there is no

@@ -67,13 +67,13 @@ const noBase = "x-inbound-no-base:"
 
 // Work costs charged to a message's budget (see work), in the unit of what
 // parsing one byte of HTML costs: a json-gold expansion and compaction of a
-// small object takes about as long as a goquery parse of 16 KiB, and
+// small object takes about as long as a goquery parse of 8 to 40 KiB, and
 // processing a @context that extends schema.org (a cache miss) as long as
 // 256 KiB. Objects on the fast path are not charged: their work is linear
 // in their bytes.
 const (
 	costContext    = 256 << 10
-	costObject     = 16 << 10
+	costObject     = 8 << 10
 	costObjectByte = 16 // per byte of the object, on top of costObject
 	// maxCachedContexts bounds how many processed @context values are kept
 	// across messages (each holds a copy of the schema.org terms when it

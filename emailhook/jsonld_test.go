@@ -318,3 +318,95 @@ func FuzzArrayContext(f *testing.F) {
 		}
 	})
 }
+
+// TestContextCache: an array @context that json-gold must process is
+// processed once, for the objects of a message and across messages, and
+// the cache stays bounded.
+func TestContextCache(t *testing.T) {
+	x := testExtractor(t)
+	// @language keeps these objects off the fast path.
+	one := `{"@context":["https://schema.org",{"@language":"en"}],"@type":"Thing","name":"n%d"}`
+	var b strings.Builder
+	for i := range 20 {
+		b.WriteString(ldScript(fmt.Sprintf(one, i)))
+	}
+	for round := range 2 {
+		res, err := x.Extract([]byte(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Objects) != 20 || len(res.Warnings) != 0 {
+			t.Fatalf("round %d: got %d objects, warnings %v; want 20, none", round, len(res.Objects), res.Warnings)
+		}
+		name, _ := res.Objects[3]["name"].(map[string]any)
+		if name["@value"] != "n3" || name["@language"] != "en" {
+			t.Errorf("got name %v, want n3 in English", res.Objects[3]["name"])
+		}
+		if got := len(x.norm.cache.m); got != 1 {
+			t.Errorf("round %d: got %d cached contexts, want 1", round, got)
+		}
+	}
+	for i := range maxCachedContexts + 5 {
+		doc := ldScript(fmt.Sprintf(`{"@context":["https://schema.org",{"@language":"l%d"}],"@type":"Thing","name":"x"}`, i))
+		if _, err := x.Extract([]byte(doc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(x.norm.cache.m); got != maxCachedContexts || len(x.norm.cache.order) != maxCachedContexts {
+		t.Errorf("got %d cached contexts (%d in order), want %d", got, len(x.norm.cache.order), maxCachedContexts)
+	}
+}
+
+// TestWorkBudget: objects that each need a new context processed stop
+// costing work once the message's budget is spent; the rest are skipped
+// with one warning, and objects on the fast path are still read.
+func TestWorkBudget(t *testing.T) {
+	x := testExtractor(t)
+	var b strings.Builder
+	const n = 40
+	for i := range n {
+		b.WriteString(ldScript(fmt.Sprintf(`{"@context":["https://schema.org",{"@language":"x%d"}],"@type":"Thing","name":"n"}`, i)))
+	}
+	b.WriteString(ldScript(`{"@type":"Event","name":"fast"}`))
+	res, err := x.Extract([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := kinds(res.Warnings)
+	if len(got) != 1 || got[0] != WarnBudget {
+		t.Fatalf("got warnings %v, want one WarnBudget", res.Warnings)
+	}
+	if len(res.Objects) < 2 || len(res.Objects) > n/2 {
+		t.Errorf("got %d objects, want a few processed within the budget, then skipped", len(res.Objects))
+	}
+	if last := res.Objects[len(res.Objects)-1]; last["name"] != "fast" {
+		t.Errorf("got last object %v, want the fast-path Event", last)
+	}
+	if !strings.Contains(res.Warnings[0].Detail, "skipped") {
+		t.Errorf("got detail %q, want the count skipped", res.Warnings[0].Detail)
+	}
+}
+
+// TestNumbers: numbers keep every digit, as json.Number, on the fast path,
+// through json-gold, and in application/json objects.
+func TestNumbers(t *testing.T) {
+	x := testExtractor(t)
+	big := json.Number("12345678901234567890")
+	docs := map[string]string{
+		"fast":      ldScript(`{"@type":"Order","orderNumber":12345678901234567890}`),
+		"json-gold": ldScript(`{"@type":"Order","orderNumber":12345678901234567890,"sameAs":"http://schema.org/X"}`),
+		"array ctx": ldScript(`{"@context":["https://schema.org",{"@language":"en"}],"@type":"Order","orderNumber":12345678901234567890}`),
+		"json":      `<script type="application/json">{"orderNumber":12345678901234567890}</script>`,
+	}
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) {
+			res, err := x.Extract([]byte(doc))
+			if err != nil || len(res.Objects) != 1 {
+				t.Fatalf("got %v, %v; want one object", res.Objects, err)
+			}
+			if got := res.Objects[0]["orderNumber"]; got != big {
+				t.Errorf("got %#v, want %#v", got, big)
+			}
+		})
+	}
+}

@@ -58,6 +58,11 @@ type mdDoc struct {
 	ids   map[string]*mdNode
 }
 
+// maxTreeDepth bounds the nesting readTree builds: an element opened deeper
+// is read as empty, its content going to its parent, so that the readers'
+// recursion stays within a small stack whatever the document.
+const maxTreeDepth = 10000
+
 // readTree builds the element tree of doc from the x/net/html token stream
 // with its own stack of open elements, so that the author's nesting holds:
 // unlike HTML5 tree building, a <div> inside a <p> stays inside it, and
@@ -111,7 +116,7 @@ func readTree(doc []byte) *mdDoc {
 					d.ids[id] = n
 				}
 			}
-			if tt == html.StartTagToken && !voidElements[n.tag] {
+			if tt == html.StartTagToken && !voidElements[n.tag] && len(stack) <= maxTreeDepth {
 				stack = append(stack, n)
 				open[n.name]++
 			}
@@ -140,7 +145,7 @@ func (x *Extractor) microdata(doc []byte, base *url.URL) ([]map[string]any, erro
 	// itemref lets many items share one subtree; the budget keeps the total
 	// work linear in the document size whatever the references.
 	budget := 4*len(doc) + 1024
-	md := &mdReader{ids: d.ids, budget: budget, base: base}
+	md := &mdReader{ids: d.ids, budget: budget, base: base, building: make(map[*mdNode]bool)}
 	var out []map[string]any
 	for _, n := range d.items {
 		if n.has("itemprop") {
@@ -159,20 +164,22 @@ func (x *Extractor) microdata(doc []byte, base *url.URL) ([]map[string]any, erro
 
 // mdReader builds microdata items.
 type mdReader struct {
-	ids    map[string]*mdNode
-	budget int // nodes left to visit; below 0 stops reading
-	base   *url.URL
+	ids      map[string]*mdNode
+	budget   int // nodes left to visit; below 0 stops reading
+	base     *url.URL
+	building map[*mdNode]bool // the items of the current stack
 }
 
 // item returns the properties of the item at n, with @type and @id. stack
-// holds the items being built around it, to stop itemref cycles. A
+// holds the items being built around it; an item already being built (an
+// itemref cycle) is nil. A
 // top-level item with neither properties nor an itemid is nil.
 func (md *mdReader) item(n *mdNode, stack []*mdNode) map[string]any {
-	for _, s := range stack {
-		if s == n {
-			return nil
-		}
+	if md.building[n] {
+		return nil
 	}
+	md.building[n] = true
+	defer delete(md.building, n)
 	stack = append(stack, n)
 	props := make(map[string]any)
 	add := func(p *mdNode) {

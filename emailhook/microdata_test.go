@@ -107,12 +107,18 @@ func TestBaseURL(t *testing.T) {
 	}
 }
 
-// TestReadTreeDeep: the element stack has no limit, and stays linear for
-// many unclosed elements and end tags that match none.
+// TestReadTreeDeep: no 512-element limit; past maxTreeDepth elements are
+// read flat; linear for many unclosed elements and end tags that match
+// none, and for deeply nested items.
 func TestReadTreeDeep(t *testing.T) {
-	doc := strings.Repeat("<span>", 50000) + `<b itemscope itemtype="http://schema.org/Thing"><i itemprop="name">deep</i></b>` +
-		strings.Repeat("</div>", 50000)
-	items, err := testExtractor(t).microdata([]byte(doc), nil)
+	nested := strings.Repeat(`<b itemprop="a" itemscope>`, 30000)
+	items, err := testExtractor(t).microdata([]byte(`<div itemscope>`+nested), nil)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("got %d items, %v; want 1", len(items), err)
+	}
+	doc := strings.Repeat("<span>", 5000) + `<b itemscope itemtype="http://schema.org/Thing"><i itemprop="name">deep</i></b>` +
+		strings.Repeat("</div>", 50000) + strings.Repeat("<p>", 3*maxTreeDepth) + `<b itemscope itemtype="http://schema.org/Thing"><i itemprop="name">flat</i></b>`
+	items, err = testExtractor(t).microdata([]byte(doc), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +178,7 @@ func itemsOf(root *mdNode) []map[string]any {
 		}
 	}
 	walk(root)
-	md := &mdReader{ids: d.ids, budget: 1 << 30}
+	md := &mdReader{ids: d.ids, budget: 1 << 30, building: map[*mdNode]bool{}}
 	var out []map[string]any
 	for _, n := range d.items {
 		if !n.has("itemprop") {
