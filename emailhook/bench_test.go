@@ -31,7 +31,7 @@ func BenchmarkExtract(b *testing.B) {
 	// For reference: the json-gold expansion and compaction that the fast
 	// path avoids, on the same Order (with a warm, pooled context).
 	b.Run("OrderViaJSONGold", func(b *testing.B) {
-		scripts, _, _ := pullScripts(doc)
+		scripts := pullScripts(doc)
 		b.ReportAllocs()
 		for b.Loop() {
 			vals, _, err := parseScript(scripts[0].text, 100)

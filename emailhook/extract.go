@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -58,7 +59,7 @@ type Extraction struct {
 	// with "@context": "https://schema.org"), in document order: scripts
 	// first, then microdata items. Objects from application/json scripts
 	// without an @context, and objects whose JSON-LD could not be processed,
-	// are returned as written.
+	// are returned as written. JSON numbers are json.Number.
 	Objects []map[string]any
 	// Warnings lists every repair made and every source skipped.
 	Warnings []Warning
@@ -169,13 +170,17 @@ func Extract(doc []byte) (*Extraction, error) {
 // <script type="application/json">, and schema.org microdata.
 //
 // Problems in one source never stop the others: each is recorded in
-// Extraction.Warnings. The Extraction is always returned; the error is non-nil,
-// wrapping ErrNoStructuredData and the first problem (ErrInvalidJSON,
-// ErrTooDeep, ...), only when the document had structured-data sources and
-// none of them could be read.
+// Extraction.Warnings. The Extraction is always returned; the error is
+// non-nil, wrapping ErrNoStructuredData and the first problem
+// (ErrInvalidJSON, ErrTooDeep, ...), only when the document had
+// structured-data sources and none of them could be read.
+//
+// The time Extract takes is linear in the size of doc: processed @context
+// values are reused across objects and messages, and the JSON-LD work that
+// json-gold does for one document has a budget proportional to its size;
+// objects past it are skipped with a WarnBudget warning.
 func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
-	scripts, baseHref, hasBase := pullScripts(doc)
-	r := &run{x: x, res: &Extraction{}, w: &work{left: budgetFor(len(doc)), base: x.docBase(baseHref, hasBase)}}
+	r := &run{x: x, res: &Extraction{}, w: &work{left: budgetFor(len(doc)), base: x.docBase(findBase(doc))}}
 	res := r.res
 	sources, readable := 0, 0
 	var firstErr error
@@ -184,10 +189,10 @@ func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
 			firstErr = err
 		}
 	}
-	for i, s := range scripts {
+	eachScript(doc, func(typ string, text []byte) {
 		sources++
-		src := fmt.Sprintf("script %d (%s)", i+1, s.typ)
-		vals, rep, err := parseScript(s.text, x.maxDepth)
+		src := "script " + strconv.Itoa(sources) + " (" + typ + ")"
+		vals, rep, err := parseScript(text, x.maxDepth)
 		for _, rk := range repairKinds {
 			if rep&rk.flag != 0 {
 				res.Warnings = append(res.Warnings, Warning{Source: src, Kind: rk.kind})
@@ -200,13 +205,13 @@ func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
 			}
 			res.Warnings = append(res.Warnings, Warning{Source: src, Kind: kind, Detail: err.Error()})
 			fail(err)
-			continue
+			return
 		}
 		readable++
 		for _, v := range vals {
-			r.addValue(src, s.jsonld, v, 0)
+			r.addValue(src, typ == "application/ld+json", v, 0)
 		}
-	}
+	})
 	if hasItemscope(doc) {
 		sources++
 		items, err := x.microdata(doc, r.w.base)
@@ -322,39 +327,19 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// script is one data script's type and raw text.
-type script struct {
-	typ    string
-	jsonld bool
-	text   []byte
-}
-
-// pullScripts returns the data scripts of doc, and the href of its first
-// <base> element, with the x/net/html tokenizer, which, unlike html.Parse,
-// has no limit on open elements.
-func pullScripts(doc []byte) (out []script, baseHref string, hasBase bool) {
+// eachScript calls fn with the type and raw text of every data script of
+// doc, in order, with the x/net/html tokenizer, which, unlike html.Parse,
+// has no limit on open elements. text is valid only during the call.
+func eachScript(doc []byte, fn func(typ string, text []byte)) {
+	var text []byte
 	z := html.NewTokenizer(bytes.NewReader(doc))
 	for {
-		switch tt := z.Next(); tt {
+		switch z.Next() {
 		case html.ErrorToken:
-			return out, baseHref, hasBase
-		case html.StartTagToken, html.SelfClosingTagToken:
+			return
+		case html.StartTagToken:
 			name, hasAttr := z.TagName()
-			if !hasAttr {
-				continue
-			}
-			if !hasBase && string(name) == "base" {
-				for more := true; more; {
-					var k, v []byte
-					k, v, more = z.TagAttr()
-					if string(k) == "href" {
-						baseHref, hasBase = string(v), true
-						break
-					}
-				}
-				continue
-			}
-			if tt != html.StartTagToken || string(name) != "script" {
+			if !hasAttr || string(name) != "script" {
 				continue
 			}
 			typ := ""
@@ -370,7 +355,7 @@ func pullScripts(doc []byte) (out []script, baseHref string, hasBase bool) {
 			if typ != "application/ld+json" && typ != "application/json" {
 				continue
 			}
-			var text []byte
+			text = text[:0]
 		body:
 			for {
 				switch z.Next() {
@@ -380,7 +365,56 @@ func pullScripts(doc []byte) (out []script, baseHref string, hasBase bool) {
 					break body
 				}
 			}
-			out = append(out, script{typ: typ, jsonld: typ == "application/ld+json", text: text})
+			fn(typ, text)
+		}
+	}
+}
+
+// findBase returns the href of the first <base> element of doc that has
+// one. It tokenizes doc only when a "<base" tag may be there.
+func findBase(doc []byte) (href string, ok bool) {
+	if !hasBaseTag(doc) {
+		return "", false
+	}
+	z := html.NewTokenizer(bytes.NewReader(doc))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return "", false
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if !hasAttr || string(name) != "base" {
+				continue
+			}
+			for more := true; more; {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				if string(k) == "href" {
+					return string(v), true
+				}
+			}
+		}
+	}
+}
+
+// hasBaseTag reports whether doc may hold a <base> tag: "<base" in any case,
+// then a byte that ends a tag name.
+func hasBaseTag(doc []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(doc[i:], '<')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if len(doc)-i < 4 || !bytes.EqualFold(doc[i:i+4], []byte("base")) {
+			continue
+		}
+		if i+4 == len(doc) {
+			return true
+		}
+		switch doc[i+4] {
+		case ' ', '\t', '\n', '\r', '\f', '/', '>':
+			return true
 		}
 	}
 }

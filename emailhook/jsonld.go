@@ -88,6 +88,60 @@ const (
 type work struct {
 	left int
 	base *url.URL // the document's base URL, nil when none
+	// The last @context seen by extraTerms, and its answer.
+	lastCtx   any
+	lastTerms map[string]string
+	lastOK    bool
+}
+
+// extraTerms is n.extraTerms(c), remembering the last answer: the objects
+// of a message most often share one @context.
+func (w *work) extraTerms(n *normalizer, c any) (map[string]string, bool) {
+	if w == nil {
+		return n.extraTerms(c)
+	}
+	if w.lastCtx != nil && sameJSON(w.lastCtx, c, 0) {
+		return w.lastTerms, w.lastOK
+	}
+	w.lastCtx = c
+	w.lastTerms, w.lastOK = n.extraTerms(c)
+	return w.lastTerms, w.lastOK
+}
+
+// sameJSON reports whether a and b are equal JSON values made of strings,
+// arrays and objects (anything else is reported unequal).
+func sameJSON(a, b any, depth int) bool {
+	if depth > 8 {
+		return false
+	}
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameJSON(x[i], y[i], depth+1) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			if w, ok := y[k]; !ok || !sameJSON(v, w, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // errBudget means a message's work budget was spent.
@@ -234,11 +288,9 @@ func (n *normalizer) normalize(obj map[string]any, w *work) ([]map[string]any, e
 	// ["https://schema.org", {"ex": "https://ex.example/ns#"}]: with its
 	// extra terms written out as IRIs the object is in the schema.org
 	// context, and most often takes the fast path.
-	if terms, ok := n.extraTerms(c); ok {
-		if rw, ok := rewriteTerms(obj, terms, n); ok {
-			if out, ok := n.fast(rw.(map[string]any)); ok {
-				return out, nil
-			}
+	if terms, ok := w.extraTerms(n, c); ok {
+		if out, ok := n.fastExtra(obj, &termRewriter{terms: terms}); ok {
+			return out, nil
 		}
 	}
 	// A processed context is reused; what it costs to process one is
@@ -314,22 +366,13 @@ func (n *normalizer) extraTerms(c any) (map[string]string, bool) {
 	return terms, true
 }
 
-// rewriteTerms returns a copy of v with the extra terms written out: keys
-// and @type values that are terms or compact IRIs using them, and compact
-// IRIs in @id values and in values of schema.org terms typed @id. ok is
-// false for what it does not handle (a nested @context, a term used as a
-// prefix whose IRI does not end with a delimiter), which json-gold then
-// reads.
-func rewriteTerms(v any, terms map[string]string, n *normalizer) (any, bool) {
-	r := &termRewriter{terms: terms, n: n}
-	out, ok := r.value(v, 0)
-	return out, ok && !r.unsure
-}
-
+// termRewriter writes out the extra terms of a @context extending
+// schema.org (see extraTerms and fastExtra): keys and @type values that are
+// terms or compact IRIs using them, and compact IRIs in @id values and in
+// values of schema.org terms typed @id.
 type termRewriter struct {
 	terms  map[string]string
-	n      *normalizer
-	unsure bool
+	unsure bool // a term was used as a prefix json-gold may read otherwise
 }
 
 // prefixed expands "p:suffix" when p is an extra term usable as a prefix:
@@ -376,54 +419,6 @@ func (r *termRewriter) strings(v any, f func(string) string) any {
 		return out
 	}
 	return v
-}
-
-func (r *termRewriter) value(v any, depth int) (any, bool) {
-	if depth > maxMaxDepth {
-		return nil, false
-	}
-	switch t := v.(type) {
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			var ok bool
-			if out[i], ok = r.value(e, depth+1); !ok {
-				return nil, false
-			}
-		}
-		return out, true
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			switch k {
-			case "@context":
-				if depth > 0 {
-					return nil, false
-				}
-				continue
-			case "@type", "type":
-				out[k] = r.strings(e, r.vocab)
-				continue
-			case "@id", "id":
-				out[k] = r.strings(e, r.prefixed)
-				continue
-			}
-			nk := r.vocab(k)
-			if _, dup := out[nk]; dup {
-				return nil, false
-			}
-			if term, _ := stripSchema(nk); r.n.v.terms[term] == coerceID {
-				e = r.strings(e, r.prefixed)
-			}
-			ne, ok := r.value(e, depth+1)
-			if !ok {
-				return nil, false
-			}
-			out[nk] = ne
-		}
-		return out, true
-	}
-	return v, true
 }
 
 // goldCost is what json-gold work on v costs beyond costObject:
@@ -670,7 +665,7 @@ func (n *normalizer) fast(obj map[string]any) (out []map[string]any, ok bool) {
 			if c, has := m["@context"]; has && !isSchemaOrgContext(c) {
 				return nil, false
 			}
-			res, ok := n.fastTop(m)
+			res, ok := n.fastTop(m, nil)
 			if !ok {
 				return nil, false
 			}
@@ -678,11 +673,24 @@ func (n *normalizer) fast(obj map[string]any) (out []map[string]any, ok bool) {
 		}
 		return out, true
 	}
-	return n.fastTop(obj)
+	return n.fastTop(obj, nil)
 }
 
-func (n *normalizer) fastTop(obj map[string]any) ([]map[string]any, bool) {
-	v, ok := n.fastNode(obj, 0)
+// fastExtra is fast for an object whose @context is schema.org with the
+// extra terms of r (see extraTerms), reading its keys and values as
+// json-gold would with them written out as IRIs. It declines a @graph, a
+// nested @context, and a term used as a prefix that json-gold might read
+// otherwise.
+func (n *normalizer) fastExtra(obj map[string]any, r *termRewriter) ([]map[string]any, bool) {
+	if _, has := obj["@graph"]; has {
+		return nil, false
+	}
+	out, ok := n.fastTop(obj, r)
+	return out, ok && !r.unsure
+}
+
+func (n *normalizer) fastTop(obj map[string]any, r *termRewriter) ([]map[string]any, bool) {
+	v, ok := n.fastNode(obj, 0, r)
 	if !ok {
 		return nil, false
 	}
@@ -695,8 +703,9 @@ func (n *normalizer) fastTop(obj map[string]any) ([]map[string]any, bool) {
 	return []map[string]any{m}, true
 }
 
-// fastNode normalizes a node object in place.
-func (n *normalizer) fastNode(obj map[string]any, depth int) (any, bool) {
+// fastNode normalizes a node object into a new one. r, when not nil, holds
+// the extra terms of the object's context.
+func (n *normalizer) fastNode(obj map[string]any, depth int, r *termRewriter) (any, bool) {
 	if depth > 1000 {
 		return nil, false
 	}
@@ -704,11 +713,17 @@ func (n *normalizer) fastNode(obj map[string]any, depth int) (any, bool) {
 	for k, val := range obj {
 		switch k {
 		case "@context":
-			if !isSchemaOrgContext(val) {
+			if r != nil && depth == 0 {
+				continue // the context of r
+			}
+			if r != nil || !isSchemaOrgContext(val) {
 				return nil, false
 			}
 			continue
 		case "@type", "type":
+			if r != nil {
+				val = r.strings(val, r.vocab)
+			}
 			t, ok := n.fastTypes(val)
 			if !ok {
 				return nil, false
@@ -720,6 +735,9 @@ func (n *normalizer) fastNode(obj map[string]any, depth int) (any, bool) {
 			continue
 		case "@id", "id":
 			s, isStr := val.(string)
+			if isStr && r != nil {
+				s = r.prefixed(s)
+			}
 			if !isStr || !n.plainIRI(s) {
 				return nil, false
 			}
@@ -731,6 +749,9 @@ func (n *normalizer) fastNode(obj map[string]any, depth int) (any, bool) {
 		}
 		if k == "" || k[0] == '@' {
 			return nil, false
+		}
+		if r != nil {
+			k = r.vocab(k)
 		}
 		term, stripped := stripSchema(k)
 		co := coerceNone
@@ -752,7 +773,7 @@ func (n *normalizer) fastNode(obj map[string]any, depth int) (any, bool) {
 			}
 			continue
 		}
-		nv, ok := n.fastValue(val, co, depth)
+		nv, ok := n.fastValue(val, co, depth, r)
 		if !ok {
 			return nil, false
 		}
@@ -765,9 +786,12 @@ func (n *normalizer) fastNode(obj map[string]any, depth int) (any, bool) {
 }
 
 // fastValue normalizes a property value.
-func (n *normalizer) fastValue(val any, co coercion, depth int) (any, bool) {
+func (n *normalizer) fastValue(val any, co coercion, depth int, r *termRewriter) (any, bool) {
 	switch x := val.(type) {
 	case string:
+		if co == coerceID && r != nil {
+			x = r.prefixed(x)
+		}
 		if co == coerceID && !n.plainIRI(x) {
 			return nil, false
 		}
@@ -782,6 +806,9 @@ func (n *normalizer) fastValue(val any, co coercion, depth int) (any, bool) {
 			for k, id := range x {
 				if k == "@id" || k == "id" {
 					s, isStr := id.(string)
+					if isStr && r != nil {
+						s = r.prefixed(s)
+					}
 					if !isStr || !n.plainIRI(s) {
 						return nil, false
 					}
@@ -792,7 +819,7 @@ func (n *normalizer) fastValue(val any, co coercion, depth int) (any, bool) {
 				}
 			}
 		}
-		return n.fastNode(x, depth+1)
+		return n.fastNode(x, depth+1, r)
 	case []any:
 		out := make([]any, 0, len(x))
 		for _, e := range x {
@@ -802,7 +829,7 @@ func (n *normalizer) fastValue(val any, co coercion, depth int) (any, bool) {
 			if _, nested := e.([]any); nested {
 				return nil, false
 			}
-			ne, ok := n.fastValue(e, co, depth)
+			ne, ok := n.fastValue(e, co, depth, r)
 			if !ok {
 				return nil, false
 			}

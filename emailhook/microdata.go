@@ -59,14 +59,14 @@ type mdDoc struct {
 }
 
 // maxTreeDepth bounds the nesting readTree builds: an element opened deeper
-// is read as empty, its content going to its parent, so that the readers'
-// recursion stays within a small stack whatever the document.
+// is read as empty, its content going to the deepest open element, so that
+// the readers' recursion stays within a small stack whatever the document.
 const maxTreeDepth = 10000
 
 // readTree builds the element tree of doc from the x/net/html token stream
 // with its own stack of open elements, so that the author's nesting holds:
 // unlike HTML5 tree building, a <div> inside a <p> stays inside it, and
-// there is no limit on open elements. An end tag closes the innermost open
+// there is no limit of 512 open elements (see maxTreeDepth). An end tag closes the innermost open
 // element of its name and those inside it; an end tag with no open element
 // of its name is ignored; "<x/>" closes itself. The work is linear in the
 // document: each element is pushed and popped once, and a count of open
