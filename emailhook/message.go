@@ -76,17 +76,17 @@ const MaxAttachments = 100
 // Warning kinds of ReadMessage.
 const (
 	// WarnHeader reports a header or part that could not be read as declared.
-	WarnHeader Kind = "unreadable header"
+	WarnHeader WarningKind = "unreadable header"
 	// WarnBrokenPart reports a part that could not be read (bad base64, a
 	// transfer encoding no reader knows, a body cut short); it was skipped
 	// and the rest of the message kept.
-	WarnBrokenPart Kind = "unreadable part skipped"
+	WarnBrokenPart WarningKind = "unreadable part skipped"
 	// WarnTruncated reports a multipart entity that ends without its
 	// closing boundary or whose parts could not be told apart; the parts
 	// read before were kept.
-	WarnTruncated Kind = "multipart body cut short"
+	WarnTruncated WarningKind = "multipart body cut short"
 	// WarnTooManyParts reports attachments beyond MaxAttachments, skipped.
-	WarnTooManyParts Kind = "too many attachments"
+	WarnTooManyParts WarningKind = "too many attachments"
 )
 
 // ReadMessage parses a raw RFC 5322 message using an Extractor with default
@@ -161,7 +161,7 @@ const MaxMultipartDepth = 16
 
 // WarnTooDeepMIME reports multipart entities nested deeper than
 // MaxMultipartDepth, whose parts were skipped.
-const WarnTooDeepMIME Kind = "multipart nested too deeply"
+const WarnTooDeepMIME WarningKind = "multipart nested too deeply"
 
 // partWalker finds the first inline text/html and text/plain parts and
 // collects the other leaf parts as attachments.
@@ -173,7 +173,7 @@ type partWalker struct {
 	manyWarned         bool
 }
 
-func (w *partWalker) warn(source string, kind Kind, detail string) {
+func (w *partWalker) warn(source string, kind WarningKind, detail string) {
 	w.msg.Warnings = append(w.msg.Warnings, Warning{Source: source, Kind: kind, Detail: detail})
 }
 

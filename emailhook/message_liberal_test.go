@@ -29,10 +29,10 @@ func TestReadMessageLiberal(t *testing.T) {
 	tests := []struct {
 		name     string
 		in       string
-		text     string // want this text body ("" for none)
-		order    bool   // want the Order of orderScript
-		warnKind Kind   // want a warning of this kind
-		attach   int    // want this many attachments
+		text     string      // want this text body ("" for none)
+		order    bool        // want the Order of orderScript
+		warnKind WarningKind // want a warning of this kind
+		attach   int         // want this many attachments
 	}{
 		{
 			name: "truncated multipart",
