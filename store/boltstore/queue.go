@@ -451,6 +451,12 @@ func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
 	}
 }
 
+// FlushCompletions implements store.LocalQueue: an empty write, whose
+// commit carries what CompleteLater left.
+func (s *Store) FlushCompletions(ctx context.Context) error {
+	return s.write(ctx, func(*bolt.Tx) (error, error) { return nil, nil })
+}
+
 // Fail implements store.QueueStore. It leaves UpdatedAt at the time of
 // the claim, as it is given no clock reading.
 func (s *Store) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {

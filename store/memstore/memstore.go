@@ -402,6 +402,16 @@ func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
 	_ = s.Complete(context.Background(), id, attempts, now)
 }
 
+// FlushCompletions implements store.LocalQueue; CompleteLater left
+// nothing to commit.
+func (s *Store) FlushCompletions(ctx context.Context) error {
+	if err := s.read(ctx); err != nil {
+		return err
+	}
+	s.mu.RUnlock()
+	return nil
+}
+
 func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claim bool, lease time.Duration) (string, error) {
 	if e == nil || e.ID == "" {
 		return "", invalid("event needs an ID")
