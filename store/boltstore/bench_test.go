@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/store/storetest"
 )
 
 // BenchmarkEnqueue compares group commit (Enqueue) with a bare baseline
@@ -229,4 +230,17 @@ func benchmarkDispatch(b *testing.B, noSync bool, mode string) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkStore runs the conformance kit's benchmarks (storetest.Bench)
+// on a file with fsync on, beside memstore.
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := Open(filepath.Join(b.TempDir(), "bench.db"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	})
 }
