@@ -200,7 +200,28 @@ type Queue struct {
 	handOpen bool
 	handCtx  context.Context
 	handoffs sync.WaitGroup
+	// backlog holds handed-off events that found every worker busy: the
+	// next free worker takes them. admitted and admittedBytes count what
+	// it holds (or is promised to), within maxBacklog and
+	// maxBacklogBytes.
+	backlog       chan handoff
+	admitted      atomic.Int64
+	admittedBytes atomic.Int64
 }
+
+// handoff is an event committed claimed (attempt 1), waiting for a local
+// worker: qe as stored, e as accepted.
+type handoff struct {
+	qe *store.QueuedEvent
+	e  *Event
+}
+
+// Bounds of the hand-off backlog: past them, accepted events are
+// enqueued unclaimed, for the dispatcher to claim.
+const (
+	maxBacklog      = 1024
+	maxBacklogBytes = 64 << 20
+)
 
 var _ Delivery = (*Queue)(nil)
 
@@ -218,7 +239,8 @@ func NewQueue(s store.QueueStore, t Trigger, opts QueueOptions) (*Queue, error) 
 		return nil, err
 	}
 	q := &Queue{store: s, trigger: t, opts: opts, log: opts.Logger, now: opts.Now,
-		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), ins: opts.Telemetry.instruments()}
+		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), ins: opts.Telemetry.instruments(),
+		backlog: make(chan handoff, maxBacklog)}
 	q.local, _ = s.(store.LocalQueue)
 	return q, nil
 }
@@ -254,14 +276,19 @@ func (q *Queue) Deliver(ctx context.Context, e *Event) (Receipt, error) {
 	}
 	since := now.Add(-q.opts.DedupWindow)
 	var id string
-	handoff := q.local != nil && q.reserve()
-	if handoff {
+	if q.local != nil && q.admit(len(payload)) {
 		id, err = q.local.EnqueueClaimed(ctx, qe, since, q.opts.Lease)
 		if err == nil {
-			go q.handoff(qe, e)
+			q.backlog <- handoff{qe: qe, e: e} // never blocks: admitted
+			if q.takeSlot() {
+				q.handoffs.Add(1)
+				go q.work(true)
+			}
+			q.handMu.RUnlock()
 			return Receipt{ID: id}, nil
 		}
-		q.release()
+		q.unadmit(len(payload))
+		q.handMu.RUnlock()
 	} else {
 		id, err = q.store.Enqueue(ctx, qe, since)
 	}
@@ -275,41 +302,74 @@ func (q *Queue) Deliver(ctx context.Context, e *Event) (Receipt, error) {
 	return Receipt{ID: id}, nil
 }
 
-// reserve takes an idle worker for a hand-off, if the dispatcher runs and
-// one is idle; release gives it back.
-func (q *Queue) reserve() bool {
+// admit reserves room in the hand-off backlog for an event of the given
+// payload size, if the dispatcher runs. On success it returns with
+// q.handMu read-locked, so that Shutdown cannot close hand-offs until the
+// event is in the backlog; the caller unlocks it.
+func (q *Queue) admit(size int) bool {
 	q.handMu.RLock()
-	defer q.handMu.RUnlock()
 	if !q.handOpen {
+		q.handMu.RUnlock()
 		return false
 	}
-	if q.busy.Add(1) > int64(q.opts.Workers) {
-		q.busy.Add(-1)
+	if q.admitted.Add(1) > maxBacklog || q.admittedBytes.Add(int64(size)) > maxBacklogBytes {
+		q.unadmit(size)
+		q.handMu.RUnlock()
 		return false
 	}
-	q.handoffs.Add(1)
 	return true
 }
 
-func (q *Queue) release() {
+func (q *Queue) unadmit(size int) {
+	q.admitted.Add(-1)
+	q.admittedBytes.Add(-int64(size))
+}
+
+// takeSlot takes an idle worker, if there is one.
+func (q *Queue) takeSlot() bool {
+	if q.busy.Add(1) <= int64(q.opts.Workers) {
+		return true
+	}
 	q.busy.Add(-1)
-	q.handoffs.Done()
-	select {
-	case q.freed <- struct{}{}:
-	default:
+	return false
+}
+
+// work runs on a worker slot: it delivers handed-off events from the
+// backlog until it finds it empty, then gives the slot back (and takes it
+// again if an event came meanwhile: a sender that found every worker
+// busy relies on that). spawned says the goroutine counts in q.handoffs.
+func (q *Queue) work(spawned bool) {
+	if spawned {
+		defer q.handoffs.Done()
+	}
+	for {
+		select {
+		case h := <-q.backlog:
+			q.unadmit(len(h.qe.Payload))
+			q.deliverHandoff(h)
+			continue
+		default:
+		}
+		q.busy.Add(-1)
+		select {
+		case q.freed <- struct{}{}:
+		default:
+		}
+		if len(q.backlog) == 0 || !q.takeSlot() {
+			return
+		}
 	}
 }
 
-// handoff delivers the event qe (committed claimed, attempt 1) that
-// Deliver just accepted, e being its decoded form.
-func (q *Queue) handoff(qe *store.QueuedEvent, e *Event) {
-	defer q.release()
-	ev := *qe
+// deliverHandoff delivers the event h that Deliver accepted and
+// committed claimed (attempt 1), e itself reaching the Trigger.
+func (q *Queue) deliverHandoff(h handoff) {
+	ev := *h.qe
 	ev.Payload, ev.Attempts = nil, 1
 	q.handMu.RLock()
 	ctx := q.handCtx
 	q.handMu.RUnlock()
-	q.attemptDecoded(ctx, &ev, e, true)
+	q.attemptDecoded(ctx, &ev, h.e, true)
 }
 
 // nudge wakes the dispatcher without blocking.
@@ -447,6 +507,14 @@ func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struc
 		busy.Add(int64(idle)) // reserved, so that hand-offs do not take them too
 		evs, err := q.store.Claim(ctx, q.now().UTC(), q.opts.Lease, idle)
 		busy.Add(-int64(idle - len(evs)))
+		for len(q.backlog) > 0 && q.takeSlot() {
+			// Hand-offs that found the slots reserved by this claim.
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				q.work(false)
+			}()
+		}
 		if len(evs) < idle {
 			select {
 			case freed <- struct{}{}:
@@ -461,11 +529,7 @@ func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struc
 			go func() {
 				defer wg.Done()
 				q.attempt(ctx, ev)
-				busy.Add(-1)
-				select {
-				case freed <- struct{}{}:
-				default:
-				}
+				q.work(false) // then the hand-off backlog; gives the slot back
 			}()
 		}
 		if err == nil && len(evs) == idle {

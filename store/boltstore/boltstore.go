@@ -105,6 +105,10 @@ func Open(path string, opts *Options) (*Store, error) {
 		Timeout:      o.Timeout,
 		NoSync:       o.NoSync,
 		FreelistType: bolt.FreelistMapType,
+		// The freelist is not written with every commit (fewer pages per
+		// fsync under a stream of small queue writes); Open rebuilds it
+		// by scanning the file, which a crash cannot make wrong.
+		NoFreelistSync: true,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (waited %v for its lock)", ErrLocked, path, o.Timeout)
