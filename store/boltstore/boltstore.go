@@ -41,7 +41,6 @@ type Options struct {
 // DefaultLazyDelay is the default of Options.LazyDelay.
 const DefaultLazyDelay = 10 * time.Millisecond
 
-
 // Store is a store.Store in one bbolt file. It is safe for concurrent use
 // within one process; see the package documentation for the caveats.
 type Store struct {
@@ -198,11 +197,9 @@ func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
 	return s.db.Update(fn)
 }
 
-
 func notFound(what, id string) error {
 	return fmt.Errorf("boltstore: %s %q: %w", what, id, store.ErrNotFound)
 }
-
 
 func put(b *bolt.Bucket, k []byte, v any) error {
 	data, err := json.Marshal(v)

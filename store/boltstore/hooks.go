@@ -10,7 +10,6 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 )
 
-
 func getHook(tx *bolt.Tx, id string) (*store.Hook, error) {
 	data := tx.Bucket(bHooks).Get([]byte(id))
 	if data == nil {

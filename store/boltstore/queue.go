@@ -83,7 +83,6 @@ func packAppends(tx *bolt.Tx) {
 	}
 }
 
-
 // newPending returns the delivery state Enqueue stores for e: pending with
 // no attempts yet or, when claimed, with the claim of EnqueueClaimed.
 func newPending(e *store.QueuedEvent, claimed bool, lease time.Duration) *eventRecord {
