@@ -125,7 +125,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		case !bytes.Equal(v, fileVersion):
 			return fmt.Errorf("%w: %q, want %q", ErrVersion, v, fileVersion)
 		}
-		return nil
+		return releaseClaims(tx)
 	})
 	if err != nil {
 		_ = db.Close()

@@ -91,7 +91,7 @@ func newPending(e *store.QueuedEvent, claimed bool, lease time.Duration) *eventR
 		State: store.StatePending, NextAttempt: e.NextAttempt, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
 	}
 	if claimed {
-		r.Attempts = 1
+		r.Attempts, r.Claimed = 1, true
 		r.UpdatedAt = e.NextAttempt
 		r.NextAttempt = e.NextAttempt.Add(lease)
 	}
@@ -274,6 +274,7 @@ func claimOne(tx *bolt.Tx, id string, now time.Time, lease time.Duration) (*stor
 	}
 	r := *old
 	r.Attempts++
+	r.Claimed = true
 	r.NextAttempt = now.Add(lease)
 	r.UpdatedAt = now
 	if err := saveRecord(tx, old, &r); err != nil {
@@ -303,7 +304,7 @@ func parkUnreadable(tx *bolt.Tx, k []byte, id string, now time.Time) error {
 			}
 		}
 		r := *old
-		r.State, r.LastError, r.UpdatedAt = store.StateDead, unreadableError, now
+		r.State, r.LastError, r.UpdatedAt, r.Claimed = store.StateDead, unreadableError, now, false
 		if err := tx.Bucket(bPending).Delete(k); err != nil { // in case k is not old's own key
 			return err
 		}
@@ -376,6 +377,7 @@ func changeEventTx(tx *bolt.Tx, org *string, id string, fn func(ev *eventRecord)
 	if err := fn(&ev); err != nil {
 		return err, nil
 	}
+	ev.Claimed = false // whatever fn changed, no claim holds the event now
 	return nil, saveRecord(tx, old, &ev)
 }
 
@@ -576,4 +578,33 @@ func (s *Store) CountEvents(ctx context.Context, state store.EventState) (int, e
 		return nil
 	})
 	return n, err
+}
+
+// releaseClaims makes the pending events a claim holds due at the time of
+// that claim (their UpdatedAt), instead of when the lease runs out. Open
+// runs it: a Store holds its file's lock, so the claimers of a previous
+// run are gone (killed, most likely) and waiting for their leases would
+// only delay deliveries. Undecodable records are left to Claim, which
+// parks them.
+func releaseClaims(tx *bolt.Tx) error {
+	var ids []string
+	c := tx.Bucket(bPending).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) > 2*timeKeyLen {
+			ids = append(ids, string(k[2*timeKeyLen:]))
+		}
+	}
+	for _, id := range ids {
+		old, err := getRecord(tx, id)
+		if err != nil || !old.Claimed || old.State != store.StatePending {
+			continue
+		}
+		r := *old
+		r.Claimed = false
+		r.NextAttempt = old.UpdatedAt
+		if err := saveRecord(tx, old, &r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
