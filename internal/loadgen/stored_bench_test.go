@@ -113,7 +113,7 @@ func BenchmarkStoredBytes(b *testing.B) {
 // bigEmail returns a message of about n bytes: an HTML part with a
 // JSON-LD Order and a base64 attachment making up the rest.
 func bigEmail(n int) []byte {
-	raw := make([]byte, n*3/4)
+	raw := make([]byte, n/78*76*3/4) // base64 in lines of 76 characters and CRLF
 	_, _ = rand.Read(raw)
 	var m bytes.Buffer
 	m.WriteString("From: shop@example.com\r\nTo: buyer@example.org\r\nSubject: Your order\r\n" +
@@ -134,9 +134,9 @@ func bigEmail(n int) []byte {
 
 // BenchmarkEmail25MiB posts a 25 MiB message to the email hook's HTTP
 // handler in queue mode on boltstore (fsync on) and reports the time from
-// the start of the POST to the 202 (accept-ms) and to the Trigger's call
-// (delivered-ms), beside a bare handler that only reads the same body
-// (bare-ms).
+// the start of the POST to the 202 (accept-ms) and from the 202 to the
+// Trigger's call (accept-to-delivered-ms, 0 when the Trigger was called
+// first), beside a bare handler that only reads the same body (bare-ms).
 func BenchmarkEmail25MiB(b *testing.B) {
 	msg := bigEmail(25<<20 - 64<<10)
 	b.Run("bare", func(b *testing.B) {
@@ -216,11 +216,13 @@ func BenchmarkEmail25MiB(b *testing.B) {
 			if resp.StatusCode != http.StatusAccepted {
 				b.Fatalf("got %d %s", resp.StatusCode, body)
 			}
-			accept += time.Since(start)
-			delivered += (<-fired).Sub(start)
+			acceptedAt := time.Now()
+			accept += acceptedAt.Sub(start)
+			// The hand-off may call the Trigger before the 202 is read.
+			delivered += max(0, (<-fired).Sub(acceptedAt))
 		}
 		b.ReportMetric(float64(accept.Milliseconds())/float64(b.N), "accept-ms")
-		b.ReportMetric(float64(delivered.Milliseconds())/float64(b.N), "delivered-ms")
+		b.ReportMetric(float64(delivered.Microseconds())/1000/float64(b.N), "accept-to-delivered-ms")
 		b.ReportMetric(0, "ns/op")
 	})
 }

@@ -73,7 +73,7 @@ func saveRecord(tx *bolt.Tx, old, ev *eventRecord) error {
 // appendFill is the fill percent of the buckets whose keys mostly grow
 // (event IDs are time-sortable; the indexes lead with times): bbolt's
 // default of one half leaves every page split by an append half empty.
-const appendFill = 0.9
+const appendFill = 1.0
 
 // packAppends sets appendFill on the buckets Enqueue appends to; bbolt
 // keeps the setting for this transaction only.
