@@ -57,6 +57,9 @@ func TestMicrodataRules(t *testing.T) {
 			if len(res.Objects) != 1 {
 				t.Fatalf("got %d objects %v (warnings %v), want 1", len(res.Objects), res.Objects, res.Warnings)
 			}
+			if bad := invalidUTF8(res.Objects); bad != "" {
+				t.Errorf("got invalid UTF-8 in %q", bad)
+			}
 			if got, w := roundTrip(t, res.Objects[0]), roundTrip(t, obj(t, tt.want)); !reflect.DeepEqual(got, w) {
 				t.Errorf("got %s, want %s", js(got), js(w))
 			}
