@@ -70,5 +70,8 @@
 //     milliseconds); ExtractOptions.ContextPoolSize of them are kept.
 //   - application/json objects without an @context are returned as written.
 //   - ReadMessage keeps the first text/html and text/plain parts that are
-//     not attachments; attached messages (message/rfc822) are not opened.
+//     not attachments as the bodies and every other leaf part as an
+//     Attachment; attached messages (message/rfc822) are kept whole, not
+//     opened. A part it cannot read is skipped with a warning: only a
+//     message without a readable header is refused.
 package emailhook
