@@ -33,6 +33,9 @@ const (
 	HeaderContentType = "Inbound-Content-Type" // the content type the hook received
 )
 
+// defaultHeartbeat is the heartbeat interval when Config.Heartbeat is 0.
+const defaultHeartbeat = 10 * time.Second
+
 // returnsBuffer is the capacity of a channel's returned-message queue. The
 // library drops a return its listener does not take within a second, and
 // only finishing Fire calls drain it (see Fire), so it must hold the
@@ -53,8 +56,9 @@ type Options struct {
 	// DefaultRoutingKey ("inbound.{kind}.{hook_id}", for a topic exchange).
 	RoutingKey string
 	// Config is the connection's configuration (credentials from the URL
-	// unless SASL is set, heartbeat, TLS); its Dial is replaced by one that
-	// honours Fire's context and DialTimeout.
+	// unless SASL is set, TLS); its Dial is replaced by one that honours
+	// Fire's context and DialTimeout. A zero Heartbeat means 10s (as
+	// amqp.Dial), so that a dead connection is noticed.
 	Config amqp.Config
 	// DialTimeout bounds connecting and the AMQP handshake when Fire's
 	// context has no earlier deadline; 0 means DefaultDialTimeout (10s).
@@ -126,6 +130,9 @@ func New(url string, opts Options) (*Trigger, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Config.Heartbeat == 0 {
+		opts.Config.Heartbeat = defaultHeartbeat
 	}
 	return &Trigger{url: url, exchange: opts.Exchange, key: key, cfg: opts.Config, dialTO: opts.DialTimeout,
 		log: opts.Logger, dial: make(chan struct{}, 1), returned: map[string]amqp.Return{},
