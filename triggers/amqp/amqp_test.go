@@ -253,3 +253,53 @@ func TestUnroutableAndClosedChannel(t *testing.T) {
 	}
 	brokertest.ExactlyOnce(t, b.ids(t), []string{e.ID, e2.ID})
 }
+
+// TestConfirmAfterTimeout holds the broker's answers so that an attempt
+// times out after the broker took the message but before its confirm
+// arrived: the retry waits for that confirm instead of publishing again.
+func TestConfirmAfterTimeout(t *testing.T) {
+	b := newBroker(t)
+	tr := b.trigger(t)
+	ctx := context.Background()
+	warm := testEvent()
+	warm.ID = "01JWARM"
+	if err := tr.Fire(ctx, warm); err != nil { // connects
+		t.Fatal(err)
+	}
+	e := testEvent()
+	b.proxy.Hold()
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	err := tr.Fire(short, e)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		b.proxy.Release()
+		t.Fatalf("held confirm: got %v, want a deadline error", err)
+	}
+	// The broker has the message though its confirm is held.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		q, err := b.admin.QueueDeclarePassive(b.queue, true, false, false, false, nil)
+		if err != nil {
+			b.proxy.Release()
+			t.Fatal(err)
+		}
+		if q.Messages == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.proxy.Release()
+			t.Fatalf("the queue holds %d messages, want 2", q.Messages)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.proxy.Release()
+	retry, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := tr.Fire(retry, e); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if err := tr.Fire(retry, e); err != nil { // remembered
+		t.Fatalf("second retry: %v", err)
+	}
+	brokertest.ExactlyOnce(t, b.ids(t), []string{warm.ID, e.ID})
+}

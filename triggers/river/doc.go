@@ -12,7 +12,9 @@
 //
 // The host runs River's migrations (rivermigrate) and its workers; a worker
 // of these jobs embeds river.WorkerDefaults[rivertrigger.Args] and reads
-// job.Args.Event.
+// job.Args.Event. A client configured with Workers refuses to insert a
+// kind it has no worker for, so register one (or set the client's
+// SkipUnknownJobCheck); a client without Workers only inserts.
 //
 // # Delivery
 //

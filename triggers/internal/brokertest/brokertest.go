@@ -66,9 +66,12 @@ func Reachable(t testing.TB, service, addr string) {
 // Proxy is a loopback TCP proxy to a server. Cut closes every proxied
 // connection and refuses new ones (they are accepted and closed at once,
 // as a stopped server's port would behave for a client), until Restore.
+// Hold stops passing the server's bytes to the clients (the server still
+// receives and acts on what clients send), until Release.
 type Proxy struct {
 	ln     net.Listener
 	target string
+	hold   sync.RWMutex // write-locked while the server's answers are held
 
 	mu    sync.Mutex
 	cut   bool
@@ -110,6 +113,12 @@ func (p *Proxy) Restore() {
 	p.cut = false
 	p.mu.Unlock()
 }
+
+// Hold stops passing the server's bytes to the clients, until Release.
+func (p *Proxy) Hold() { p.hold.Lock() }
+
+// Release passes the held bytes and what follows.
+func (p *Proxy) Release() { p.hold.Unlock() }
 
 func (p *Proxy) close() {
 	_ = p.ln.Close()
@@ -166,14 +175,33 @@ func (p *Proxy) serve(c net.Conn) {
 	}
 	defer p.untrack(s)
 	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
+	pipe := func(dst, src net.Conn, gate func() func()) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				release := gate()
+				_, werr := dst.Write(buf[:n])
+				release()
+				if werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
 		_ = dst.Close()
 		_ = src.Close()
 		done <- struct{}{}
 	}
-	go pipe(s, c)
-	go pipe(c, s)
+	open := func() func() { return func() {} }
+	held := func() func() {
+		p.hold.RLock()
+		return p.hold.RUnlock
+	}
+	go pipe(s, c, open)
+	go pipe(c, s, held)
 	<-done
 	<-done
 }
