@@ -21,8 +21,11 @@ import (
 // urlVar names the variable that holds the test broker's URL.
 const urlVar = "INBOUND_TEST_AMQP_URL"
 
+// ids makes real event IDs, which the event schema requires.
+var ids hooks.IDGenerator
+
 func testEvent() *hooks.Event {
-	return &hooks.Event{ID: "01JEVENT", Org: "acme", HookID: "h1", HookKind: hooks.KindForm, HookName: "Contact us",
+	return &hooks.Event{ID: ids.New(time.Now()), Org: "acme", HookID: "h1", HookKind: hooks.KindForm, HookName: "Contact us",
 		ReceivedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Data: map[string]any{"n": json.Number("1")},
 		ContentType: "application/x-www-form-urlencoded"}
 }
@@ -152,6 +155,7 @@ func (b *broker) ids(t *testing.T) []string {
 		if !ok {
 			return ids
 		}
+		brokertest.ValidEvent(t, d.Body)
 		var e hooks.Event
 		if err := json.Unmarshal(d.Body, &e); err != nil || e.ID != d.MessageId || d.DeliveryMode != amqp.Persistent ||
 			d.Headers[amqptrigger.HeaderHookKind] != string(e.HookKind) {
@@ -243,7 +247,7 @@ func TestUnroutableAndClosedChannel(t *testing.T) {
 	// The first publish over the proxy is cut; the next Fire reconnects.
 	b.proxy.Cut()
 	e2 := testEvent()
-	e2.ID = "01JEVENT2"
+	e2.ID = ids.New(time.Now())
 	if err := tr.Fire(ctx, e2); err == nil {
 		t.Error("Fire succeeded while the broker was cut off")
 	}
@@ -262,7 +266,6 @@ func TestConfirmAfterTimeout(t *testing.T) {
 	tr := b.trigger(t)
 	ctx := context.Background()
 	warm := testEvent()
-	warm.ID = "01JWARM"
 	if err := tr.Fire(ctx, warm); err != nil { // connects
 		t.Fatal(err)
 	}

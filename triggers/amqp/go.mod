@@ -4,7 +4,10 @@ go 1.26.0
 
 require github.com/inbound-hooks/inbound v0.0.0-00010101000000-000000000000
 
-require github.com/go-playground/form/v4 v4.2.1 // indirect
+require (
+	github.com/go-playground/form/v4 v4.2.1 // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
+)
 
 require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

@@ -174,6 +174,7 @@ func (s *server) ids(t *testing.T) []string {
 		if err != nil {
 			t.Fatalf("message %d: %v", seq, err)
 		}
+		brokertest.ValidEvent(t, m.Data)
 		id := m.Header.Get(jetstream.MsgIDHeader)
 		var e hooks.Event
 		if err := json.Unmarshal(m.Data, &e); err != nil || e.ID != id {

@@ -202,6 +202,7 @@ func (d *database) ids(t *testing.T) []string {
 		if err := rows.Scan(&kind, &args); err != nil {
 			t.Fatal(err)
 		}
+		brokertest.ValidEvent(t, args)
 		var a rivertrigger.Args
 		if err := json.Unmarshal(args, &a); err != nil || kind != rivertrigger.Kind || a.Event.HookKind != hooks.KindWeb {
 			t.Errorf("job %s %.80s: %v", kind, args, err)

@@ -11,6 +11,7 @@
 package brokertest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,10 +26,51 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/schema"
 	"github.com/inbound-hooks/inbound/store/memstore"
 	"github.com/inbound-hooks/inbound/webhook"
 )
+
+// ValidEvent checks that payload, as read back from a broker, is an event
+// in the library's one JSON shape: valid against schema.Event, with
+// formats (date-time) asserted.
+func ValidEvent(t testing.TB, payload []byte) {
+	t.Helper()
+	s, err := eventSchema()
+	if err != nil {
+		t.Fatalf("event schema: %v", err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(payload))
+	if err == nil {
+		err = s.Validate(v)
+	}
+	if err != nil {
+		t.Errorf("payload %.120s is not an event of schema.Event: %v", payload, err)
+	}
+}
+
+// eventSchema compiles schema.Event once.
+var eventSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.Event()))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	c.UseLoader(noLoader{})
+	if err := c.AddResource("event.schema.json", doc); err != nil {
+		return nil, err
+	}
+	return c.Compile("event.schema.json")
+})
+
+// noLoader refuses every external reference: the schema is self-contained.
+type noLoader struct{}
+
+func (noLoader) Load(url string) (any, error) { return nil, fmt.Errorf("no loading of %s", url) }
 
 // CI reports whether the tests run in CI (CI=true), where a missing service
 // is a failure. It is internal/testenv's rule.
