@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -131,6 +131,10 @@ func subjectFilter(tmpl string) string {
 	return strings.Join(toks, ".")
 }
 
+// schemaName is what River accepts as a schema name (river.Config.Schema),
+// which also needs no escaping inside double quotes.
+var schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
 func openRiver(ctx context.Context, cfg config, spec string, st store.Store) (hooks.Trigger, func() error, error) {
 	pg, ok := st.(*pgstore.Store)
 	if !ok {
@@ -144,8 +148,11 @@ func openRiver(ctx context.Context, cfg config, spec string, st store.Store) (ho
 	if schema == "" {
 		schema = riverSchema
 	}
+	if !schemaName.MatchString(schema) {
+		return nil, nil, fmt.Errorf("-trigger river: schema %q: want letters, digits and underscores, not starting with a digit", schema)
+	}
 	pool := pg.Pool() // River's tables live in their own schema of the same database
-	if _, err := pool.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{schema}.Sanitize()); err != nil {
+	if _, err := pool.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS "`+schema+`"`); err != nil {
 		return nil, nil, fmt.Errorf("-trigger: River schema %s: %w", schema, err)
 	}
 	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: schema})

@@ -81,7 +81,7 @@ func BenchmarkTrigger(b *testing.B) {
 				if stdout > 0 {
 					b.ReportMetric(eps/stdout, "x-stdout")
 				}
-				if got, want := count(b), b.N+2*benchConns; got != want {
+				if got, want := count(b, ts.s), b.N+2*benchConns; got != want {
 					b.Fatalf("%s holds %d events, want %d", e.name, got, want)
 				}
 			})

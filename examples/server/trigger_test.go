@@ -15,18 +15,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/internal/testenv"
+	"github.com/inbound-hooks/inbound/store/pgstore"
 	rivertrigger "github.com/inbound-hooks/inbound/triggers/river"
 )
 
 func TestOpenTriggerErrors(t *testing.T) {
-	for _, spec := range []string{"kafka://x", "river", "nats", "amqp://guest:secret@127.0.0.1:1/?exchange=x&key=a.%2A"} {
+	for _, spec := range []string{"kafka://x", "river", "river?schema=a;b", "nats", "amqp://guest:secret@127.0.0.1:1/?exchange=x&key=a.%2A"} {
 		cfg := config{Trigger: spec, Data: filepath.Join(t.TempDir(), "inbound.db"), Logger: slog.New(slog.DiscardHandler)}
 		s, err := newServer(context.Background(), cfg)
 		if err == nil {
@@ -52,9 +52,12 @@ func TestSubjectFilter(t *testing.T) {
 // with its own stream, schema or queue.
 type engine struct {
 	name  string
-	pg    bool                                            // the store must be PostgreSQL (River)
-	setup func(testing.TB) (string, func(testing.TB) int) // the -trigger spec, and a count of what the engine holds
+	pg    bool                               // the store must be PostgreSQL (River)
+	setup func(testing.TB) (string, counter) // the -trigger spec, and a count of what the engine holds
 }
+
+// counter counts the events an engine holds; s is the server feeding it.
+type counter func(t testing.TB, s *server) int
 
 var engines = []engine{
 	{"nats", false, natsEngine},
@@ -68,7 +71,7 @@ func uniqueName(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-func natsEngine(t testing.TB) (string, func(testing.TB) int) {
+func natsEngine(t testing.TB) (string, counter) {
 	addr := envOr("INBOUND_TEST_NATS_ADDR", "127.0.0.1:4222")
 	reachable(t, "NATS", addr)
 	nc, err := nats.Connect("nats://" + addr)
@@ -83,7 +86,7 @@ func natsEngine(t testing.TB) (string, func(testing.TB) int) {
 	name := uniqueName("inbound_server_")
 	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), name) })
 	spec := "nats://" + addr + "?stream=" + name + "&subject=" + name + ".{kind}.{hook_id}"
-	return spec, func(t testing.TB) int {
+	return spec, func(t testing.TB, _ *server) int {
 		s, err := js.Stream(context.Background(), name)
 		if err != nil {
 			t.Fatal(err)
@@ -96,17 +99,12 @@ func natsEngine(t testing.TB) (string, func(testing.TB) int) {
 	}
 }
 
-func riverEngine(t testing.TB) (string, func(testing.TB) int) {
+func riverEngine(t testing.TB) (string, counter) {
 	dsn := testenv.PostgresDSN(t)
 	schema := testenv.PostgresSchema(t, dsn, "river_server_")
-	return "river?schema=" + schema, func(t testing.TB) int {
-		conn, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(context.Background())
-		var n int
-		if err := conn.QueryRow(context.Background(),
+	return "river?schema=" + schema, func(t testing.TB, s *server) int {
+		var n int // River shares the store's database
+		if err := s.store.(*pgstore.Store).Pool().QueryRow(context.Background(),
 			`SELECT count(*) FROM `+schema+`.river_job WHERE kind = $1`, rivertrigger.Kind).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +112,7 @@ func riverEngine(t testing.TB) (string, func(testing.TB) int) {
 	}
 }
 
-func amqpEngine(t testing.TB) (string, func(testing.TB) int) {
+func amqpEngine(t testing.TB) (string, counter) {
 	url := envOr("INBOUND_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 	reachable(t, "RabbitMQ", strings.TrimSuffix(url[strings.LastIndexByte(url, '@')+1:], "/"))
 	conn, err := amqp.Dial(url)
@@ -128,7 +126,7 @@ func amqpEngine(t testing.TB) (string, func(testing.TB) int) {
 	}
 	queue := uniqueName("inbound_server_")
 	t.Cleanup(func() { _, _ = ch.QueueDelete(queue, false, false, false) })
-	return url + "?key=" + queue, func(t testing.TB) int {
+	return url + "?key=" + queue, func(t testing.TB, _ *server) int {
 		q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -227,7 +225,7 @@ func TestTriggerEngines(t *testing.T) {
 				}
 			}
 			ts.waitDrained(t, 30*time.Second)
-			if got := count(t); got != n {
+			if got := count(t, ts.s); got != n {
 				t.Errorf("%s holds %d events, want %d", e.name, got, n)
 			}
 		})
