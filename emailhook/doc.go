@@ -40,11 +40,14 @@
 //
 // # Caveats
 //
-//   - Microdata is read from the tokenizer of golang.org/x/net/html with the
-//     package's own element stack, so the author's nesting holds (a <div>
-//     inside a <p> stays inside it, unlike HTML5 tree building) and there is
-//     no limit of 512 open elements; past 10,000 open elements, further
-//     elements are read flat.
+//   - Microdata is read from an x/net/html node tree that the package builds
+//     from the golang.org/x/net/html tokenizer with its own element stack, so
+//     the author's nesting holds (a <div> inside a <p> stays inside it,
+//     unlike HTML5 tree building) and there is no limit of 512 open
+//     elements; past 10,000 open elements, further elements are read flat.
+//     The tree is queried with goquery: selectors find the top-level items,
+//     the elements itemref names and <base href>; each item's properties
+//     and text are read by a walk that stops at nested items.
 //   - Microdata reading has a work budget proportional to the document size
 //     (itemref can make many items share one subtree); past it, microdata is
 //     skipped with a WarnMicrodata warning. JSON-LD work in json-gold has a

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 )
 
@@ -183,7 +184,18 @@ func Extract(doc []byte) (*Extraction, error) {
 // json-gold does for one document has a budget proportional to its size;
 // objects past it are skipped with a WarnBudget warning.
 func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
-	r := &run{x: x, res: &Extraction{}, w: &work{left: budgetFor(len(doc)), base: x.docBase(findBase(doc))}}
+	// A document that mentions itemscope is read into a tree for microdata
+	// once, and its <base href> is read from that tree; others are only
+	// tokenized for a <base> tag when they may hold one.
+	var tree *goquery.Document
+	var base *url.URL
+	if hasItemscope(doc) {
+		tree = readTree(doc)
+		base = x.docBase(treeBase(tree))
+	} else {
+		base = x.docBase(findBase(doc))
+	}
+	r := &run{x: x, res: &Extraction{}, w: &work{left: budgetFor(len(doc)), base: base}}
 	res := r.res
 	sources, readable := 0, 0
 	var firstErr error
@@ -215,9 +227,9 @@ func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
 			r.addValue(src, typ == "application/ld+json", v, 0)
 		}
 	})
-	if hasItemscope(doc) {
+	if tree != nil {
 		sources++
-		items, err := x.microdata(doc, r.w.base)
+		items, err := microdata(tree, len(doc), base)
 		if err != nil {
 			res.Warnings = append(res.Warnings, Warning{Source: "microdata", Kind: WarnMicrodata, Detail: err.Error()})
 			fail(err)

@@ -7,40 +7,30 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
 
-// mdNode is an element or a text run of the document, nested as the author
-// wrote it (see readTree).
-type mdNode struct {
-	name  string // lower-case tag name; "" for text
-	tag   atom.Atom
-	text  string    // text runs only
-	attrs []mdAttr  // microdata-relevant attributes only
-	kids  []*mdNode // children in document order
-}
-
-type mdAttr struct{ key, val string }
-
 // mdAttrs are the attributes the microdata reader looks at; the others are
-// not kept.
+// not kept in the tree readTree builds.
 var mdAttrs = map[string]bool{
 	"itemscope": true, "itemprop": true, "itemtype": true, "itemid": true, "itemref": true,
 	"id": true, "content": true, "href": true, "src": true, "data": true, "value": true, "datetime": true,
 }
 
-func (n *mdNode) attr(key string) (string, bool) {
-	for _, a := range n.attrs {
-		if a.key == key {
-			return a.val, true
+// attr returns the value of n's attribute key.
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key && a.Namespace == "" {
+			return a.Val, true
 		}
 	}
 	return "", false
 }
 
-func (n *mdNode) has(key string) bool {
-	_, ok := n.attr(key)
+func has(n *html.Node, key string) bool {
+	_, ok := attr(n, key)
 	return ok
 }
 
@@ -51,74 +41,60 @@ var voidElements = map[atom.Atom]bool{
 	atom.Param: true, atom.Source: true, atom.Track: true, atom.Wbr: true,
 }
 
-// mdDoc is a document read for microdata.
-type mdDoc struct {
-	root  *mdNode
-	items []*mdNode // elements with itemscope, in document order
-	ids   map[string]*mdNode
-}
-
 // maxTreeDepth bounds the nesting readTree builds: an element opened deeper
 // is read as empty, its content going to the deepest open element, so that
 // the readers' recursion stays within a small stack whatever the document.
 const maxTreeDepth = 10000
 
-// readTree builds the element tree of doc from the x/net/html token stream
-// with its own stack of open elements, so that the author's nesting holds:
-// unlike HTML5 tree building, a <div> inside a <p> stays inside it, and
-// there is no limit of 512 open elements (see maxTreeDepth). An end tag closes the innermost open
-// element of its name and those inside it; an end tag with no open element
-// of its name is ignored; "<x/>" closes itself. The work is linear in the
-// document: each element is pushed and popped once, and a count of open
-// elements per name answers whether an end tag matches without a search.
-func readTree(doc []byte) *mdDoc {
-	d := &mdDoc{root: &mdNode{}}
-	stack := []*mdNode{d.root}
+// readTree builds the element tree of doc, as a goquery document, from the
+// x/net/html token stream with its own stack of open elements, so that the
+// author's nesting holds: unlike HTML5 tree building (goquery's
+// NewDocumentFromReader), a <div> inside a <p> stays inside it, and there
+// is no limit of 512 open elements (see maxTreeDepth). An end tag closes the
+// innermost open element of its name and those inside it; an end tag with
+// no open element of its name is ignored; "<x/>" closes itself. Elements
+// keep only the attributes the microdata reader looks at (mdAttrs); text
+// in script, style and template is not content and is not kept; adjacent
+// text runs join. The work is linear in the document: each element is
+// pushed and popped once, and a count of open elements per name answers
+// whether an end tag matches without a search.
+func readTree(doc []byte) *goquery.Document {
+	root := &html.Node{Type: html.DocumentNode}
+	stack := []*html.Node{root}
 	open := make(map[string]int)
 	z := html.NewTokenizer(bytes.NewReader(doc))
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return d
+			return goquery.NewDocumentFromNode(root)
 		case html.TextToken:
 			top := stack[len(stack)-1]
-			if top.tag == atom.Script || top.tag == atom.Style || top.tag == atom.Template {
+			if top.DataAtom == atom.Script || top.DataAtom == atom.Style || top.DataAtom == atom.Template {
 				continue // not text content (and raw text in script and style)
 			}
 			t := string(z.Text())
 			// Adjacent text tokens (the tokenizer may split a run) join.
-			if k := len(top.kids); k > 0 && top.kids[k-1].name == "" {
-				top.kids[k-1].text += t
+			if last := top.LastChild; last != nil && last.Type == html.TextNode {
+				last.Data += t
 				continue
 			}
-			top.kids = append(top.kids, &mdNode{text: t})
+			top.AppendChild(&html.Node{Type: html.TextNode, Data: t})
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, more := z.TagName()
 			top := stack[len(stack)-1]
-			n := &mdNode{name: string(name), tag: atom.Lookup(name)}
+			n := &html.Node{Type: html.ElementNode, Data: string(name), DataAtom: atom.Lookup(name)}
 			for more {
 				var k, v []byte
 				k, v, more = z.TagAttr()
-				if mdAttrs[string(k)] && !n.has(string(k)) {
-					n.attrs = append(n.attrs, mdAttr{string(k), string(v)})
+				if mdAttrs[string(k)] && !has(n, string(k)) {
+					n.Attr = append(n.Attr, html.Attribute{Key: string(k), Val: string(v)})
 				}
 			}
-			top.kids = append(top.kids, n)
-			if n.has("itemscope") {
-				d.items = append(d.items, n)
-			}
-			if id, ok := n.attr("id"); ok {
-				if d.ids == nil {
-					d.ids = make(map[string]*mdNode)
-				}
-				if _, dup := d.ids[id]; !dup {
-					d.ids[id] = n
-				}
-			}
-			if tt == html.StartTagToken && !voidElements[n.tag] && len(stack) <= maxTreeDepth {
+			top.AppendChild(n)
+			if tt == html.StartTagToken && !voidElements[n.DataAtom] && len(stack) <= maxTreeDepth {
 				stack = append(stack, n)
-				open[n.name]++
+				open[n.Data]++
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
@@ -128,8 +104,8 @@ func readTree(doc []byte) *mdDoc {
 			for {
 				top := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
-				open[top.name]--
-				if top.name == string(name) {
+				open[top.Data]--
+				if top.Data == string(name) {
 					break
 				}
 			}
@@ -137,44 +113,68 @@ func readTree(doc []byte) *mdDoc {
 	}
 }
 
-// microdata reads the schema.org microdata items of doc as JSON-LD objects
-// (before normalization). It is called only when doc mentions itemscope.
-// base is the document's base URL (nil when none).
-func (x *Extractor) microdata(doc []byte, base *url.URL) ([]map[string]any, error) {
-	d := readTree(doc)
+// treeBase returns the href of the first <base> element of a tree from
+// readTree that has one: what findBase reads from the token stream.
+func treeBase(d *goquery.Document) (href string, ok bool) {
+	return d.Find("base[href]").First().Attr("href")
+}
+
+// microdata reads the schema.org microdata items of d, a tree from
+// readTree of a document of size bytes, as JSON-LD objects (before
+// normalization). base is the document's base URL (nil when none).
+//
+// The selectors find the top-level items (itemscope without itemprop, in
+// document order) and the elements itemref may name (the first element of
+// each id). An item's properties are then read by a walk over the
+// *html.Node tree, not by a selector: its properties are the descendants
+// up to the nested items (which own theirs), and a Find per item would
+// visit every nested item's subtree again, quadratic in the nesting.
+func microdata(d *goquery.Document, size int, base *url.URL) ([]map[string]any, error) {
 	// itemref lets many items share one subtree; the budget keeps the total
 	// work linear in the document size whatever the references.
-	budget := 4*len(doc) + 1024
-	md := &mdReader{ids: d.ids, budget: budget, base: base, building: make(map[*mdNode]bool)}
-	var out []map[string]any
-	for _, n := range d.items {
-		if n.has("itemprop") {
-			continue // a property of another item, not a top-level item
+	budget := 4*size + 1024
+	md := &mdReader{budget: budget, base: base, building: make(map[*html.Node]bool)}
+	d.Find("[id]").Each(func(_ int, s *goquery.Selection) {
+		id, _ := s.Attr("id")
+		if md.ids == nil {
+			md.ids = make(map[string]*html.Node)
 		}
-		item := md.item(n, nil)
+		if _, dup := md.ids[id]; !dup {
+			md.ids[id] = s.Get(0)
+		}
+	})
+	var out []map[string]any
+	var err error
+	d.Find("[itemscope]:not([itemprop])").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		item := md.item(s.Get(0), nil)
 		if md.budget < 0 {
-			return nil, fmt.Errorf("item references visit more than %d nodes", budget)
+			err = fmt.Errorf("item references visit more than %d nodes", budget)
+			return false
 		}
 		if item != nil {
 			out = append(out, item)
 		}
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 // mdReader builds microdata items.
 type mdReader struct {
-	ids      map[string]*mdNode
+	ids      map[string]*html.Node
 	budget   int // nodes left to visit; below 0 stops reading
 	base     *url.URL
-	building map[*mdNode]bool // the items of the current stack
+	building map[*html.Node]bool // the items of the current stack
 }
 
 // item returns the properties of the item at n, with @type and @id. stack
 // holds the items being built around it; an item already being built (an
 // itemref cycle) is nil. A
 // top-level item with neither properties nor an itemid is nil.
-func (md *mdReader) item(n *mdNode, stack []*mdNode) map[string]any {
+func (md *mdReader) item(n *html.Node, stack []*html.Node) map[string]any {
 	if md.building[n] {
 		return nil
 	}
@@ -182,10 +182,10 @@ func (md *mdReader) item(n *mdNode, stack []*mdNode) map[string]any {
 	defer delete(md.building, n)
 	stack = append(stack, n)
 	props := make(map[string]any)
-	add := func(p *mdNode) {
-		names, _ := p.attr("itemprop")
+	add := func(p *html.Node) {
+		names, _ := attr(p, "itemprop")
 		var val any
-		if p.has("itemscope") {
+		if has(p, "itemscope") {
 			sub := md.item(p, stack)
 			if sub == nil {
 				return
@@ -206,27 +206,27 @@ func (md *mdReader) item(n *mdNode, stack []*mdNode) map[string]any {
 			}
 		}
 	}
-	seen := map[*mdNode]bool{n: true}
-	var crawl func(kids []*mdNode)
-	crawl = func(kids []*mdNode) {
-		for _, c := range kids {
+	seen := map[*html.Node]bool{n: true}
+	var crawl func(n *html.Node)
+	crawl = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			if md.budget--; md.budget < 0 {
 				return
 			}
-			if c.name == "" || seen[c] {
+			if c.Type != html.ElementNode || seen[c] {
 				continue
 			}
 			seen[c] = true
-			if c.has("itemprop") {
+			if has(c, "itemprop") {
 				add(c)
 			}
-			if !c.has("itemscope") {
-				crawl(c.kids)
+			if !has(c, "itemscope") {
+				crawl(c)
 			}
 		}
 	}
-	crawl(n.kids)
-	if refs, ok := n.attr("itemref"); ok {
+	crawl(n)
+	if refs, ok := attr(n, "itemref"); ok {
 		for _, id := range strings.Fields(refs) {
 			r := md.ids[id]
 			if r == nil || seen[r] {
@@ -234,18 +234,18 @@ func (md *mdReader) item(n *mdNode, stack []*mdNode) map[string]any {
 			}
 			// The referenced element itself is a candidate, then its subtree.
 			seen[r] = true
-			if r.has("itemprop") {
+			if has(r, "itemprop") {
 				add(r)
 			}
-			if !r.has("itemscope") {
-				crawl(r.kids)
+			if !has(r, "itemscope") {
+				crawl(r)
 			}
 		}
 	}
-	if len(props) == 0 && len(stack) == 1 && !n.has("itemid") {
+	if len(props) == 0 && len(stack) == 1 && !has(n, "itemid") {
 		return nil // a top-level item that says nothing
 	}
-	if types, ok := n.attr("itemtype"); ok {
+	if types, ok := attr(n, "itemtype"); ok {
 		var ts []any
 		for _, t := range strings.Fields(validUTF8(types)) {
 			t, _ = stripSchema(t)
@@ -259,7 +259,7 @@ func (md *mdReader) item(n *mdNode, stack []*mdNode) map[string]any {
 			props["@type"] = ts
 		}
 	}
-	if id, ok := n.attr("itemid"); ok {
+	if id, ok := attr(n, "itemid"); ok {
 		if id, ok := md.url(id); ok && id != "" {
 			props["@id"] = id
 		}
@@ -295,11 +295,11 @@ func (md *mdReader) url(v string) (string, bool) {
 // missing) and on headings and paragraphs, whose text is authored prose
 // and stays the value as the microdata rules and KDE's kitinerary read it.
 // URLs are resolved (see url); other elements give their text (see text).
-func (md *mdReader) propValue(n *mdNode) string {
-	content, hasContent := n.attr("content")
+func (md *mdReader) propValue(n *html.Node) string {
+	content, hasContent := attr(n, "content")
 	content = validUTF8(content)
 	spec := func(name string, isURL bool) string {
-		v, ok := n.attr(name)
+		v, ok := attr(n, name)
 		if !ok && hasContent {
 			return content
 		}
@@ -309,7 +309,7 @@ func (md *mdReader) propValue(n *mdNode) string {
 		}
 		return validUTF8(v)
 	}
-	switch n.tag {
+	switch n.DataAtom {
 	case atom.Meta:
 		return content
 	case atom.Audio, atom.Embed, atom.Iframe, atom.Img, atom.Source, atom.Track, atom.Video:
@@ -321,7 +321,7 @@ func (md *mdReader) propValue(n *mdNode) string {
 	case atom.Data, atom.Meter:
 		return spec("value", false)
 	case atom.Time:
-		if _, ok := n.attr("datetime"); ok || hasContent {
+		if _, ok := attr(n, "datetime"); ok || hasContent {
 			return spec("datetime", false)
 		}
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.P:
@@ -350,7 +350,7 @@ var blockElements = map[atom.Atom]bool{
 // become one space, <br> and the edges of block elements break the line,
 // table cells are spaced, and lines are trimmed, without empty ones.
 // Invalid UTF-8 becomes U+FFFD, as in script JSON.
-func (md *mdReader) text(n *mdNode) string {
+func (md *mdReader) text(n *html.Node) string {
 	var b strings.Builder
 	space, newline := false, false
 	brk := func() {
@@ -359,15 +359,17 @@ func (md *mdReader) text(n *mdNode) string {
 		}
 		space = false
 	}
-	var walk func(n *mdNode)
-	walk = func(n *mdNode) {
-		for _, c := range n.kids {
+	// A recursive walk, like the property crawl: goquery's Text joins the
+	// text without the line and cell rules, and the budget counts nodes.
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			if md.budget--; md.budget < 0 {
 				return
 			}
 			switch {
-			case c.name == "":
-				for _, r := range validUTF8(c.text) {
+			case c.Type == html.TextNode:
+				for _, r := range validUTF8(c.Data) {
 					switch r {
 					case ' ', '\t', '\n', '\r', '\f', '\u00a0':
 						if b.Len() > 0 && !newline {
@@ -384,14 +386,15 @@ func (md *mdReader) text(n *mdNode) string {
 					space, newline = false, false
 					b.WriteRune(r)
 				}
-			case c.tag == atom.Br:
+			case c.Type != html.ElementNode:
+			case c.DataAtom == atom.Br:
 				brk()
-			case c.tag == atom.Td || c.tag == atom.Th:
+			case c.DataAtom == atom.Td || c.DataAtom == atom.Th:
 				if b.Len() > 0 && !newline {
 					space = true
 				}
 				walk(c)
-			case blockElements[c.tag]:
+			case blockElements[c.DataAtom]:
 				brk()
 				walk(c)
 				brk()

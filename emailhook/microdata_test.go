@@ -114,18 +114,23 @@ func TestBaseURL(t *testing.T) {
 	}
 }
 
+// microdataOf reads the microdata items of doc.
+func microdataOf(doc string) ([]map[string]any, error) {
+	return microdata(readTree([]byte(doc)), len(doc), nil)
+}
+
 // TestReadTreeDeep: no 512-element limit; past maxTreeDepth elements are
 // read flat; linear for many unclosed elements and end tags that match
 // none, and for deeply nested items.
 func TestReadTreeDeep(t *testing.T) {
 	nested := strings.Repeat(`<b itemprop="a" itemscope>`, 30000)
-	items, err := testExtractor(t).microdata([]byte(`<div itemscope>`+nested), nil)
+	items, err := microdataOf(`<div itemscope>` + nested)
 	if err != nil || len(items) != 1 {
 		t.Fatalf("got %d items, %v; want 1", len(items), err)
 	}
 	doc := strings.Repeat("<span>", 5000) + `<b itemscope itemtype="http://schema.org/Thing"><i itemprop="name">deep</i></b>` +
 		strings.Repeat("</div>", 50000) + strings.Repeat("<p>", 3*maxTreeDepth) + `<b itemscope itemtype="http://schema.org/Thing"><i itemprop="name">flat</i></b>`
-	items, err = testExtractor(t).microdata([]byte(doc), nil)
+	items, err = microdataOf(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,67 +139,45 @@ func TestReadTreeDeep(t *testing.T) {
 	}
 }
 
-// domTree converts an HTML5 DOM (goquery's) into the reader's tree, for
-// documents whose nesting HTML5 tree building keeps as written.
-func domTree(n *html.Node) *mdNode {
-	out := &mdNode{}
+// domTree copies an HTML5 DOM (goquery's) as readTree builds its tree
+// (only the microdata attributes, no script, style or template text, no
+// comments, adjacent text joined), for documents whose nesting HTML5 tree
+// building keeps as written.
+func domTree(n *html.Node) *html.Node {
+	out := &html.Node{Type: n.Type, Data: n.Data, DataAtom: n.DataAtom}
 	if n.Type == html.ElementNode {
-		out.name, out.tag = n.Data, n.DataAtom
 		for _, a := range n.Attr {
-			if a.Namespace == "" && mdAttrs[a.Key] && !out.has(a.Key) {
-				out.attrs = append(out.attrs, mdAttr{a.Key, a.Val})
+			if a.Namespace == "" && mdAttrs[a.Key] && !has(out, a.Key) {
+				out.Attr = append(out.Attr, a)
 			}
 		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		switch c.Type {
 		case html.ElementNode:
-			out.kids = append(out.kids, domTree(c))
+			out.AppendChild(domTree(c))
 		case html.TextNode:
 			if n.DataAtom == atom.Script || n.DataAtom == atom.Style || n.DataAtom == atom.Template {
 				continue
 			}
-			if k := len(out.kids); k > 0 && out.kids[k-1].name == "" {
-				out.kids[k-1].text += c.Data
+			if last := out.LastChild; last != nil && last.Type == html.TextNode {
+				last.Data += c.Data
 				continue
 			}
-			out.kids = append(out.kids, &mdNode{text: c.Data})
+			out.AppendChild(&html.Node{Type: html.TextNode, Data: c.Data})
 		}
 	}
 	return out
 }
 
 // itemsOf runs the item reader over a tree.
-func itemsOf(root *mdNode) []map[string]any {
-	d := &mdDoc{root: root}
-	var walk func(n *mdNode)
-	walk = func(n *mdNode) {
-		if n.has("itemscope") {
-			d.items = append(d.items, n)
-		}
-		if id, ok := n.attr("id"); ok {
-			if d.ids == nil {
-				d.ids = map[string]*mdNode{}
-			}
-			if _, dup := d.ids[id]; !dup {
-				d.ids[id] = n
-			}
-		}
-		for _, c := range n.kids {
-			walk(c)
-		}
+func itemsOf(t *testing.T, d *goquery.Document) []map[string]any {
+	t.Helper()
+	items, err := microdata(d, 1<<28, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	walk(root)
-	md := &mdReader{ids: d.ids, budget: 1 << 30, building: map[*mdNode]bool{}}
-	var out []map[string]any
-	for _, n := range d.items {
-		if !n.has("itemprop") {
-			if it := md.item(n, nil); it != nil {
-				out = append(out, it)
-			}
-		}
-	}
-	return out
+	return items
 }
 
 // TestReadTreeMatchesDOM: on well-nested documents (the fixtures and the
@@ -218,7 +201,7 @@ func TestReadTreeMatchesDOM(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, want := itemsOf(readTree(doc).root), itemsOf(domTree(dom.Get(0)))
+			got, want := itemsOf(t, readTree(doc)), itemsOf(t, goquery.NewDocumentFromNode(domTree(dom.Get(0))))
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("token stream %s\nHTML5 DOM %s", js(got), js(want))
 			}
@@ -238,9 +221,13 @@ func FuzzReadTree(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	x := testExtractor(f)
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		items, err := x.microdata(doc, nil)
+		tree := readTree(doc)
+		href, ok := treeBase(tree)
+		if wantHref, wantOK := findBase(doc); href != wantHref || ok != wantOK {
+			t.Fatalf("tree base %q, %v; token stream base %q, %v", href, ok, wantHref, wantOK)
+		}
+		items, err := microdata(tree, len(doc), nil)
 		if err != nil {
 			return // the itemref budget
 		}
