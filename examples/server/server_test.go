@@ -246,3 +246,25 @@ func TestBaseURLFor(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpExitsZero: -h prints the usage and exits 0; a bad flag exits 1.
+func TestHelpExitsZero(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		usage bool
+		want  int
+	}{
+		{[]string{"-h"}, true, 0},
+		{[]string{"-help"}, true, 0},
+		{[]string{"-no-such-flag"}, true, 1},
+	} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), tc.args, io.Discard, &stderr, func(string) string { return "" })
+		if got := exitStatus(err, &stderr); got != tc.want {
+			t.Errorf("%v: exit status %d, want %d (stderr %q)", tc.args, got, tc.want, stderr.String())
+		}
+		if tc.usage && !strings.Contains(stderr.String(), "-addr") {
+			t.Errorf("%v: no usage printed: %q", tc.args, stderr.String())
+		}
+	}
+}
