@@ -62,17 +62,31 @@ func (p *parsedMessage) get(body []byte) (*Message, error) {
 	return p.msg, p.err
 }
 
-// intake is the hooks.Intake of email hooks: no authentication beyond the
-// address, and a decoder that reads the message and its structured data.
-type intake struct {
+// delivery is the hooks.Intake of one message: the message is parsed
+// once, however many hook recipients it goes to, and NewSession gives each
+// hook's arrival its own session, as for the other kinds.
+type delivery struct {
+	parsed     *parsedMessage
+	recipients map[string][]string // hook token -> the envelope addresses naming it
+}
+
+// NewSession returns the state of the message's arrival at one hook.
+func (d *delivery) NewSession(_ *hooks.Hook, a *hooks.Arrival) hooks.Session {
+	return &hookSession{parsed: d.parsed, recipients: d.recipients[a.Token]}
+}
+
+// hookSession is one message's arrival at one email hook: no authentication
+// beyond the address, and a decoder that reads the message and its
+// structured data.
+type hookSession struct {
 	parsed     *parsedMessage
 	recipients []string // the envelope recipients that name this hook
 }
 
-func (in *intake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error { return nil }
+func (*hookSession) Authenticate(context.Context) error { return nil }
 
-func (in *intake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
-	msg, err := in.parsed.get(body)
+func (s *hookSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
+	msg, err := s.parsed.get(body)
 	switch {
 	case errors.Is(err, ErrMessageTooLarge):
 		return nil, &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: hooks.CodePayloadTooLarge,
@@ -81,7 +95,7 @@ func (in *intake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, bod
 		return nil, &hooks.Error{Status: http.StatusBadRequest, Code: CodeMalformedMessage,
 			Message: "the message could not be parsed as RFC 5322 mail", Err: err}
 	}
-	email := messageToEmail(msg, in.recipients)
+	email := messageToEmail(msg, s.recipients)
 	return &hooks.Decoded{
 		Data:           emailData(email),
 		ContentType:    "message/rfc822",

@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
 // SMTPOptions configures a Backend. The zero value works.
@@ -63,7 +64,8 @@ type Backend struct {
 
 var _ smtp.Backend = (*Backend)(nil)
 
-// NewBackend returns a Backend feeding p.
+// NewBackend returns a Backend feeding p, and registers the email hook
+// kind with p's Registry: addresses are token@Domains[0].
 func NewBackend(p *hooks.Pipeline, opts SMTPOptions) (*Backend, error) {
 	if p == nil {
 		return nil, ErrNilPipeline
@@ -88,6 +90,9 @@ func NewBackend(p *hooks.Pipeline, opts SMTPOptions) (*Backend, error) {
 	}
 	if opts.DeliveryTimeout == 0 {
 		opts.DeliveryTimeout = time.Minute
+	}
+	if err := register(p, opts.Domains); err != nil {
+		return nil, err
 	}
 	b := &Backend{p: p, opts: opts, log: opts.Logger, x: opts.Extractor}
 	if b.log == nil {
@@ -160,7 +165,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.opts.DeliveryTimeout)
 	defer cancel()
-	_, err := s.b.p.Registry().Lookup(ctx, hooks.KindEmail, token)
+	_, err := s.b.p.Registry().Lookup(ctx, KindName, token)
 	if errors.Is(err, hooks.ErrNotFound) {
 		return errNoMailbox
 	}
@@ -184,8 +189,8 @@ func (s *session) Data(r io.Reader) error {
 	if len(s.rcpts) == 0 {
 		return errNoRcpt
 	}
-	raw, err := hooks.ReadLimited(r, s.b.opts.MaxMessageBytes)
-	if errors.Is(err, hooks.ErrBodyTooLarge) {
+	raw, err := intake.ReadLimited(r, s.b.opts.MaxMessageBytes)
+	if errors.Is(err, intake.ErrBodyTooLarge) {
 		_, _ = io.Copy(io.Discard, r) // go-smtp needs the data consumed
 		return smtp.ErrDataTooLarge
 	}
@@ -201,15 +206,18 @@ func (s *session) Data(r io.Reader) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.opts.DeliveryTimeout)
 	defer cancel()
-	parsed := &parsedMessage{x: s.b.x}
+	d := &delivery{parsed: &parsedMessage{x: s.b.x}, recipients: make(map[string][]string, len(s.rcpts))}
+	for _, rc := range s.rcpts {
+		d.recipients[rc.token] = rc.addrs
+	}
 	header := http.Header{"X-Envelope-From": {s.from}}
 	var accepted, temporary, malformed, tooLarge int
 	for _, rc := range s.rcpts {
 		a := &hooks.Arrival{
-			Kind: hooks.KindEmail, Token: rc.token, Method: "SMTP", Path: rc.addrs[0],
+			Kind: KindName, Token: rc.token, Method: "SMTP", Path: rc.addrs[0],
 			RemoteAddr: s.remote, Header: header, Body: bytes.NewReader(raw), MaxBytes: s.b.opts.MaxMessageBytes,
 		}
-		res := s.b.p.Ingest(ctx, a, &intake{parsed: parsed, recipients: rc.addrs})
+		res := s.b.p.Ingest(ctx, a, d)
 		switch {
 		case res.Err == nil:
 			accepted++

@@ -129,7 +129,7 @@ func BenchmarkEncodeEvent(b *testing.B) {
 	if err := dec.Decode(&data); err != nil {
 		b.Fatal(err)
 	}
-	e := &Event{ID: "01jd0000000000000000000000", HookID: "h", HookKind: KindWeb, Data: data, Raw: raw,
+	e := &Event{ID: "01jd0000000000000000000000", HookID: "h", HookKind: Kind("web"), Data: data, Raw: raw,
 		ContentType: "application/json"}
 	b.Run("bare-json.Marshal", func(b *testing.B) {
 		b.SetBytes(int64(len(raw)))

@@ -19,12 +19,12 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/inbound-hooks/inbound/admin"
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/emailhook"
 	"github.com/inbound-hooks/inbound/examples/contactform"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
-	"github.com/inbound-hooks/inbound/hooks/admin"
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/boltstore"
 	"github.com/inbound-hooks/inbound/store/pgstore"
@@ -106,7 +106,7 @@ func openStore(ctx context.Context, cfg config) (store.Store, error) {
 func (s *server) build() error {
 	var err error
 	log := s.cfg.Logger
-	if s.reg, err = hooks.NewRegistry(s.store, hooks.RegistryOptions{BaseURL: s.cfg.BaseURL, EmailDomain: s.cfg.EmailDomain}); err != nil {
+	if s.reg, err = hooks.NewRegistry(s.store, hooks.RegistryOptions{BaseURL: s.cfg.BaseURL}); err != nil {
 		return err
 	}
 	if s.keys, err = hooks.NewKeyring(s.store, hooks.KeyringOptions{}); err != nil {
@@ -163,8 +163,8 @@ func (s *server) build() error {
 		return err
 	}
 	s.mux = http.NewServeMux()
-	s.mux.Handle(formhook.DefaultPrefix, form)
-	s.mux.Handle(webhook.DefaultPrefix, web)
+	s.mux.Handle(form.Prefix(), form) // the prefix the form hooks' addresses are made of
+	s.mux.Handle(web.Prefix(), web)
 	s.mux.Handle("/hooks/email", mail)
 	s.mux.Handle("/admin/", adm)
 	s.mux.Handle(contactform.DefaultPrefix, s.contact)
@@ -186,7 +186,7 @@ func (s *server) contactAddress(ctx context.Context) (string, error) {
 		return "", err
 	}
 	for _, h := range hs {
-		if h.Kind == hooks.KindForm && h.Name == contactHook && !h.Disabled {
+		if h.Kind == formhook.KindName && h.Name == contactHook && !h.Disabled {
 			return s.reg.Address(h), nil
 		}
 	}
@@ -329,16 +329,16 @@ func (s *server) seed(ctx context.Context) (string, error) {
 	if err != nil || len(existing) > 0 {
 		return "", err
 	}
-	form, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: contactHook, Kind: hooks.KindForm,
+	form, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: contactHook, Kind: formhook.KindName,
 		Settings: s.contact.Settings(s.cfg.BaseURL)})
 	if err != nil {
 		return "", err
 	}
-	web, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb})
+	web, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: webhook.KindName})
 	if err != nil {
 		return "", err
 	}
-	mail, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Order mails", Kind: hooks.KindEmail})
+	mail, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Order mails", Kind: emailhook.KindName})
 	if err != nil {
 		return "", err
 	}

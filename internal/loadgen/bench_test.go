@@ -56,10 +56,6 @@ func newQueueServer(b *testing.B, s store.Store, dispatch bool) *queueServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindForm})
-	if err != nil {
-		b.Fatal(err)
-	}
 	qs := &queueServer{}
 	q, err := hooks.NewQueue(s, hooks.TriggerFunc(func(context.Context, *hooks.Event) error {
 		qs.fired.Add(1)
@@ -73,6 +69,10 @@ func newQueueServer(b *testing.B, s store.Store, dispatch bool) *queueServer {
 		b.Fatal(err)
 	}
 	fh, err := formhook.New(p, formhook.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: formhook.KindName})
 	if err != nil {
 		b.Fatal(err)
 	}
