@@ -31,6 +31,14 @@
 // object whose @context names anything else is returned as written with a
 // WarnUnknownContext warning; nothing is fetched.
 //
+// Email hooks receive such messages: a Backend (SMTP, go-smtp) or a Handler
+// (HTTP, message/rfc822) runs the hooks pipeline once for each envelope
+// recipient that is a hook, each arrival with its own session, the message
+// parsed once. Building either registers the kind "email" (KindName) with
+// the pipeline's Registry: a hook's address is token@Domains[0] (the bare
+// token when any domain is accepted), and email hooks have no settings
+// yet (Settings, shown as {}).
+//
 // Hostile input is bounded: script JSON nesting is capped
 // (ExtractOptions.MaxDepth) and parsed without recursion beyond that cap,
 // all parsing is linear in the input, and ReadMessage reads at most

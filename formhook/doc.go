@@ -1,5 +1,8 @@
 // Package formhook receives form hooks: public addresses that HTML forms
-// and browsers post to, at {base}/hooks/form/{token}.
+// and browsers post to, at {base}{prefix}{token}, where prefix is where the
+// Handler is mounted (Options.Prefix, "/hooks/form/" by default). New
+// registers the kind "form" (KindName) with the pipeline's Registry, so
+// that the addresses the Registry and the admin API give are the Handler's.
 //
 // A Handler resolves the token, reads the body under the pipeline's limit,
 // decodes application/x-www-form-urlencoded, multipart/form-data (file
@@ -9,7 +12,8 @@
 //
 // # Protections
 //
-// Per hook (hooks.Settings):
+// Per hook (Settings, the hook's hooks.Hook.Settings; the admin API's
+// "settings" object of a form hook):
 //
 //   - AllowedOrigins: CORS. OPTIONS (a preflight) on a known hook answers
 //     204 with Allow: OPTIONS, POST; for an allowed Origin it adds

@@ -45,17 +45,17 @@ func (s *Settings) Validate() error {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") ||
 			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return hooks.Invalid("allowed_origins", "each must be * or scheme://host[:port]")
+			return &hooks.ValidationError{Field: "allowed_origins", Reason: "each must be * or scheme://host[:port]"}
 		}
 	}
 	if s.RedirectURL != "" {
 		u, err := url.Parse(s.RedirectURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return hooks.Invalid("redirect_url", "must be an absolute http or https URL")
+			return &hooks.ValidationError{Field: "redirect_url", Reason: "must be an absolute http or https URL"}
 		}
 	}
 	if len(s.Honeypot) > 200 {
-		return hooks.Invalid("honeypot", "must be at most 200 bytes")
+		return &hooks.ValidationError{Field: "honeypot", Reason: "must be at most 200 bytes"}
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ type Kind string
 // Registry.Update.
 type Settings interface {
 	// Validate reports whether the settings may be saved. Its errors are
-	// *ValidationError values (Invalid makes one) naming the setting.
+	// *ValidationError values naming the setting.
 	Validate() error
 }
 
@@ -138,10 +138,6 @@ func validKindName(s string) bool {
 	}
 	return true
 }
-
-// Invalid returns a *ValidationError for field, for Settings.Validate and
-// other checks of admin input.
-func Invalid(field, reason string) error { return invalid(field, reason) }
 
 // ParseSettings decodes data, a JSON object of settings of kind k, onto a
 // copy of base (nil means the kind's defaults) and validates the result:

@@ -29,7 +29,7 @@ type testSettings struct {
 
 func (s *testSettings) Validate() error {
 	if s.Level < 0 || s.Level > 9 {
-		return hooks.Invalid("level", "must be 0 to 9")
+		return &hooks.ValidationError{Field: "level", Reason: "must be 0 to 9"}
 	}
 	return nil
 }

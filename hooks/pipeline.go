@@ -233,9 +233,6 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 // Registry returns the registry the pipeline resolves tokens with.
 func (p *Pipeline) Registry() *Registry { return p.reg }
 
-// MaxBodyBytes returns the pipeline's default body limit.
-func (p *Pipeline) MaxBodyBytes() int64 { return p.maxBody }
-
 // Result is the outcome of one arrival, for the kind to answer.
 type Result struct {
 	Hook      *Hook  // nil when the token resolved to no hook

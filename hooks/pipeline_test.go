@@ -192,7 +192,7 @@ func TestNewPipelineValidation(t *testing.T) {
 		})
 	}
 	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d, Now: func() time.Time { return time.Unix(0, 0) }})
-	if err != nil || p.MaxBodyBytes() != hooks.DefaultMaxBodyBytes || p.Registry() != reg {
+	if err != nil || p.Registry() != reg {
 		t.Fatalf("got %v, %v", p, err)
 	}
 }

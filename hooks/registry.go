@@ -34,14 +34,14 @@ type RegistryOptions struct {
 	BaseURL string
 	// MaxCachedSettings bounds how many hooks' decoded settings are kept,
 	// so that a request does not decode its hook's settings again; 0 means
-	// DefaultMaxCachedSettings.
+	// 4096.
 	MaxCachedSettings int
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
 
-// DefaultMaxCachedSettings is RegistryOptions.MaxCachedSettings when zero.
-const DefaultMaxCachedSettings = 4096
+// defaultMaxCachedSettings is RegistryOptions.MaxCachedSettings when zero.
+const defaultMaxCachedSettings = 4096
 
 // Registry manages the hooks of every org in a store: their lifecycle,
 // addresses and token lookups. The kinds it serves are registered with it
@@ -84,7 +84,7 @@ func NewRegistry(s store.HookStore, opts RegistryOptions) (*Registry, error) {
 	}
 	r := &Registry{store: s, now: opts.Now, maxCache: opts.MaxCachedSettings, cache: map[settingsKey]Settings{}}
 	if r.maxCache == 0 {
-		r.maxCache = DefaultMaxCachedSettings
+		r.maxCache = defaultMaxCachedSettings
 	}
 	if r.now == nil {
 		r.now = time.Now

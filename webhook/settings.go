@@ -58,17 +58,17 @@ func (s *Settings) Validate() error {
 	switch s.Auth {
 	case AuthKey, AuthSignature, AuthKeyAndSignature:
 	default:
-		return hooks.Invalid("auth", `must be "", "signature" or "both"`)
+		return &hooks.ValidationError{Field: "auth", Reason: `must be "", "signature" or "both"`}
 	}
 	if s.sigErr != nil {
-		return hooks.Invalid("signature", s.sigErr.Error())
+		return &hooks.ValidationError{Field: "signature", Reason: s.sigErr.Error()}
 	}
 	if s.Auth != AuthKey && s.Signature == nil {
-		return hooks.Invalid("signature", "is required when auth uses a signature")
+		return &hooks.ValidationError{Field: "signature", Reason: "is required when auth uses a signature"}
 	}
 	if s.Signature != nil {
 		if err := s.Signature.Validate(); err != nil {
-			return hooks.Invalid("signature", err.Error())
+			return &hooks.ValidationError{Field: "signature", Reason: err.Error()}
 		}
 	}
 	return nil
@@ -102,9 +102,9 @@ func (s *Settings) UnmarshalJSON(data []byte) error {
 	d.DisallowUnknownFields()
 	if err := d.Decode(&in); err != nil {
 		if msg, ok := bytes.CutPrefix([]byte(err.Error()), []byte("json: unknown field ")); ok {
-			return hooks.Invalid("settings", "unknown setting "+string(msg))
+			return &hooks.ValidationError{Field: "settings", Reason: "unknown setting " + string(msg)}
 		}
-		return hooks.Invalid("settings", "must be a JSON object of webhook settings")
+		return &hooks.ValidationError{Field: "settings", Reason: "must be a JSON object of webhook settings"}
 	}
 	if in.Auth != nil {
 		s.Auth = *in.Auth

@@ -20,6 +20,14 @@
 //  4. Its settings reach the session through hooks.Hook.Settings, decoded
 //     once per hook revision by the Registry.
 //
+// How new inputs slot in: a provider's inbound-mail endpoint (Mailgun,
+// SendGrid, Postmark) is another handler of the email kind in emailhook,
+// turning the provider's post into arrivals whose sessions decode it; a new
+// media type (XML) is a case of hooks.DecodeBody that every HTTP kind gets;
+// a new kind is a package with a KindSpec, a Settings type, an Intake and a
+// handler, wired by the host (mux.Handle(h.Prefix(), h)). None of them
+// touches package hooks' Registry, Pipeline or this package.
+//
 // # Security
 //
 // ReadLimited never returns a truncated body as a whole one, and the

@@ -41,10 +41,10 @@ func (o HTTPOptions) WithDefaults(defaultPrefix string) (HTTPOptions, error) {
 		o.Prefix = defaultPrefix
 	}
 	if !strings.HasPrefix(o.Prefix, "/") || !strings.HasSuffix(o.Prefix, "/") {
-		return o, hooks.Invalid("prefix", `must start and end with "/"`)
+		return o, &hooks.ValidationError{Field: "prefix", Reason: `must start and end with "/"`}
 	}
 	if o.MaxBodyBytes < 0 {
-		return o, hooks.Invalid("max_body_bytes", "must not be negative")
+		return o, &hooks.ValidationError{Field: "max_body_bytes", Reason: "must not be negative"}
 	}
 	return o, nil
 }
