@@ -35,6 +35,10 @@
 //     shape, or the 303), fires nothing, and is recorded in the debug log as
 //     "dropped" with reason "honeypot" and its data. Empty, the field is
 //     removed from the event data.
+//   - RateLimit: a token bucket per client and hook ({"per_second": 0.5,
+//     "burst": 5}), besides the Handler's; a post over it is answered 429
+//     rate_limited with Retry-After after its hook is resolved and before
+//     its body is read, and is recorded in the hook's debug log.
 //
 // Per Handler (Options):
 //

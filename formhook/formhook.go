@@ -86,6 +86,7 @@ type Handler struct {
 	http         intake.HTTPOptions
 	dec          hooks.DecodeOptions
 	limits       *limiters // nil without a rate limit
+	hookLimits   hookLimiters
 	trusted      []netip.Prefix
 	captcha      CaptchaVerifier
 	captchaField string
@@ -216,8 +217,20 @@ type session struct {
 	a        *hooks.Arrival
 }
 
-// Authenticate accepts every sender: a form hook's address is public.
-func (*session) Authenticate(context.Context) error { return nil }
+// Authenticate accepts every sender (a form hook's address is public),
+// within the hook's rate limit.
+func (s *session) Authenticate(context.Context) error {
+	rl := s.settings.RateLimit
+	if rl == nil {
+		return nil
+	}
+	key := limitKey(clientIP(s.a.RemoteAddr, s.a.Header.Values("X-Forwarded-For"), s.in.trusted))
+	if wait, ok := s.in.hookLimits.reserve(s.hk.ID, *rl, key, s.in.now()); !ok {
+		return &hooks.Error{Status: http.StatusTooManyRequests, Code: hooks.CodeRateLimited,
+			Message: "too many posts from this address to this hook; try again later", RetryAfter: wait}
+	}
+	return nil
+}
 
 // Decode decodes the body by its Content-Type, then applies the hook's
 // honeypot and the Handler's captcha.

@@ -654,3 +654,63 @@ func TestNewProtectionOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestHookRateLimit: a hook's own rate limit, per client, after the hook
+// is resolved and before the body is read; other hooks and other clients
+// are not affected, and a changed setting takes effect at once.
+func TestHookRateLimit(t *testing.T) {
+	e := newProtEnv(t, Options{})
+	limited := e.hook(t, &Settings{RateLimit: &RateLimit{PerSecond: 0.5, Burst: 2}})
+	free := e.hook(t, &Settings{})
+	a := req{body: "a=1", remote: "192.0.2.1:1000"}
+	for i := range 2 {
+		if w := e.do(limited, a); w.Code != http.StatusAccepted {
+			t.Fatalf("post %d: got %d %s, want 202", i, w.Code, w.Body)
+		}
+	}
+	w := e.do(limited, a)
+	if w.Code != http.StatusTooManyRequests || code(w) != hooks.CodeRateLimited || w.Header().Get("Retry-After") != "2" {
+		t.Fatalf("third post: got %d %s Retry-After %q, want 429 rate_limited with Retry-After 2", w.Code, w.Body, w.Header().Get("Retry-After"))
+	}
+	if w := e.do(limited, req{body: "a=1", remote: "198.51.100.7:1000"}); w.Code != http.StatusAccepted {
+		t.Fatalf("another client: got %d, want 202", w.Code)
+	}
+	if w := e.do(free, a); w.Code != http.StatusAccepted {
+		t.Fatalf("a hook without a limit: got %d, want 202", w.Code)
+	}
+	e.advance(2 * time.Second)
+	if w := e.do(limited, a); w.Code != http.StatusAccepted {
+		t.Fatalf("after the refill: got %d, want 202", w.Code)
+	}
+	if _, err := e.reg.Update(context.Background(), "", limited.ID, hooks.HookUpdate{SettingsPatch: []byte(`{"rate_limit":null}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if w := e.do(limited, a); w.Code != http.StatusAccepted {
+			t.Fatalf("post %d after the limit was removed: got %d", i, w.Code)
+		}
+	}
+	for _, bad := range []string{`{"rate_limit":{"per_second":0}}`, `{"rate_limit":{"per_second":-1}}`,
+		`{"rate_limit":{"per_second":1,"burst":-1}}`, `{"rate_limit":{"per_second":1e9}}`, `{"rate_limit":{"per_second":1,"x":1}}`} {
+		if _, err := e.reg.Update(context.Background(), "", limited.ID, hooks.HookUpdate{SettingsPatch: []byte(bad)}); !errors.Is(err, hooks.ErrInvalid) {
+			t.Errorf("%s: got %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+// TestSettingsJSON: the settings as stored and shown, with [] for no
+// origins and no rate_limit member without a limit.
+func TestSettingsJSON(t *testing.T) {
+	for _, tt := range []struct {
+		s    Settings
+		want string
+	}{
+		{Settings{}, `{"allowed_origins":[],"redirect_url":"","honeypot":""}`},
+		{Settings{Honeypot: "w", RateLimit: &RateLimit{PerSecond: 2}}, `{"allowed_origins":[],"redirect_url":"","honeypot":"w","rate_limit":{"per_second":2}}`},
+	} {
+		b, err := json.Marshal(&tt.s)
+		if err != nil || string(b) != tt.want {
+			t.Errorf("got %s, %v; want %s", b, err, tt.want)
+		}
+	}
+}

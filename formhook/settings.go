@@ -2,6 +2,7 @@ package formhook
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 
 	"github.com/inbound-hooks/inbound/hooks"
@@ -18,7 +19,9 @@ const KindName hooks.Kind = "form"
 //
 //	{"allowed_origins": ["https://www.example.com"], "redirect_url": "https://example.com/thanks", "honeypot": "website"}
 //
-// and a PATCH changes the members it gives.
+// and a PATCH changes the members it gives; "rate_limit":
+// {"per_second": 0.5, "burst": 5} limits each client's posts to the hook
+// ("rate_limit": null removes the limit).
 type Settings struct {
 	// AllowedOrigins lists the origins (scheme://host[:port]) allowed to
 	// post from a browser with CORS; "*" allows any. Empty means no CORS
@@ -32,7 +35,29 @@ type Settings struct {
 	// a post with it filled is answered as accepted but fires nothing. The
 	// field is removed from the event's data.
 	Honeypot string `json:"honeypot"`
+	// RateLimit limits the posts each client (an IPv4 address or an IPv6
+	// /64, as for Options.RateLimit) may make to this hook, on top of the
+	// Handler's limit; nil means no per-hook limit. A post over it is
+	// refused with 429 and Retry-After after the hook is looked up and
+	// before its body is read.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
 }
+
+// RateLimit is a token bucket per client.
+type RateLimit struct {
+	// PerSecond is how many posts per second a client may make over time:
+	// more than 0, at most MaxHookRate. 0.1 is one post every 10 seconds.
+	PerSecond float64 `json:"per_second"`
+	// Burst is how many posts a client may make at once: 0 means
+	// DefaultBurst (5), at most MaxHookBurst.
+	Burst int `json:"burst,omitempty"`
+}
+
+// Bounds of a hook's RateLimit.
+const (
+	MaxHookRate  = 10000
+	MaxHookBurst = 10000
+)
 
 var _ hooks.Settings = (*Settings)(nil)
 
@@ -52,6 +77,14 @@ func (s *Settings) Validate() error {
 		u, err := url.Parse(s.RedirectURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return &hooks.ValidationError{Field: "redirect_url", Reason: "must be an absolute http or https URL"}
+		}
+	}
+	if rl := s.RateLimit; rl != nil {
+		if !(rl.PerSecond > 0 && rl.PerSecond <= MaxHookRate) {
+			return &hooks.ValidationError{Field: "rate_limit", Reason: fmt.Sprintf("per_second must be more than 0 and at most %d", MaxHookRate)}
+		}
+		if rl.Burst < 0 || rl.Burst > MaxHookBurst {
+			return &hooks.ValidationError{Field: "rate_limit", Reason: fmt.Sprintf("burst must be 0 (the default) to %d", MaxHookBurst)}
 		}
 	}
 	if len(s.Honeypot) > 200 {
