@@ -83,7 +83,7 @@ type Options struct {
 	// before the sender is answered.
 	Queue       bool
 	BaseURL     string // as hooks.RegistryOptions
-	EmailDomain string // as hooks.RegistryOptions
+	EmailDomain string // the domain of email hook addresses (emailhook Domains)
 }
 
 // Host is the host's wiring of the library.
