@@ -66,7 +66,8 @@ func (p *parsedMessage) get(body []byte) (*Message, error) {
 // address, and a decoder that reads the message and its structured data.
 type intake struct {
 	parsed     *parsedMessage
-	recipients []string // the envelope recipients that name this hook
+	recipients []string        // the envelope recipients that name this hook
+	auth       *hooks.MailAuth // the verdicts of an AuthChecker, or nil
 }
 
 func (in *intake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error { return nil }
@@ -82,6 +83,7 @@ func (in *intake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, bod
 			Message: "the message could not be parsed as RFC 5322 mail", Err: err}
 	}
 	email := messageToEmail(msg, in.recipients)
+	email.Auth = in.auth
 	return &hooks.Decoded{
 		Data:           emailData(email),
 		ContentType:    "message/rfc822",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -41,6 +42,9 @@ type SMTPOptions struct {
 	Extractor *Extractor
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
+	// AuthChecker, when set, checks SPF, DKIM and DMARC on every message
+	// and puts the verdicts in Event.Email.Auth; nil checks nothing.
+	AuthChecker *AuthChecker
 }
 
 // Backend is a go-smtp Backend that receives mail for email hooks. It
@@ -121,16 +125,22 @@ func (b *Backend) NewServer(addr string) *smtp.Server {
 // NewSession implements smtp.Backend.
 func (b *Backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	remote := ""
+	var ip net.IP
 	if nc := c.Conn(); nc != nil {
 		remote = nc.RemoteAddr().String()
+		if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+			ip = ta.IP
+		}
 	}
-	return &session{b: b, remote: remote}, nil
+	return &session{b: b, c: c, remote: remote, ip: ip}, nil
 }
 
 // session is one SMTP connection's state.
 type session struct {
 	b      *Backend
+	c      *smtp.Conn
 	remote string
+	ip     net.IP // the client's, for SPF
 	from   string
 	rcpts  []rcpt
 }
@@ -202,6 +212,10 @@ func (s *session) Data(r io.Reader) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.opts.DeliveryTimeout)
 	defer cancel()
 	parsed := &parsedMessage{x: s.b.x}
+	var auth *hooks.MailAuth
+	if s.b.opts.AuthChecker != nil {
+		auth = s.b.opts.AuthChecker.Check(ctx, s.ip, s.c.Hostname(), s.from, raw)
+	}
 	header := http.Header{"X-Envelope-From": {s.from}}
 	var accepted, temporary, malformed, tooLarge int
 	for _, rc := range s.rcpts {
@@ -209,7 +223,7 @@ func (s *session) Data(r io.Reader) error {
 			Kind: hooks.KindEmail, Token: rc.token, Method: "SMTP", Path: rc.addrs[0],
 			RemoteAddr: s.remote, Header: header, Body: bytes.NewReader(raw), MaxBytes: s.b.opts.MaxMessageBytes,
 		}
-		res := s.b.p.Ingest(ctx, a, &intake{parsed: parsed, recipients: rc.addrs})
+		res := s.b.p.Ingest(ctx, a, &intake{parsed: parsed, recipients: rc.addrs, auth: auth})
 		switch {
 		case res.Err == nil:
 			accepted++

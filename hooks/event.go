@@ -54,6 +54,9 @@ type Email struct {
 	// schema.org compact form.
 	Objects  []map[string]any `json:"objects"`
 	Warnings []string         `json:"warnings,omitempty"`
+	// Auth holds the SPF, DKIM and DMARC verdicts on the message, when the
+	// receiving side checked them (see MailAuth); nil when nobody did.
+	Auth *MailAuth `json:"auth,omitempty"`
 }
 
 // Trigger is the seam to the host's workflow engine: the library calls
