@@ -270,7 +270,8 @@ func summarize(id string, a *hooks.MailAuth, mailFrom, from string) string {
 	if len(rs) == 0 {
 		return id + "; none"
 	}
-	return authres.Format(id, rs)
+	// authres leaves a space where a result has no properties ("dkim=none ;").
+	return strings.TrimRight(strings.ReplaceAll(authres.Format(id, rs), " ;", ";"), " ")
 }
 
 // parseAddressList returns the addresses of a header field value.
