@@ -231,13 +231,12 @@ func addressList(as []postmarkAddress) string {
 // an Authentication-Results header, when the message has one from
 // Postmark's servers, to a MailAuth.
 func postmarkVerdicts(receivedSPF, authResults, from string) *hooks.MailAuth {
-	if receivedSPF == "" && authResults == "" {
+	if strings.TrimSpace(receivedSPF) == "" && strings.TrimSpace(authResults) == "" {
 		return nil
 	}
 	a := &hooks.MailAuth{Source: ProviderPostmark}
 	mailFrom := ""
-	if receivedSPF != "" {
-		fields := strings.Fields(receivedSPF)
+	if fields := strings.Fields(receivedSPF); len(fields) > 0 {
 		v := &hooks.AuthVerdict{Result: normalizeResult(fields[0])}
 		for _, kv := range strings.FieldsFunc(receivedSPF, func(r rune) bool { return r == ';' || r == ' ' }) {
 			if addr, ok := strings.CutPrefix(kv, "envelope-from="); ok {
