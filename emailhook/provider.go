@@ -145,6 +145,20 @@ type providerCore struct {
 	// hookSecret, when set, gives the credential a post must carry for each
 	// hook it reaches (checked after routing, in Authenticate).
 	hookSecret func(*hooks.Hook) string
+	// secretPrefix, when set, is the mount prefix after which a path
+	// segment is a secret: the path is recorded with it redacted.
+	secretPrefix string
+}
+
+// recordedPath is the request path as events and the debug log keep it:
+// a secret path segment is replaced by hooks.Redacted.
+func (c *providerCore) recordedPath(r *http.Request) string {
+	if c.secretPrefix != "" {
+		if _, ok := hooks.TokenFromPath(r.URL.Path, c.secretPrefix); ok {
+			return c.secretPrefix + hooks.Redacted
+		}
+	}
+	return r.URL.Path
 }
 
 // readPost checks the method and reads the body under MaxPostBytes.
@@ -220,7 +234,7 @@ func (c *providerCore) deliver(w http.ResponseWriter, r *http.Request, body []by
 	)
 	for _, rt := range routes {
 		a := &hooks.Arrival{
-			Kind: hooks.KindEmail, Token: rt.token, Method: r.Method, Path: r.URL.Path, RemoteAddr: r.RemoteAddr,
+			Kind: hooks.KindEmail, Token: rt.token, Method: r.Method, Path: c.recordedPath(r), RemoteAddr: r.RemoteAddr,
 			Header: r.Header, Body: bytes.NewReader(body), ContentLength: int64(len(body)), MaxBytes: c.opts.MaxPostBytes,
 		}
 		in := &postIntake{core: c, post: post, parsed: parsed, recipients: rt.addrs, credential: credential}

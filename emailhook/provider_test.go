@@ -2,17 +2,20 @@ package emailhook
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/smtp"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
 const testSigningKey = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0"
@@ -550,5 +553,58 @@ func TestRebuiltMessageBodies(t *testing.T) {
 		if !bytes.Contains(raw, []byte("filename="+fxAttName)) && !bytes.Contains(raw, []byte(`filename="`+fxAttName+`"`)) {
 			t.Errorf("%s: the attachment is missing from the rebuilt message:\n%s", name, raw)
 		}
+	}
+}
+
+// interactions is a hooks.Recorder that keeps what it is given.
+type interactions struct {
+	mu   sync.Mutex
+	list []*hooks.Interaction
+}
+
+func (r *interactions) Record(_ context.Context, in *hooks.Interaction) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.list = append(r.list, in)
+}
+
+func TestSendGridSecretPathNotRecorded(t *testing.T) {
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://localhost", EmailDomain: "in.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &interactions{}
+	trig := &recorder{}
+	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(trig), Recorder: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	hk, err := reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindEmail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	if hk, err = reg.Update(ctx, "", hk.ID, hooks.HookUpdate{Debug: &on}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := NewSendGridHandler(p, SendGridOptions{ProviderOptions: ProviderOptions{Domains: []string{"in.example.com"}},
+		Credential: Credential{Secret: "path-secret-42"}, Prefix: "/hooks/email/sendgrid/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ct := sendgridRaw(reg.Address(hk))
+	if w := post(h, "/hooks/email/sendgrid/path-secret-42", ct, body, nil); w.Code != http.StatusOK {
+		t.Fatalf("got %d %s, want 200", w.Code, w.Body)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.list) != 1 {
+		t.Fatalf("interactions: got %d, want 1", len(rec.list))
+	}
+	if got := rec.list[0].Path; strings.Contains(got, "path-secret-42") || got != "/hooks/email/sendgrid/"+hooks.Redacted {
+		t.Errorf("recorded path: got %q, want the secret redacted", got)
 	}
 }

@@ -68,7 +68,7 @@ func NewSendGridHandler(p *hooks.Pipeline, opts SendGridOptions) (*SendGridHandl
 		return nil, err
 	}
 	return &SendGridHandler{
-		core: providerCore{p: p, opts: po, hookSecret: opts.Credential.HookSecret,
+		core: providerCore{p: p, opts: po, hookSecret: opts.Credential.HookSecret, secretPrefix: opts.Prefix,
 			answers: answers{provider: ProviderSendGrid, success: http.StatusOK, refuse: http.StatusOK,
 				refuseAuth: http.StatusUnauthorized}},
 		cred: opts.Credential, prefix: opts.Prefix,
