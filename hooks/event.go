@@ -57,6 +57,9 @@ type Email struct {
 	// Auth holds the SPF, DKIM and DMARC verdicts on the message, when the
 	// receiving side checked them (see MailAuth); nil when nobody did.
 	Auth *MailAuth `json:"auth,omitempty"`
+	// Sender is the hook's sender policy verdict, when the hook has a
+	// policy in flag mode (in reject mode a refused message fires nothing).
+	Sender *SenderCheck `json:"sender,omitempty"`
 }
 
 // Trigger is the seam to the host's workflow engine: the library calls

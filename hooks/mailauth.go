@@ -57,3 +57,15 @@ const (
 	AuthTempError = "temperror"
 	AuthPermError = "permerror"
 )
+
+// SenderCheck is an email hook's sender policy verdict on one message: is
+// its authenticated sender one the hook allows?
+type SenderCheck struct {
+	// Allowed reports whether the sender is allowed.
+	Allowed bool `json:"allowed"`
+	// Identity is the From address the verdicts authenticate (DMARC
+	// aligned), lowercased; "" when none is.
+	Identity string `json:"identity,omitempty"`
+	// Reason says why, in words.
+	Reason string `json:"reason"`
+}
