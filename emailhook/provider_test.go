@@ -42,7 +42,8 @@ func smtpEvent(t *testing.T, env *emailEnv) *hooks.Event {
 }
 
 // sameMessage reports how got's message differs from want's: the Email
-// (but for the verdicts, which name who checked) and the data.
+// (but for the verdicts, which name who checked), the data and the files
+// (attachments).
 func sameMessage(t *testing.T, got, want *hooks.Event) {
 	t.Helper()
 	if got.Email == nil {
@@ -59,6 +60,9 @@ func sameMessage(t *testing.T, got, want *hooks.Event) {
 	wd, _ := json.Marshal(want.Data)
 	if !bytes.Equal(gd, wd) {
 		t.Errorf("Data differs from the SMTP one:\ngot  %s\nwant %s", gd, wd)
+	}
+	if !reflect.DeepEqual(got.Files, want.Files) {
+		t.Errorf("Files (attachments) differ from the SMTP ones:\ngot  %+v\nwant %+v", got.Files, want.Files)
 	}
 	if got.IdempotencyKey != want.IdempotencyKey {
 		t.Errorf("IdempotencyKey: got %q, want %q", got.IdempotencyKey, want.IdempotencyKey)
