@@ -25,7 +25,7 @@ func BenchmarkProviderDecode(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			msg, err := x.ReadMessage(bytes.NewReader(raw))
-			if err != nil || len(messageToEmail(msg, nil).Objects) != 1 {
+			if err != nil || len(msg.Objects) != 1 {
 				b.Fatal(err)
 			}
 		}
@@ -44,7 +44,7 @@ func BenchmarkProviderDecode(b *testing.B) {
 					b.Fatal(herr)
 				}
 				msg, err := x.ReadMessage(bytes.NewReader(post.raw))
-				if err != nil || len(messageToEmail(msg, nil).Objects) != 1 {
+				if err != nil || len(msg.Objects) != 1 {
 					b.Fatal(err)
 				}
 			}
@@ -73,7 +73,7 @@ func BenchmarkProviderDecode(b *testing.B) {
 					b.Fatal(herr)
 				}
 				msg, err := x.ReadMessage(bytes.NewReader(post.raw))
-				if err != nil || len(messageToEmail(msg, nil).Objects) != 1 {
+				if err != nil || len(msg.Objects) != 1 {
 					b.Fatal(err)
 				}
 			}
