@@ -110,14 +110,14 @@ func (h *MailgunHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	token := form.get("token")
 	if herr := h.verify(form.get("timestamp"), token, form.get("signature")); herr != nil {
-		h.core.answers.write(w, "", herr, true)
+		h.core.refuse(w, r, herr)
 		return
 	}
 	now := h.now()
 	h.seen.expire(now)
 	expires := now.Add(h.maxAge)
 	if !h.seen.add(token, expires) {
-		h.core.answers.write(w, "", hooks.NewError(http.StatusConflict, CodeReplayed, "this post was received before"), true)
+		h.core.refuse(w, r, hooks.NewError(http.StatusConflict, CodeReplayed, "this post was received before"))
 		return
 	}
 	post, herr := parseMailgun(form)

@@ -74,7 +74,7 @@ func (h *PostmarkHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		if _, herr := h.cred.check(r, "", false); herr != nil {
 			w.Header().Set("WWW-Authenticate", `Basic realm="inbound"`)
-			h.core.answers.write(w, "", herr, true)
+			h.core.refuse(w, r, herr)
 			return
 		}
 	}

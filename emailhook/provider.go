@@ -161,6 +161,16 @@ func (c *providerCore) recordedPath(r *http.Request) string {
 	return r.URL.Path
 }
 
+// refuse answers a post that failed the handler's own authentication
+// (signature, timestamp, replay, credential), which no hook's debug log
+// records, so it is logged: the remote address and the reason, never the
+// credential.
+func (c *providerCore) refuse(w http.ResponseWriter, r *http.Request, err *hooks.Error) {
+	c.opts.Logger.WarnContext(r.Context(), "inbound: "+c.answers.provider+" post refused",
+		"remote", r.RemoteAddr, "code", err.Code)
+	c.answers.write(w, "", err, true)
+}
+
 // readPost checks the method and reads the body under MaxPostBytes.
 func (c *providerCore) readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if r.Method != http.MethodPost {

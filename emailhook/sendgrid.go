@@ -80,7 +80,7 @@ func (h *SendGridHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		if _, herr := h.cred.check(r, h.prefix, true); herr != nil {
 			w.Header().Set("WWW-Authenticate", `Basic realm="inbound"`)
-			h.core.answers.write(w, "", herr, true)
+			h.core.refuse(w, r, herr)
 			return
 		}
 	}
