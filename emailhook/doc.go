@@ -20,6 +20,14 @@
 // An Extractor, built once with NewExtractor, is safe for concurrent use;
 // the package functions use one with default options.
 //
+// Mail reaches email hooks over SMTP (NewBackend), as a raw message over
+// HTTP (NewHandler), or as a mail provider's inbound post
+// (NewMailgunHandler, NewSendGridHandler, NewPostmarkHandler), which is
+// rebuilt into one RFC 5322 message and read by the same path, so that a
+// message gives the same Event however it came. An AuthChecker adds SPF,
+// DKIM and DMARC verdicts to SMTP mail; provider posts carry the
+// provider's own verdicts in the same shape (hooks.MailAuth).
+//
 // # Security
 //
 // JSON-LD is processed with github.com/piprate/json-gold, whose default

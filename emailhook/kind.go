@@ -11,12 +11,33 @@ import (
 // admin API's "type" gives it.
 const KindName hooks.Kind = "email"
 
-// Settings are an email hook's settings: there are none yet, and the admin
-// API shows {}. An email hook's address is all it needs.
-type Settings struct{}
+// Settings are an email hook's settings (hooks.Hook.Settings of an email
+// hook is a *Settings). The zero value is the default: mail from anyone
+// is taken. In the admin API they are the object
+//
+//	{"sender_policy": {"mode": "reject", "allowed": ["example.net", "*.shop.example", "boss@corp.example"]}}
+type Settings struct {
+	// SenderPolicy lists who may send to the hook and what happens to
+	// others (flag or reject); nil takes mail from anyone.
+	SenderPolicy *SenderPolicy `json:"sender_policy,omitempty"`
+}
 
-// Validate accepts the empty settings.
-func (*Settings) Validate() error { return nil }
+// Validate checks the sender policy.
+func (s *Settings) Validate() error {
+	if s.SenderPolicy != nil {
+		return s.SenderPolicy.Validate()
+	}
+	return nil
+}
+
+// settingsOf returns hk's email settings; the defaults for a hook whose
+// settings are of another type.
+func settingsOf(hk *hooks.Hook) *Settings {
+	if s, ok := hk.Settings.(*Settings); ok && s != nil {
+		return s
+	}
+	return &Settings{}
+}
 
 // kindSpec is the hooks.KindSpec of email hooks: their address is the
 // token at the first of the domains mail is accepted for (the bare token

@@ -72,11 +72,12 @@ func (p *parsedMessage) get(body []byte) (*Message, error) {
 type delivery struct {
 	parsed     *parsedMessage
 	recipients map[string][]string // hook token -> the envelope addresses naming it
+	auth       *hooks.MailAuth     // the verdicts of an AuthChecker, or nil
 }
 
 // NewSession returns the state of the message's arrival at one hook.
-func (d *delivery) NewSession(_ *hooks.Hook, a *hooks.Arrival) hooks.Session {
-	return &hookSession{parsed: d.parsed, recipients: d.recipients[a.Token]}
+func (d *delivery) NewSession(h *hooks.Hook, a *hooks.Arrival) hooks.Session {
+	return &hookSession{parsed: d.parsed, recipients: d.recipients[a.Token], auth: d.auth, policy: settingsOf(h).SenderPolicy}
 }
 
 // hookSession is one message's arrival at one email hook: no authentication
@@ -84,7 +85,9 @@ func (d *delivery) NewSession(_ *hooks.Hook, a *hooks.Arrival) hooks.Session {
 // structured data.
 type hookSession struct {
 	parsed     *parsedMessage
-	recipients []string // the envelope recipients that name this hook
+	recipients []string        // the envelope recipients that name this hook
+	auth       *hooks.MailAuth // the verdicts of an AuthChecker, or nil
+	policy     *SenderPolicy   // the hook's, or nil
 }
 
 func (*hookSession) Authenticate(context.Context) error { return nil }
@@ -100,6 +103,13 @@ func (s *hookSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, er
 			Message: "the message could not be parsed as RFC 5322 mail", Err: err}
 	}
 	email, files := messageToEmail(msg, s.recipients)
+	email.Auth = s.auth
+	if s.policy.active() {
+		email.Sender = s.policy.check(email)
+		if !email.Sender.Allowed && s.policy.Mode == PolicyReject {
+			return nil, senderRefused(email.Sender)
+		}
+	}
 	return &hooks.Decoded{
 		Data:           emailData(email),
 		ContentType:    "message/rfc822",

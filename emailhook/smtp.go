@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -42,6 +43,9 @@ type SMTPOptions struct {
 	Extractor *Extractor
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
+	// AuthChecker, when set, checks SPF, DKIM and DMARC on every message
+	// and puts the verdicts in Event.Email.Auth; nil checks nothing.
+	AuthChecker *AuthChecker
 }
 
 // Backend is a go-smtp Backend that receives mail for email hooks. It
@@ -126,16 +130,22 @@ func (b *Backend) NewServer(addr string) *smtp.Server {
 // NewSession implements smtp.Backend.
 func (b *Backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	remote := ""
+	var ip net.IP
 	if nc := c.Conn(); nc != nil {
 		remote = nc.RemoteAddr().String()
+		if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+			ip = ta.IP
+		}
 	}
-	return &session{b: b, remote: remote}, nil
+	return &session{b: b, c: c, remote: remote, ip: ip}, nil
 }
 
 // session is one SMTP connection's state.
 type session struct {
 	b      *Backend
+	c      *smtp.Conn
 	remote string
+	ip     net.IP // the client's, for SPF
 	from   string
 	rcpts  []rcpt
 }
@@ -209,6 +219,9 @@ func (s *session) Data(r io.Reader) error {
 	d := &delivery{parsed: &parsedMessage{x: s.b.x}, recipients: make(map[string][]string, len(s.rcpts))}
 	for _, rc := range s.rcpts {
 		d.recipients[rc.token] = rc.addrs
+	}
+	if s.b.opts.AuthChecker != nil {
+		d.auth = s.b.opts.AuthChecker.Check(ctx, s.ip, s.c.Hostname(), s.from, raw)
 	}
 	header := http.Header{"X-Envelope-From": {s.from}}
 	var accepted, temporary, malformed, tooLarge int

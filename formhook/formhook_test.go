@@ -167,7 +167,7 @@ func cases(t testing.TB) []tcase {
 		{name: "too large chunked", hook: "good", ct: urlenc, body: big, chunked: true, status: 413, code: hooks.CodePayloadTooLarge},
 		{name: "too many fields", hook: "good", ct: urlenc, body: strings.Repeat("a&", 101), status: 413, code: hooks.CodeTooManyFields},
 		{name: "no content type", hook: "good", body: "a=1", status: 415, code: hooks.CodeUnsupportedMedia},
-		{name: "text/plain", hook: "good", ct: "text/plain", body: "a=1", status: 415, code: hooks.CodeUnsupportedMedia},
+		{name: "text/html", hook: "good", ct: "text/html", body: "a=1", status: 415, code: hooks.CodeUnsupportedMedia},
 		{name: "unknown charset", hook: "good", ct: urlenc + "; charset=x-nope", body: "a=1", status: 415, code: hooks.CodeUnsupportedCharset},
 		{name: "trigger fails", hook: "failing", ct: urlenc, body: "a=1", status: 503, code: hooks.CodeUnavailable, wantHdr: map[string]string{"Retry-After": "5"}},
 		{name: "trigger chooses status", hook: "teapot", ct: urlenc, body: "a=1", status: 429, code: "slow_down", wantHdr: map[string]string{"Retry-After": "30"}},

@@ -47,6 +47,9 @@ type config struct {
 	Seed        bool          // create demo hooks and a key in an empty store
 	Stdout      io.Writer     // event lines only
 	Logger      *slog.Logger
+
+	// Providers holds the inbound mail providers' credentials (providers.go).
+	Providers providerConfig
 }
 
 // server is the demo host: a store, the hooks core, the kind handlers, the
@@ -166,6 +169,9 @@ func (s *server) build() error {
 	s.mux.Handle(form.Prefix(), form) // the prefix the form hooks' addresses are made of
 	s.mux.Handle(web.Prefix(), web)
 	s.mux.Handle("/hooks/email", mail)
+	if err := s.mountProviders(s.mux); err != nil {
+		return err
+	}
 	s.mux.Handle("/admin/", adm)
 	s.mux.Handle(contactform.DefaultPrefix, s.contact)
 	s.mux.Handle("GET /metrics", metrics)
