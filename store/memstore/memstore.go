@@ -34,7 +34,10 @@ type Store struct {
 
 type idemKey struct{ hookID, key string }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.LocalQueue = (*Store)(nil)
+)
 
 // New returns an empty Store.
 func New() *Store {
@@ -92,8 +95,6 @@ func (s *Store) write(ctx context.Context) error {
 	return nil
 }
 
-func invalid(what string) error { return fmt.Errorf("memstore: %s: %w", what, store.ErrInvalid) }
-
 func notFound(what, id string) error {
 	return fmt.Errorf("memstore: %s %q: %w", what, id, store.ErrNotFound)
 }
@@ -118,9 +119,10 @@ func copyDebug(e *store.DebugEntry) *store.DebugEntry {
 	return &c
 }
 
+// copyEvent copies e's delivery state; the payload is shared, as the
+// contract makes returned payloads read-only.
 func copyEvent(e *store.QueuedEvent) *store.QueuedEvent {
 	c := *e
-	c.Payload = slices.Clone(e.Payload)
 	return &c
 }
 
@@ -134,8 +136,8 @@ func byCreated(at, bt time.Time, aid, bid string) int {
 
 // CreateHook implements store.HookStore.
 func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
-	if h == nil || h.ID == "" || h.Token == "" {
-		return invalid("hook needs an ID and a token")
+	if err := store.CheckHook(h); err != nil {
+		return err
 	}
 	if err := s.write(ctx); err != nil {
 		return err
@@ -198,8 +200,8 @@ func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error
 
 // UpdateHook implements store.HookStore.
 func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
-	if h == nil || h.ID == "" || h.Token == "" {
-		return invalid("hook needs an ID and a token")
+	if err := store.CheckHook(h); err != nil {
+		return err
 	}
 	if err := s.write(ctx); err != nil {
 		return err
@@ -243,8 +245,8 @@ func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
 
 // CreateKey implements store.KeyStore.
 func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
-	if k == nil || k.ID == "" {
-		return invalid("key needs an ID")
+	if err := store.CheckKey(k); err != nil {
+		return err
 	}
 	if err := s.write(ctx); err != nil {
 		return err
@@ -304,8 +306,8 @@ func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
 // which callers make time-sortable; an entry whose ID is already stored
 // for the hook replaces it.
 func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
-	if e == nil || e.ID == "" || e.HookID == "" {
-		return invalid("debug entry needs an ID and a hook ID")
+	if err := store.CheckDebugEntry(e); err != nil {
+		return err
 	}
 	keep = max(keep, 1)
 	if err := s.write(ctx); err != nil {
@@ -380,10 +382,37 @@ func (s *Store) reindexEvent(ev *store.QueuedEvent) {
 	s.reindex(ev.ID, ev.State == store.StatePending, ev.NextAttempt, ev.CreatedAt)
 }
 
-// Enqueue implements store.QueueStore.
+// Enqueue implements store.QueueStore. The store keeps e.Payload as it
+// is, without a copy.
 func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
-	if e == nil || e.ID == "" {
-		return "", invalid("event needs an ID")
+	return s.enqueue(ctx, e, dedupSince, false, 0)
+}
+
+// EnqueueClaimed implements store.LocalQueue: the event is stored already
+// claimed, under the same lock as Enqueue.
+func (s *Store) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
+	return s.enqueue(ctx, e, dedupSince, true, lease)
+}
+
+// CompleteLater implements store.LocalQueue. A memory store has nothing
+// to make durable, so it completes at once.
+func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
+	_ = s.Complete(context.Background(), id, attempts, now)
+}
+
+// FlushCompletions implements store.LocalQueue; CompleteLater left
+// nothing to commit.
+func (s *Store) FlushCompletions(ctx context.Context) error {
+	if err := s.read(ctx); err != nil {
+		return err
+	}
+	s.mu.RUnlock()
+	return nil
+}
+
+func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claim bool, lease time.Duration) (string, error) {
+	if err := store.CheckEvent(e); err != nil {
+		return "", err
 	}
 	if err := s.write(ctx); err != nil {
 		return "", err
@@ -404,6 +433,11 @@ func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince ti
 	ev.State = ""
 	ev.Attempts = 0
 	ev.LastError = ""
+	if claim {
+		ev.Attempts = 1
+		ev.UpdatedAt = e.NextAttempt
+		ev.NextAttempt = e.NextAttempt.Add(lease)
+	}
 	s.events[ev.ID] = ev
 	s.setState(ev, store.StatePending)
 	s.reindexEvent(ev)
@@ -539,6 +573,7 @@ func (s *Store) ListEvents(ctx context.Context, org string, state store.EventSta
 	}
 	for i, ev := range out {
 		out[i] = copyEvent(ev)
+		out[i].Payload = nil // a list carries delivery states only
 	}
 	return out, nil
 }

@@ -221,7 +221,9 @@ func (s *Store) ListEvents(ctx context.Context, org string, state store.EventSta
 	if limit > 0 {
 		lim = &limit
 	}
-	rows, err := s.pool.Query(ctx, s.q(`SELECT `+eventColumns+` FROM {s}.events
+	// A list carries delivery states only: no payload is read.
+	rows, err := s.pool.Query(ctx, s.q(`SELECT id, org, hook_id, idempotency_key, NULL::bytea, state, attempts, last_error,
+	next_attempt, created_at, updated_at FROM {s}.events
 WHERE org = $1 AND state = $2 ORDER BY created_at DESC, id DESC LIMIT $3`), org, string(state), lim)
 	if err != nil {
 		return nil, s.wrap("list events", err)
