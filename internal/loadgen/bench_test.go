@@ -60,15 +60,15 @@ func newSyncServer(b *testing.B, s store.Store) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindForm})
-	if err != nil {
-		b.Fatal(err)
-	}
 	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(func(context.Context, *hooks.Event) error { return nil }))})
 	if err != nil {
 		b.Fatal(err)
 	}
 	fh, err := formhook.New(p, formhook.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: formhook.KindName})
 	if err != nil {
 		b.Fatal(err)
 	}
