@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,8 +33,10 @@ const push = `{"ref":"refs/heads/main","before":"0000000","after":"c0ffee1",
 "installation":{"id":12345678901234567890}}`
 
 // run starts a host in the given mode, sends it the three arrivals, and
-// returns what its Trigger bound, in the order sent.
-func run(t *testing.T, queue bool) []hostmodule.Received {
+// returns what its Trigger bound, in the order sent. With late, the queue's
+// dispatcher starts only after all three are accepted, so that each is
+// read back from the store rather than handed to a waiting worker.
+func run(t *testing.T, queue, late bool) []hostmodule.Received {
 	t.Helper()
 	ctx := context.Background()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "host.db"), nil)
@@ -56,8 +59,10 @@ func run(t *testing.T, queue bool) []hostmodule.Received {
 	if hs, _ := h.Registry.List(ctx, ""); len(hs) != 3 {
 		t.Fatalf("the store holds %d hooks after two starts, want 3", len(hs))
 	}
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
+	if !late {
+		if err := h.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() { _ = h.Shutdown(context.Background()) })
 	srv := httptest.NewServer(h)
@@ -99,14 +104,18 @@ func run(t *testing.T, queue bool) []hostmodule.Received {
 	_, _ = fw.Write([]byte(cv))
 	_ = mw.Close()
 	post(addr(h.Signups), mw.FormDataContentType(), form.Bytes(), nil)
-	if _, err := h.Wait(ctxTimeout(t), 1); err != nil {
-		t.Fatal("the form was not delivered:", err)
+	if !late {
+		if _, err := h.Wait(ctxTimeout(t), 1); err != nil {
+			t.Fatal("the form was not delivered:", err)
+		}
 	}
 	// 2. A GitHub-style JSON webhook.
 	post(addr(h.Pushes), "application/json", []byte(push), map[string]string{
 		"Authorization": "Bearer " + key, "X-GitHub-Event": "push", "X-GitHub-Delivery": "72d3162e"})
-	if _, err := h.Wait(ctxTimeout(t), 2); err != nil {
-		t.Fatal("the webhook was not delivered:", err)
+	if !late {
+		if _, err := h.Wait(ctxTimeout(t), 2); err != nil {
+			t.Fatal("the webhook was not delivered:", err)
+		}
 	}
 	// 3. An order email, Bcc'd to the email hook.
 	eml, err := os.ReadFile("testdata/order.eml")
@@ -114,22 +123,34 @@ func run(t *testing.T, queue bool) []hostmodule.Received {
 		t.Fatal(err)
 	}
 	post(srv.URL+"/hooks/email", "message/rfc822", eml, map[string]string{"X-Envelope-To": h.Registry.Address(h.Orders)})
+	if late {
+		if n := len(h.Received()); n != 0 {
+			t.Fatalf("%d events delivered before the dispatcher started", n)
+		}
+		if err := h.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 	got, err := h.Wait(ctxTimeout(t), 3)
 	if err != nil {
-		t.Fatal("the email was not delivered:", err)
+		t.Fatal("the events were not all delivered:", err)
 	}
+	// In the order sent, whatever the order of delivery.
+	rank := map[string]int{h.Signups.ID: 0, h.Pushes.ID: 1, h.Orders.ID: 2}
+	slices.SortFunc(got, func(a, b hostmodule.Received) int { return rank[a.Event.HookID] - rank[b.Event.HookID] })
 	return got
 }
 
 func ctxTimeout(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
 func TestHostBindsEveryKindInBothModes(t *testing.T) {
-	sync := run(t, false)
-	queue := run(t, true)
+	sync := run(t, false, false)
+	queue := run(t, true, false)   // handed to a waiting worker
+	readBack := run(t, true, true) // read back from the store
 
 	values := func(rs []hostmodule.Received) []any {
 		var out []any
@@ -140,6 +161,9 @@ func TestHostBindsEveryKindInBothModes(t *testing.T) {
 	}
 	if !reflect.DeepEqual(values(sync), values(queue)) {
 		t.Errorf("sync and queue bind differently:\nsync  %s\nqueue %s", dump(values(sync)), dump(values(queue)))
+	}
+	if !reflect.DeepEqual(values(sync), values(readBack)) {
+		t.Errorf("sync and queue read back bind differently:\nsync  %s\nqueue %s", dump(values(sync)), dump(values(readBack)))
 	}
 
 	// What the host's types hold.
@@ -176,7 +200,7 @@ func TestHostBindsEveryKindInBothModes(t *testing.T) {
 
 	// Every event, in both modes, has the one documented JSON shape.
 	sch := compileSchema(t)
-	for _, r := range append(sync, queue...) {
+	for _, r := range slices.Concat(sync, queue, readBack) {
 		b, err := json.Marshal(r.Event)
 		if err != nil {
 			t.Fatal(err)
