@@ -2,7 +2,6 @@ package emailhook
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/inbound-hooks/inbound/hooks"
@@ -64,15 +63,13 @@ func (p *SenderPolicy) Validate() error {
 	return nil
 }
 
-// active reports whether the policy checks anything.
-func (p *SenderPolicy) active() bool {
-	return p != nil && (p.Mode == PolicyFlag || p.Mode == PolicyReject)
-}
-
-// check returns the policy's verdict on e: the identity is the From
-// address, counted only when it is authenticated in DMARC's sense (see
-// alignedIdentity), and it must match an Allowed entry.
-func (p *SenderPolicy) check(e *hooks.Email) *hooks.SenderCheck {
+// Check returns the policy's verdict on the message of e (whatever the
+// Mode): the identity is the From address, counted only when e.Auth
+// authenticates its domain as DMARC does (a DMARC pass, or where the
+// checker reported no DMARC verdict, a passing SPF or DKIM identity in the
+// same organizational domain), and it must match an Allowed entry. A host
+// may call it from its Trigger.
+func (p *SenderPolicy) Check(e *hooks.Email) *hooks.SenderCheck {
 	id, why := alignedIdentity(e)
 	if id == "" {
 		return &hooks.SenderCheck{Allowed: false, Reason: why}
@@ -130,12 +127,6 @@ func alignedIdentity(e *hooks.Email) (string, string) {
 		return from, ""
 	}
 	return "", "no SPF or DKIM pass aligned with the From domain " + fd
-}
-
-// senderRefused is the *hooks.Error of mail a reject-mode policy refuses.
-func senderRefused(sc *hooks.SenderCheck) *hooks.Error {
-	return &hooks.Error{Status: http.StatusForbidden, Code: CodeSenderNotAllowed,
-		Message: "the sender is not allowed to send to this address: " + sc.Reason}
 }
 
 // isDomainName reports whether d is a lowercase DNS name such as

@@ -39,7 +39,7 @@ func TestSenderPolicyCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := pol.check(&hooks.Email{From: tt.from, Auth: tt.auth})
+			got := pol.Check(&hooks.Email{From: tt.from, Auth: tt.auth})
 			if got.Allowed != tt.allowed || got.Identity != tt.identity || got.Reason == "" {
 				t.Errorf("got %+v, want allowed=%v identity=%q and a reason", got, tt.allowed, tt.identity)
 			}
