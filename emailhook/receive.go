@@ -104,10 +104,11 @@ func (s *hookSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, er
 	}
 	email, files := messageToEmail(msg, s.recipients)
 	email.Auth = s.auth
-	if s.policy.active() {
-		email.Sender = s.policy.check(email)
-		if !email.Sender.Allowed && s.policy.Mode == PolicyReject {
-			return nil, senderRefused(email.Sender)
+	if p := s.policy; p != nil && (p.Mode == PolicyFlag || p.Mode == PolicyReject) {
+		email.Sender = p.Check(email)
+		if !email.Sender.Allowed && p.Mode == PolicyReject {
+			return nil, &hooks.Error{Status: http.StatusForbidden, Code: CodeSenderNotAllowed,
+				Message: "the sender is not allowed to send to this address: " + email.Sender.Reason}
 		}
 	}
 	return &hooks.Decoded{
