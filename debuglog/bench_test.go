@@ -32,6 +32,7 @@ func BenchmarkIngest(b *testing.B) {
 			ctx := context.Background()
 			s := memstore.New()
 			reg, _ := hooks.NewRegistry(s, hooks.RegistryOptions{})
+			_ = reg.Register(formKind{})
 			opts := hooks.PipelineOptions{Delivery: nop}
 			var l *debuglog.Log
 			if c.recorder {
@@ -44,7 +45,7 @@ func BenchmarkIngest(b *testing.B) {
 				opts.Recorder = l
 			}
 			p, _ := hooks.NewPipeline(reg, opts)
-			h, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindForm})
+			h, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: formKind{}.Kind()})
 			if c.debug {
 				on := true
 				_, _ = reg.Update(ctx, "", h.ID, hooks.HookUpdate{Debug: &on})
@@ -54,7 +55,7 @@ func BenchmarkIngest(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ResetTimer()
 			for b.Loop() {
-				res := p.Ingest(ctx, &hooks.Arrival{Kind: hooks.KindForm, Token: h.Token, Method: "POST",
+				res := p.Ingest(ctx, &hooks.Arrival{Kind: formKind{}.Kind(), Token: h.Token, Method: "POST",
 					Path: "/hooks/form/" + h.Token, Header: hdr, Body: bytes.NewReader(body)}, jsonIntake{})
 				if res.Err != nil {
 					b.Fatal(res.Err)

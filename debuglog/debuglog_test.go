@@ -395,14 +395,19 @@ func TestConcurrentRecordAndClose(t *testing.T) {
 // jsonIntake decodes JSON bodies; it stands in for a hook kind.
 type jsonIntake struct{}
 
-func (jsonIntake) Authenticate(_ context.Context, _ *hooks.Hook, a *hooks.Arrival) error {
-	if a.Header.Get("X-Deny") != "" {
+func (jsonIntake) NewSession(_ *hooks.Hook, a *hooks.Arrival) hooks.Session { return jsonSession{a} }
+
+// jsonSession is one arrival of jsonIntake.
+type jsonSession struct{ a *hooks.Arrival }
+
+func (s jsonSession) Authenticate(context.Context) error {
+	if s.a.Header.Get("X-Deny") != "" {
 		return hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized, "denied")
 	}
 	return nil
 }
 
-func (jsonIntake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
+func (jsonSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return nil, hooks.NewError(http.StatusBadRequest, hooks.CodeMalformedBody, "bad JSON")
@@ -415,18 +420,19 @@ func TestPipelineRecordsOnlyWithDebug(t *testing.T) {
 	s := memstore.New()
 	l := newLog(t, s, debuglog.Options{})
 	reg, _ := hooks.NewRegistry(s, hooks.RegistryOptions{})
+	_ = reg.Register(formKind{})
 	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Recorder: l,
 		Delivery: hooks.Sync(hooks.TriggerFunc(func(context.Context, *hooks.Event) error { return nil }))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "n", Kind: hooks.KindForm})
+	h, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "n", Kind: formKind{}.Kind()})
 	post := func(body string, hdr http.Header) *hooks.Result {
 		if hdr == nil {
 			hdr = http.Header{}
 		}
 		hdr.Set("Authorization", "Bearer s3cret")
-		return p.Ingest(ctx, &hooks.Arrival{Kind: hooks.KindForm, Token: h.Token, Method: "POST",
+		return p.Ingest(ctx, &hooks.Arrival{Kind: formKind{}.Kind(), Token: h.Token, Method: "POST",
 			Path: "/hooks/form/" + h.Token, Header: hdr, Body: strings.NewReader(body)}, jsonIntake{})
 	}
 	post(`{"off":1}`, nil)
@@ -459,3 +465,14 @@ func TestPipelineRecordsOnlyWithDebug(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// formKind stands in for the form hook kind.
+type formKind struct{}
+
+func (formKind) Kind() hooks.Kind                  { return "form" }
+func (formKind) NewSettings() hooks.Settings       { return &noSettings{} }
+func (formKind) Address(base, token string) string { return base + "/hooks/form/" + token }
+
+type noSettings struct{}
+
+func (*noSettings) Validate() error { return nil }

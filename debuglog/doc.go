@@ -10,7 +10,7 @@
 // body capped at Options.MaxBody with a truncation mark and its original
 // size, the decoded data, the event ID, the trigger's error and the
 // duration. Entries are kept in a store.DebugStore; Entries and Entry read
-// them back for the admin API (package hooks/admin).
+// them back for the admin API (package admin).
 //
 // # Debug off
 //

@@ -20,6 +20,14 @@
 // An Extractor, built once with NewExtractor, is safe for concurrent use;
 // the package functions use one with default options.
 //
+// Mail reaches email hooks over SMTP (NewBackend), as a raw message over
+// HTTP (NewHandler), or as a mail provider's inbound post
+// (NewMailgunHandler, NewSendGridHandler, NewPostmarkHandler), which is
+// rebuilt into one RFC 5322 message and read by the same path, so that a
+// message gives the same Event however it came. An AuthChecker adds SPF,
+// DKIM and DMARC verdicts to SMTP mail; provider posts carry the
+// provider's own verdicts in the same shape (hooks.MailAuth).
+//
 // # Security
 //
 // JSON-LD is processed with github.com/piprate/json-gold, whose default
@@ -31,6 +39,14 @@
 // slash, and /docs/jsonldcontext.json), and refuses everything else. An
 // object whose @context names anything else is returned as written with a
 // WarnUnknownContext warning; nothing is fetched.
+//
+// Email hooks receive such messages: a Backend (SMTP, go-smtp) or a Handler
+// (HTTP, message/rfc822) runs the hooks pipeline once for each envelope
+// recipient that is a hook, each arrival with its own session, the message
+// parsed once. Building either registers the kind "email" (KindName) with
+// the pipeline's Registry: a hook's address is token@Domains[0] (the bare
+// token when any domain is accepted), and email hooks have no settings
+// yet (Settings, shown as {}).
 //
 // Hostile input is bounded: script JSON nesting is capped
 // (ExtractOptions.MaxDepth) and parsed without recursion beyond that cap,

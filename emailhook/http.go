@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
 // RecipientHeader names the HTTP header that gives the envelope recipient
@@ -41,7 +42,8 @@ type Handler struct {
 	x    *Extractor
 }
 
-// NewHandler returns a Handler feeding p.
+// NewHandler returns a Handler feeding p, and registers the email hook
+// kind with p's Registry: addresses are token@Domains[0].
 func NewHandler(p *hooks.Pipeline, opts HandlerOptions) (*Handler, error) {
 	if p == nil {
 		return nil, ErrNilPipeline
@@ -51,6 +53,9 @@ func NewHandler(p *hooks.Pipeline, opts HandlerOptions) (*Handler, error) {
 	}
 	if opts.MaxMessageBytes == 0 {
 		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if err := register(p, opts.Domains); err != nil {
+		return nil, err
 	}
 	h := &Handler{p: p, opts: opts, x: opts.Extractor}
 	if h.x == nil {
@@ -90,9 +95,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := &hooks.Arrival{
-		Kind: hooks.KindEmail, Token: token, Method: r.Method, Path: r.URL.Path, RemoteAddr: r.RemoteAddr,
+		Kind: KindName, Token: token, Method: r.Method, Path: r.URL.Path, RemoteAddr: r.RemoteAddr,
 		Header: r.Header, Body: r.Body, ContentLength: r.ContentLength, MaxBytes: h.opts.MaxMessageBytes,
 	}
-	res := h.p.Ingest(r.Context(), a, &intake{parsed: &parsedMessage{x: h.x}, recipients: []string{to}})
-	hooks.WriteResult(w, res)
+	d := &delivery{parsed: &parsedMessage{x: h.x}, recipients: map[string][]string{token: {to}}}
+	intake.WriteResult(w, h.p.Ingest(r.Context(), a, d))
 }

@@ -1,12 +1,15 @@
 package emailhook
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/inbound-hooks/inbound/hooks"
 )
 
 func TestHandler(t *testing.T) {
@@ -82,5 +85,55 @@ func TestConstructorsValidate(t *testing.T) {
 	}
 	if _, err := NewBackend(env.p, SMTPOptions{MaxRecipients: -1}); !errors.Is(err, ErrInvalidOptions) {
 		t.Errorf("NewBackend(-1): got %v, want ErrInvalidOptions", err)
+	}
+}
+
+// TestSenderPolicySetting: an email hook's sender policy, set as a setting
+// through the Registry, refuses (reject) or marks (flag) mail whose sender
+// is not authenticated as an allowed one.
+func TestSenderPolicySetting(t *testing.T) {
+	env := newEmailEnv(t)
+	h, err := NewHandler(env.p, HandlerOptions{Domains: []string{"in.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := env.reg.Update(ctx, "", env.hook.ID, hooks.HookUpdate{SettingsPatch: []byte(`{"sender_policy":{"mode":"reject"}}`)}); !errors.Is(err, hooks.ErrInvalid) {
+		t.Fatalf("reject without allowed senders: got %v, want ErrInvalid", err)
+	}
+	send := func() *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/hooks/email", strings.NewReader(orderMessage("customer@example.org")))
+		r.Header.Set("Content-Type", "message/rfc822")
+		r.Header.Set(RecipientHeader, env.reg.Address(env.hook))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	for _, tt := range []struct {
+		patch  string
+		status int
+		fired  int
+	}{
+		{`{"sender_policy":{"mode":"reject","allowed":["example.net"]}}`, 403, 0},
+		{`{"sender_policy":{"mode":"flag","allowed":["example.net"]}}`, 202, 1},
+		{`{"sender_policy":null}`, 202, 2},
+	} {
+		if _, err := env.reg.Update(ctx, "", env.hook.ID, hooks.HookUpdate{SettingsPatch: []byte(tt.patch)}); err != nil {
+			t.Fatal(err)
+		}
+		if w := send(); w.Code != tt.status {
+			t.Fatalf("%s: got %d %s, want %d", tt.patch, w.Code, w.Body, tt.status)
+		}
+		evs := env.trig.all()
+		if len(evs) != tt.fired {
+			t.Fatalf("%s: %d events, want %d", tt.patch, len(evs), tt.fired)
+		}
+	}
+	evs := env.trig.all()
+	if s := evs[0].Email.Sender; s == nil || s.Allowed {
+		t.Errorf("flag mode: got sender verdict %+v, want not allowed", s)
+	}
+	if s := evs[1].Email.Sender; s != nil {
+		t.Errorf("no policy: got sender verdict %+v, want none", s)
 	}
 }

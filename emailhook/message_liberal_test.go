@@ -425,7 +425,7 @@ func TestDebugLogShowsSkippedPart(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New()
 	t.Cleanup(func() { st.Close() })
-	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{EmailDomain: "in.example.com"})
+	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +444,7 @@ func TestDebugLogShowsSkippedPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hook, err := reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindEmail})
+	hook, err := reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: KindName})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,17 +66,34 @@ func (p *parsedMessage) get(body []byte) (*Message, error) {
 	return p.msg, p.err
 }
 
-// intake is the hooks.Intake of email hooks: no authentication beyond the
-// address, and a decoder that reads the message and its structured data.
-type intake struct {
+// delivery is the hooks.Intake of one message: the message is parsed
+// once, however many hook recipients it goes to, and NewSession gives each
+// hook's arrival its own session, as for the other kinds.
+type delivery struct {
 	parsed     *parsedMessage
-	recipients []string // the envelope recipients that name this hook
+	recipients map[string][]string // hook token -> the envelope addresses naming it
+	auth       *hooks.MailAuth     // the verdicts of an AuthChecker, or nil
 }
 
-func (in *intake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error { return nil }
+// NewSession returns the state of the message's arrival at one hook.
+func (d *delivery) NewSession(h *hooks.Hook, a *hooks.Arrival) hooks.Session {
+	return &hookSession{parsed: d.parsed, recipients: d.recipients[a.Token], auth: d.auth, policy: settingsOf(h).SenderPolicy}
+}
 
-func (in *intake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
-	msg, err := in.parsed.get(body)
+// hookSession is one message's arrival at one email hook: no authentication
+// beyond the address, and a decoder that reads the message and its
+// structured data.
+type hookSession struct {
+	parsed     *parsedMessage
+	recipients []string        // the envelope recipients that name this hook
+	auth       *hooks.MailAuth // the verdicts of an AuthChecker, or nil
+	policy     *SenderPolicy   // the hook's, or nil
+}
+
+func (*hookSession) Authenticate(context.Context) error { return nil }
+
+func (s *hookSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
+	msg, err := s.parsed.get(body)
 	switch {
 	case errors.Is(err, ErrMessageTooLarge):
 		return nil, &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: hooks.CodePayloadTooLarge,
@@ -85,7 +102,15 @@ func (in *intake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, bod
 		return nil, &hooks.Error{Status: http.StatusBadRequest, Code: CodeMalformedMessage,
 			Message: "the message could not be parsed as RFC 5322 mail", Err: err}
 	}
-	email, files := messageToEmail(msg, in.recipients)
+	email, files := messageToEmail(msg, s.recipients)
+	email.Auth = s.auth
+	if p := s.policy; p != nil && (p.Mode == PolicyFlag || p.Mode == PolicyReject) {
+		email.Sender = p.Check(email)
+		if !email.Sender.Allowed && p.Mode == PolicyReject {
+			return nil, &hooks.Error{Status: http.StatusForbidden, Code: CodeSenderNotAllowed,
+				Message: "the sender is not allowed to send to this address: " + email.Sender.Reason}
+		}
+	}
 	return &hooks.Decoded{
 		Data:           emailData(email),
 		ContentType:    "message/rfc822",

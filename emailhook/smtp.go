@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
 // SMTPOptions configures a Backend. The zero value works.
@@ -41,6 +43,9 @@ type SMTPOptions struct {
 	Extractor *Extractor
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
+	// AuthChecker, when set, checks SPF, DKIM and DMARC on every message
+	// and puts the verdicts in Event.Email.Auth; nil checks nothing.
+	AuthChecker *AuthChecker
 }
 
 // Backend is a go-smtp Backend that receives mail for email hooks. It
@@ -63,7 +68,8 @@ type Backend struct {
 
 var _ smtp.Backend = (*Backend)(nil)
 
-// NewBackend returns a Backend feeding p.
+// NewBackend returns a Backend feeding p, and registers the email hook
+// kind with p's Registry: addresses are token@Domains[0].
 func NewBackend(p *hooks.Pipeline, opts SMTPOptions) (*Backend, error) {
 	if p == nil {
 		return nil, ErrNilPipeline
@@ -88,6 +94,9 @@ func NewBackend(p *hooks.Pipeline, opts SMTPOptions) (*Backend, error) {
 	}
 	if opts.DeliveryTimeout == 0 {
 		opts.DeliveryTimeout = time.Minute
+	}
+	if err := register(p, opts.Domains); err != nil {
+		return nil, err
 	}
 	b := &Backend{p: p, opts: opts, log: opts.Logger, x: opts.Extractor}
 	if b.log == nil {
@@ -121,16 +130,22 @@ func (b *Backend) NewServer(addr string) *smtp.Server {
 // NewSession implements smtp.Backend.
 func (b *Backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	remote := ""
+	var ip net.IP
 	if nc := c.Conn(); nc != nil {
 		remote = nc.RemoteAddr().String()
+		if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+			ip = ta.IP
+		}
 	}
-	return &session{b: b, remote: remote}, nil
+	return &session{b: b, c: c, remote: remote, ip: ip}, nil
 }
 
 // session is one SMTP connection's state.
 type session struct {
 	b      *Backend
+	c      *smtp.Conn
 	remote string
+	ip     net.IP // the client's, for SPF
 	from   string
 	rcpts  []rcpt
 }
@@ -160,7 +175,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.opts.DeliveryTimeout)
 	defer cancel()
-	_, err := s.b.p.Registry().Lookup(ctx, hooks.KindEmail, token)
+	_, err := s.b.p.Registry().Lookup(ctx, KindName, token)
 	if errors.Is(err, hooks.ErrNotFound) {
 		return errNoMailbox
 	}
@@ -184,8 +199,8 @@ func (s *session) Data(r io.Reader) error {
 	if len(s.rcpts) == 0 {
 		return errNoRcpt
 	}
-	raw, err := hooks.ReadLimited(r, s.b.opts.MaxMessageBytes)
-	if errors.Is(err, hooks.ErrBodyTooLarge) {
+	raw, err := intake.ReadLimited(r, s.b.opts.MaxMessageBytes)
+	if errors.Is(err, intake.ErrBodyTooLarge) {
 		_, _ = io.Copy(io.Discard, r) // go-smtp needs the data consumed
 		return smtp.ErrDataTooLarge
 	}
@@ -201,15 +216,21 @@ func (s *session) Data(r io.Reader) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.opts.DeliveryTimeout)
 	defer cancel()
-	parsed := &parsedMessage{x: s.b.x}
+	d := &delivery{parsed: &parsedMessage{x: s.b.x}, recipients: make(map[string][]string, len(s.rcpts))}
+	for _, rc := range s.rcpts {
+		d.recipients[rc.token] = rc.addrs
+	}
+	if s.b.opts.AuthChecker != nil {
+		d.auth = s.b.opts.AuthChecker.Check(ctx, s.ip, s.c.Hostname(), s.from, raw)
+	}
 	header := http.Header{"X-Envelope-From": {s.from}}
 	var accepted, temporary, malformed, tooLarge int
 	for _, rc := range s.rcpts {
 		a := &hooks.Arrival{
-			Kind: hooks.KindEmail, Token: rc.token, Method: "SMTP", Path: rc.addrs[0],
+			Kind: KindName, Token: rc.token, Method: "SMTP", Path: rc.addrs[0],
 			RemoteAddr: s.remote, Header: header, Body: bytes.NewReader(raw), MaxBytes: s.b.opts.MaxMessageBytes,
 		}
-		res := s.b.p.Ingest(ctx, a, &intake{parsed: parsed, recipients: rc.addrs})
+		res := s.b.p.Ingest(ctx, a, d)
 		switch {
 		case res.Err == nil:
 			accepted++

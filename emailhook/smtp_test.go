@@ -50,7 +50,7 @@ func newEmailEnv(t *testing.T) *emailEnv {
 	t.Helper()
 	st := memstore.New()
 	t.Cleanup(func() { st.Close() })
-	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://localhost", EmailDomain: "in.example.com"})
+	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,13 @@ func newEmailEnv(t *testing.T) *emailEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := reg.Create(context.Background(), "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindEmail})
+	if err := register(p, []string{"in.example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.Register(formKind{}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := reg.Create(context.Background(), "", hooks.HookSpec{Name: "Orders", Kind: KindName})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +73,14 @@ func newEmailEnv(t *testing.T) *emailEnv {
 }
 
 // startSMTP serves the backend on a loopback listener and returns its address.
+//
+// The env registered the email kind at in.example.com: a Backend of the
+// same pipeline gives its hooks the same addresses, so it is given that
+// domain unless the test chose others.
 func startSMTP(t *testing.T, p *hooks.Pipeline, opts SMTPOptions) string {
+	if opts.Domains == nil {
+		opts.Domains = []string{"in.example.com"}
+	}
 	t.Helper()
 	b, err := NewBackend(p, opts)
 	if err != nil {
@@ -120,7 +133,7 @@ func TestSMTPBccDelivery(t *testing.T) {
 		t.Fatalf("events: got %d, want 1", len(evs))
 	}
 	e := evs[0]
-	if e.HookID != env.hook.ID || e.HookKind != hooks.KindEmail {
+	if e.HookID != env.hook.ID || e.HookKind != KindName {
 		t.Errorf("hook: got %s/%s, want %s/email", e.HookID, e.HookKind, env.hook.ID)
 	}
 	if e.Email == nil {
@@ -170,7 +183,7 @@ func dialSMTP(t *testing.T, addr string) *smtp.Client {
 func TestSMTPRcptDecisions(t *testing.T) {
 	env := newEmailEnv(t)
 	ctx := context.Background()
-	disabled, err := env.reg.Create(ctx, "", hooks.HookSpec{Name: "Off", Kind: hooks.KindEmail})
+	disabled, err := env.reg.Create(ctx, "", hooks.HookSpec{Name: "Off", Kind: KindName})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +191,7 @@ func TestSMTPRcptDecisions(t *testing.T) {
 	if _, err := env.reg.Update(ctx, "", disabled.ID, hooks.HookUpdate{Disabled: &on}); err != nil {
 		t.Fatal(err)
 	}
-	form, err := env.reg.Create(ctx, "", hooks.HookSpec{Name: "Form", Kind: hooks.KindForm})
+	form, err := env.reg.Create(ctx, "", hooks.HookSpec{Name: "Form", Kind: "form"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +277,7 @@ func TestSMTPLimitsAndFailures(t *testing.T) {
 
 func TestSMTPTwoHooksOneMessage(t *testing.T) {
 	env := newEmailEnv(t)
-	other, err := env.reg.Create(context.Background(), "", hooks.HookSpec{Name: "Shipping", Kind: hooks.KindEmail})
+	other, err := env.reg.Create(context.Background(), "", hooks.HookSpec{Name: "Shipping", Kind: KindName})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,3 +314,11 @@ func TestSMTPCorpusMessage(t *testing.T) {
 		t.Fatalf("got %d events, want 1 with objects", len(evs))
 	}
 }
+
+// formKind stands in for the form hook kind, so that a test can make a hook
+// of another kind.
+type formKind struct{}
+
+func (formKind) Kind() hooks.Kind               { return "form" }
+func (formKind) NewSettings() hooks.Settings    { return &Settings{} }
+func (formKind) Address(_, token string) string { return "/hooks/form/" + token }

@@ -23,7 +23,7 @@ func BenchmarkFormHook(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hk, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindForm})
+	hk, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: KindName})
 	body := string(baseline.Body(1024))
 	path := "/hooks/form/" + hk.Token
 	run := func(b *testing.B, handler http.Handler) {
@@ -47,7 +47,7 @@ func BenchmarkFormHook(b *testing.B) {
 	// client, so every post takes the same limiter's lock), CORS headers
 	// and a honeypot field to check.
 	hp, _ := New(p, Options{RateLimit: 1e9, Burst: 1 << 30, TrustedProxies: []string{"10.0.0.0/8"}})
-	protected, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "protected", Kind: hooks.KindForm, Settings: hooks.Settings{
+	protected, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "protected", Kind: KindName, Settings: &Settings{
 		AllowedOrigins: []string{"https://www.example.com"}, Honeypot: "website"}})
 	b.Run("formhook-protected", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
 // allowedOrigin returns the Access-Control-Allow-Origin value for a
@@ -44,12 +45,12 @@ func normOrigin(s string) string {
 }
 
 // setCORS adds the CORS headers of an actual (non-preflight) answer.
-func setCORS(h http.Header, r *http.Request, hk *hooks.Hook) {
-	if len(hk.Settings.AllowedOrigins) == 0 {
+func setCORS(h http.Header, r *http.Request, s *Settings) {
+	if len(s.AllowedOrigins) == 0 {
 		return
 	}
 	h.Add("Vary", "Origin")
-	if ao := allowedOrigin(r.Header.Get("Origin"), hk.Settings.AllowedOrigins); ao != "" {
+	if ao := allowedOrigin(r.Header.Get("Origin"), s.AllowedOrigins); ao != "" {
 		h.Set("Access-Control-Allow-Origin", ao)
 	}
 }
@@ -57,23 +58,24 @@ func setCORS(h http.Header, r *http.Request, hk *hooks.Hook) {
 // preflight answers OPTIONS: 404 for an unknown hook, else 204 with Allow
 // and, for an allowed Origin, the CORS preflight headers.
 func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
-	token, ok := hooks.TokenFromPath(r.URL.Path, h.http.Prefix)
+	token, ok := intake.TokenFromPath(r.URL.Path, h.http.Prefix)
 	if !ok {
 		hooks.WriteError(w, hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook"))
 		return
 	}
-	hk, err := h.p.Registry().Lookup(r.Context(), hooks.KindForm, token)
+	hk, err := h.p.Registry().Lookup(r.Context(), KindName, token)
 	if err != nil {
 		hooks.WriteError(w, lookupError(err))
 		return
 	}
+	s := settingsOf(hk)
 	hdr := w.Header()
 	hdr.Set("Allow", "OPTIONS, POST")
-	if len(hk.Settings.AllowedOrigins) > 0 {
+	if len(s.AllowedOrigins) > 0 {
 		hdr.Add("Vary", "Origin")
 		hdr.Add("Vary", "Access-Control-Request-Method")
 		hdr.Add("Vary", "Access-Control-Request-Headers")
-		if ao := allowedOrigin(r.Header.Get("Origin"), hk.Settings.AllowedOrigins); ao != "" {
+		if ao := allowedOrigin(r.Header.Get("Origin"), s.AllowedOrigins); ao != "" {
 			hdr.Set("Access-Control-Allow-Origin", ao)
 			hdr.Set("Access-Control-Allow-Methods", http.MethodPost)
 			hdr.Set("Access-Control-Allow-Headers", "Content-Type")

@@ -1,5 +1,8 @@
 // Package formhook receives form hooks: public addresses that HTML forms
-// and browsers post to, at {base}/hooks/form/{token}.
+// and browsers post to, at {base}{prefix}{token}, where prefix is where the
+// Handler is mounted (Options.Prefix, "/hooks/form/" by default). New
+// registers the kind "form" (KindName) with the pipeline's Registry, so
+// that the addresses the Registry and the admin API give are the Handler's.
 //
 // A Handler resolves the token, reads the body under the pipeline's limit,
 // decodes application/x-www-form-urlencoded, multipart/form-data (file
@@ -9,7 +12,8 @@
 //
 // # Protections
 //
-// Per hook (hooks.Settings):
+// Per hook (Settings, the hook's hooks.Hook.Settings; the admin API's
+// "settings" object of a form hook):
 //
 //   - AllowedOrigins: CORS. OPTIONS (a preflight) on a known hook answers
 //     204 with Allow: OPTIONS, POST; for an allowed Origin it adds
@@ -31,6 +35,10 @@
 //     shape, or the 303), fires nothing, and is recorded in the debug log as
 //     "dropped" with reason "honeypot" and its data. Empty, the field is
 //     removed from the event data.
+//   - RateLimit: a token bucket per client and hook ({"per_second": 0.5,
+//     "burst": 5}), besides the Handler's; a post over it is answered 429
+//     rate_limited with Retry-After after its hook is resolved and before
+//     its body is read, and is recorded in the hook's debug log.
 //
 // Per Handler (Options):
 //

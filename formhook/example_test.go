@@ -26,7 +26,7 @@ func Example() {
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/form/", h)
 
-	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm})
+	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: formhook.KindName})
 	form := url.Values{"name": {"Ada"}, "topics[]": {"math", "engines"}}
 	r := httptest.NewRequest("POST", reg.Address(hook), strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -50,7 +50,7 @@ func Example_protections() {
 	})
 	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(trigger)})
 	h, _ := formhook.New(p, formhook.Options{RateLimit: 1.0 / 60, Burst: 2})
-	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm, Settings: hooks.Settings{
+	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: formhook.KindName, Settings: &formhook.Settings{
 		RedirectURL: "https://example.com/thanks", Honeypot: "website"}})
 
 	post := func(form url.Values, accept string) {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
 // DefaultPrefix is the path a Handler is mounted under by default.
@@ -82,9 +83,10 @@ type Options struct {
 // Handler is the http.Handler of form hooks. It is safe for concurrent use.
 type Handler struct {
 	p            *hooks.Pipeline
-	http         hooks.HTTPOptions
+	http         intake.HTTPOptions
 	dec          hooks.DecodeOptions
 	limits       *limiters // nil without a rate limit
+	hookLimits   hookLimiters
 	trusted      []netip.Prefix
 	captcha      CaptchaVerifier
 	captchaField string
@@ -94,14 +96,17 @@ type Handler struct {
 	ids          hooks.IDGenerator
 }
 
-// New returns a Handler feeding p. Mount it at its prefix:
+// New returns a Handler feeding p, and registers the form hook kind with
+// p's Registry, with addresses under the Handler's prefix. Mount it there:
 //
-//	mux.Handle("/hooks/form/", h)
+//	mux.Handle(h.Prefix(), h)
+//
+// Another Handler of the same Registry must use the same prefix.
 func New(p *hooks.Pipeline, opts Options) (*Handler, error) {
 	if p == nil {
 		return nil, ErrNilPipeline
 	}
-	httpOpts, err := hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}.WithDefaults(DefaultPrefix)
+	httpOpts, err := intake.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}.WithDefaults(DefaultPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
@@ -137,8 +142,20 @@ func New(p *hooks.Pipeline, opts Options) (*Handler, error) {
 		}
 		h.limits = newLimiters(opts.RateLimit, burst, maxClients)
 	}
+	if err := p.Registry().Register(kindSpec{prefix: httpOpts.Prefix}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
 	return h, nil
 }
+
+// Prefix returns the path the Handler answers under, such as
+// "/hooks/form/": where to mount it, and what its hooks' addresses are
+// made of.
+func (h *Handler) Prefix() string { return h.http.Prefix }
+
+// allowMethods is the Allow header of a form hook: browsers send a CORS
+// preflight before a cross-origin post.
+var allowMethods = http.Header{"Allow": {"OPTIONS, POST"}}
 
 // ServeHTTP answers a CORS preflight (OPTIONS) or receives one post to a
 // form hook.
@@ -155,18 +172,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	res := h.p.IngestHTTP(r, hooks.KindForm, h.http, (*intake)(h))
+	if r.Method != http.MethodPost {
+		hooks.WriteError(w, &hooks.Error{Status: http.StatusMethodNotAllowed, Code: hooks.CodeMethodNotAllowed,
+			Message: "use POST", Header: allowMethods})
+		return
+	}
+	res := intake.Ingest(h.p, r, KindName, h.http, (*formIntake)(h))
 	if res.Hook != nil {
-		setCORS(w.Header(), r, res.Hook)
+		setCORS(w.Header(), r, settingsOf(res.Hook))
 	}
 	if res.Err != nil {
-		if res.Status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", "OPTIONS, POST")
-		}
 		hooks.WriteError(w, res.Err)
 		return
 	}
-	if u := res.Hook.Settings.RedirectURL; u != "" && wantsHTML(r.Header.Values("Accept")) {
+	if u := settingsOf(res.Hook).RedirectURL; u != "" && wantsHTML(r.Header.Values("Accept")) {
 		w.Header().Set("Location", u)
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusSeeOther)
@@ -179,24 +198,50 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.EventID = h.ids.New(h.now())
 		res = &c
 	}
-	hooks.WriteResult(w, res)
+	intake.WriteResult(w, res)
 }
 
-// intake is the form hook's part of the pipeline.
-type intake Handler
+// formIntake is the form hook's hooks.Intake.
+type formIntake Handler
 
-// Authenticate accepts every sender: a form hook's address is public.
-func (*intake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error { return nil }
+// NewSession returns the state of one post.
+func (in *formIntake) NewSession(hk *hooks.Hook, a *hooks.Arrival) hooks.Session {
+	return &session{in: in, hk: hk, settings: settingsOf(hk), a: a}
+}
+
+// session is one post to a form hook.
+type session struct {
+	in       *formIntake
+	hk       *hooks.Hook
+	settings *Settings
+	a        *hooks.Arrival
+}
+
+// Authenticate accepts every sender (a form hook's address is public),
+// within the hook's rate limit.
+func (s *session) Authenticate(context.Context) error {
+	rl := s.settings.RateLimit
+	if rl == nil {
+		return nil
+	}
+	key := limitKey(clientIP(s.a.RemoteAddr, s.a.Header.Values("X-Forwarded-For"), s.in.trusted))
+	if wait, ok := s.in.hookLimits.reserve(s.hk.ID, *rl, key, s.in.now()); !ok {
+		return &hooks.Error{Status: http.StatusTooManyRequests, Code: hooks.CodeRateLimited,
+			Message: "too many posts from this address to this hook; try again later", RetryAfter: wait}
+	}
+	return nil
+}
 
 // Decode decodes the body by its Content-Type, then applies the hook's
 // honeypot and the Handler's captcha.
-func (in *intake) Decode(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
+func (s *session) Decode(ctx context.Context, body []byte) (*hooks.Decoded, error) {
+	in, a := s.in, s.a
 	d, err := hooks.DecodeBody(a.Header.Get("Content-Type"), body, in.dec)
 	if err != nil {
 		return nil, err
 	}
 	m, _ := d.Data.(map[string]any)
-	if hp := hk.Settings.Honeypot; hp != "" && m != nil {
+	if hp := s.settings.Honeypot; hp != "" && m != nil {
 		if v, ok := m[hp]; ok {
 			if filled(v) {
 				d.Drop = DropHoneypot
@@ -223,7 +268,7 @@ func (in *intake) Decode(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival, 
 			return nil, &hooks.Error{Status: http.StatusForbidden, Code: CodeCaptchaFailed,
 				Message: "the captcha was not accepted; try again", Err: err}
 		}
-		in.log.WarnContext(ctx, "inbound: captcha provider failed", "hook", hk.ID, "err", err)
+		in.log.WarnContext(ctx, "inbound: captcha provider failed", "hook", s.hk.ID, "err", err)
 		return nil, &hooks.Error{Status: http.StatusServiceUnavailable, Code: CodeCaptchaUnavailable,
 			Message: "the captcha could not be checked; try again later", RetryAfter: 5 * time.Second, Err: err}
 	}

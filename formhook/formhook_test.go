@@ -69,6 +69,7 @@ func newEnv(t testing.TB) *env {
 	if e.h, err = New(p, Options{MaxBodyBytes: maxBody, Decode: hooks.DecodeOptions{MaxFields: 100}}); err != nil {
 		t.Fatal(err)
 	}
+	registerOtherKinds(t, reg)
 	mk := func(role, name string, kind hooks.Kind) *hooks.Hook {
 		hk, err := reg.Create(ctx, "", hooks.HookSpec{Name: name, Kind: kind})
 		if err != nil {
@@ -77,20 +78,20 @@ func newEnv(t testing.TB) *env {
 		e.paths[role] = "/hooks/form/" + hk.Token
 		return hk
 	}
-	mk("good", "Contact", hooks.KindForm)
-	mk("failing", "failing", hooks.KindForm)
-	mk("teapot", "teapot", hooks.KindForm)
-	mk("web", "web", hooks.KindWeb)
-	mk("email", "email", hooks.KindEmail)
-	dis := mk("disabled", "disabled", hooks.KindForm)
+	mk("good", "Contact", KindName)
+	mk("failing", "failing", KindName)
+	mk("teapot", "teapot", KindName)
+	mk("web", "web", "web")
+	mk("email", "email", "email")
+	dis := mk("disabled", "disabled", KindName)
 	if _, err := reg.Update(ctx, "", dis.ID, hooks.HookUpdate{Disabled: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
-	del := mk("deleted", "deleted", hooks.KindForm)
+	del := mk("deleted", "deleted", KindName)
 	if err := reg.Delete(ctx, "", del.ID); err != nil {
 		t.Fatal(err)
 	}
-	rot := mk("rotated", "rotated", hooks.KindForm)
+	rot := mk("rotated", "rotated", KindName)
 	if _, err := reg.Rotate(ctx, "", rot.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func cases(t testing.TB) []tcase {
 		{name: "too large chunked", hook: "good", ct: urlenc, body: big, chunked: true, status: 413, code: hooks.CodePayloadTooLarge},
 		{name: "too many fields", hook: "good", ct: urlenc, body: strings.Repeat("a&", 101), status: 413, code: hooks.CodeTooManyFields},
 		{name: "no content type", hook: "good", body: "a=1", status: 415, code: hooks.CodeUnsupportedMedia},
-		{name: "text/plain", hook: "good", ct: "text/plain", body: "a=1", status: 415, code: hooks.CodeUnsupportedMedia},
+		{name: "text/html", hook: "good", ct: "text/html", body: "a=1", status: 415, code: hooks.CodeUnsupportedMedia},
 		{name: "unknown charset", hook: "good", ct: urlenc + "; charset=x-nope", body: "a=1", status: 415, code: hooks.CodeUnsupportedCharset},
 		{name: "trigger fails", hook: "failing", ct: urlenc, body: "a=1", status: 503, code: hooks.CodeUnavailable, wantHdr: map[string]string{"Retry-After": "5"}},
 		{name: "trigger chooses status", hook: "teapot", ct: urlenc, body: "a=1", status: 429, code: "slow_down", wantHdr: map[string]string{"Retry-After": "30"}},
@@ -315,7 +316,7 @@ func TestFilesReachEvent(t *testing.T) {
 		f.SHA256 != want.SHA256 || string(f.Content) != "hello" {
 		t.Fatalf("got %+v, want %+v", f, want)
 	}
-	if ev.HookKind != hooks.KindForm || ev.HookName != "Contact" || ev.ContentType != hooks.MediaMultipart {
+	if ev.HookKind != KindName || ev.HookName != "Contact" || ev.ContentType != hooks.MediaMultipart {
 		t.Errorf("got kind %s name %s content type %s", ev.HookKind, ev.HookName, ev.ContentType)
 	}
 }
@@ -323,6 +324,8 @@ func TestFilesReachEvent(t *testing.T) {
 func TestNew(t *testing.T) {
 	e := newEnv(t)
 	p, _ := hooks.NewPipeline(e.reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(nil))})
+	freshReg, _ := hooks.NewRegistry(memstore.New(), hooks.RegistryOptions{})
+	fresh, _ := hooks.NewPipeline(freshReg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(nil))})
 	tests := []struct {
 		name string
 		p    *hooks.Pipeline
@@ -330,7 +333,9 @@ func TestNew(t *testing.T) {
 		want error
 	}{
 		{"ok", p, Options{}, nil},
-		{"custom prefix", p, Options{Prefix: "/f/"}, nil},
+		{"custom prefix", fresh, Options{Prefix: "/f/"}, nil},
+		{"same prefix again", fresh, Options{Prefix: "/f/", MaxBodyBytes: 10}, nil},
+		{"second prefix on one registry", p, Options{Prefix: "/f/"}, ErrInvalidOptions},
 		{"nil pipeline", nil, Options{}, ErrNilPipeline},
 		{"prefix without slash", p, Options{Prefix: "/f"}, ErrInvalidOptions},
 		{"negative limit", p, Options{MaxBodyBytes: -5}, ErrInvalidOptions},

@@ -79,10 +79,10 @@ func (e *protEnv) events() []*hooks.Event {
 	return append([]*hooks.Event(nil), e.evs...)
 }
 
-func (e *protEnv) hook(t *testing.T, s hooks.Settings) *hooks.Hook {
+func (e *protEnv) hook(t *testing.T, s *Settings) *hooks.Hook {
 	t.Helper()
 	ctx := context.Background()
-	hk, err := e.reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm, Settings: s})
+	hk, err := e.reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: KindName, Settings: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,9 +134,9 @@ func code(w *httptest.ResponseRecorder) string {
 
 func TestPreflight(t *testing.T) {
 	e := newProtEnv(t, Options{})
-	cors := e.hook(t, hooks.Settings{AllowedOrigins: []string{"https://www.example.com", "http://localhost:8081/"}})
-	any := e.hook(t, hooks.Settings{AllowedOrigins: []string{"*"}})
-	none := e.hook(t, hooks.Settings{})
+	cors := e.hook(t, &Settings{AllowedOrigins: []string{"https://www.example.com", "http://localhost:8081/"}})
+	any := e.hook(t, &Settings{AllowedOrigins: []string{"*"}})
+	none := e.hook(t, &Settings{})
 	tests := []struct {
 		name   string
 		hk     *hooks.Hook
@@ -197,7 +197,7 @@ func TestPreflight(t *testing.T) {
 
 func TestCORSOnActualPost(t *testing.T) {
 	e := newProtEnv(t, Options{})
-	hk := e.hook(t, hooks.Settings{AllowedOrigins: []string{"https://www.example.com"}})
+	hk := e.hook(t, &Settings{AllowedOrigins: []string{"https://www.example.com"}})
 	tests := []struct {
 		name   string
 		origin string
@@ -231,8 +231,8 @@ const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,ima
 func TestRedirectOrJSON(t *testing.T) {
 	e := newProtEnv(t, Options{})
 	const thanks = "https://www.example.com/thanks"
-	hk := e.hook(t, hooks.Settings{RedirectURL: thanks})
-	plain := e.hook(t, hooks.Settings{})
+	hk := e.hook(t, &Settings{RedirectURL: thanks})
+	plain := e.hook(t, &Settings{})
 	tests := []struct {
 		name     string
 		hk       *hooks.Hook
@@ -272,7 +272,7 @@ func TestRedirectOrJSON(t *testing.T) {
 func TestHoneypot(t *testing.T) {
 	e := newProtEnv(t, Options{})
 	const thanks = "https://www.example.com/thanks"
-	hk := e.hook(t, hooks.Settings{Honeypot: "website", RedirectURL: thanks})
+	hk := e.hook(t, &Settings{Honeypot: "website", RedirectURL: thanks})
 	tests := []struct {
 		name    string
 		body    string
@@ -354,7 +354,7 @@ func (f *readFlag) Read(p []byte) (int, error) { f.read = true; return f.r.Read(
 
 func TestRateLimit(t *testing.T) {
 	e := newProtEnv(t, Options{RateLimit: 0.5, Burst: 2})
-	hk := e.hook(t, hooks.Settings{})
+	hk := e.hook(t, &Settings{})
 	post := func(remote string) *httptest.ResponseRecorder {
 		return e.do(hk, req{body: "a=1", remote: remote})
 	}
@@ -420,7 +420,7 @@ func TestRateLimitForwardedFor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newProtEnv(t, Options{RateLimit: 1, Burst: 2, TrustedProxies: tt.trusted})
-			hk := e.hook(t, hooks.Settings{})
+			hk := e.hook(t, &Settings{})
 			var last int
 			for _, xff := range tt.xffs {
 				last = e.do(hk, req{body: "a=1", remote: tt.remote, header: map[string]string{"X-Forwarded-For": xff}}).Code
@@ -434,7 +434,7 @@ func TestRateLimitForwardedFor(t *testing.T) {
 
 func TestRateLimitBounded(t *testing.T) {
 	e := newProtEnv(t, Options{RateLimit: 1, Burst: 1, MaxClients: 3})
-	hk := e.hook(t, hooks.Settings{})
+	hk := e.hook(t, &Settings{})
 	for i := 0; i < 20; i++ {
 		if w := e.do(hk, req{body: "a=1", remote: "192.0.2." + strconv.Itoa(i) + ":1"}); w.Code != 202 {
 			t.Fatalf("client %d: got %d, want 202", i, w.Code)
@@ -572,7 +572,7 @@ func (f *fakeCaptcha) VerifyCaptcha(_ context.Context, token, ip string) error {
 func TestCaptcha(t *testing.T) {
 	fake := &fakeCaptcha{}
 	e := newProtEnv(t, Options{Captcha: fake, CaptchaField: "cf-turnstile-response", TrustedProxies: []string{"10.0.0.0/8"}})
-	hk := e.hook(t, hooks.Settings{Honeypot: "website"})
+	hk := e.hook(t, &Settings{Honeypot: "website"})
 	tests := []struct {
 		name   string
 		body   string
@@ -652,5 +652,65 @@ func TestNewProtectionOptions(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestHookRateLimit: a hook's own rate limit, per client, after the hook
+// is resolved and before the body is read; other hooks and other clients
+// are not affected, and a changed setting takes effect at once.
+func TestHookRateLimit(t *testing.T) {
+	e := newProtEnv(t, Options{})
+	limited := e.hook(t, &Settings{RateLimit: &RateLimit{PerSecond: 0.5, Burst: 2}})
+	free := e.hook(t, &Settings{})
+	a := req{body: "a=1", remote: "192.0.2.1:1000"}
+	for i := range 2 {
+		if w := e.do(limited, a); w.Code != http.StatusAccepted {
+			t.Fatalf("post %d: got %d %s, want 202", i, w.Code, w.Body)
+		}
+	}
+	w := e.do(limited, a)
+	if w.Code != http.StatusTooManyRequests || code(w) != hooks.CodeRateLimited || w.Header().Get("Retry-After") != "2" {
+		t.Fatalf("third post: got %d %s Retry-After %q, want 429 rate_limited with Retry-After 2", w.Code, w.Body, w.Header().Get("Retry-After"))
+	}
+	if w := e.do(limited, req{body: "a=1", remote: "198.51.100.7:1000"}); w.Code != http.StatusAccepted {
+		t.Fatalf("another client: got %d, want 202", w.Code)
+	}
+	if w := e.do(free, a); w.Code != http.StatusAccepted {
+		t.Fatalf("a hook without a limit: got %d, want 202", w.Code)
+	}
+	e.advance(2 * time.Second)
+	if w := e.do(limited, a); w.Code != http.StatusAccepted {
+		t.Fatalf("after the refill: got %d, want 202", w.Code)
+	}
+	if _, err := e.reg.Update(context.Background(), "", limited.ID, hooks.HookUpdate{SettingsPatch: []byte(`{"rate_limit":null}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if w := e.do(limited, a); w.Code != http.StatusAccepted {
+			t.Fatalf("post %d after the limit was removed: got %d", i, w.Code)
+		}
+	}
+	for _, bad := range []string{`{"rate_limit":{"per_second":0}}`, `{"rate_limit":{"per_second":-1}}`,
+		`{"rate_limit":{"per_second":1,"burst":-1}}`, `{"rate_limit":{"per_second":1e9}}`, `{"rate_limit":{"per_second":1,"x":1}}`} {
+		if _, err := e.reg.Update(context.Background(), "", limited.ID, hooks.HookUpdate{SettingsPatch: []byte(bad)}); !errors.Is(err, hooks.ErrInvalid) {
+			t.Errorf("%s: got %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+// TestSettingsJSON: the settings as stored and shown, with [] for no
+// origins and no rate_limit member without a limit.
+func TestSettingsJSON(t *testing.T) {
+	for _, tt := range []struct {
+		s    Settings
+		want string
+	}{
+		{Settings{}, `{"allowed_origins":[],"redirect_url":"","honeypot":""}`},
+		{Settings{Honeypot: "w", RateLimit: &RateLimit{PerSecond: 2}}, `{"allowed_origins":[],"redirect_url":"","honeypot":"w","rate_limit":{"per_second":2}}`},
+	} {
+		b, err := json.Marshal(&tt.s)
+		if err != nil || string(b) != tt.want {
+			t.Errorf("got %s, %v; want %s", b, err, tt.want)
+		}
 	}
 }

@@ -81,3 +81,47 @@ func (l *limiters) size() int {
 	defer l.mu.Unlock()
 	return len(l.m)
 }
+
+// Bounds of the per-hook limiters of a Handler: how many hooks' limiters
+// are kept, and how many clients each remembers.
+const (
+	maxLimitedHooks   = 1024
+	maxClientsPerHook = 1000
+)
+
+// hookLimiters holds the limiters of hooks that have a RateLimit setting,
+// rebuilt when the setting changes. When it holds maxLimitedHooks hooks, an
+// arbitrary one is dropped (its clients start again with a full burst).
+type hookLimiters struct {
+	mu sync.Mutex
+	m  map[string]*hookLimiter
+}
+
+type hookLimiter struct {
+	rl  RateLimit
+	lim *limiters
+}
+
+// reserve takes a token of client key's bucket for hook id, limited by rl.
+func (h *hookLimiters) reserve(id string, rl RateLimit, key netip.Addr, now time.Time) (time.Duration, bool) {
+	if rl.Burst == 0 {
+		rl.Burst = DefaultBurst
+	}
+	h.mu.Lock()
+	hl := h.m[id]
+	if hl == nil || hl.rl != rl {
+		if h.m == nil {
+			h.m = make(map[string]*hookLimiter)
+		}
+		if len(h.m) >= maxLimitedHooks {
+			for k := range h.m {
+				delete(h.m, k)
+				break
+			}
+		}
+		hl = &hookLimiter{rl: rl, lim: newLimiters(rate.Limit(rl.PerSecond), rl.Burst, maxClientsPerHook)}
+		h.m[id] = hl
+	}
+	h.mu.Unlock()
+	return hl.lim.reserve(key, now)
+}

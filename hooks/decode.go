@@ -93,6 +93,11 @@ const (
 // nothing for plain names, so it cannot give the JSON shape the contract
 // asks for. The syntax and the array-index limit are form/v4's.
 //
+// XML (application/xml, text/xml, any +xml type) and text/plain are
+// decoded as decodeXMLBody and decodeTextBody document (decode_xml.go,
+// decode_text.go): XML to objects with "@attribute" and "$text" members
+// and arrays for repeated elements, text to {"text": "..."}.
+//
 // Errors are *Error values: 400 malformed_body, nesting_too_deep or
 // array_index_too_large, 413 too_many_fields, 415 unsupported_media_type
 // (also for a missing Content-Type) or unsupported_charset.
@@ -154,13 +159,17 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 			return nil, err
 		}
 		return &Decoded{Data: data, ContentType: MediaMultipart, Files: files}, nil
+	case isXMLMedia(mt): // decode_xml.go
+		return decodeXMLBody(body, params["charset"], opts)
+	case mt == MediaText: // decode_text.go
+		return decodeTextBody(body, params["charset"])
 	}
 	return nil, unsupportedMedia()
 }
 
 func unsupportedMedia() *Error {
 	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
-		"the Content-Type must be application/json, application/x-www-form-urlencoded or multipart/form-data")
+		"the Content-Type must be application/json, application/x-www-form-urlencoded, multipart/form-data, application/xml or text/plain")
 }
 
 func badCharset(cs string) *Error {

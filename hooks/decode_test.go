@@ -53,9 +53,9 @@ func TestDecodeBodyJSON(t *testing.T) {
 		{"empty", "application/json", ``, "", 400, CodeMalformedBody},
 		{"latin1 json", "application/json; charset=latin1", `{}`, "", 415, CodeUnsupportedCharset},
 		{"missing ct", "", `{}`, "", 415, CodeUnsupportedMedia},
-		{"text/plain", "text/plain", `{}`, "", 415, CodeUnsupportedMedia},
+		{"image", "image/png", `{}`, "", 415, CodeUnsupportedMedia},
 		{"bad ct", "application/json; ===", `{}`, "", 415, CodeUnsupportedMedia},
-		{"xml", "application/xml", `<a/>`, "", 415, CodeUnsupportedMedia},
+		{"html", "text/html", `<a/>`, "", 415, CodeUnsupportedMedia},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

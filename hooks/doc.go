@@ -1,11 +1,25 @@
-// Package hooks is the core of inbound: hooks and their kinds, the Registry
-// that creates, rotates and resolves them, API keys (Keyring), the Event
-// handed to the host's Trigger, and the one ingest Pipeline every hook kind
-// runs.
+// Package hooks is the core of inbound: the Registry that creates, rotates
+// and resolves hooks, API keys (Keyring), the one ingest Pipeline every
+// hook kind runs, the Event it hands to the host's Trigger, and the
+// Delivery that does so (Sync, or a durable Queue).
 //
 // A host builds a Registry and a Keyring over a store.Store, a Pipeline
-// with a Delivery (Sync(trigger), or a durable queue), and mounts the kind
-// handlers (packages formhook, webhook, emailhook) that feed the Pipeline.
+// with a Delivery, and the kind handlers (packages formhook, webhook,
+// emailhook) that feed the Pipeline, and mounts each handler at its
+// Prefix.
+//
+// # Kinds
+//
+// The core knows no kind. A kind package registers a KindSpec with the
+// Registry when its handler is built: the kind's name (Kind), its settings
+// type (Settings, validated when saved and decoded once per hook revision)
+// and its address form, made from where its handler is mounted, so that an
+// address is always answered by its handler. Its handler implements
+// Intake: one Session per arrival authenticates the sender and decodes the
+// body. The helpers a kind's author needs around the pipeline (mount
+// prefixes, reading under a limit, answers) are in package hooks/intake;
+// DecodeBody decodes the HTTP media types every HTTP kind accepts. A new
+// kind touches its own package and the host's wiring, nothing here.
 //
 // # Delivery
 //

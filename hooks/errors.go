@@ -19,8 +19,6 @@ var (
 	// ErrInvalidKey means a presented API key is malformed, unknown or
 	// revoked. The three cases are deliberately indistinguishable.
 	ErrInvalidKey = errors.New("hooks: invalid API key")
-	// ErrMissingRole means an API key is valid but lacks a required role.
-	ErrMissingRole = errors.New("hooks: API key lacks the required role")
 	// ErrQueueStarted is returned by Queue.Start when the dispatcher runs.
 	ErrQueueStarted = errors.New("hooks: queue dispatcher already started")
 	// ErrBindTarget means Event.Bind was given something other than a
@@ -59,7 +57,11 @@ type Error struct {
 	Code       string        // stable, snake_case: "payload_too_large", ...
 	Message    string        // for the sender; never internal detail
 	RetryAfter time.Duration // sent as Retry-After (whole seconds, at least 1) when positive
-	Err        error         // the cause, for logs and errors.Is; never shown to the sender
+	// Header holds response headers sent with the answer: the challenge of
+	// a 401 (WWW-Authenticate), the methods of a 405 (Allow). WriteError
+	// sets defaults for those it does not hold: "Bearer" and "POST".
+	Header http.Header
+	Err    error // the cause, for logs and errors.Is; never shown to the sender
 }
 
 // Error describes the error with its code, status and cause, for logs.
@@ -119,11 +121,15 @@ func AsError(err error) *Error {
 }
 
 // WriteError writes err as the contracted JSON error body with its status,
-// Retry-After for 429 and 503, WWW-Authenticate for 401 and Allow for 405.
-// It is the one place the error shape is written.
+// the headers of its Header, Retry-After for 429 and 503, and by default
+// WWW-Authenticate for 401 and Allow for 405. It is the one place the
+// error shape is written.
 func WriteError(w http.ResponseWriter, err error) {
 	he := AsError(err)
 	h := w.Header()
+	for name, vs := range he.Header {
+		h[http.CanonicalHeaderKey(name)] = append([]string(nil), vs...)
+	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")

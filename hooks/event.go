@@ -89,6 +89,12 @@ type Email struct {
 	// Warnings say what could not be read and was skipped or left as given
 	// (a broken part, a bad header, repaired structured data).
 	Warnings []string `json:"warnings,omitempty"`
+	// Auth holds the SPF, DKIM and DMARC verdicts on the message, when the
+	// receiving side checked them (see MailAuth); nil when nobody did.
+	Auth *MailAuth `json:"auth,omitempty"`
+	// Sender is the hook's sender policy verdict, when the hook has a
+	// policy in flag mode (in reject mode a refused message fires nothing).
+	Sender *SenderCheck `json:"sender,omitempty"`
 }
 
 // Trigger is the seam to the host's workflow engine: the library calls

@@ -28,15 +28,21 @@ func ExampleDecodeBody() {
 	// 400 array_index_too_large
 }
 
-func ExampleRegistry_Address() {
+// A kind registers its KindSpec with the Registry (a kind's handler does
+// it when it is built): the address of its hooks comes from where that
+// handler is mounted.
+func ExampleRegistry_Register() {
 	ctx := context.Background()
-	reg, _ := hooks.NewRegistry(memstore.New(), hooks.RegistryOptions{
-		BaseURL: "https://example.com", EmailDomain: "in.example.com"})
-	form, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm})
-	email, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindEmail})
-	fmt.Println(reg.Address(form) == "https://example.com/hooks/form/"+form.Token)
+	reg, _ := hooks.NewRegistry(memstore.New(), hooks.RegistryOptions{BaseURL: "https://example.com"})
+	_ = reg.Register(httpSpec{kind: "form", prefix: "/in/form/"}) // formhook.New(p, formhook.Options{Prefix: "/in/form/"})
+	_ = reg.Register(mailSpec{domain: "in.example.com"})          // emailhook.NewBackend(p, emailhook.SMTPOptions{Domains: ...})
+	form, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Contact", Kind: "form"})
+	email, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: "email"})
+	fmt.Println(reg.Address(form) == "https://example.com/in/form/"+form.Token)
 	fmt.Println(reg.Address(email) == email.Token+"@in.example.com")
+	fmt.Println(reg.Kinds())
 	// Output:
 	// true
 	// true
+	// [email form]
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/inbound-hooks/inbound/hooks/internal/limit"
 )
 
 // DefaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
@@ -38,11 +39,6 @@ type Arrival struct {
 	ContentLength int64
 	// MaxBytes overrides the pipeline's body limit when positive.
 	MaxBytes int64
-	// RedactHeaders names headers (any case) redacted in the event and the
-	// debug log besides those IsSensitiveHeader matches. An Intake may add
-	// to it in Authenticate or Decode: the webhook adds the header of a
-	// signature scheme whose name is configurable.
-	RedactHeaders []string
 }
 
 // Decoded is what a kind's decoder makes of a body.
@@ -58,17 +54,38 @@ type Decoded struct {
 	Drop string
 }
 
-// Intake is what a hook kind supplies to the pipeline: the steps that differ
-// between kinds. Its methods are called concurrently. Errors they return
-// should be *Error values (the status and code the sender sees); any other
-// error answers 400 malformed_body from Decode and 503 from Authenticate.
+// Intake is what a hook kind supplies to the pipeline, in the manner of
+// go-smtp's Backend: NewSession is called once for each arrival, after its
+// hook is resolved, and the Session it returns holds what that arrival
+// learns (what authentication found, for decoding). NewSession is called
+// concurrently; it should not do I/O (Authenticate does).
 type Intake interface {
+	NewSession(h *Hook, a *Arrival) Session
+}
+
+// Session is one arrival's state, used by one goroutine: Authenticate,
+// then, if it passed and the body was read under the limit, Decode. Errors
+// should be *Error values (the status, code and headers the sender sees);
+// any other error answers 400 malformed_body from Decode and 503 from
+// Authenticate.
+//
+// A Session may also implement HeaderRedacter.
+type Session interface {
 	// Authenticate checks the sender before the body is read (an API key,
 	// for example). Kinds without authentication return nil.
-	Authenticate(ctx context.Context, h *Hook, a *Arrival) error
+	Authenticate(ctx context.Context) error
 	// Decode checks what needs the exact bytes (a signature) and decodes
 	// body. It must not keep body beyond the returned values.
-	Decode(ctx context.Context, h *Hook, a *Arrival, body []byte) (*Decoded, error)
+	Decode(ctx context.Context, body []byte) (*Decoded, error)
+}
+
+// HeaderRedacter is implemented by a Session that knows headers to redact
+// in the event and the debug log besides those IsSensitiveHeader matches
+// (the webhook: the header of a signature scheme whose name is
+// configurable). RedactHeaders is called after Authenticate, whatever its
+// outcome.
+type HeaderRedacter interface {
+	RedactHeaders() []string
 }
 
 // Receipt says what a Delivery did with an event.
@@ -216,9 +233,6 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 // Registry returns the registry the pipeline resolves tokens with.
 func (p *Pipeline) Registry() *Registry { return p.reg }
 
-// MaxBodyBytes returns the pipeline's default body limit.
-func (p *Pipeline) MaxBodyBytes() int64 { return p.maxBody }
-
 // Result is the outcome of one arrival, for the kind to answer.
 type Result struct {
 	Hook      *Hook  // nil when the token resolved to no hook
@@ -270,7 +284,7 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 		rec.Status = res.Status
 		rec.Duration = p.now().Sub(start)
 		if rec.Header == nil {
-			rec.Header = RedactHeader(a.Header, a.RedactHeaders...)
+			rec.Header = RedactHeader(a.Header)
 		}
 		switch {
 		case res.Err == nil && res.Duplicate:
@@ -291,22 +305,31 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 }
 
 func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec *Interaction) *Result {
-	if err := in.Authenticate(ctx, h, a); err != nil {
-		return failed(h, asStepError(err, http.StatusServiceUnavailable))
+	sess := in.NewSession(h, a)
+	authErr := sess.Authenticate(ctx)
+	var redact []string
+	if hr, ok := sess.(HeaderRedacter); ok {
+		redact = hr.RedactHeaders()
 	}
-	limit := p.maxBody
+	if h.Debug {
+		rec.Header = RedactHeader(a.Header, redact...)
+	}
+	if authErr != nil {
+		return failed(h, asStepError(authErr, http.StatusServiceUnavailable))
+	}
+	max := p.maxBody
 	if a.MaxBytes > 0 {
-		limit = a.MaxBytes
+		max = a.MaxBytes
 	}
-	if a.ContentLength > limit {
-		return failed(h, bodyError(ErrBodyTooLarge, limit))
+	if a.ContentLength > max {
+		return failed(h, bodyError(limit.ErrTooLarge, max))
 	}
-	body, err := ReadLimited(a.Body, limit)
+	body, err := limit.Read(a.Body, max)
 	rec.Body = body
 	if err != nil {
-		return failed(h, bodyError(err, limit))
+		return failed(h, bodyError(err, max))
 	}
-	dec, err := in.Decode(ctx, h, a, body)
+	dec, err := sess.Decode(ctx, body)
 	if err != nil {
 		return failed(h, asStepError(err, http.StatusBadRequest))
 	}
@@ -318,7 +341,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	e := &Event{
 		ID: p.ids.New(now), Org: h.Org, HookID: h.ID, HookKind: h.Kind, HookName: h.Name,
 		ReceivedAt: now, Data: dec.Data, Raw: body, ContentType: dec.ContentType,
-		Header: RedactHeader(a.Header, a.RedactHeaders...), RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email,
+		Header: RedactHeader(a.Header, redact...), RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email,
 		IdempotencyKey: dec.IdempotencyKey,
 	}
 	rec.Header = e.Header
@@ -367,38 +390,10 @@ func asStepError(err error, status int) *Error {
 	return storeUnavailable(err)
 }
 
-// ErrBodyTooLarge is returned by ReadLimited for a body over its limit.
-var ErrBodyTooLarge = errors.New("hooks: body too large")
-
-// ReadLimited reads all of r if it is at most limit bytes, and returns
-// ErrBodyTooLarge (with what it read, at most limit bytes) otherwise. It never
-// returns a truncated body as if it were whole.
-func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
-	if r == nil {
-		return nil, nil
-	}
-	n := limit + 1
-	if n <= 0 { // limit is math.MaxInt64: no overflow, no truncation
-		n = math.MaxInt64
-	}
-	b, err := io.ReadAll(io.LimitReader(r, n))
-	if int64(len(b)) > limit {
-		return b[:limit], ErrBodyTooLarge
-	}
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return b, ErrBodyTooLarge
-		}
-		return b, fmt.Errorf("hooks: read body: %w", err)
-	}
-	return b, nil
-}
-
-func bodyError(err error, limit int64) *Error {
-	if errors.Is(err, ErrBodyTooLarge) {
+func bodyError(err error, max int64) *Error {
+	if errors.Is(err, limit.ErrTooLarge) {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodePayloadTooLarge,
-			Message: fmt.Sprintf("the body is larger than the limit of %d bytes", limit), Err: err}
+			Message: fmt.Sprintf("the body is larger than the limit of %d bytes", max), Err: err}
 	}
 	return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: "the body could not be read", Err: err}
 }

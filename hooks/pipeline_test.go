@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -22,11 +21,14 @@ type stubIntake struct {
 	drop               string
 }
 
-func (s stubIntake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error {
+// NewSession returns s itself: it keeps no state.
+func (s stubIntake) NewSession(*hooks.Hook, *hooks.Arrival) hooks.Session { return s }
+
+func (s stubIntake) Authenticate(context.Context) error {
 	return s.authErr
 }
 
-func (s stubIntake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
+func (s stubIntake) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
 	if s.decodeErr != nil {
 		return nil, s.decodeErr
 	}
@@ -72,11 +74,11 @@ func newPipelineEnv(t *testing.T) *pipelineEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.debug, _ = reg.Create(ctx, "o", hooks.HookSpec{Name: "debug", Kind: hooks.KindWeb})
+	e.debug, _ = reg.Create(ctx, "o", hooks.HookSpec{Name: "debug", Kind: kindWeb})
 	if e.debug, err = reg.Update(ctx, "o", e.debug.ID, hooks.HookUpdate{Debug: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
-	e.quiet, _ = reg.Create(ctx, "o", hooks.HookSpec{Name: "quiet", Kind: hooks.KindWeb})
+	e.quiet, _ = reg.Create(ctx, "o", hooks.HookSpec{Name: "quiet", Kind: kindWeb})
 	return e
 }
 
@@ -130,7 +132,7 @@ func TestPipelineOutcomes(t *testing.T) {
 				if chunked {
 					body = chunkedReader{body}
 				}
-				a := &hooks.Arrival{Kind: hooks.KindWeb, Token: token, Method: "POST", Path: "/p", RemoteAddr: "192.0.2.1:1",
+				a := &hooks.Arrival{Kind: kindWeb, Token: token, Method: "POST", Path: "/p", RemoteAddr: "192.0.2.1:1",
 					Header: http.Header{"Authorization": {"Bearer secret"}}, Body: body, MaxBytes: tt.maxBytes}
 				res := e.p.Ingest(context.Background(), a, tt.in)
 				if res.Status != tt.status {
@@ -172,82 +174,6 @@ func TestPipelineOutcomes(t *testing.T) {
 	}
 }
 
-func TestIngestHTTP(t *testing.T) {
-	e := newPipelineEnv(t)
-	form, _ := e.reg.Create(context.Background(), "o", hooks.HookSpec{Name: "f", Kind: hooks.KindForm})
-	opts := hooks.HTTPOptions{Prefix: "/hooks/web/"}
-	tests := []struct {
-		name, method, path string
-		contentLength      int64
-		body               string
-		status             int
-		allow              string
-	}{
-		{"ok", "POST", "/hooks/web/" + e.quiet.Token, -1, "x", 202, ""},
-		{"get", "GET", "/hooks/web/" + e.quiet.Token, -1, "", 405, "POST"},
-		{"options", "OPTIONS", "/hooks/web/" + e.quiet.Token, -1, "", 405, "POST"},
-		{"wrong kind", "POST", "/hooks/web/" + form.Token, -1, "x", 404, ""},
-		{"no token", "POST", "/hooks/web/", -1, "x", 404, ""},
-		{"extra segment", "POST", "/hooks/web/" + e.quiet.Token + "/x", -1, "x", 404, ""},
-		{"other prefix", "POST", "/hooks/form/" + e.quiet.Token, -1, "x", 404, ""},
-		{"content-length over limit", "POST", "/hooks/web/" + e.quiet.Token, 1 << 30, "x", 413, ""},
-		{"chunked over limit", "POST", "/hooks/web/" + e.quiet.Token, -1, strings.Repeat("x", 100), 413, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := httptest.NewRequest(tt.method, tt.path, chunkedReader{strings.NewReader(tt.body)})
-			r.ContentLength = tt.contentLength
-			res := e.p.IngestHTTP(r, hooks.KindWeb, opts, stubIntake{})
-			w := httptest.NewRecorder()
-			hooks.WriteResult(w, res)
-			if w.Code != tt.status {
-				t.Fatalf("got %d %s, want %d", w.Code, w.Body, tt.status)
-			}
-			if got := w.Header().Get("Allow"); got != tt.allow {
-				t.Fatalf("got Allow %q, want %q", got, tt.allow)
-			}
-			if tt.status == 202 && w.Body.String() != `{"id":"`+res.EventID+`"}`+"\n" {
-				t.Fatalf("got body %q", w.Body)
-			}
-		})
-	}
-}
-
-func TestTokenFromPath(t *testing.T) {
-	tests := []struct {
-		path, prefix, want string
-		ok                 bool
-	}{
-		{"/hooks/form/abc", "/hooks/form/", "abc", true},
-		{"/hooks/form/", "/hooks/form/", "", false},
-		{"/hooks/form/abc/", "/hooks/form/", "", false},
-		{"/hooks/form/a/b", "/hooks/form/", "", false},
-		{"/hooks/formabc", "/hooks/form/", "", false},
-		{"/x/hooks/form/abc", "/hooks/form/", "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
-			got, ok := hooks.TokenFromPath(tt.path, tt.prefix)
-			if got != tt.want || ok != tt.ok {
-				t.Fatalf("got %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
-			}
-		})
-	}
-	for p, ok := range map[string]bool{"/a/": true, "/": true, "a/": false, "/a": false, "": false} {
-		if got := hooks.CheckPrefix(p) == nil; got != ok {
-			t.Errorf("CheckPrefix(%q): got ok=%v, want %v", p, got, ok)
-		}
-	}
-}
-
-func TestWriteResultCustomID(t *testing.T) {
-	w := httptest.NewRecorder()
-	hooks.WriteResult(w, &hooks.Result{EventID: `a"b<`, Status: 202})
-	if got, want := w.Body.String(), `{"id":"a\"b\u003c"}`+"\n"; got != want {
-		t.Fatalf("got %q, want %q", got, want)
-	}
-}
-
 func TestNewPipelineValidation(t *testing.T) {
 	reg, _ := hooks.NewRegistry(memstore.New(), hooks.RegistryOptions{})
 	d := hooks.Sync(hooks.TriggerFunc(nil))
@@ -266,7 +192,7 @@ func TestNewPipelineValidation(t *testing.T) {
 		})
 	}
 	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d, Now: func() time.Time { return time.Unix(0, 0) }})
-	if err != nil || p.MaxBodyBytes() != hooks.DefaultMaxBodyBytes || p.Registry() != reg {
+	if err != nil || p.Registry() != reg {
 		t.Fatalf("got %v, %v", p, err)
 	}
 }

@@ -13,7 +13,8 @@ import (
 func ExampleRegistry_Ensure() {
 	ctx := context.Background()
 	reg, _ := hooks.NewRegistry(memstore.New(), hooks.RegistryOptions{BaseURL: "https://example.com"})
-	spec := hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm}
+	_ = reg.Register(httpSpec{kind: "form", prefix: "/hooks/form/"}) // formhook.New does this
+	spec := hooks.HookSpec{Name: "Contact", Kind: "form"}
 
 	first, created, err := reg.Ensure(ctx, "", "contact", spec)
 	if err != nil {

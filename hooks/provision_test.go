@@ -21,7 +21,8 @@ func TestEnsure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm}
+	registerTestKinds(t, reg)
+	spec := hooks.HookSpec{Name: "Contact", Kind: kindForm}
 	h1, created, err := reg.Ensure(ctx, "", "contact", spec)
 	if err != nil || !created {
 		t.Fatalf("first Ensure: got created=%v, %v", created, err)
@@ -47,7 +48,7 @@ func TestEnsure(t *testing.T) {
 		t.Errorf("org acme's hook is visible in org \"\": %v", err)
 	}
 	// Another kind under the same key is refused.
-	if _, _, err := reg.Ensure(ctx, "", "contact", hooks.HookSpec{Name: "x", Kind: hooks.KindWeb}); !errors.Is(err, hooks.ErrHookMismatch) {
+	if _, _, err := reg.Ensure(ctx, "", "contact", hooks.HookSpec{Name: "x", Kind: kindWeb}); !errors.Is(err, hooks.ErrHookMismatch) {
 		t.Errorf("kind mismatch: got %v, want ErrHookMismatch", err)
 	}
 	// A deleted hook is made again, with a new address.
@@ -63,7 +64,7 @@ func TestEnsure(t *testing.T) {
 			t.Errorf("key %q: got %v, want ErrInvalid", bad, err)
 		}
 	}
-	if _, _, err := reg.Ensure(ctx, "", "nameless", hooks.HookSpec{Kind: hooks.KindForm}); !errors.Is(err, hooks.ErrInvalid) {
+	if _, _, err := reg.Ensure(ctx, "", "nameless", hooks.HookSpec{Kind: kindForm}); !errors.Is(err, hooks.ErrInvalid) {
 		t.Errorf("bad spec: got %v, want ErrInvalid", err)
 	}
 }
@@ -74,7 +75,7 @@ func TestEnsure(t *testing.T) {
 func ensureRace(t *testing.T, regs []*hooks.Registry, n int) {
 	t.Helper()
 	ctx := context.Background()
-	spec := hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb}
+	spec := hooks.HookSpec{Name: "Orders", Kind: kindWeb}
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -117,6 +118,7 @@ func TestEnsureConcurrent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		registerTestKinds(t, reg)
 		return reg
 	}
 	t.Run("memstore", func(t *testing.T) {

@@ -132,7 +132,7 @@ func BenchmarkEncodeEvent(b *testing.B) {
 	if err := dec.Decode(&data); err != nil {
 		b.Fatal(err)
 	}
-	e := &Event{ID: "01jd0000000000000000000000", HookID: "h", HookKind: KindWeb, Data: data, Raw: raw,
+	e := &Event{ID: "01jd0000000000000000000000", HookID: "h", HookKind: Kind("web"), Data: data, Raw: raw,
 		ContentType: "application/json"}
 	b.Run("bare-json.Marshal", func(b *testing.B) {
 		b.SetBytes(int64(len(raw)))
@@ -176,7 +176,7 @@ func TestEncodeEventRoundTrip(t *testing.T) {
 		fromRaw  bool // Data is expected to be left out, as the raw body's decoding
 		maxBytes int
 	}{
-		{"json body", &Event{ID: "e1", Org: "o", HookID: "h", HookKind: KindWeb, ReceivedAt: now, Raw: jsonBody,
+		{"json body", &Event{ID: "e1", Org: "o", HookID: "h", HookKind: Kind("web"), ReceivedAt: now, Raw: jsonBody,
 			Data: decodeNumbers(t, jsonBody), ContentType: "application/json"}, true, 0},
 		{"json data not from raw", &Event{ID: "e2", HookID: "h", ReceivedAt: now, Raw: jsonBody,
 			Data: map[string]any{"n": json.Number("1")}}, false, 0},
@@ -192,7 +192,7 @@ func TestEncodeEventRoundTrip(t *testing.T) {
 				{Field: "h", Name: "none"}}}, false, 0},
 		{"invalid UTF-8 in a string", &Event{ID: "e8", HookID: "h", ReceivedAt: now, Raw: []byte("\"a\xffb\""), Data: "a\ufffdb"}, true, 0},
 		{"1 KiB JSON webhook", &Event{ID: "06h37106f0t6swpxayqq83pkem", Org: "", HookID: "06h37106exq77kyazcs8fctjmm",
-			HookKind: KindWeb, HookName: "perf", ReceivedAt: now, Raw: benchBody, Data: decodeNumbers(t, benchBody),
+			HookKind: Kind("web"), HookName: "perf", ReceivedAt: now, Raw: benchBody, Data: decodeNumbers(t, benchBody),
 			ContentType: "application/json", RemoteAddr: "127.0.0.1:54321",
 			Header: map[string][]string{"Authorization": {Redacted}, "Content-Type": {"application/json"}, "Content-Length": {"1024"}}},
 			true, 1331 - 80}, // 1.3 KiB, less the store's delivery record

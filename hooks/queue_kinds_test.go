@@ -68,13 +68,13 @@ func kindCases(t *testing.T) []kindCase {
 		}
 	}
 	return []kindCase{
-		{"form-urlencoded", hooks.KindForm, post("application/x-www-form-urlencoded", "name=Ann&tags=a&tags=b&x[y]=z&n=12345678901234567890&empty=")},
-		{"form-multipart", hooks.KindForm, post("multipart/form-data; boundary=XyZ", multipart)},
-		{"form-json", hooks.KindForm, post("application/json", `{"id":12345678901234567890,"f":1.50,"s":"é\u0000<>","a":[null,true,{"b":[]}]}`)},
-		{"webhook-json", hooks.KindWeb, post("application/json", string(bytes.Repeat([]byte(" "), 3))+`{"order":{"id":98765432109876543210,"total":-0.5e-7,"items":[{"sku":"A\"1","qty":2}],"note":"\ud83d\ude00 \u00e9"}}`+"\n")},
-		{"webhook-json-scalar", hooks.KindWeb, post("application/json", `"just a string"`)},
-		{"webhook-urlencoded", hooks.KindWeb, post("application/x-www-form-urlencoded", "a=1&a=2&b[c]=d")},
-		{"email", hooks.KindEmail, func(addr string) *http.Request {
+		{"form-urlencoded", formhook.KindName, post("application/x-www-form-urlencoded", "name=Ann&tags=a&tags=b&x[y]=z&n=12345678901234567890&empty=")},
+		{"form-multipart", formhook.KindName, post("multipart/form-data; boundary=XyZ", multipart)},
+		{"form-json", formhook.KindName, post("application/json", `{"id":12345678901234567890,"f":1.50,"s":"é\u0000<>","a":[null,true,{"b":[]}]}`)},
+		{"webhook-json", webhook.KindName, post("application/json", string(bytes.Repeat([]byte(" "), 3))+`{"order":{"id":98765432109876543210,"total":-0.5e-7,"items":[{"sku":"A\"1","qty":2}],"note":"\ud83d\ude00 \u00e9"}}`+"\n")},
+		{"webhook-json-scalar", webhook.KindName, post("application/json", `"just a string"`)},
+		{"webhook-urlencoded", webhook.KindName, post("application/x-www-form-urlencoded", "a=1&a=2&b[c]=d")},
+		{"email", emailhook.KindName, func(addr string) *http.Request {
 			r := httptest.NewRequest("POST", "/hooks/email", bytes.NewReader(eml))
 			r.Header.Set("Content-Type", "message/rfc822")
 			r.Header.Set(emailhook.RecipientHeader, addr)
@@ -122,7 +122,7 @@ func newKindEnv(t *testing.T, s store.Store, d hooks.Delivery) *kindEnv {
 		t.Fatal(err)
 	}
 	tokens := map[hooks.Kind]string{}
-	for _, k := range []hooks.Kind{hooks.KindForm, hooks.KindWeb, hooks.KindEmail} {
+	for _, k := range []hooks.Kind{formhook.KindName, webhook.KindName, emailhook.KindName} {
 		h, err := reg.Create(ctx, "org", hooks.HookSpec{Name: "hook " + string(k), Kind: k})
 		if err != nil {
 			t.Fatal(err)
@@ -132,9 +132,9 @@ func newKindEnv(t *testing.T, s store.Store, d hooks.Delivery) *kindEnv {
 	return &kindEnv{
 		handler: func(k hooks.Kind) http.Handler {
 			switch k {
-			case hooks.KindForm:
+			case formhook.KindName:
 				return fh
-			case hooks.KindWeb:
+			case webhook.KindName:
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					r.Header.Set("Authorization", "Bearer "+secret)
 					wh.ServeHTTP(w, r)
@@ -144,9 +144,9 @@ func newKindEnv(t *testing.T, s store.Store, d hooks.Delivery) *kindEnv {
 		},
 		addr: func(k hooks.Kind) string {
 			switch k {
-			case hooks.KindForm:
+			case formhook.KindName:
 				return "/hooks/form/" + tokens[k]
-			case hooks.KindWeb:
+			case webhook.KindName:
 				return "/hooks/web/" + tokens[k]
 			}
 			return tokens[k] + "@in.example.com"

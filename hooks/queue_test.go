@@ -162,7 +162,7 @@ var testIDs hooks.IDGenerator
 
 func testEvent(org, hookID, key string) *hooks.Event {
 	now := time.Now().UTC()
-	return &hooks.Event{ID: testIDs.New(now), Org: org, HookID: hookID, HookKind: hooks.KindWeb,
+	return &hooks.Event{ID: testIDs.New(now), Org: org, HookID: hookID, HookKind: kindWeb,
 		HookName: "Orders", ReceivedAt: now, Data: map[string]any{"n": json.Number("1")},
 		Raw: []byte(`{"n":1}`), ContentType: "application/json", IdempotencyKey: key}
 }
@@ -719,7 +719,7 @@ func TestQueuePrunesDelivered(t *testing.T) {
 func TestQueueSameEventAsSync(t *testing.T) {
 	received := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.UTC)
 	e := &hooks.Event{
-		ID: testIDs.New(received), Org: "org", HookID: "h", HookKind: hooks.KindEmail, HookName: "Mail",
+		ID: testIDs.New(received), Org: "org", HookID: "h", HookKind: kindEmail, HookName: "Mail",
 		ReceivedAt: received,
 		Data: map[string]any{
 			"big":    json.Number("12345678901234567890123"),
@@ -856,10 +856,14 @@ func TestQueueLongErrorTruncated(t *testing.T) {
 // bodyIntake decodes with hooks.DecodeBody, as the HTTP kinds do.
 type bodyIntake struct{}
 
-func (bodyIntake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error { return nil }
+func (bodyIntake) NewSession(_ *hooks.Hook, a *hooks.Arrival) hooks.Session { return bodySession{a} }
 
-func (bodyIntake) Decode(_ context.Context, _ *hooks.Hook, a *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
-	return hooks.DecodeBody(a.Header.Get("Content-Type"), body, hooks.DecodeOptions{})
+type bodySession struct{ a *hooks.Arrival }
+
+func (bodySession) Authenticate(context.Context) error { return nil }
+
+func (s bodySession) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
+	return hooks.DecodeBody(s.a.Header.Get("Content-Type"), body, hooks.DecodeOptions{})
 }
 
 // TestQueuePipelineSameAsSync runs real bodies through the pipeline in
@@ -886,7 +890,8 @@ func TestQueuePipelineSameAsSync(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := reg.Create(ctx, "org", hooks.HookSpec{Name: "Form", Kind: hooks.KindForm})
+			registerTestKinds(t, reg)
+			h, err := reg.Create(ctx, "org", hooks.HookSpec{Name: "Form", Kind: kindForm})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -896,7 +901,7 @@ func TestQueuePipelineSameAsSync(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				res := p.Ingest(ctx, &hooks.Arrival{Kind: hooks.KindForm, Token: h.Token, Method: "POST",
+				res := p.Ingest(ctx, &hooks.Arrival{Kind: kindForm, Token: h.Token, Method: "POST",
 					Path: "/hooks/form/" + h.Token, RemoteAddr: "192.0.2.7:99",
 					Header: http.Header{"Content-Type": {tt.ctype}, "Idempotency-Key": {"k"}},
 					Body:   strings.NewReader(tt.body)}, bodyIntake{})

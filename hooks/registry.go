@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/inbound-hooks/inbound/store"
-	"github.com/inbound-hooks/inbound/webhook/signature"
 )
 
 // Limits on hook fields.
@@ -24,45 +24,68 @@ const (
 	tokenBytes        = 20        // 160 bits
 )
 
-// RegistryOptions configures a Registry. The zero value works: addresses
-// are then relative paths and email addresses have no domain.
+// RegistryOptions configures a Registry. The zero value works: HTTP hook
+// addresses are then relative paths.
 type RegistryOptions struct {
 	// BaseURL is the public URL the HTTP hooks are mounted under, such as
-	// "https://hooks.example.com" or "https://example.com/inbound". Form
-	// hook addresses are BaseURL+"/hooks/form/"+token. Empty gives paths.
+	// "https://hooks.example.com" or "https://example.com/inbound": a form
+	// hook whose handler is mounted at "/hooks/form/" has the address
+	// BaseURL+"/hooks/form/"+token. Empty gives paths.
 	BaseURL string
-	// EmailDomain is the domain of email hook addresses, such as
-	// "in.example.com": addresses are token+"@"+EmailDomain.
-	EmailDomain string
+	// MaxCachedSettings bounds how many hooks' decoded settings are kept,
+	// so that a request does not decode its hook's settings again; 0 means
+	// 4096.
+	MaxCachedSettings int
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
 
+// defaultMaxCachedSettings is RegistryOptions.MaxCachedSettings when zero.
+const defaultMaxCachedSettings = 4096
+
 // Registry manages the hooks of every org in a store: their lifecycle,
-// addresses and token lookups. It is safe for concurrent use.
+// addresses and token lookups. The kinds it serves are registered with it
+// (Register) by the kinds' handlers. It is safe for concurrent use.
 type Registry struct {
-	store       store.HookStore
-	baseURL     string
-	emailDomain string
-	now         func() time.Time
-	ids         IDGenerator
+	store   store.HookStore
+	baseURL string
+	now     func() time.Time
+	ids     IDGenerator
 	// locks serialize this Registry's read-change-writes of one hook
 	// (striped by hook ID), so that they do not make each other stale;
 	// writers in other processes are handled by modify's retries.
 	locks [modifyLocks]sync.Mutex
+
+	kindMu sync.Mutex
+	kinds  map[Kind]KindSpec // replaced, never changed in place
+
+	cacheMu  sync.Mutex
+	cache    map[settingsKey]Settings
+	maxCache int
+}
+
+// settingsKey names one revision of one hook's settings.
+type settingsKey struct {
+	id  string
+	rev int64
 }
 
 // modifyLocks is the number of lock stripes of a Registry.
 const modifyLocks = 64
 
 // NewRegistry returns a Registry over s. It returns a *ValidationError for
-// a BaseURL that is not an absolute http(s) URL without query or fragment,
-// or an EmailDomain that is not a plain domain name.
+// a BaseURL that is not an absolute http(s) URL without query or fragment.
 func NewRegistry(s store.HookStore, opts RegistryOptions) (*Registry, error) {
 	if s == nil {
 		return nil, invalid("store", "is nil")
 	}
-	r := &Registry{store: s, now: opts.Now}
+	if opts.MaxCachedSettings < 0 {
+		return nil, invalid("max_cached_settings", "must not be negative")
+	}
+	r := &Registry{store: s, now: opts.Now, maxCache: opts.MaxCachedSettings, cache: map[settingsKey]Settings{}}
+	if r.maxCache == 0 {
+		r.maxCache = defaultMaxCachedSettings
+	}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -74,40 +97,15 @@ func NewRegistry(s store.HookStore, opts RegistryOptions) (*Registry, error) {
 		}
 		r.baseURL = strings.TrimRight(opts.BaseURL, "/")
 	}
-	if opts.EmailDomain != "" {
-		d := strings.ToLower(strings.TrimSuffix(opts.EmailDomain, "."))
-		if !validDomain(d) {
-			return nil, invalid("email_domain", "must be a domain name such as in.example.com")
-		}
-		r.emailDomain = d
-	}
 	return r, nil
-}
-
-func validDomain(d string) bool {
-	if len(d) == 0 || len(d) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(d, ".") {
-		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // HookSpec is what an admin gives to create a hook.
 type HookSpec struct {
-	Name        string // required; at most MaxNameLen characters
-	Description string // at most MaxDescriptionLen characters
-	Kind        Kind
-	Settings    Settings
+	Name        string   // required; at most MaxNameLen characters
+	Description string   // at most MaxDescriptionLen characters
+	Kind        Kind     // a kind registered with the Registry
+	Settings    Settings // nil means the kind's defaults
 }
 
 // HookUpdate lists the fields to change; nil fields are left as they are.
@@ -118,7 +116,12 @@ type HookUpdate struct {
 	Disabled    *bool
 	// ExampleData replaces the example payload; a JSON null clears it.
 	ExampleData *json.RawMessage
-	Settings    *Settings
+	// Settings replaces the hook's settings; it must be of the hook's kind.
+	Settings Settings
+	// SettingsPatch is a JSON object of settings merged into the hook's
+	// current ones (see ParseSettings) inside the compare-and-swap of the
+	// update, so that concurrent changes to different settings all stay.
+	SettingsPatch json.RawMessage
 }
 
 // Create makes a new hook in org with a fresh random token.
@@ -129,8 +132,9 @@ func (r *Registry) Create(ctx context.Context, org string, spec HookSpec) (*Hook
 // create makes a new hook with the given ID, or a new one when id is "".
 // A given ID already in use fails with an error matching store.ErrConflict.
 func (r *Registry) create(ctx context.Context, org, id string, spec HookSpec) (*Hook, error) {
-	if !spec.Kind.Valid() {
-		return nil, invalid("type", `must be "form", "web" or "email"`)
+	ks := r.spec(spec.Kind)
+	if ks == nil {
+		return nil, r.unknownKind()
 	}
 	name, err := checkName(spec.Name)
 	if err != nil {
@@ -139,7 +143,11 @@ func (r *Registry) create(ctx context.Context, org, id string, spec HookSpec) (*
 	if err := checkDescription(spec.Description); err != nil {
 		return nil, err
 	}
-	if err := checkSettings(spec.Kind, &spec.Settings); err != nil {
+	settings := spec.Settings
+	if settings == nil {
+		settings = ks.NewSettings()
+	}
+	if err := checkSettings(ks, settings); err != nil {
 		return nil, err
 	}
 	now := r.now().UTC()
@@ -148,7 +156,7 @@ func (r *Registry) create(ctx context.Context, org, id string, spec HookSpec) (*
 	}
 	h := &Hook{
 		ID: id, Org: org, Kind: spec.Kind, Name: name, Description: spec.Description,
-		Settings: spec.Settings, CreatedAt: now, UpdatedAt: now,
+		Settings: settings, CreatedAt: now, UpdatedAt: now,
 	}
 	for attempt := 0; ; attempt++ {
 		h.Token = randomToken(tokenBytes)
@@ -173,7 +181,7 @@ func (r *Registry) Get(ctx context.Context, org, id string) (*Hook, error) {
 	if err != nil {
 		return nil, notFound(err)
 	}
-	return hookFromRecord(rec)
+	return r.hookFromRecord(rec)
 }
 
 // List returns org's hooks, oldest first.
@@ -184,7 +192,7 @@ func (r *Registry) List(ctx context.Context, org string) ([]*Hook, error) {
 	}
 	out := make([]*Hook, 0, len(recs))
 	for _, rec := range recs {
-		h, err := hookFromRecord(rec)
+		h, err := r.hookFromRecord(rec)
 		if err != nil {
 			return nil, err
 		}
@@ -223,9 +231,22 @@ func (r *Registry) Update(ctx context.Context, org, id string, u HookUpdate) (*H
 			}
 			h.ExampleData = ex
 		}
-		if u.Settings != nil {
-			s := *u.Settings
-			if err := checkSettings(h.Kind, &s); err != nil {
+		if u.Settings != nil || len(u.SettingsPatch) > 0 {
+			ks := r.spec(h.Kind)
+			if ks == nil {
+				return invalid("settings", fmt.Sprintf("the kind %q is not registered", h.Kind))
+			}
+			s := u.Settings
+			if s == nil {
+				s = h.Settings
+			}
+			if len(u.SettingsPatch) > 0 {
+				var err error
+				if s, err = r.ParseSettings(h.Kind, s, u.SettingsPatch); err != nil {
+					return err
+				}
+			}
+			if err := checkSettings(ks, s); err != nil {
 				return err
 			}
 			h.Settings = s
@@ -303,7 +324,7 @@ func (r *Registry) modifyOnce(ctx context.Context, org, id string, change func(*
 	if err != nil {
 		return nil, notFound(err)
 	}
-	h, err := hookFromRecord(old)
+	h, err := r.hookFromRecord(old)
 	if err != nil {
 		return nil, err
 	}
@@ -318,6 +339,10 @@ func (r *Registry) modifyOnce(ctx context.Context, org, id string, change func(*
 	rec.Revision = old.Revision
 	if err := r.store.UpdateHook(ctx, rec); err != nil {
 		return nil, notFound(err)
+	}
+	h.Revision = old.Revision + 1
+	if h.Settings != nil {
+		r.remember(settingsKey{h.ID, h.Revision}, h.Settings)
 	}
 	return h, nil
 }
@@ -337,7 +362,7 @@ func (r *Registry) Lookup(ctx context.Context, kind Kind, token string) (*Hook, 
 	if rec.Disabled || Kind(rec.Kind) != kind {
 		return nil, ErrNotFound
 	}
-	return hookFromRecord(rec)
+	return r.hookFromRecord(rec)
 }
 
 // validToken is a cheap check that rejects what cannot be a token before
@@ -355,21 +380,57 @@ func validToken(t string) bool {
 	return true
 }
 
-// Address returns the address senders use for h: BaseURL+"/hooks/form/"+token,
-// BaseURL+"/hooks/web/"+token or token+"@"+EmailDomain.
+// Address returns the address senders use for h, as its kind's KindSpec
+// gives it: for an HTTP kind, BaseURL followed by the prefix its handler
+// is mounted at and the token. It returns "" for a kind not registered.
 func (r *Registry) Address(h *Hook) string {
-	switch h.Kind {
-	case KindForm:
-		return r.baseURL + "/hooks/form/" + h.Token
-	case KindWeb:
-		return r.baseURL + "/hooks/web/" + h.Token
-	case KindEmail:
-		if r.emailDomain == "" {
-			return h.Token
-		}
-		return h.Token + "@" + r.emailDomain
+	ks := r.spec(h.Kind)
+	if ks == nil {
+		return ""
 	}
-	return ""
+	return ks.Address(r.baseURL, h.Token)
+}
+
+// settings returns the decoded settings of a stored hook: from the cache
+// when that revision was decoded before, else decoded into its kind's
+// type and remembered. It returns nil for a kind not registered.
+func (r *Registry) settings(rec *store.Hook) (Settings, error) {
+	ks := r.spec(Kind(rec.Kind))
+	if ks == nil {
+		return nil, nil
+	}
+	key := settingsKey{rec.ID, rec.Revision}
+	r.cacheMu.Lock()
+	s, ok := r.cache[key]
+	r.cacheMu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s = ks.NewSettings()
+	if len(rec.Settings) > 0 {
+		if err := json.Unmarshal(rec.Settings, s); err != nil {
+			return nil, fmt.Errorf("hooks: hook %s: stored settings: %w", rec.ID, err)
+		}
+	}
+	r.remember(key, s)
+	return s, nil
+}
+
+// remember caches s; when the cache is full, an arbitrary tenth of it is
+// dropped (those hooks decode their settings again on their next request).
+func (r *Registry) remember(key settingsKey, s Settings) {
+	r.cacheMu.Lock()
+	defer r.cacheMu.Unlock()
+	if len(r.cache) >= r.maxCache {
+		n := max(1, r.maxCache/10)
+		for k := range r.cache {
+			delete(r.cache, k)
+			if n--; n == 0 {
+				break
+			}
+		}
+	}
+	r.cache[key] = s
 }
 
 // notFound maps store.ErrNotFound to ErrNotFound and wraps anything else.
@@ -417,46 +478,10 @@ func checkExample(raw json.RawMessage) (json.RawMessage, error) {
 	return cloneBytes(raw), nil
 }
 
-func checkSettings(k Kind, s *Settings) error {
-	for _, o := range s.AllowedOrigins {
-		if o == "*" {
-			continue
-		}
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return invalid("allowed_origins", "each must be * or scheme://host[:port]")
-		}
+// checkSettings validates s, which must be of the kind of ks.
+func checkSettings(ks KindSpec, s Settings) error {
+	if reflect.TypeOf(s) != reflect.TypeOf(ks.NewSettings()) {
+		return invalid("settings", fmt.Sprintf("are not settings of the kind %q", ks.Kind()))
 	}
-	if s.RedirectURL != "" {
-		u, err := url.Parse(s.RedirectURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return invalid("redirect_url", "must be an absolute http or https URL")
-		}
-	}
-	switch s.Auth {
-	case AuthKey, AuthSignature, AuthKeyAndSignature:
-	default:
-		return invalid("auth", `must be "", "signature" or "both"`)
-	}
-	if s.Auth != AuthKey && len(s.Signature) == 0 {
-		return invalid("signature", "is required when auth uses a signature")
-	}
-	if len(s.Signature) > 0 {
-		cfg, err := signature.ParseConfig(s.Signature)
-		if err == nil {
-			err = cfg.Validate()
-		}
-		if err != nil {
-			// The signature package's messages name fields and schemes,
-			// never secrets.
-			return invalid("signature", err.Error())
-		}
-	}
-	if k != KindForm && (len(s.AllowedOrigins) > 0 || s.RedirectURL != "" || s.Honeypot != "") {
-		return invalid("settings", "allowed_origins, redirect_url and honeypot apply to form hooks only")
-	}
-	if k != KindWeb && (s.Auth != AuthKey || len(s.Signature) > 0) {
-		return invalid("settings", "auth and signature apply to webhooks only")
-	}
-	return nil
+	return s.Validate()
 }

@@ -25,6 +25,7 @@ func newTestRegistry(t *testing.T, opts hooks.RegistryOptions) *hooks.Registry {
 	if err != nil {
 		t.Fatal(err)
 	}
+	registerTestKinds(t, reg)
 	return reg
 }
 
@@ -36,13 +37,12 @@ func TestNewRegistryValidation(t *testing.T) {
 	}{
 		{"zero", hooks.RegistryOptions{}, true},
 		{"https base", hooks.RegistryOptions{BaseURL: "https://example.com/inbound/"}, true},
-		{"domain", hooks.RegistryOptions{EmailDomain: "In.Example.com."}, true},
+		{"settings cache", hooks.RegistryOptions{MaxCachedSettings: 10}, true},
 		{"relative base", hooks.RegistryOptions{BaseURL: "/hooks"}, false},
 		{"ftp base", hooks.RegistryOptions{BaseURL: "ftp://example.com"}, false},
 		{"base with query", hooks.RegistryOptions{BaseURL: "https://example.com/?a=1"}, false},
 		{"base with user", hooks.RegistryOptions{BaseURL: "https://u:p@example.com"}, false},
-		{"bad domain", hooks.RegistryOptions{EmailDomain: "in_example..com"}, false},
-		{"domain with at", hooks.RegistryOptions{EmailDomain: "a@b.com"}, false},
+		{"negative settings cache", hooks.RegistryOptions{MaxCachedSettings: -1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,13 +63,13 @@ func TestNewRegistryValidation(t *testing.T) {
 func TestRegistryLifecycle(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	reg := newTestRegistry(t, hooks.RegistryOptions{BaseURL: "https://example.com/in/", EmailDomain: "in.example.com",
+	reg := newTestRegistry(t, hooks.RegistryOptions{BaseURL: "https://example.com/in/",
 		Now: func() time.Time { return now }})
-	h, err := reg.Create(ctx, "acme", hooks.HookSpec{Name: "  Contact  ", Description: "site form", Kind: hooks.KindForm})
+	h, err := reg.Create(ctx, "acme", hooks.HookSpec{Name: "  Contact  ", Description: "site form", Kind: kindForm})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Name != "Contact" || h.Org != "acme" || h.Kind != hooks.KindForm || !h.CreatedAt.Equal(now) {
+	if h.Name != "Contact" || h.Org != "acme" || h.Kind != kindForm || !h.CreatedAt.Equal(now) {
 		t.Fatalf("got %+v", h)
 	}
 	if len(h.Token) < 32 || strings.ToLower(h.Token) != h.Token {
@@ -79,7 +79,7 @@ func TestRegistryLifecycle(t *testing.T) {
 	if err != nil || got.Token != h.Token || got.Description != "site form" {
 		t.Fatalf("get: got %+v, %v", got, err)
 	}
-	h2, _ := reg.Create(ctx, "acme", hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb})
+	h2, _ := reg.Create(ctx, "acme", hooks.HookSpec{Name: "Orders", Kind: kindWeb})
 	list, err := reg.List(ctx, "acme")
 	if err != nil || len(list) != 2 || list[0].ID != h.ID || list[1].ID != h2.ID {
 		t.Fatalf("list: got %v, %v", list, err)
@@ -98,10 +98,10 @@ func TestRegistryLifecycle(t *testing.T) {
 	if err != nil || rot.Token == h.Token {
 		t.Fatalf("rotate: got %+v, %v", rot, err)
 	}
-	if _, err := reg.Lookup(ctx, hooks.KindForm, h.Token); !errors.Is(err, hooks.ErrNotFound) {
+	if _, err := reg.Lookup(ctx, kindForm, h.Token); !errors.Is(err, hooks.ErrNotFound) {
 		t.Fatalf("old token: got %v, want ErrNotFound", err)
 	}
-	if got, err := reg.Lookup(ctx, hooks.KindForm, strings.ToUpper(rot.Token)); err != nil || got.ID != h.ID || got.Org != "acme" {
+	if got, err := reg.Lookup(ctx, kindForm, strings.ToUpper(rot.Token)); err != nil || got.ID != h.ID || got.Org != "acme" {
 		t.Fatalf("upper-case lookup: got %+v, %v", got, err)
 	}
 	if err := reg.Delete(ctx, "acme", h.ID); err != nil {
@@ -120,7 +120,7 @@ func ptr[T any](v T) *T { return &v }
 func TestRegistryValidation(t *testing.T) {
 	ctx := context.Background()
 	reg := newTestRegistry(t, hooks.RegistryOptions{})
-	h, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: hooks.KindWeb})
+	h, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: kindWeb})
 	bad := json.RawMessage(`{`)
 	tests := []struct {
 		name  string
@@ -128,30 +128,26 @@ func TestRegistryValidation(t *testing.T) {
 		field string
 	}{
 		{"empty name", func() error {
-			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: " ", Kind: hooks.KindForm})
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: " ", Kind: kindForm})
 			return err
 		}, "name"},
 		{"long name", func() error {
-			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: strings.Repeat("é", hooks.MaxNameLen+1), Kind: hooks.KindForm})
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: strings.Repeat("é", hooks.MaxNameLen+1), Kind: kindForm})
 			return err
 		}, "name"},
 		{"invalid utf-8 name", func() error {
-			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "\xff", Kind: hooks.KindForm})
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "\xff", Kind: kindForm})
 			return err
 		}, "name"},
 		{"unknown kind", func() error { _, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: "fax"}); return err }, "type"},
 		{"long description", func() error {
-			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: hooks.KindForm, Description: strings.Repeat("d", hooks.MaxDescriptionLen+1)})
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: kindForm, Description: strings.Repeat("d", hooks.MaxDescriptionLen+1)})
 			return err
 		}, "description"},
-		{"redirect on webhook", func() error {
-			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: hooks.KindWeb, Settings: hooks.Settings{RedirectURL: "https://a.example/"}})
+		{"bad setting", func() error {
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: kindWeb, Settings: &testSettings{Level: -1}})
 			return err
-		}, "settings"},
-		{"bad origin", func() error {
-			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: hooks.KindForm, Settings: hooks.Settings{AllowedOrigins: []string{"example.com"}}})
-			return err
-		}, "allowed_origins"},
+		}, "level"},
 		{"bad example", func() error { _, err := reg.Update(ctx, "", h.ID, hooks.HookUpdate{ExampleData: &bad}); return err }, "example_data"},
 		{"empty rename", func() error { _, err := reg.Update(ctx, "", h.ID, hooks.HookUpdate{Name: ptr("")}); return err }, "name"},
 	}
@@ -167,8 +163,8 @@ func TestRegistryValidation(t *testing.T) {
 			}
 		})
 	}
-	if k, err := hooks.ParseKind("webhook"); err != nil || k != hooks.KindWeb {
-		t.Errorf("ParseKind(webhook): got %v, %v", k, err)
+	if k, err := reg.ParseKind("web"); err != nil || k != kindWeb {
+		t.Errorf("ParseKind(web): got %v, %v", k, err)
 	}
 }
 
@@ -180,11 +176,10 @@ func TestRegistryAddress(t *testing.T) {
 		wantPfx  string
 		wantSufx string
 	}{
-		{"form", hooks.RegistryOptions{BaseURL: "https://example.com/"}, hooks.KindForm, "https://example.com/hooks/form/", ""},
-		{"web under path", hooks.RegistryOptions{BaseURL: "https://example.com/inbound"}, hooks.KindWeb, "https://example.com/inbound/hooks/web/", ""},
-		{"relative", hooks.RegistryOptions{}, hooks.KindWeb, "/hooks/web/", ""},
-		{"email", hooks.RegistryOptions{EmailDomain: "In.Example.COM"}, hooks.KindEmail, "", "@in.example.com"},
-		{"email without domain", hooks.RegistryOptions{}, hooks.KindEmail, "", ""},
+		{"form", hooks.RegistryOptions{BaseURL: "https://example.com/"}, kindForm, "https://example.com/hooks/form/", ""},
+		{"web under path", hooks.RegistryOptions{BaseURL: "https://example.com/inbound"}, kindWeb, "https://example.com/inbound/hooks/web/", ""},
+		{"relative", hooks.RegistryOptions{}, kindWeb, "/hooks/web/", ""},
+		{"email", hooks.RegistryOptions{}, kindEmail, "", "@in.example.com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,9 +199,9 @@ func TestRegistryAddress(t *testing.T) {
 func TestRegistryLookup(t *testing.T) {
 	ctx := context.Background()
 	reg := newTestRegistry(t, hooks.RegistryOptions{})
-	form, _ := reg.Create(ctx, "a", hooks.HookSpec{Name: "f", Kind: hooks.KindForm})
-	email, _ := reg.Create(ctx, "b", hooks.HookSpec{Name: "e", Kind: hooks.KindEmail})
-	off, _ := reg.Create(ctx, "a", hooks.HookSpec{Name: "off", Kind: hooks.KindForm})
+	form, _ := reg.Create(ctx, "a", hooks.HookSpec{Name: "f", Kind: kindForm})
+	email, _ := reg.Create(ctx, "b", hooks.HookSpec{Name: "e", Kind: kindEmail})
+	off, _ := reg.Create(ctx, "a", hooks.HookSpec{Name: "off", Kind: kindForm})
 	if _, err := reg.Update(ctx, "a", off.ID, hooks.HookUpdate{Disabled: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
@@ -215,14 +210,14 @@ func TestRegistryLookup(t *testing.T) {
 		kind        hooks.Kind
 		wantID      string
 	}{
-		{"form", form.Token, hooks.KindForm, form.ID},
-		{"email upper-case", strings.ToUpper(email.Token), hooks.KindEmail, email.ID},
-		{"wrong kind", form.Token, hooks.KindWeb, ""},
-		{"disabled", off.Token, hooks.KindForm, ""},
-		{"empty", "", hooks.KindForm, ""},
-		{"punctuation", form.Token[:10] + "/..", hooks.KindForm, ""},
-		{"too long", strings.Repeat("a", 65), hooks.KindForm, ""},
-		{"unknown", strings.Repeat("a", 32), hooks.KindForm, ""},
+		{"form", form.Token, kindForm, form.ID},
+		{"email upper-case", strings.ToUpper(email.Token), kindEmail, email.ID},
+		{"wrong kind", form.Token, kindWeb, ""},
+		{"disabled", off.Token, kindForm, ""},
+		{"empty", "", kindForm, ""},
+		{"punctuation", form.Token[:10] + "/..", kindForm, ""},
+		{"too long", strings.Repeat("a", 65), kindForm, ""},
+		{"unknown", strings.Repeat("a", 32), kindForm, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,8 +238,8 @@ func TestRegistryLookup(t *testing.T) {
 func TestRegistryOrgIsolation(t *testing.T) {
 	ctx := context.Background()
 	reg := newTestRegistry(t, hooks.RegistryOptions{})
-	a, _ := reg.Create(ctx, "org-a", hooks.HookSpec{Name: "a", Kind: hooks.KindForm})
-	b, _ := reg.Create(ctx, "org-b", hooks.HookSpec{Name: "b", Kind: hooks.KindForm})
+	a, _ := reg.Create(ctx, "org-a", hooks.HookSpec{Name: "a", Kind: kindForm})
+	b, _ := reg.Create(ctx, "org-b", hooks.HookSpec{Name: "b", Kind: kindForm})
 	tests := []struct {
 		name string
 		do   func() error
@@ -309,11 +304,13 @@ func TestRegistryRotateRacesUpdate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			registerTestKinds(t, rotator)
 			updater, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := rotator.Create(ctx, "acme", hooks.HookSpec{Name: "f", Kind: hooks.KindForm})
+			registerTestKinds(t, updater)
+			h, err := rotator.Create(ctx, "acme", hooks.HookSpec{Name: "f", Kind: kindForm})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -347,7 +344,7 @@ func TestRegistryRotateRacesUpdate(t *testing.T) {
 					old := append([]string(nil), retired[len(retired)-min(len(retired), 3):]...)
 					mu.Unlock()
 					for _, tok := range old {
-						if got, err := updater.Lookup(ctx, hooks.KindForm, tok); !errors.Is(err, hooks.ErrNotFound) {
+						if got, err := updater.Lookup(ctx, kindForm, tok); !errors.Is(err, hooks.ErrNotFound) {
 							t.Errorf("Lookup(retired token) during the race: got %v, %v; want ErrNotFound", got, err)
 							return
 						}
@@ -372,7 +369,7 @@ func TestRegistryRotateRacesUpdate(t *testing.T) {
 				t.Fatalf("retired tokens: got %d, want %d", len(retired), rounds)
 			}
 			for _, tok := range retired {
-				if _, err := rotator.Lookup(ctx, hooks.KindForm, tok); !errors.Is(err, hooks.ErrNotFound) {
+				if _, err := rotator.Lookup(ctx, kindForm, tok); !errors.Is(err, hooks.ErrNotFound) {
 					t.Fatalf("Lookup(retired token) after the race: got %v, want ErrNotFound", err)
 				}
 			}

@@ -3,6 +3,8 @@ package hooks
 import (
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -52,7 +54,8 @@ type instruments struct {
 	dead     metric.Int64Counter
 	ingest   metric.Float64Histogram
 	trigger  metric.Float64Histogram
-	kindAttr map[Kind]metric.MeasurementOption
+	kindMu   sync.Mutex
+	kindAttr atomic.Pointer[map[Kind]metric.MeasurementOption] // copied on write
 }
 
 func (t Telemetry) instruments() *instruments {
@@ -64,7 +67,7 @@ func (t Telemetry) instruments() *instruments {
 		tp = otel.GetTracerProvider()
 	}
 	m := mp.Meter(instrumentationName)
-	ins := &instruments{meter: m, tracer: tp.Tracer(instrumentationName), kindAttr: map[Kind]metric.MeasurementOption{}}
+	ins := &instruments{meter: m, tracer: tp.Tracer(instrumentationName)}
 	counter := func(name, desc string) metric.Int64Counter {
 		c, err := m.Int64Counter(name, metric.WithDescription(desc), metric.WithUnit("{event}"))
 		if err != nil || c == nil {
@@ -87,19 +90,35 @@ func (t Telemetry) instruments() *instruments {
 	ins.dead = counter(MetricDead, "Events parked as dead after their last attempt")
 	ins.ingest = hist(MetricIngestDuration, "Time from arrival to answer")
 	ins.trigger = hist(MetricTriggerDuration, "Time spent in Trigger.Fire")
-	for _, k := range []Kind{KindForm, KindWeb, KindEmail} {
-		ins.kindAttr[k] = metric.WithAttributeSet(attribute.NewSet(attribute.String("inbound.hook.kind", string(k))))
-	}
+	ins.kindAttr.Store(&map[Kind]metric.MeasurementOption{})
 	return ins
 }
 
-// kind returns the measurement option for k, without allocating for the
-// known kinds.
+// maxKindLabels bounds how many kinds get a cached attribute set; the kind
+// name is the label, and kinds are few.
+const maxKindLabels = 64
+
+// kind returns the measurement option labelling k (the kind's name, as
+// its KindSpec registers it). The option of each kind is built once and
+// then read without a lock or an allocation.
 func (ins *instruments) kind(k Kind) metric.MeasurementOption {
-	if o, ok := ins.kindAttr[k]; ok {
+	if o, ok := (*ins.kindAttr.Load())[k]; ok {
 		return o
 	}
-	return metric.WithAttributes(attribute.String("inbound.hook.kind", string(k)))
+	o := metric.WithAttributeSet(attribute.NewSet(attribute.String("inbound.hook.kind", string(k))))
+	ins.kindMu.Lock()
+	defer ins.kindMu.Unlock()
+	old := *ins.kindAttr.Load()
+	if len(old) >= maxKindLabels {
+		return o
+	}
+	m := make(map[Kind]metric.MeasurementOption, len(old)+1)
+	for name, opt := range old {
+		m[name] = opt
+	}
+	m[k] = o
+	ins.kindAttr.Store(&m)
+	return o
 }
 
 // fire calls t.Fire for e inside a span, and records its duration and

@@ -54,6 +54,7 @@ func TestTelemetry(t *testing.T) {
 	tel := hooks.Telemetry{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))}
 	st := memstore.New()
 	reg, _ := hooks.NewRegistry(st, hooks.RegistryOptions{})
+	registerTestKinds(t, reg)
 	fail := errors.New("engine down")
 	calls := 0
 	trigger := hooks.TriggerFunc(func(context.Context, *hooks.Event) error {
@@ -71,9 +72,9 @@ func TestTelemetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := reg.Create(context.Background(), "", hooks.HookSpec{Name: "f", Kind: hooks.KindForm})
+	h, _ := reg.Create(context.Background(), "", hooks.HookSpec{Name: "f", Kind: kindForm})
 	ingest := func(token string, in hooks.Intake) *hooks.Result {
-		return p.Ingest(context.Background(), &hooks.Arrival{Kind: hooks.KindForm, Token: token, Method: "POST",
+		return p.Ingest(context.Background(), &hooks.Arrival{Kind: kindForm, Token: token, Method: "POST",
 			Body: strings.NewReader(`{}`)}, in)
 	}
 	ok := stubIntake{}
@@ -114,6 +115,7 @@ func TestQueueTelemetry(t *testing.T) {
 	tel := hooks.Telemetry{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))}
 	st := memstore.New()
 	reg, _ := hooks.NewRegistry(st, hooks.RegistryOptions{})
+	registerTestKinds(t, reg)
 	release := make(chan struct{})
 	q, err := hooks.NewQueue(st, hooks.TriggerFunc(func(context.Context, *hooks.Event) error {
 		<-release
@@ -124,9 +126,9 @@ func TestQueueTelemetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Telemetry: tel, Delivery: q})
-	h, _ := reg.Create(context.Background(), "", hooks.HookSpec{Name: "w", Kind: hooks.KindWeb})
+	h, _ := reg.Create(context.Background(), "", hooks.HookSpec{Name: "w", Kind: kindWeb})
 	for i := 0; i < 3; i++ {
-		p.Ingest(context.Background(), &hooks.Arrival{Kind: hooks.KindWeb, Token: h.Token, Body: strings.NewReader(`{}`)}, noKeyIntake{})
+		p.Ingest(context.Background(), &hooks.Arrival{Kind: kindWeb, Token: h.Token, Body: strings.NewReader(`{}`)}, noKeyIntake{})
 	}
 	if err := q.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -157,8 +159,10 @@ func TestQueueTelemetry(t *testing.T) {
 // noKeyIntake decodes any body as a string, without an idempotency key.
 type noKeyIntake struct{}
 
-func (noKeyIntake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error { return nil }
+func (n noKeyIntake) NewSession(*hooks.Hook, *hooks.Arrival) hooks.Session { return n }
 
-func (noKeyIntake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
+func (noKeyIntake) Authenticate(context.Context) error { return nil }
+
+func (noKeyIntake) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
 	return &hooks.Decoded{Data: string(body)}, nil
 }

@@ -28,13 +28,13 @@ func BenchmarkWebhook(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hk, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindWeb})
+	hk, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: KindName})
 	_, key, _ := keys.Create(ctx, "", "bench", []string{hooks.RoleHooks})
 	body := string(baseline.Body(1024))
 	cfg := signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew}}
 	raw, _ := json.Marshal(cfg)
-	signed, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "signed", Kind: hooks.KindWeb,
-		Settings: hooks.Settings{Auth: hooks.AuthSignature, Signature: raw}})
+	signed, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "signed", Kind: KindName,
+		Settings: sigSettings(b, AuthSignature, raw)})
 	sigHeader := http.Header{}
 	v, _ := signature.New(cfg)
 	if err := v.(signature.Signer).Sign(sigHeader, []byte(body)); err != nil {

@@ -1,18 +1,24 @@
 // Package webhook receives webhooks: server-to-server posts to
-// {base}/hooks/web/{token}, authenticated with an API key, a signature, or
-// both.
+// {base}{prefix}{token}, where prefix is where the Handler is mounted
+// (Options.Prefix, "/hooks/web/" by default), authenticated with an API
+// key, a signature, or both. New registers the kind "web" (KindName) with
+// the pipeline's Registry, so that the addresses the Registry and the
+// admin API give are the Handler's.
 //
 // A Handler resolves the token and authenticates the sender as the hook's
-// hooks.Settings.Auth says:
+// Settings.Auth says:
 //
-//   - hooks.AuthKey (the default): `Authorization: Bearer <key>` checked
+//   - AuthKey (the default): `Authorization: Bearer <key>` checked
 //     against the Keyring (the key must hold hooks.RoleHooks and belong to
 //     the hook's org);
-//   - hooks.AuthSignature: a valid signature of the scheme in
-//     hooks.Settings.Signature, and no key;
-//   - hooks.AuthKeyAndSignature: both.
+//   - AuthSignature: a valid signature of the scheme in
+//     Settings.Signature, and no key;
+//   - AuthKeyAndSignature: both.
 //
-// The signature configuration is a signature.Config JSON document (scheme
+// Each post gets its own session (hooks.Session): the signer found while
+// authenticating is the one the body is verified with, looked up once.
+//
+// The signature configuration is a signature.Config (scheme
 // "standard-webhooks", "github", "stripe", "shopify" or "hmac", and the
 // active secrets). When one is configured it is verified whatever Auth
 // says: AuthKey with a signature configured requires both, like
@@ -55,11 +61,12 @@
 // and the Handler logs the cause once per configuration at error level for
 // the administrator. 401 rather than 503 because retrying does not help
 // until an administrator acts; the distinct code tells the sender whom to
-// ask. CheckSignatureConfig runs the same checks, for an admin API to
-// refuse a bad configuration before it is stored.
+// ask. Settings.Validate runs the same checks when a hook is saved, so the
+// Registry (and the admin API) refuse a bad configuration before it is
+// stored; CheckSignatureConfig runs them on a bare configuration document.
 //
 // Parsed verifiers are cached per hook (at most Options.MaxVerifiers) and
-// rebuilt when the hook's configuration bytes change, so rotating a secret
+// rebuilt when the hook's revision changes, so rotating a secret
 // takes effect on the next request. Building one costs about twice the
 // verification of a 1 KiB body; a cache hit is a map lookup
 // (BenchmarkSignerFor).

@@ -28,7 +28,7 @@ func Example() {
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/web/", h)
 
-	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb})
+	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: webhook.KindName})
 	_, key, _ := keys.Create(ctx, "", "shop", []string{hooks.RoleHooks})
 
 	post := func(auth string) {
@@ -72,9 +72,9 @@ func Example_signature() {
 	h, _ := webhook.New(p, keys, webhook.Options{})
 
 	secret, _ := signature.NewSecret(signature.SchemeGitHub)
-	cfg, _ := json.Marshal(signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{secret}})
-	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Pushes", Kind: hooks.KindWeb,
-		Settings: hooks.Settings{Auth: hooks.AuthSignature, Signature: cfg}})
+	hook, _ := reg.Create(ctx, "", hooks.HookSpec{Name: "Pushes", Kind: webhook.KindName,
+		Settings: &webhook.Settings{Auth: webhook.AuthSignature,
+			Signature: &signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{secret}}}})
 
 	post := func(sig string) {
 		body := `{"action":"opened"}`

@@ -127,7 +127,7 @@ func (e *sigEnv) lastEvent() *hooks.Event {
 // hook creates a webhook with debug on and the given auth and signature
 // configuration (marshalled when it is a signature.Config, used verbatim
 // when it is a string).
-func (e *sigEnv) hook(t *testing.T, auth hooks.AuthMode, cfg any) *hooks.Hook {
+func (e *sigEnv) hook(t *testing.T, auth AuthMode, cfg any) *hooks.Hook {
 	t.Helper()
 	ctx := context.Background()
 	var raw json.RawMessage
@@ -142,8 +142,8 @@ func (e *sigEnv) hook(t *testing.T, auth hooks.AuthMode, cfg any) *hooks.Hook {
 		}
 		raw = b
 	}
-	hk, err := e.reg.Create(ctx, "", hooks.HookSpec{Name: "signed", Kind: hooks.KindWeb,
-		Settings: hooks.Settings{Auth: auth, Signature: raw}})
+	hk, err := e.reg.Create(ctx, "", hooks.HookSpec{Name: "signed", Kind: KindName,
+		Settings: sigSettings(t, auth, raw)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 	for _, sc := range schemes() {
 		t.Run(sc.name, func(t *testing.T) {
 			e := newSigEnv(t, nil, Options{})
-			hk := e.hook(t, hooks.AuthSignature, sc.cfg)
+			hk := e.hook(t, AuthSignature, sc.cfg)
 			now := time.Now()
 			signed := func(secret string, ts time.Time, id string, b []byte) http.Header {
 				h := http.Header{}
@@ -475,12 +475,12 @@ func TestAuthModes(t *testing.T) {
 	cfg := signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{ghSecret}}
 	sig := signature.SignGitHub(ghSecret, body)
 	e := newSigEnv(t, nil, Options{})
-	hks := map[hooks.AuthMode]*hooks.Hook{
-		hooks.AuthSignature:       e.hook(t, hooks.AuthSignature, cfg),
-		hooks.AuthKeyAndSignature: e.hook(t, hooks.AuthKeyAndSignature, cfg),
-		hooks.AuthKey:             e.hook(t, hooks.AuthKey, cfg), // a configured signature is still verified
+	hks := map[AuthMode]*hooks.Hook{
+		AuthSignature:       e.hook(t, AuthSignature, cfg),
+		AuthKeyAndSignature: e.hook(t, AuthKeyAndSignature, cfg),
+		AuthKey:             e.hook(t, AuthKey, cfg), // a configured signature is still verified
 	}
-	plain := e.hook(t, hooks.AuthKey, nil)
+	plain := e.hook(t, AuthKey, nil)
 	tests := []struct {
 		name      string
 		hk        *hooks.Hook
@@ -489,14 +489,14 @@ func TestAuthModes(t *testing.T) {
 		code      string
 		challenge string
 	}{
-		{"signature only: signed", hks[hooks.AuthSignature], false, true, 202, "", ""},
-		{"signature only: key alone", hks[hooks.AuthSignature], true, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
-		{"signature only: nothing", hks[hooks.AuthSignature], false, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
-		{"both: key and signature", hks[hooks.AuthKeyAndSignature], true, true, 202, "", ""},
-		{"both: key alone", hks[hooks.AuthKeyAndSignature], true, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
-		{"both: signature alone", hks[hooks.AuthKeyAndSignature], false, true, 401, hooks.CodeUnauthorized, "Bearer"},
-		{"key with signature configured: both", hks[hooks.AuthKey], true, true, 202, "", ""},
-		{"key with signature configured: key alone", hks[hooks.AuthKey], true, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
+		{"signature only: signed", hks[AuthSignature], false, true, 202, "", ""},
+		{"signature only: key alone", hks[AuthSignature], true, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
+		{"signature only: nothing", hks[AuthSignature], false, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
+		{"both: key and signature", hks[AuthKeyAndSignature], true, true, 202, "", ""},
+		{"both: key alone", hks[AuthKeyAndSignature], true, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
+		{"both: signature alone", hks[AuthKeyAndSignature], false, true, 401, hooks.CodeUnauthorized, "Bearer"},
+		{"key with signature configured: both", hks[AuthKey], true, true, 202, "", ""},
+		{"key with signature configured: key alone", hks[AuthKey], true, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
 		{"key: key", plain, true, false, 202, "", ""},
 		{"key: signature alone", plain, false, true, 401, hooks.CodeUnauthorized, "Bearer"},
 	}
@@ -534,21 +534,21 @@ func (c *countingBody) Read(p []byte) (int, error) { c.read = true; return c.r.R
 func TestInvalidConfigFailsClosed(t *testing.T) {
 	tests := []struct {
 		name string
-		auth hooks.AuthMode
+		auth AuthMode
 		cfg  string
 	}{
-		{"unknown scheme", hooks.AuthSignature, `{"scheme":"standard","secrets":["s3cr3t-unknown"]}`},
-		{"no secret", hooks.AuthSignature, `{"scheme":"github","secrets":[]}`},
-		{"bad standard webhooks secret", hooks.AuthSignature, `{"scheme":"standard-webhooks","secrets":["whsec_***not-base64***"]}`},
-		{"unknown field", hooks.AuthSignature, `{"scheme":"github","secrets":["s3cr3t-field"],"tolerance":60}`},
-		{"not an object", hooks.AuthKeyAndSignature, `["s3cr3t-array"]`},
-		{"hmac without a secret, odd header", hooks.AuthSignature, `{"scheme":"hmac","header":"X-Sig","secrets":[""]}`},
-		{"key mode with a broken config", hooks.AuthKey, `{"scheme":"nope","secrets":["s3cr3t-key-mode"]}`},
+		{"unknown scheme", AuthSignature, `{"scheme":"standard","secrets":["s3cr3t-unknown"]}`},
+		{"no secret", AuthSignature, `{"scheme":"github","secrets":[]}`},
+		{"bad standard webhooks secret", AuthSignature, `{"scheme":"standard-webhooks","secrets":["whsec_***not-base64***"]}`},
+		{"unknown field", AuthSignature, `{"scheme":"github","secrets":["s3cr3t-field"],"tolerance":60}`},
+		{"not an object", AuthKeyAndSignature, `["s3cr3t-array"]`},
+		{"hmac without a secret, odd header", AuthSignature, `{"scheme":"hmac","header":"X-Sig","secrets":[""]}`},
+		{"key mode with a broken config", AuthKey, `{"scheme":"nope","secrets":["s3cr3t-key-mode"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newSigEnv(t, nil, Options{})
-			hk := e.hook(t, hooks.AuthKey, nil)
+			hk := e.hook(t, AuthKey, nil)
 			settings, _ := json.Marshal(map[string]any{"auth": tt.auth, "signature": json.RawMessage(tt.cfg)})
 			storeSettings(t, e.st, hk, string(settings))
 			body := &countingBody{r: strings.NewReader(`{"a":1}`)}
@@ -612,7 +612,7 @@ func TestDedupAfterVerification(t *testing.T) {
 		}
 		return q
 	}, Options{})
-	hk := e.hook(t, hooks.AuthSignature, signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew}})
+	hk := e.hook(t, AuthSignature, signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew}})
 	body := []byte(`{"type":"invoice.paid"}`)
 	now := time.Now()
 	genuine := func() http.Header {
@@ -666,7 +666,7 @@ func TestDedupAfterVerification(t *testing.T) {
 // forged request is never delivered and the genuine one is.
 func TestDedupSyncForgedNeverDelivered(t *testing.T) {
 	e := newSigEnv(t, nil, Options{})
-	hk := e.hook(t, hooks.AuthSignature, signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{ghSecret}})
+	hk := e.hook(t, AuthSignature, signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{ghSecret}})
 	body := []byte(`{"action":"opened"}`)
 	h := http.Header{"X-Github-Delivery": {"72d3162e-cc78-11e3-81ab-4c9367dc0958"}}
 	h.Set("X-Hub-Signature-256", signature.SignGitHub("attacker-guess", body))
@@ -690,7 +690,7 @@ func TestDedupSyncForgedNeverDelivered(t *testing.T) {
 func TestSecretRotationThroughRegistry(t *testing.T) {
 	ctx := context.Background()
 	e := newSigEnv(t, nil, Options{})
-	hk := e.hook(t, hooks.AuthSignature, signature.Config{Scheme: signature.SchemeShopify, Secrets: []string{"old-secret"}})
+	hk := e.hook(t, AuthSignature, signature.Config{Scheme: signature.SchemeShopify, Secrets: []string{"old-secret"}})
 	body := []byte(`{"id":1}`)
 	send := func(secret string) int {
 		return e.post(t, hk, body, http.Header{"X-Shopify-Hmac-Sha256": {signature.SignShopify(secret, body)}}).Code
@@ -707,10 +707,9 @@ func TestSecretRotationThroughRegistry(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			raw, _ := json.Marshal(signature.Config{Scheme: signature.SchemeShopify, Secrets: st.secrets})
-			s := hk.Settings
-			s.Signature = raw
+			s := sigSettings(t, settingsOf(hk).Auth, raw)
 			var err error
-			if hk, err = e.reg.Update(ctx, "", hk.ID, hooks.HookUpdate{Settings: &s}); err != nil {
+			if hk, err = e.reg.Update(ctx, "", hk.ID, hooks.HookUpdate{Settings: s}); err != nil {
 				t.Fatal(err)
 			}
 			for secret, want := range st.want {
@@ -727,7 +726,7 @@ func TestVerifierCacheBounded(t *testing.T) {
 	body := []byte(`{}`)
 	for i := 0; i < 6; i++ {
 		secret := "secret-" + strconv.Itoa(i)
-		hk := e.hook(t, hooks.AuthSignature, signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{secret}})
+		hk := e.hook(t, AuthSignature, signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{secret}})
 		for round := 0; round < 2; round++ {
 			w := e.post(t, hk, body, http.Header{"X-Hub-Signature-256": {signature.SignGitHub(secret, body)}})
 			if w.Code != http.StatusAccepted {
@@ -747,7 +746,7 @@ func TestVerifierCacheBounded(t *testing.T) {
 func TestClock(t *testing.T) {
 	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	e := newSigEnv(t, nil, Options{Now: func() time.Time { return at }})
-	hk := e.hook(t, hooks.AuthSignature, signature.Config{Scheme: signature.SchemeStripe, Secrets: []string{stripeSec}, ToleranceSeconds: 60})
+	hk := e.hook(t, AuthSignature, signature.Config{Scheme: signature.SchemeStripe, Secrets: []string{stripeSec}, ToleranceSeconds: 60})
 	body := []byte(`{"id":"evt_1"}`)
 	tests := []struct {
 		name string
@@ -805,9 +804,13 @@ func FuzzBuildVerifier(f *testing.F) {
 	f.Add([]byte(`{"scheme":"hmac","header":"X-Sig","secrets":[""]}`))
 	f.Add([]byte(`{"scheme":"stripe","secrets":["s"],"tolerance_seconds":-1}`))
 	f.Add([]byte(`null`))
-	in := &intake{}
+	in := &webIntake{}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		s := in.build(raw)
+		st := &Settings{Auth: AuthSignature}
+		if err := json.Unmarshal([]byte(`{"signature":`+string(raw)+`}`), st); err != nil {
+			return // not JSON: the Registry refuses to store it
+		}
+		s := in.build(st)
 		if (s.v == nil) == (s.err == nil) {
 			t.Fatalf("got verifier %v and error %v, want exactly one", s.v, s.err)
 		}
@@ -845,7 +848,7 @@ func TestCheckSignatureConfig(t *testing.T) {
 // refused before its body is read.
 func TestUnsignedBodyNotRead(t *testing.T) {
 	e := newSigEnv(t, nil, Options{})
-	hk := e.hook(t, hooks.AuthSignature, signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew}})
+	hk := e.hook(t, AuthSignature, signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew}})
 	body := &countingBody{r: strings.NewReader(`{"a":1}`)}
 	r := httptest.NewRequest(http.MethodPost, "/hooks/web/"+hk.Token, body)
 	r.Header.Set("Content-Type", "application/json")

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,10 +22,10 @@ const DefaultMaxVerifiers = 1024
 // must, and the Handler logs it at error level.
 const CodeSignatureConfigInvalid = "signature_config_invalid"
 
-// signer is one hook's verifier, built from its stored configuration, or
-// the reason it could not be built.
+// signer is one hook revision's verifier, built from its settings, or the
+// reason it could not be built.
 type signer struct {
-	raw     []byte // the configuration it was built from
+	rev     int64 // the hook revision it was built for
 	v       signature.Verifier
 	scheme  string
 	headers []string // signature header names, for redaction
@@ -34,36 +33,29 @@ type signer struct {
 }
 
 // verifiers caches each hook's signer by hook ID, rebuilt when the hook's
-// configuration bytes change. It holds at most max entries; when full, an
-// arbitrary entry is dropped (it is rebuilt on its hook's next request).
+// revision changes. It holds at most max entries; when full, an arbitrary
+// entry is dropped (it is rebuilt on its hook's next request).
 type verifiers struct {
 	mu  sync.Mutex
 	max int
 	m   map[string]*signer
 }
 
-// signerFor returns the signer of hk, or nil when hk has no signature
-// configuration and does not require one.
-func (in *intake) signerFor(ctx context.Context, hk *hooks.Hook) *signer {
-	raw := hk.Settings.Signature
-	if len(raw) == 0 {
-		if hk.Settings.Auth == hooks.AuthKey {
-			return nil
-		}
-		// The registry refuses this; a store edited by hand may hold it.
-		s := &signer{err: configError(errors.New("auth requires a signature but none is configured"))}
-		in.log.ErrorContext(ctx, "inbound: webhook signature configuration is invalid; every post is refused",
-			"hook", hk.ID, "err", s.err.Err)
-		return s
+// signerFor returns the signer of hk, whose settings are st, or nil when
+// hk has no signature configuration and does not require one.
+func (in *webIntake) signerFor(ctx context.Context, hk *hooks.Hook, st *Settings) *signer {
+	if st.Signature == nil && st.badSignature == nil && st.Auth == AuthKey {
+		return nil
 	}
 	c := &in.verifiers
 	c.mu.Lock()
 	s := c.m[hk.ID]
 	c.mu.Unlock()
-	if s != nil && bytes.Equal(s.raw, raw) {
+	if s != nil && s.rev == hk.Revision {
 		return s
 	}
-	s = in.build(raw)
+	s = in.build(st)
+	s.rev = hk.Revision
 	if s.err != nil {
 		in.log.ErrorContext(ctx, "inbound: webhook signature configuration is invalid; every post is refused",
 			"hook", hk.ID, "err", s.err.Err)
@@ -80,62 +72,64 @@ func (in *intake) signerFor(ctx context.Context, hk *hooks.Hook) *signer {
 	return s
 }
 
-// build parses a stored signature.Config and builds its verifier, with
-// the Handler's clock for the timestamped schemes.
-func (in *intake) build(raw []byte) *signer {
-	s := &signer{raw: bytes.Clone(raw)}
-	cfg, err := signature.ParseConfig(raw)
-	if err == nil {
+// build builds the verifier of st's signature configuration, with the
+// Handler's clock for the timestamped schemes.
+func (in *webIntake) build(st *Settings) *signer {
+	s := &signer{}
+	var err error
+	switch {
+	case st.sigErr != nil:
+		err = st.sigErr
+	case st.Signature == nil:
+		// The registry refuses this; a store edited by hand may hold it.
+		err = errNoSignature
+	default:
+		cfg := *st.Signature
 		s.v, err = signature.New(cfg)
-	}
-	if err == nil && in.now != nil {
-		o := &signature.Options{Tolerance: time.Duration(cfg.ToleranceSeconds) * time.Second, Now: in.now}
-		switch cfg.Scheme {
-		case signature.SchemeStandardWebhooks:
-			s.v, err = signature.NewStandardWebhooks(cfg.Secrets, o)
-		case signature.SchemeStripe:
-			s.v, err = signature.NewStripe(cfg.Secrets, o)
+		if err == nil && in.now != nil {
+			o := &signature.Options{Tolerance: time.Duration(cfg.ToleranceSeconds) * time.Second, Now: in.now}
+			switch cfg.Scheme {
+			case signature.SchemeStandardWebhooks:
+				s.v, err = signature.NewStandardWebhooks(cfg.Secrets, o)
+			case signature.SchemeStripe:
+				s.v, err = signature.NewStripe(cfg.Secrets, o)
+			}
+		}
+		if err == nil {
+			s.scheme = cfg.Scheme
+			s.headers = signature.HeaderNames(s.v)
+			return s
 		}
 	}
-	if err != nil {
-		s.v, s.err = nil, configError(err)
-		// Redact the configured header even though the configuration is
-		// unusable: a sender may still put a signature in it.
-		var probe struct {
-			Header string `json:"header"`
-		}
-		if json.Unmarshal(raw, &probe) == nil && probe.Header != "" {
-			s.headers = []string{probe.Header}
-		}
-		return s
+	s.v, s.err = nil, configError(err)
+	// Redact the configured header even though the configuration is
+	// unusable: a sender may still put a signature in it.
+	var probe struct {
+		Header string `json:"header"`
 	}
-	s.scheme = cfg.Scheme
-	s.headers = signature.HeaderNames(s.v)
+	switch {
+	case st.Signature != nil && st.Signature.Header != "":
+		s.headers = []string{st.Signature.Header}
+	case st.badSignature != nil && json.Unmarshal(st.badSignature, &probe) == nil && probe.Header != "":
+		s.headers = []string{probe.Header}
+	}
 	return s
+}
+
+// challenge returns the WWW-Authenticate header of a signature failure: a
+// Signature challenge instead of Bearer.
+func challenge(scheme string) http.Header {
+	v := `Signature realm="webhook"`
+	if scheme != "" {
+		v += `, scheme="` + scheme + `"`
+	}
+	return http.Header{"Www-Authenticate": {v}}
 }
 
 func configError(err error) *hooks.Error {
 	return &hooks.Error{Status: http.StatusUnauthorized, Code: CodeSignatureConfigInvalid,
 		Message: "this webhook's signature configuration is invalid; its administrator must correct it",
-		Err:     &challenge{err: err}}
-}
-
-// challenge marks a signature failure, so that the answer carries a
-// Signature challenge in WWW-Authenticate instead of Bearer.
-type challenge struct {
-	scheme string
-	err    error
-}
-
-func (c *challenge) Error() string { return c.err.Error() }
-func (c *challenge) Unwrap() error { return c.err }
-
-// header is the WWW-Authenticate value for the failure.
-func (c *challenge) header() string {
-	if c.scheme == "" {
-		return `Signature realm="webhook"`
-	}
-	return `Signature realm="webhook", scheme="` + c.scheme + `"`
+		Header:  challenge(""), Err: err}
 }
 
 // verifyError turns a Verify error into the 401 the sender sees, with a
@@ -155,28 +149,5 @@ func (s *signer) verifyError(err error) *hooks.Error {
 		msg = "the signature does not match the body"
 	}
 	return &hooks.Error{Status: http.StatusUnauthorized, Code: code, Message: msg,
-		Err: &challenge{scheme: s.scheme, err: err}}
-}
-
-// writeChallenge sets WWW-Authenticate for a signature failure.
-func writeChallenge(w http.ResponseWriter, res *hooks.Result) {
-	var c *challenge
-	if res.Err != nil && res.Err.Status == http.StatusUnauthorized && errors.As(res.Err, &c) {
-		w.Header().Set("WWW-Authenticate", c.header())
-	}
-}
-
-// CheckSignatureConfig reports whether raw, a hook's Settings.Signature, is
-// a configuration the Handler can use, with the Handler's strict parse
-// (unknown fields and trailing data are refused) and signature.New's
-// checks. An admin API can call it before storing a configuration, so that
-// a mistake is refused at once instead of failing every post with 401
-// signature_config_invalid. The error never contains a secret.
-func CheckSignatureConfig(raw []byte) error {
-	cfg, err := signature.ParseConfig(raw)
-	if err != nil {
-		return err
-	}
-	_, err = signature.New(cfg)
-	return err
+		Header: challenge(s.scheme), Err: err}
 }

@@ -21,9 +21,9 @@ import (
 func BenchmarkSignerFor(b *testing.B) {
 	cfg := signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew, swSecretOld}}
 	raw, _ := json.Marshal(cfg)
-	hk := &hooks.Hook{ID: "h1", Kind: hooks.KindWeb, UpdatedAt: time.Now(),
-		Settings: hooks.Settings{Auth: hooks.AuthSignature, Signature: raw}}
-	in := &intake{log: slog.New(slog.DiscardHandler), verifiers: verifiers{max: DefaultMaxVerifiers, m: map[string]*signer{}}}
+	hk := &hooks.Hook{ID: "h1", Kind: KindName, UpdatedAt: time.Now(),
+		Settings: sigSettings(b, AuthSignature, raw)}
+	in := &webIntake{log: slog.New(slog.DiscardHandler), verifiers: verifiers{max: DefaultMaxVerifiers, m: map[string]*signer{}}}
 	body := baseline.Body(1024)
 	v, _ := signature.New(cfg)
 	h := http.Header{}
@@ -41,7 +41,7 @@ func BenchmarkSignerFor(b *testing.B) {
 	b.Run("parse", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if s := in.build(raw); s.err != nil {
+			if s := in.build(sigSettings(b, AuthSignature, raw)); s.err != nil {
 				b.Fatal(s.err)
 			}
 		}
@@ -50,7 +50,7 @@ func BenchmarkSignerFor(b *testing.B) {
 		b.ReportAllocs()
 		ctx := context.Background()
 		for b.Loop() {
-			if s := in.signerFor(ctx, hk); s.err != nil {
+			if s := in.signerFor(ctx, hk, settingsOf(hk)); s.err != nil {
 				b.Fatal(s.err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 	"github.com/inbound-hooks/inbound/webhook/signature"
 )
 
@@ -49,17 +50,20 @@ type Options struct {
 type Handler struct {
 	p         *hooks.Pipeline
 	keys      *hooks.Keyring
-	http      hooks.HTTPOptions
+	http      intake.HTTPOptions
 	dec       hooks.DecodeOptions
 	log       *slog.Logger
 	now       func() time.Time
 	verifiers verifiers
 }
 
-// New returns a Handler feeding p and authenticating keys with keys. Mount
-// it at its prefix:
+// New returns a Handler feeding p and authenticating keys with keys, and
+// registers the webhook kind with p's Registry, with addresses under the
+// Handler's prefix. Mount it there:
 //
-//	mux.Handle("/hooks/web/", h)
+//	mux.Handle(h.Prefix(), h)
+//
+// Another Handler of the same Registry must use the same prefix.
 func New(p *hooks.Pipeline, keys *hooks.Keyring, opts Options) (*Handler, error) {
 	if p == nil {
 		return nil, ErrNilPipeline
@@ -67,7 +71,7 @@ func New(p *hooks.Pipeline, keys *hooks.Keyring, opts Options) (*Handler, error)
 	if keys == nil {
 		return nil, ErrNilKeyring
 	}
-	httpOpts, err := hooks.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}.WithDefaults(DefaultPrefix)
+	httpOpts, err := intake.HTTPOptions{Prefix: opts.Prefix, MaxBodyBytes: opts.MaxBodyBytes}.WithDefaults(DefaultPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
@@ -80,46 +84,71 @@ func New(p *hooks.Pipeline, keys *hooks.Keyring, opts Options) (*Handler, error)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if err := p.Registry().Register(kindSpec{prefix: httpOpts.Prefix}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
+	}
 	return &Handler{p: p, keys: keys,
 		http: httpOpts, dec: opts.Decode,
 		log: opts.Logger, now: opts.Now,
 		verifiers: verifiers{max: opts.MaxVerifiers, m: make(map[string]*signer)}}, nil
 }
 
+// Prefix returns the path the Handler answers under, such as
+// "/hooks/web/": where to mount it, and what its hooks' addresses are made
+// of.
+func (h *Handler) Prefix() string { return h.http.Prefix }
+
 // ServeHTTP receives one post to a webhook.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	res := h.p.IngestHTTP(r, hooks.KindWeb, h.http, (*intake)(h))
-	writeChallenge(w, res)
-	hooks.WriteResult(w, res)
+	intake.WriteResult(w, intake.Ingest(h.p, r, KindName, h.http, (*webIntake)(h)))
 }
 
-// intake is the webhook's part of the pipeline.
-type intake Handler
+// webIntake is the webhook's hooks.Intake.
+type webIntake Handler
+
+// NewSession returns the state of one post.
+func (in *webIntake) NewSession(hk *hooks.Hook, a *hooks.Arrival) hooks.Session {
+	return &session{in: in, hk: hk, settings: settingsOf(hk), a: a}
+}
+
+// session is one post to a webhook: what Authenticate found (the hook's
+// signer) is what Decode verifies with.
+type session struct {
+	in       *webIntake
+	hk       *hooks.Hook
+	settings *Settings
+	a        *hooks.Arrival
+	s        *signer // nil without a signature configuration
+}
 
 // Authenticate checks the API key before the body is read. Hooks that
 // authenticate by signature alone skip it; their signature is checked in
 // Decode, on the exact bytes, but a request without any signature header
 // is refused here already. A hook whose signature configuration cannot be
-// used is refused here too, before its body is read. The signature headers
-// of the hook's scheme are added to the arrival's redaction list first, so
-// that they are redacted whatever the outcome.
-func (in *intake) Authenticate(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival) error {
-	s := in.signerFor(ctx, hk)
-	if s != nil {
-		a.RedactHeaders = append(a.RedactHeaders, s.headers...)
-		if s.err != nil {
-			return s.err
-		}
+// used is refused here too, before its body is read.
+func (ss *session) Authenticate(ctx context.Context) error {
+	ss.s = ss.in.signerFor(ctx, ss.hk, ss.settings)
+	if s := ss.s; s != nil && s.err != nil {
+		return s.err
 	}
-	if hk.Settings.Auth != hooks.AuthSignature {
-		if err := in.checkKey(ctx, hk, a); err != nil {
+	if ss.settings.Auth != AuthSignature {
+		if err := ss.in.checkKey(ctx, ss.hk, ss.a); err != nil {
 			return err
 		}
 	}
-	if s != nil {
-		return s.present(a.Header)
+	if ss.s != nil {
+		return ss.s.present(ss.a.Header)
 	}
 	return nil
+}
+
+// RedactHeaders names the signature headers of the hook's scheme, so that
+// they are redacted whatever the outcome.
+func (ss *session) RedactHeaders() []string {
+	if ss.s == nil {
+		return nil
+	}
+	return ss.s.headers
 }
 
 // present fails fast, before the body is read, when none of the scheme's
@@ -139,7 +168,7 @@ func (s *signer) present(h http.Header) error {
 
 // checkKey checks the API key: present, valid, with the org.hooks role and
 // of the hook's org.
-func (in *intake) checkKey(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival) error {
+func (in *webIntake) checkKey(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival) error {
 	presented, ok := bearer(a.Header.Get("Authorization"))
 	if !ok {
 		return hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized,
@@ -178,12 +207,9 @@ func bearer(h string) (string, bool) {
 // hook has one configured, then decodes the body. The idempotency key is
 // read only after the signature passed, so a forged request never consumes
 // a genuine delivery's key.
-func (in *intake) Decode(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
-	s := in.signerFor(ctx, hk)
+func (ss *session) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
+	s, a := ss.s, ss.a
 	if s != nil {
-		if s.err != nil {
-			return nil, s.err
-		}
 		if err := s.v.Verify(a.Header, body); err != nil {
 			return nil, s.verifyError(err)
 		}
@@ -192,7 +218,7 @@ func (in *intake) Decode(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival, 
 	if err != nil {
 		return nil, err
 	}
-	d, err := hooks.DecodeBody(a.Header.Get("Content-Type"), body, in.dec)
+	d, err := hooks.DecodeBody(a.Header.Get("Content-Type"), body, ss.in.dec)
 	if err != nil {
 		return nil, err
 	}

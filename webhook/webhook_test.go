@@ -24,6 +24,7 @@ const maxBody = 1024
 
 type env struct {
 	h      *Handler
+	st     store.HookStore
 	reg    *hooks.Registry
 	keys   *hooks.Keyring
 	paths  map[string]string // hook role -> path
@@ -75,6 +76,10 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.st = st
+	if err := reg.Register(formKind{}); err != nil {
+		t.Fatal(err)
+	}
 	mk := func(role, org, name string, kind hooks.Kind) *hooks.Hook {
 		hk, err := reg.Create(ctx, org, hooks.HookSpec{Name: name, Kind: kind})
 		if err != nil {
@@ -83,24 +88,24 @@ func newEnv(t testing.TB) *env {
 		e.paths[role] = "/hooks/web/" + hk.Token
 		return hk
 	}
-	mk("good", "", "good", hooks.KindWeb)
-	mk("failing", "", "failing", hooks.KindWeb)
-	mk("teapot", "", "teapot", hooks.KindWeb)
-	mk("otherorg", "b", "other", hooks.KindWeb)
-	mk("form", "", "form", hooks.KindForm)
-	dis := mk("disabled", "", "disabled", hooks.KindWeb)
+	mk("good", "", "good", KindName)
+	mk("failing", "", "failing", KindName)
+	mk("teapot", "", "teapot", KindName)
+	mk("otherorg", "b", "other", KindName)
+	mk("form", "", "form", "form")
+	dis := mk("disabled", "", "disabled", KindName)
 	if _, err := reg.Update(ctx, "", dis.ID, hooks.HookUpdate{Disabled: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
-	del := mk("deleted", "", "deleted", hooks.KindWeb)
+	del := mk("deleted", "", "deleted", KindName)
 	if err := reg.Delete(ctx, "", del.ID); err != nil {
 		t.Fatal(err)
 	}
-	rot := mk("rotated", "", "rotated", hooks.KindWeb)
+	rot := mk("rotated", "", "rotated", KindName)
 	if _, err := reg.Rotate(ctx, "", rot.ID); err != nil {
 		t.Fatal(err)
 	}
-	sig := mk("signed", "", "signed", hooks.KindWeb)
+	sig := mk("signed", "", "signed", KindName)
 	storeSettings(t, st, sig, `{"auth":"signature","signature":{"scheme":"standard"}}`)
 	key := func(role, org string, roles ...string) {
 		k, plain, err := keys.Create(ctx, org, role, roles)
@@ -179,7 +184,8 @@ func cases() []tcase {
 		{name: "too large chunked", hook: "good", key: "good", ct: "application/json", body: big, chunked: true, status: 413, code: hooks.CodePayloadTooLarge},
 		{name: "too large but unauthenticated", hook: "good", ct: "application/json", body: big, status: 401, code: hooks.CodeUnauthorized},
 		{name: "no content type", hook: "good", key: "good", body: `{}`, status: 415, code: hooks.CodeUnsupportedMedia},
-		{name: "xml", hook: "good", key: "good", ct: "application/xml", body: `<a/>`, status: 415, code: hooks.CodeUnsupportedMedia},
+		{name: "html", hook: "good", key: "good", ct: "text/html", body: `<a/>`, status: 415, code: hooks.CodeUnsupportedMedia},
+		{name: "xml bomb", hook: "good", key: "good", ct: "application/xml", body: `<!DOCTYPE a [<!ENTITY b "b">]><a>&b;</a>`, status: 400, code: hooks.CodeXMLDTD},
 		{name: "unknown charset", hook: "good", key: "good", ct: "application/x-www-form-urlencoded; charset=nope", body: `a=1`, status: 415, code: hooks.CodeUnsupportedCharset},
 		{name: "trigger fails", hook: "failing", key: "good", ct: "application/json", body: `{}`, status: 503, code: hooks.CodeUnavailable, wantHdr: map[string]string{"Retry-After": "5"}},
 		{name: "trigger chooses status", hook: "teapot", key: "good", ct: "application/json", body: `{}`, status: 409, code: "duplicate_order"},
@@ -331,7 +337,7 @@ func TestEventFields(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"kind", ev.HookKind, hooks.KindWeb},
+		{"kind", ev.HookKind, KindName},
 		{"name", ev.HookName, "good"},
 		{"idempotency", ev.IdempotencyKey, "abc-1"},
 		{"raw", string(ev.Raw), c.body},
@@ -399,7 +405,11 @@ func TestNew(t *testing.T) {
 
 func TestCustomPrefix(t *testing.T) {
 	e := newEnv(t)
-	p, _ := hooks.NewPipeline(e.reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(
+	if _, err := New(mustPipeline(t, e.reg), e.keys, Options{Prefix: "/in/web/"}); !errors.Is(err, ErrInvalidOptions) {
+		t.Fatalf("a second prefix on one Registry: got %v, want ErrInvalidOptions", err)
+	}
+	reg, _ := hooks.NewRegistry(e.st, hooks.RegistryOptions{BaseURL: "http://example.test"})
+	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(
 		func(context.Context, *hooks.Event) error { return nil }))})
 	h, err := New(p, e.keys, Options{Prefix: "/in/web/"})
 	if err != nil {
@@ -414,7 +424,31 @@ func TestCustomPrefix(t *testing.T) {
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("got %d %s, want 202 (upper-case token)", w.Code, w.Body)
 	}
+	hk, err := reg.Lookup(context.Background(), KindName, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := reg.Address(hk), "http://example.test/in/web/"+tok; got != want {
+		t.Fatalf("Address: got %q, want %q", got, want)
+	}
 }
+
+func mustPipeline(t testing.TB, reg *hooks.Registry) *hooks.Pipeline {
+	t.Helper()
+	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// formKind stands for the form hooks, so that the tests can make a hook of
+// another kind and check that the webhook Handler does not answer for it.
+type formKind struct{}
+
+func (formKind) Kind() hooks.Kind               { return "form" }
+func (formKind) NewSettings() hooks.Settings    { return &Settings{} }
+func (formKind) Address(_, token string) string { return "form:" + token }
 
 // storeSettings writes a hook's settings straight into the store, past the
 // Registry's validation: a configuration saved by an older version, or by
@@ -430,4 +464,23 @@ func storeSettings(t testing.TB, st store.HookStore, hk *hooks.Hook, settings st
 	if err := st.UpdateHook(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sigSettings returns webhook settings with the given mode and signature
+// configuration document (nil: none), decoded as the Registry decodes them.
+func sigSettings(t testing.TB, auth AuthMode, sig []byte) *Settings {
+	t.Helper()
+	doc := map[string]any{"auth": auth}
+	if sig != nil {
+		doc["signature"] = json.RawMessage(sig)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Settings{}
+	if err := json.Unmarshal(b, s); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -47,7 +47,7 @@ func TestBrowserSubmit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hook, err := reg.Create(ctx0, "", hooks.HookSpec{Name: "Contact", Kind: hooks.KindForm})
+	hook, err := reg.Create(ctx0, "", hooks.HookSpec{Name: "Contact", Kind: formhook.KindName})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +55,7 @@ func TestBrowserSubmit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	settings := page.Settings(base)
-	if _, err := reg.Update(ctx0, "", hook.ID, hooks.HookUpdate{Settings: &settings}); err != nil {
+	if _, err := reg.Update(ctx0, "", hook.ID, hooks.HookUpdate{Settings: page.Settings(base)}); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()

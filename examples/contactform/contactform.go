@@ -11,7 +11,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/formhook"
 )
 
 // DefaultPrefix is the path a Handler is mounted under by default.
@@ -68,8 +68,8 @@ func New(opts Options) (*Handler, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
 	}
-	if err := hooks.CheckPrefix(opts.Prefix); err != nil {
-		return nil, fmt.Errorf("contactform: %w", err)
+	if !strings.HasPrefix(opts.Prefix, "/") || !strings.HasSuffix(opts.Prefix, "/") {
+		return nil, fmt.Errorf(`contactform: Prefix %q must start and end with "/"`, opts.Prefix)
 	}
 	if opts.Honeypot == "" {
 		opts.Honeypot = DefaultHoneypot
@@ -92,8 +92,8 @@ func New(opts Options) (*Handler, error) {
 // the thank-you page, which is baseURL (the public scheme://host[:port] this
 // Handler is reached at) plus the prefix and ThanksPage, and the honeypot
 // field. Apply them to the hook with Registry.Update or at Create.
-func (h *Handler) Settings(baseURL string) hooks.Settings {
-	return hooks.Settings{
+func (h *Handler) Settings(baseURL string) *formhook.Settings {
+	return &formhook.Settings{
 		RedirectURL: strings.TrimSuffix(baseURL, "/") + h.opts.Prefix + ThanksPage,
 		Honeypot:    h.opts.Honeypot,
 	}

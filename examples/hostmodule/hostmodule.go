@@ -83,7 +83,7 @@ type Options struct {
 	// before the sender is answered.
 	Queue       bool
 	BaseURL     string // as hooks.RegistryOptions
-	EmailDomain string // as hooks.RegistryOptions
+	EmailDomain string // the domain of email hook addresses (emailhook Domains)
 }
 
 // Host is the host's wiring of the library.
@@ -104,7 +104,7 @@ type Host struct {
 // New provisions the host's hooks in st (once, whatever the number of
 // starts) and builds its handlers.
 func New(ctx context.Context, st store.Store, opts Options) (*Host, error) {
-	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: opts.BaseURL, EmailDomain: opts.EmailDomain})
+	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: opts.BaseURL})
 	if err != nil {
 		return nil, err
 	}
@@ -148,17 +148,17 @@ func New(ctx context.Context, st store.Store, opts Options) (*Host, error) {
 		key  string
 		spec hooks.HookSpec
 	}{
-		{&h.Signups, "signup", hooks.HookSpec{Name: "Sign-up", Kind: hooks.KindForm}},
-		{&h.Pushes, "github-push", hooks.HookSpec{Name: "GitHub pushes", Kind: hooks.KindWeb}},
-		{&h.Orders, "order-mail", hooks.HookSpec{Name: "Order mails", Kind: hooks.KindEmail}},
+		{&h.Signups, "signup", hooks.HookSpec{Name: "Sign-up", Kind: formhook.KindName}},
+		{&h.Pushes, "github-push", hooks.HookSpec{Name: "GitHub pushes", Kind: webhook.KindName}},
+		{&h.Orders, "order-mail", hooks.HookSpec{Name: "Order mails", Kind: emailhook.KindName}},
 	} {
 		if *pr.hook, _, err = reg.Ensure(ctx, "", pr.key, pr.spec); err != nil {
 			return nil, fmt.Errorf("provision %s: %w", pr.key, err)
 		}
 	}
 	h.mux = http.NewServeMux()
-	h.mux.Handle(formhook.DefaultPrefix, form)
-	h.mux.Handle(webhook.DefaultPrefix, web)
+	h.mux.Handle(form.Prefix(), form)
+	h.mux.Handle(web.Prefix(), web)
 	h.mux.Handle("/hooks/email", mail)
 	return h, nil
 }

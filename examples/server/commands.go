@@ -27,6 +27,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.DurationVar(&cfg.Lease, "queue-lease", 0, "how long a claimed event is reserved before another replica may retry it (default 30s); a trigger attempt gets at most half of it")
 	fs.StringVar(&cfg.Trigger, "trigger", "stdout", triggerUsage)
 	fs.BoolVar(&cfg.Seed, "seed", true, "create demo hooks and an API key when the store has no hooks")
+	addProviderFlags(fs, &cfg.Providers, getenv)
 	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (rate limiting)")
 	if err := fs.Parse(args); err != nil {
 		return err

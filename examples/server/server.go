@@ -19,12 +19,12 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/inbound-hooks/inbound/admin"
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/emailhook"
 	"github.com/inbound-hooks/inbound/examples/contactform"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
-	"github.com/inbound-hooks/inbound/hooks/admin"
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/boltstore"
 	"github.com/inbound-hooks/inbound/store/pgstore"
@@ -48,6 +48,9 @@ type config struct {
 	Trigger     string        // where events go: stdout, nats://..., river, amqp://... (trigger.go)
 	Stdout      io.Writer     // event lines only
 	Logger      *slog.Logger
+
+	// Providers holds the inbound mail providers' credentials (providers.go).
+	Providers providerConfig
 }
 
 // server is the demo host: a store, the hooks core, the kind handlers, the
@@ -115,7 +118,7 @@ func openStore(ctx context.Context, cfg config) (store.Store, error) {
 func (s *server) build() error {
 	var err error
 	log := s.cfg.Logger
-	if s.reg, err = hooks.NewRegistry(s.store, hooks.RegistryOptions{BaseURL: s.cfg.BaseURL, EmailDomain: s.cfg.EmailDomain}); err != nil {
+	if s.reg, err = hooks.NewRegistry(s.store, hooks.RegistryOptions{BaseURL: s.cfg.BaseURL}); err != nil {
 		return err
 	}
 	if s.keys, err = hooks.NewKeyring(s.store, hooks.KeyringOptions{}); err != nil {
@@ -172,9 +175,12 @@ func (s *server) build() error {
 		return err
 	}
 	s.mux = http.NewServeMux()
-	s.mux.Handle(formhook.DefaultPrefix, form)
-	s.mux.Handle(webhook.DefaultPrefix, web)
+	s.mux.Handle(form.Prefix(), form) // the prefix the form hooks' addresses are made of
+	s.mux.Handle(web.Prefix(), web)
 	s.mux.Handle("/hooks/email", mail)
+	if err := s.mountProviders(s.mux); err != nil {
+		return err
+	}
 	s.mux.Handle("/admin/", adm)
 	s.mux.Handle(contactform.DefaultPrefix, s.contact)
 	s.mux.Handle("GET /metrics", metrics)
@@ -195,7 +201,7 @@ func (s *server) contactAddress(ctx context.Context) (string, error) {
 		return "", err
 	}
 	for _, h := range hs {
-		if h.Kind == hooks.KindForm && h.Name == contactHook && !h.Disabled {
+		if h.Kind == formhook.KindName && h.Name == contactHook && !h.Disabled {
 			return s.reg.Address(h), nil
 		}
 	}
@@ -323,16 +329,16 @@ func (s *server) seed(ctx context.Context) (string, error) {
 	if err != nil || len(existing) > 0 {
 		return "", err
 	}
-	form, _, err := s.reg.Ensure(ctx, "", "contact", hooks.HookSpec{Name: contactHook, Kind: hooks.KindForm,
+	form, _, err := s.reg.Ensure(ctx, "", "contact", hooks.HookSpec{Name: contactHook, Kind: formhook.KindName,
 		Settings: s.contact.Settings(s.cfg.BaseURL)})
 	if err != nil {
 		return "", err
 	}
-	web, created, err := s.reg.Ensure(ctx, "", "orders", hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb})
+	web, created, err := s.reg.Ensure(ctx, "", "orders", hooks.HookSpec{Name: "Orders", Kind: webhook.KindName})
 	if err != nil {
 		return "", err
 	}
-	mail, _, err := s.reg.Ensure(ctx, "", "order-mails", hooks.HookSpec{Name: "Order mails", Kind: hooks.KindEmail})
+	mail, _, err := s.reg.Ensure(ctx, "", "order-mails", hooks.HookSpec{Name: "Order mails", Kind: emailhook.KindName})
 	if err != nil {
 		return "", err
 	}

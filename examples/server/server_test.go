@@ -16,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inbound-hooks/inbound/emailhook"
+	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/webhook"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent writes.
@@ -183,14 +186,14 @@ func testEndToEnd(t *testing.T, delivery string) {
 	kinds := map[hooks.Kind]int{}
 	for _, l := range lines {
 		kinds[l.HookKind]++
-		if l.HookKind == hooks.KindForm && l.Data.(map[string]any)["message"] != "Hello, world" {
+		if l.HookKind == formhook.KindName && l.Data.(map[string]any)["message"] != "Hello, world" {
 			t.Errorf("form line %+v", l)
 		}
-		if l.HookKind == hooks.KindEmail && (l.Email == nil || len(l.Email.Objects) != 1) {
+		if l.HookKind == emailhook.KindName && (l.Email == nil || len(l.Email.Objects) != 1) {
 			t.Errorf("email line %+v", l)
 		}
 	}
-	if kinds[hooks.KindForm] != 1 || kinds[hooks.KindWeb] != 1 || kinds[hooks.KindEmail] != 2 {
+	if kinds[formhook.KindName] != 1 || kinds[webhook.KindName] != 1 || kinds[emailhook.KindName] != 2 {
 		t.Errorf("got kinds %v, want form 1, web 1, email 2", kinds)
 	}
 	// Prometheus exposition of the library's OpenTelemetry metrics.
@@ -216,7 +219,7 @@ func testEndToEnd(t *testing.T, delivery string) {
 func TestLineTriggerOmitsContent(t *testing.T) {
 	var buf bytes.Buffer
 	tr := &lineTrigger{w: &buf}
-	e := &hooks.Event{ID: "e1", HookID: "h1", HookKind: hooks.KindForm, Data: map[string]any{"a": "1"},
+	e := &hooks.Event{ID: "e1", HookID: "h1", HookKind: formhook.KindName, Data: map[string]any{"a": "1"},
 		Raw: []byte("secret-raw"), Files: []hooks.File{{Field: "f", Name: "x.txt", ContentType: "text/plain", Size: 3,
 			SHA256: "ab", Content: []byte("secret-content")}}}
 	if err := tr.Fire(context.Background(), e); err != nil {
@@ -243,6 +246,28 @@ func TestBaseURLFor(t *testing.T) {
 	} {
 		if got := baseURLFor(addr); got != want {
 			t.Errorf("baseURLFor(%q): got %q, want %q", addr, got, want)
+		}
+	}
+}
+
+// TestHelpExitsZero: -h prints the usage and exits 0; a bad flag exits 1.
+func TestHelpExitsZero(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		usage bool
+		want  int
+	}{
+		{[]string{"-h"}, true, 0},
+		{[]string{"-help"}, true, 0},
+		{[]string{"-no-such-flag"}, true, 1},
+	} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), tc.args, io.Discard, &stderr, func(string) string { return "" })
+		if got := exitStatus(err, &stderr); got != tc.want {
+			t.Errorf("%v: exit status %d, want %d (stderr %q)", tc.args, got, tc.want, stderr.String())
+		}
+		if tc.usage && !strings.Contains(stderr.String(), "-addr") {
+			t.Errorf("%v: no usage printed: %q", tc.args, stderr.String())
 		}
 	}
 }

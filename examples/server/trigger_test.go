@@ -23,6 +23,7 @@ import (
 	"github.com/inbound-hooks/inbound/internal/testenv"
 	"github.com/inbound-hooks/inbound/store/pgstore"
 	rivertrigger "github.com/inbound-hooks/inbound/triggers/river"
+	"github.com/inbound-hooks/inbound/webhook"
 )
 
 func TestOpenTriggerErrors(t *testing.T) {
@@ -172,7 +173,7 @@ func startTriggerServer(t testing.TB, trigger string, pg bool, stdout *syncBuffe
 		}
 		_ = s.Close()
 	})
-	hook, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb})
+	hook, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: webhook.KindName})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,10 +83,6 @@ func formHook(ctx context.Context, s store.Store, d hooks.Delivery) (http.Handle
 	if err != nil {
 		return nil, "", err
 	}
-	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "benchplot", Kind: hooks.KindForm})
-	if err != nil {
-		return nil, "", err
-	}
 	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d})
 	if err != nil {
 		return nil, "", err
@@ -95,7 +91,11 @@ func formHook(ctx context.Context, s store.Store, d hooks.Delivery) (http.Handle
 	if err != nil {
 		return nil, "", err
 	}
-	return fh, "/hooks/form/" + h.Token, nil
+	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "benchplot", Kind: formhook.KindName})
+	if err != nil {
+		return nil, "", err
+	}
+	return fh, reg.Address(h), nil
 }
 
 // StartSync starts a form hook (default formhook.Options, debug off) in

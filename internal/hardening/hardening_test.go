@@ -868,9 +868,15 @@ func cases(remoteHits *atomic.Int64, secret string) []hcase {
 
 		// Content types.
 		{name: "form hook text/plain", path: "/hooks/form/{form}", header: with(form, "Content-Type", "text/plain"),
+			body: jsonBody("m=MARKER"), status: 202, event: wantData("text", "m=MARKER")},
+		{name: "form hook text/html", path: "/hooks/form/{form}", header: with(form, "Content-Type", "text/html"),
 			body: jsonBody("m=MARKER"), status: 415, code: "unsupported_media_type"},
 		{name: "webhook XML", path: "/hooks/web/{web}", header: with(web, "Content-Type", "application/xml"),
-			body: jsonBody("<m>MARKER</m>"), status: 415, code: "unsupported_media_type"},
+			body: jsonBody("<m>MARKER</m>"), status: 202, event: wantData("m", "MARKER")},
+		{name: "webhook XML with entity declarations", path: "/hooks/web/{web}", header: with(web, "Content-Type", "application/xml"),
+			body: jsonBody(`<!DOCTYPE m [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><m>MARKER&b;</m>`), status: 400, code: "xml_dtd_not_allowed"},
+		{name: "webhook XML nested too deep", path: "/hooks/web/{web}", header: with(web, "Content-Type", "text/xml"),
+			body: jsonBody(strings.Repeat("<m>", 200) + "MARKER" + strings.Repeat("</m>", 200)), status: 400, code: "nesting_too_deep"},
 		{name: "webhook without Content-Type", path: "/hooks/web/{web}", header: with(web, "Content-Type", ""),
 			body: jsonBody(good), status: 415, code: "unsupported_media_type"},
 		{name: "unparsable Content-Type", path: "/hooks/web/{web}", header: with(web, "Content-Type", "application/json; ;=;"),

@@ -60,15 +60,15 @@ func newSyncServer(b *testing.B, s store.Store) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindForm})
-	if err != nil {
-		b.Fatal(err)
-	}
 	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(func(context.Context, *hooks.Event) error { return nil }))})
 	if err != nil {
 		b.Fatal(err)
 	}
 	fh, err := formhook.New(p, formhook.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: formhook.KindName})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -86,10 +86,6 @@ func newQueueServer(b *testing.B, s store.Store, dispatch bool) *queueServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: hooks.KindForm})
-	if err != nil {
-		b.Fatal(err)
-	}
 	qs := &queueServer{}
 	q, err := hooks.NewQueue(s, hooks.TriggerFunc(func(context.Context, *hooks.Event) error {
 		qs.fired.Add(1)
@@ -103,6 +99,10 @@ func newQueueServer(b *testing.B, s store.Store, dispatch bool) *queueServer {
 		b.Fatal(err)
 	}
 	fh, err := formhook.New(p, formhook.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "bench", Kind: formhook.KindName})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,7 +25,7 @@ const urlVar = "INBOUND_TEST_AMQP_URL"
 var ids hooks.IDGenerator
 
 func testEvent() *hooks.Event {
-	return &hooks.Event{ID: ids.New(time.Now()), Org: "acme", HookID: "h1", HookKind: hooks.KindForm, HookName: "Contact us",
+	return &hooks.Event{ID: ids.New(time.Now()), Org: "acme", HookID: "h1", HookKind: "form", HookName: "Contact us",
 		ReceivedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Data: map[string]any{"n": json.Number("1")},
 		ContentType: "application/x-www-form-urlencoded"}
 }

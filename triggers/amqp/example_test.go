@@ -61,7 +61,7 @@ func ExampleTrigger_Publishing() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	e := &hooks.Event{ID: "0001KZ3J4ZV8Q", HookID: "h1", HookKind: hooks.KindWeb, HookName: "Orders",
+	e := &hooks.Event{ID: "0001KZ3J4ZV8Q", HookID: "h1", HookKind: "web", HookName: "Orders",
 		ReceivedAt: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), Data: map[string]any{"order": "42"},
 		ContentType: "application/json"}
 	key, m, err := t.Publishing(e)

@@ -69,7 +69,7 @@ func ExampleTrigger_Fire() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	e := &hooks.Event{ID: "0001KZ3J4ZV8Q", HookID: "h1", HookKind: hooks.KindWeb, HookName: "Orders EU",
+	e := &hooks.Event{ID: "0001KZ3J4ZV8Q", HookID: "h1", HookKind: "web", HookName: "Orders EU",
 		ReceivedAt: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), Data: map[string]any{"order": "42"},
 		ContentType: "application/json"}
 	fmt.Println(t.Fire(context.Background(), e))

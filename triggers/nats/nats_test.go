@@ -39,7 +39,7 @@ func (r *recorder) PublishMsg(_ context.Context, m *nats.Msg, opts ...jetstream.
 }
 
 func testEvent() *hooks.Event {
-	return &hooks.Event{ID: "01JEVENT", Org: "acme", HookID: "h1", HookKind: hooks.KindForm, HookName: "Contact us",
+	return &hooks.Event{ID: "01JEVENT", Org: "acme", HookID: "h1", HookKind: "form", HookName: "Contact us",
 		ReceivedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Data: map[string]any{"n": json.Number("12345678901234567890")},
 		Raw: []byte("n=12345678901234567890"), ContentType: "application/x-www-form-urlencoded"}
 }

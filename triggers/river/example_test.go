@@ -90,7 +90,7 @@ func ExampleTrigger_Fire() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	e := &hooks.Event{ID: "0001KZ3J4ZV8Q", HookID: "h1", HookKind: hooks.KindWeb, HookName: "Orders",
+	e := &hooks.Event{ID: "0001KZ3J4ZV8Q", HookID: "h1", HookKind: "web", HookName: "Orders",
 		Data: map[string]any{"order": "42"}}
 	fmt.Println(t.Fire(context.Background(), e))
 	// Output:

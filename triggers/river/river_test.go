@@ -30,7 +30,7 @@ import (
 const dsnVar = "INBOUND_TEST_PG_DSN"
 
 func testEvent() *hooks.Event {
-	return &hooks.Event{ID: "01JEVENT", Org: "acme", HookID: "h1", HookKind: hooks.KindForm, HookName: "Contact",
+	return &hooks.Event{ID: "01JEVENT", Org: "acme", HookID: "h1", HookKind: "form", HookName: "Contact",
 		ReceivedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC),
 		Data:       map[string]any{"n": json.Number("12345678901234567890"), "tags": []any{"a", "b"}},
 		Raw:        []byte("n=12345678901234567890"), ContentType: "application/x-www-form-urlencoded"}
@@ -204,7 +204,7 @@ func (d *database) ids(t *testing.T) []string {
 		}
 		brokertest.ValidEvent(t, args)
 		var a rivertrigger.Args
-		if err := json.Unmarshal(args, &a); err != nil || kind != rivertrigger.Kind || a.Event.HookKind != hooks.KindWeb {
+		if err := json.Unmarshal(args, &a); err != nil || kind != rivertrigger.Kind || a.Event.HookKind != "web" {
 			t.Errorf("job %s %.80s: %v", kind, args, err)
 		}
 		ids = append(ids, a.ID)

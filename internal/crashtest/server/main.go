@@ -59,17 +59,6 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	hs, err := reg.List(ctx, "")
-	if err != nil {
-		return err
-	}
-	var h *hooks.Hook
-	if len(hs) > 0 {
-		h = hs[0]
-	} else if h, err = reg.Create(ctx, "", hooks.HookSpec{Name: "crash", Kind: hooks.KindForm}); err != nil {
-		return err
-	}
-
 	out, err := os.OpenFile(*delivered, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
@@ -102,7 +91,17 @@ func run() error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/hooks/form/", fh)
+	mux.Handle(fh.Prefix(), fh)
+	hs, err := reg.List(ctx, "")
+	if err != nil {
+		return err
+	}
+	var h *hooks.Hook
+	if len(hs) > 0 {
+		h = hs[0]
+	} else if h, err = reg.Create(ctx, "", hooks.HookSpec{Name: "crash", Kind: formhook.KindName}); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

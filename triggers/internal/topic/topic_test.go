@@ -38,7 +38,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestRender(t *testing.T) {
-	e := &hooks.Event{HookID: "h1", HookKind: hooks.KindWeb, HookName: "Orders. *EU* > #1"}
+	e := &hooks.Event{HookID: "h1", HookKind: "web", HookName: "Orders. *EU* > #1"}
 	for _, tc := range []struct{ tmpl, want string }{
 		{"inbound.{kind}.{hook_id}", "inbound.web.h1"},
 		{"in.{org}.{hook_name}", "in._.Orders___EU_____1"},
@@ -65,7 +65,7 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			return
 		}
-		e := &hooks.Event{HookID: "h", HookKind: hooks.KindForm, HookName: name, Org: org}
+		e := &hooks.Event{HookID: "h", HookKind: "form", HookName: name, Org: org}
 		got := p.Render(e)
 		if len(got) > MaxLen {
 			t.Fatalf("%q is longer than %d", got, MaxLen)

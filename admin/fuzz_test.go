@@ -10,15 +10,18 @@ import (
 func FuzzRequestBodies(f *testing.F) {
 	for _, s := range []string{`{"name":"a","type":"form"}`, `{"name":"a","type":"web","settings":{"auth":"signature","signature":{}}}`,
 		`{"debug":true,"example_data":{"a":[1]}}`, `{"settings":{"allowed_origins":["*"],"redirect_url":"https://x"}}`,
-		`{"data":{"a":1}}`, `{"from_debug_entry":"x"}`, `{"name":"k","roles":["org.hooks"]}`, `{`, `[]`, `null`, `{"name":"\u0000"}`} {
+		`{"data":{"a":1}}`, `{"settings":{"rate_limit":{"per_second":0.5,"burst":2}}}`,
+		`{"settings":{"auth":"both","signature":{"scheme":"github","secrets":["s"]},"signature_configured":true}}`, `{"from_debug_entry":"x"}`, `{"name":"k","roles":["org.hooks"]}`, `{`, `[]`, `null`, `{"name":"\u0000"}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		e := newEnv(t)
 		h := e.create("token-a", `{"name":"fuzz","type":"form"}`)
+		web := e.create("token-a", `{"name":"fuzz","type":"web"}`)
 		for _, rt := range []struct{ method, path string }{
 			{"POST", "/admin/hooks"},
 			{"PATCH", "/admin/hooks/" + h.ID},
+			{"PATCH", "/admin/hooks/" + web.ID},
 			{"POST", "/admin/hooks/" + h.ID + "/example-data"},
 			{"POST", "/admin/keys"},
 		} {

@@ -24,12 +24,22 @@
 //	GET    /admin/                         the admin page (HTML; it asks for the token)
 //
 // A hook is {"id","type","name","description","address","debug","disabled",
-// "example_data","settings","created_at","updated_at"}; entries are
+// "example_data","settings","created_at","updated_at"}. "type" is a kind
+// registered with the Registry (the kind handlers the host built register
+// theirs: "form", "web", "email"), and "address" comes from that kind,
+// under the prefix its handler is mounted at. "settings" is the JSON of
+// the kind's settings type (formhook.Settings, webhook.Settings, ...); a
+// PATCH's "settings" object changes the members it gives and keeps the
+// others, inside the Registry's compare-and-swap, so that concurrent
+// PATCHes of different settings all stay. Entries are
 // debuglog.Entry values. Errors use the shape of every inbound answer,
 // {"error":{"code","message"}} (hooks.WriteError): 400 for malformed JSON,
 // unknown fields or an invalid field, 401 for a missing or wrong
 // credential, 404 for an unknown id, 405 for a wrong method, 413 for a
 // body over Options.MaxBodyBytes (1 MiB), 503 when the store fails.
+//
+// The package sits above the core (hooks), the debug log and the kinds: it
+// imports hooks and debuglog and knows no kind; nothing below imports it.
 //
 // # Orgs
 //

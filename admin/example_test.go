@@ -7,9 +7,10 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/inbound-hooks/inbound/admin"
 	"github.com/inbound-hooks/inbound/debuglog"
+	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
-	"github.com/inbound-hooks/inbound/hooks/admin"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -21,6 +22,8 @@ func Example() {
 	keys, _ := hooks.NewKeyring(s, hooks.KeyringOptions{})
 	log, _ := debuglog.New(s, debuglog.Options{})
 	defer log.Close(context.Background())
+	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(nil)), Recorder: log})
+	form, _ := formhook.New(p, formhook.Options{}) // registers the form kind, with addresses under form.Prefix()
 
 	h, err := admin.New(reg, keys, log, admin.Options{Authorizer: admin.BearerToken("admin-secret")})
 	if err != nil {
@@ -28,6 +31,7 @@ func Example() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", h)
+	mux.Handle(form.Prefix(), form)
 
 	req := httptest.NewRequest("POST", "/admin/hooks", strings.NewReader(`{"name":"Contact form","type":"form"}`))
 	req.Header.Set("Authorization", "Bearer admin-secret")

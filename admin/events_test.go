@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inbound-hooks/inbound/admin"
 	"github.com/inbound-hooks/inbound/debuglog"
+	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
-	"github.com/inbound-hooks/inbound/hooks/admin"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -42,6 +43,7 @@ func TestEvents(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = q.Shutdown(context.Background()) })
 	p, _ := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: q})
+	mountKinds(t, p, keys, "mail.example.com")
 	h, err := admin.New(reg, keys, l, admin.Options{Authorizer: admin.AuthorizerFunc(twoOrgs), Events: q})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +52,7 @@ func TestEvents(t *testing.T) {
 
 	hook := e.create("token-a", `{"name":"Orders","type":"form"}`)
 	stored, _ := reg.Get(context.Background(), "a", hook.ID)
-	res := p.Ingest(context.Background(), &hooks.Arrival{Kind: hooks.KindForm, Token: stored.Token, Method: "POST",
+	res := p.Ingest(context.Background(), &hooks.Arrival{Kind: formhook.KindName, Token: stored.Token, Method: "POST",
 		Body: strings.NewReader(`{"n":1}`)}, jsonIntake{})
 	if res.Err != nil {
 		t.Fatal(res.Err)

@@ -162,54 +162,33 @@ type hookJSON struct {
 	Debug       bool            `json:"debug"`
 	Disabled    bool            `json:"disabled"`
 	ExampleData json.RawMessage `json:"example_data"`
-	Settings    settingsJSON    `json:"settings"`
-	CreatedAt   time.Time       `json:"created_at"`
-	UpdatedAt   time.Time       `json:"updated_at"`
+	// Settings are the settings of the hook's kind, in the JSON of the
+	// kind's settings type; a type holding secrets shows its Redacted
+	// form (a webhook shows signature_configured, never the signature).
+	Settings  any       `json:"settings"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// settingsJSON shows a hook's settings; the signature configuration may
-// hold secrets and is never shown.
-type settingsJSON struct {
-	AllowedOrigins      []string       `json:"allowed_origins"`
-	RedirectURL         string         `json:"redirect_url"`
-	Honeypot            string         `json:"honeypot"`
-	Auth                hooks.AuthMode `json:"auth"`
-	SignatureConfigured bool           `json:"signature_configured"`
-}
-
-// settingsInput changes settings; absent fields stay. signature: null
-// removes the signature configuration. signature_configured is accepted
-// (so that a hook read with GET can be sent back) and ignored.
-type settingsInput struct {
-	AllowedOrigins      *[]string       `json:"allowed_origins"`
-	RedirectURL         *string         `json:"redirect_url"`
-	Honeypot            *string         `json:"honeypot"`
-	Auth                *hooks.AuthMode `json:"auth"`
-	Signature           json.RawMessage `json:"signature"`
-	SignatureConfigured *bool           `json:"signature_configured"`
-}
-
-func (in *settingsInput) apply(s hooks.Settings) hooks.Settings {
-	if in.AllowedOrigins != nil {
-		s.AllowedOrigins = slices.Clone(*in.AllowedOrigins)
-	}
-	if in.RedirectURL != nil {
-		s.RedirectURL = *in.RedirectURL
-	}
-	if in.Honeypot != nil {
-		s.Honeypot = *in.Honeypot
-	}
-	if in.Auth != nil {
-		s.Auth = *in.Auth
-	}
-	switch {
-	case len(in.Signature) == 0:
-	case string(in.Signature) == "null":
-		s.Signature = nil
-	default:
-		s.Signature = slices.Clone(in.Signature)
+// settingsView is what the API shows of a hook's settings.
+func settingsView(s hooks.Settings) any {
+	switch s := s.(type) {
+	case nil:
+		return struct{}{}
+	case hooks.Redacter:
+		return s.Redacted()
 	}
 	return s
+}
+
+// settingsInput is the "settings" member of a create or PATCH body: a
+// JSON object of the kind's settings, decoded by the Registry. Absent or
+// null leaves the settings as they are.
+func settingsInput(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return raw
 }
 
 func (h *Handler) hookJSON(hk *hooks.Hook) hookJSON {
@@ -217,15 +196,9 @@ func (h *Handler) hookJSON(hk *hooks.Hook) hookJSON {
 	if len(ex) == 0 {
 		ex = json.RawMessage("null")
 	}
-	origins := hk.Settings.AllowedOrigins
-	if origins == nil {
-		origins = []string{}
-	}
 	return hookJSON{
 		ID: hk.ID, Type: hk.Kind, Name: hk.Name, Description: hk.Description, Address: h.reg.Address(hk),
-		Debug: hk.Debug, Disabled: hk.Disabled, ExampleData: ex,
-		Settings: settingsJSON{AllowedOrigins: origins, RedirectURL: hk.Settings.RedirectURL,
-			Honeypot: hk.Settings.Honeypot, Auth: hk.Settings.Auth, SignatureConfigured: len(hk.Settings.Signature) > 0},
+		Debug: hk.Debug, Disabled: hk.Disabled, ExampleData: ex, Settings: settingsView(hk.Settings),
 		CreatedAt: hk.CreatedAt, UpdatedAt: hk.UpdatedAt,
 	}
 }
@@ -245,23 +218,26 @@ func (h *Handler) listHooks(w http.ResponseWriter, r *http.Request, org string) 
 
 func (h *Handler) createHook(w http.ResponseWriter, r *http.Request, org string) {
 	var in struct {
-		Name        string         `json:"name"`
-		Description string         `json:"description"`
-		Type        string         `json:"type"`
-		Settings    *settingsInput `json:"settings"`
+		Name        string          `json:"name"`
+		Description string          `json:"description"`
+		Type        string          `json:"type"`
+		Settings    json.RawMessage `json:"settings"`
 	}
 	if err := h.decode(w, r, &in); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	kind, err := hooks.ParseKind(in.Type)
+	kind, err := h.reg.ParseKind(in.Type)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	spec := hooks.HookSpec{Name: in.Name, Description: in.Description, Kind: kind}
-	if in.Settings != nil {
-		spec.Settings = in.Settings.apply(spec.Settings)
+	if raw := settingsInput(in.Settings); raw != nil {
+		if spec.Settings, err = h.reg.ParseSettings(kind, nil, raw); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	hk, err := h.reg.Create(r.Context(), org, spec)
 	if err != nil {
@@ -288,7 +264,7 @@ func (h *Handler) patchHook(w http.ResponseWriter, r *http.Request, org string) 
 		Debug       *bool           `json:"debug"`
 		Disabled    *bool           `json:"disabled"`
 		ExampleData json.RawMessage `json:"example_data"` // absent: unchanged; null: cleared
-		Settings    *settingsInput  `json:"settings"`
+		Settings    json.RawMessage `json:"settings"`     // members given replace the current ones
 	}
 	if err := h.decode(w, r, &in); err != nil {
 		h.fail(w, r, err)
@@ -299,15 +275,10 @@ func (h *Handler) patchHook(w http.ResponseWriter, r *http.Request, org string) 
 	if len(in.ExampleData) > 0 {
 		u.ExampleData = &in.ExampleData
 	}
-	if in.Settings != nil {
-		cur, err := h.reg.Get(ctx, org, id)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		s := in.Settings.apply(cur.Settings)
-		u.Settings = &s
-	}
+	// The settings given are merged into the current ones inside the
+	// Registry's compare-and-swap, so that concurrent PATCHes of different
+	// settings all stay.
+	u.SettingsPatch = settingsInput(in.Settings)
 	hk, err := h.reg.Update(ctx, org, id, u)
 	if err != nil {
 		h.fail(w, r, err)

@@ -10,10 +10,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/inbound-hooks/inbound/admin"
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
-	"github.com/inbound-hooks/inbound/hooks/admin"
 	"github.com/inbound-hooks/inbound/internal/testenv"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )

@@ -11,10 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inbound-hooks/inbound/admin"
 	"github.com/inbound-hooks/inbound/debuglog"
+	"github.com/inbound-hooks/inbound/emailhook"
+	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
-	"github.com/inbound-hooks/inbound/hooks/admin"
 	"github.com/inbound-hooks/inbound/store/memstore"
+	"github.com/inbound-hooks/inbound/webhook"
 )
 
 // env is an admin Handler over a memstore with two orgs: the token
@@ -43,7 +46,7 @@ func twoOrgs(r *http.Request) (string, error) {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	s := memstore.New()
-	reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{BaseURL: "https://in.example.com", EmailDomain: "mail.example.com"})
+	reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{BaseURL: "https://in.example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +61,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mountKinds(t, p, keys, "mail.example.com")
 	h, err := admin.New(reg, keys, l, admin.Options{Authorizer: admin.AuthorizerFunc(twoOrgs), MaxBodyBytes: 4096})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +125,7 @@ func (e *env) create(token, body string) hookOut {
 // post sends a JSON body to a form hook through the pipeline.
 func (e *env) post(token, body string) {
 	e.t.Helper()
-	e.p.Ingest(context.Background(), &hooks.Arrival{Kind: hooks.KindForm, Token: token, Method: "POST",
+	e.p.Ingest(context.Background(), &hooks.Arrival{Kind: formhook.KindName, Token: token, Method: "POST",
 		Path: "/hooks/form/" + token, Header: http.Header{"Cookie": {"c=secret"}}, Body: strings.NewReader(body)}, jsonIntake{})
 	if err := e.log.Flush(context.Background()); err != nil {
 		e.t.Fatal(err)
@@ -130,9 +134,11 @@ func (e *env) post(token, body string) {
 
 type jsonIntake struct{}
 
-func (jsonIntake) Authenticate(context.Context, *hooks.Hook, *hooks.Arrival) error { return nil }
+func (j jsonIntake) NewSession(*hooks.Hook, *hooks.Arrival) hooks.Session { return j }
 
-func (jsonIntake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, body []byte) (*hooks.Decoded, error) {
+func (jsonIntake) Authenticate(context.Context) error { return nil }
+
+func (jsonIntake) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return nil, hooks.NewError(http.StatusBadRequest, hooks.CodeMalformedBody, "bad JSON")
@@ -203,7 +209,7 @@ func TestHookLifecycle(t *testing.T) {
 		t.Errorf("rotate: got %d, address %q (old %q)", r.status, got.Address, old)
 	}
 	oldToken := old[strings.LastIndex(old, "/")+1:]
-	if _, err := e.reg.Lookup(context.Background(), hooks.KindForm, oldToken); !errors.Is(err, hooks.ErrNotFound) {
+	if _, err := e.reg.Lookup(context.Background(), formhook.KindName, oldToken); !errors.Is(err, hooks.ErrNotFound) {
 		t.Errorf("old address after rotate: got %v, want ErrNotFound", err)
 	}
 
@@ -568,4 +574,26 @@ func TestNewValidates(t *testing.T) {
 	if w.Code != 200 || h.Prefix() != "/ops/inbound" {
 		t.Errorf("custom prefix: got %d %s", w.Code, w.Body)
 	}
+}
+
+// mountKinds builds the form, webhook and email handlers of p at their
+// default prefixes, which registers their kinds; it returns the HTTP ones
+// on a mux.
+func mountKinds(t *testing.T, p *hooks.Pipeline, keys *hooks.Keyring, domain string) *http.ServeMux {
+	t.Helper()
+	form, err := formhook.New(p, formhook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, err := webhook.New(p, keys, webhook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := emailhook.NewHandler(p, emailhook.HandlerOptions{Domains: []string{domain}}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(form.Prefix(), form)
+	mux.Handle(web.Prefix(), web)
+	return mux
 }
