@@ -123,7 +123,7 @@ func (c *Chart) Render() (*image.RGBA, error) {
 	// Font sizes follow the image: a small chart gets small text.
 	scale := math.Min(1, math.Min(float64(w)/DefaultWidth, float64(h)/DefaultHeight))
 	size := func(pt float64) vg.Length { return vg.Length(math.Max(7, pt*scale)) } // text
-	width := func(pt float64) vg.Length { return vg.Length(pt * scale) }            // lines and marks
+	width := func(pt float64) vg.Length { return vg.Length(pt * scale) }           // lines and marks
 
 	p := plot.New()
 	p.Title.Text = c.Title
