@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,7 +17,14 @@ import (
 // loops, so that a large backlog is removed in short transactions.
 const pruneBatch = 1000
 
-const eventColumns = `id, org, hook_id, idempotency_key, payload, state, attempts, last_error, next_attempt, created_at, updated_at`
+// stateColumns are the events table's columns (the delivery state and
+// what identifies the event); the payload is in event_payloads.
+const stateColumns = `id, org, hook_id, idempotency_key, state, attempts, last_error, next_attempt, created_at, updated_at`
+
+// eventSelect selects an event with its payload, in scanEvent's order,
+// from events e joined with event_payloads p.
+const eventSelect = `e.id, e.org, e.hook_id, e.idempotency_key, coalesce(p.payload, ''::bytea), e.state, e.attempts,
+	e.last_error, e.next_attempt, e.created_at, e.updated_at`
 
 func scanEvent(row pgx.Row) (*store.QueuedEvent, error) {
 	var (
@@ -36,84 +45,289 @@ func collectEvents(rows pgx.Rows) ([]*store.QueuedEvent, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.QueuedEvent, error) { return scanEvent(r) })
 }
 
-// maxEnqueueTries bounds Enqueue's retries when the idempotency row that
-// blocked an event disappears (pruned) before Enqueue can read it.
+// maxEnqueueTries bounds the tries of an Enqueue whose idempotency row
+// disappeared (pruned) or was replaced before Enqueue could read it.
 const maxEnqueueTries = 3
 
-// Enqueue implements store.QueueStore. An event without an idempotency
-// key is one INSERT. With a key it is one statement too: it upserts the
-// row of (hook, key) in the idempotency_keys table and inserts the event
-// only if the upsert took the row. The table's primary key makes
-// concurrent Enqueues with one key, in any process, wait for each other;
-// the row is replaced only when the event it names was created before
-// dedupSince, and it keeps naming the newest event with the key. When the
-// row is not taken, a second query reads the event it names, which
-// Enqueue reports with store.ErrDuplicate.
-func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
-	if e == nil || e.ID == "" {
-		return "", invalid("event needs an ID")
-	}
-	if err := s.check(ctx); err != nil {
-		return "", err
-	}
-	payload := e.Payload
-	if payload == nil {
-		payload = []byte{}
-	}
-	key := []byte(e.IdempotencyKey)
-	if e.IdempotencyKey == "" {
-		_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.events (`+eventColumns+`)
-VALUES ($1, $2, $3, $4, $5, 'pending', 0, ''::bytea, $6, $7, $8)`),
-			e.ID, e.Org, e.HookID, key, payload, e.NextAttempt, e.CreatedAt, e.UpdatedAt)
-		if err != nil {
-			return "", s.wrap("enqueue event "+e.ID, err)
-		}
-		return e.ID, nil
-	}
-	for range maxEnqueueTries {
-		// On a conflict the existing row is locked (until this statement
-		// ends) whether or not the WHERE clause lets it be updated.
-		tag, err := s.pool.Exec(ctx, s.q(`WITH k AS (
+// enqueueSQL stores one event, in one statement that never fails for a
+// reason of the event's own (so that the other events of its group
+// commit): an ID in use (c.taken) inserts nothing; with an idempotency
+// key, it upserts the (hook, key) row of idempotency_keys and inserts the
+// event only if the upsert took the row (the row is replaced only when
+// the event it names was created before dedupSince, and keeps naming the
+// newest event with the key). The table's primary key makes concurrent
+// Enqueues with one key, in any process, wait for each other. The
+// payload goes to event_payloads, written this once. The result row says
+// what happened, and names the event that holds the key (as the
+// statement's snapshot sees it).
+//
+// $1 id, $2 org, $3 hook_id, $4 key, $5 payload, $6 next_attempt,
+// $7 created_at, $8 updated_at, $9 dedupSince.
+const enqueueSQL = `WITH c AS (
+	SELECT EXISTS (SELECT 1 FROM {s}.events WHERE id = $1) AS taken
+), k AS (
 	INSERT INTO {s}.idempotency_keys AS i (hook_id, key, event_id, created_at)
-	VALUES ($3, $4, $1, $7)
+	SELECT $3, $4, $1, $7 FROM c WHERE $4 <> ''::bytea AND NOT c.taken
 	ON CONFLICT (hook_id, key) DO UPDATE SET
 		event_id = CASE WHEN EXCLUDED.created_at >= i.created_at THEN EXCLUDED.event_id ELSE i.event_id END,
 		created_at = GREATEST(EXCLUDED.created_at, i.created_at)
 	WHERE i.created_at < $9
 	RETURNING 1
+), e AS (
+	INSERT INTO {s}.events (` + stateColumns + `)
+	SELECT $1, $2, $3, $4, 'pending', 0, ''::bytea, $6, $7, $8 FROM c
+	WHERE NOT c.taken AND ($4 = ''::bytea OR EXISTS (SELECT 1 FROM k))
+	ON CONFLICT (id) DO NOTHING
+	RETURNING 1
+), p AS (
+	INSERT INTO {s}.event_payloads (id, payload) SELECT $1, $5 FROM e
+	ON CONFLICT (id) DO UPDATE SET payload = EXCLUDED.payload
+	RETURNING 1
 )
-INSERT INTO {s}.events (`+eventColumns+`)
-SELECT $1, $2, $3, $4, $5, 'pending', 0, ''::bytea, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM k)`),
-			e.ID, e.Org, e.HookID, key, payload, e.NextAttempt, e.CreatedAt, e.UpdatedAt, dedupSince)
-		if err != nil {
-			return "", s.wrap("enqueue event "+e.ID, err)
-		}
-		if tag.RowsAffected() == 1 {
-			return e.ID, nil
-		}
-		var (
-			dup     string
-			created time.Time
-		)
-		err = s.pool.QueryRow(ctx, s.q(`SELECT event_id, created_at FROM {s}.idempotency_keys WHERE hook_id = $1 AND key = $2`),
-			e.HookID, key).Scan(&dup, &created)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue // pruned in between: try again
-		}
-		if err != nil {
-			return "", s.wrap("enqueue event "+e.ID, err)
-		}
-		if !created.Before(dedupSince) {
-			return dup, fmt.Errorf("pgstore: event %q: %w", dup, store.ErrDuplicate)
-		}
-		// Replaced in between by an event older than the window (its
-		// clock lags): try again.
-	}
-	return "", fmt.Errorf("pgstore: enqueue event %q: idempotency key changed %d times while enqueuing: %w",
-		e.ID, maxEnqueueTries, store.ErrConflict)
+SELECT (SELECT taken FROM c), EXISTS (SELECT 1 FROM k), EXISTS (SELECT 1 FROM e),
+	i.event_id, i.created_at
+FROM (SELECT 1) AS one LEFT JOIN {s}.idempotency_keys i ON $4 <> ''::bytea AND i.hook_id = $3 AND i.key = $4`
+
+// enqueueResult is what enqueueSQL reports.
+type enqueueResult struct {
+	taken, keyTaken, inserted bool
+	dupID                     *string
+	dupCreated                *time.Time
 }
 
-// Claim implements store.QueueStore. Due events are taken by NextAttempt,
+func (r *enqueueResult) scan(row pgx.Row) error {
+	return row.Scan(&r.taken, &r.keyTaken, &r.inserted, &r.dupID, &r.dupCreated)
+}
+
+// errRetryAlone marks a request its group could not settle: it is run
+// again in a transaction of its own.
+var errRetryAlone = errors.New("pgstore: retry alone")
+
+// outcome turns what enqueueSQL did into Enqueue's answer. anomaly means
+// the statement changed something the request must not keep (a key row
+// taken for an event whose ID turned out to be in use): its transaction
+// must be rolled back.
+func (r *enqueueResult) outcome(req *enqueueReq) (id string, err error, anomaly bool) {
+	e := req.e
+	switch {
+	case r.inserted:
+		return e.ID, nil, false
+	case r.keyTaken:
+		return "", fmt.Errorf("pgstore: enqueue event %q: %w", e.ID, store.ErrConflict), true
+	case r.taken || e.IdempotencyKey == "":
+		// In use before the statement, or taken by a concurrent insert.
+		return "", fmt.Errorf("pgstore: enqueue event %q: ID in use: %w", e.ID, store.ErrConflict), false
+	case r.dupID != nil && r.dupCreated != nil && !r.dupCreated.Before(req.since):
+		return *r.dupID, fmt.Errorf("pgstore: event %q: %w", *r.dupID, store.ErrDuplicate), false
+	default:
+		// The row that blocked the key is not visible to the statement's
+		// snapshot (committed meanwhile, or pruned), or was replaced by an
+		// event older than the window (its clock lags): try again.
+		return "", errRetryAlone, false
+	}
+}
+
+func (s *Store) enqueueArgs(req *enqueueReq) []any {
+	e := req.e
+	payload := e.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	return []any{e.ID, e.Org, e.HookID, []byte(e.IdempotencyKey), payload, e.NextAttempt, e.CreatedAt, e.UpdatedAt, req.since}
+}
+
+// Enqueue implements store.QueueStore. Enqueues from concurrent callers
+// share a transaction (group commit): the store's committers each take
+// what is waiting, up to maxEnqueueBatch events, and commit it at once, so
+// that a burst costs a few commits (and WAL flushes) instead of one each;
+// an idle store commits a lone event at once. Each event is one statement
+// of the group's pipeline (see enqueueSQL); the group ends with a NOTIFY
+// that wakes the dispatchers of every replica (NotifyEnqueued). An event
+// the group could not settle is retried in a transaction of its own.
+func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
+	if e == nil || e.ID == "" {
+		return "", invalid("event needs an ID")
+	}
+	for _, f := range []string{e.ID, e.Org, e.HookID} {
+		if !validText(f) {
+			return "", invalid("event ID, org and hook ID must be UTF-8 without NUL")
+		}
+	}
+	if err := s.check(ctx); err != nil {
+		return "", err
+	}
+	req := &enqueueReq{e: e, since: dedupSince, done: make(chan struct{})}
+	select {
+	case s.enqueues <- req:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-s.quit:
+		return "", fmt.Errorf("pgstore: %w", store.ErrClosed)
+	}
+	<-req.done
+	return req.id, req.err
+}
+
+// validText reports whether s can be stored in a text column.
+func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// enqueueReq is one Enqueue waiting for a committer.
+type enqueueReq struct {
+	e     *store.QueuedEvent
+	since time.Time
+	id    string
+	err   error
+	done  chan struct{} // closed when id and err are set
+}
+
+// Group commit of Enqueue.
+const (
+	// enqueueCommitters is how many groups may be in flight at once: while
+	// one group commits (waits for its WAL flush), the next one forms.
+	enqueueCommitters = 4
+	// maxEnqueueBatch bounds a group.
+	maxEnqueueBatch = 256
+	// commitTimeout bounds a group's transaction; callers' contexts do not,
+	// as a group holds many callers' events.
+	commitTimeout = 30 * time.Second
+)
+
+// commitLoop is one committer: it takes one request, then whatever other
+// requests are already waiting (without waiting for more), and commits
+// them in one transaction.
+func (s *Store) commitLoop() {
+	defer s.committers.Done()
+	batch := make([]*enqueueReq, 0, maxEnqueueBatch)
+	for {
+		select {
+		case <-s.quit:
+			return
+		case r := <-s.enqueues:
+			batch = append(batch[:0], r)
+		drain:
+			for len(batch) < maxEnqueueBatch {
+				select {
+				case r := <-s.enqueues:
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+			s.commitGroup(batch)
+			clear(batch)
+		}
+	}
+}
+
+// commitGroup stores the batch in one transaction and answers each
+// request. If the transaction fails, or a request needs it rolled back,
+// each request is run again in a transaction of its own.
+func (s *Store) commitGroup(batch []*enqueueReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	if len(batch) == 1 {
+		s.enqueueAlone(ctx, batch[0])
+		return
+	}
+	type answer struct {
+		id  string
+		err error
+	}
+	answers := make([]answer, len(batch))
+	retry := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		sql := s.q(enqueueSQL)
+		for _, r := range batch {
+			b.Queue(sql, s.enqueueArgs(r)...)
+		}
+		b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
+		br := tx.SendBatch(ctx, b)
+		for i, r := range batch {
+			var res enqueueResult
+			if err := res.scan(br.QueryRow()); err != nil {
+				br.Close()
+				return err
+			}
+			id, err, anomaly := res.outcome(r)
+			if anomaly {
+				retry = true
+			}
+			answers[i] = answer{id, err}
+		}
+		if err := br.Close(); err != nil {
+			return err
+		}
+		if retry {
+			return errRetryAlone // roll back
+		}
+		return nil
+	})
+	for i, r := range batch {
+		if err != nil || errors.Is(answers[i].err, errRetryAlone) {
+			s.enqueueAlone(ctx, r)
+			continue
+		}
+		r.id, r.err = answers[i].id, answers[i].err
+		close(r.done)
+	}
+}
+
+// enqueueAlone stores one event in a transaction of its own, trying again
+// while the idempotency row that blocked it cannot be read, and answers
+// the request.
+func (s *Store) enqueueAlone(ctx context.Context, r *enqueueReq) {
+	defer close(r.done)
+	for range maxEnqueueTries {
+		var id string
+		var reqErr error
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			b.Queue(s.q(enqueueSQL), s.enqueueArgs(r)...)
+			b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
+			br := tx.SendBatch(ctx, b)
+			var res enqueueResult
+			if err := res.scan(br.QueryRow()); err != nil {
+				br.Close()
+				return err
+			}
+			if err := br.Close(); err != nil {
+				return err
+			}
+			var anomaly bool
+			id, reqErr, anomaly = res.outcome(r)
+			if anomaly {
+				return reqErr // roll back: the event was not stored
+			}
+			return nil
+		})
+		switch {
+		case err != nil:
+			r.id, r.err = "", s.wrap("enqueue event "+r.e.ID, err)
+			return
+		case errors.Is(reqErr, errRetryAlone):
+			continue
+		default:
+			r.id, r.err = id, reqErr
+			return
+		}
+	}
+	r.id, r.err = "", fmt.Errorf("pgstore: enqueue event %q: idempotency key changed %d times while enqueuing: %w",
+		r.e.ID, maxEnqueueTries, store.ErrConflict)
+}
+
+// NotifyEnqueued returns a channel that receives a value (coalesced: it
+// holds at most one) soon after events were enqueued or replayed through
+// any Store on the schema, in this process or another, and when the store
+// may have missed such news (its listening connection came back), and a
+// function that stops the notifications. A dispatcher waits on it instead
+// of polling for new events. It is safe for concurrent use.
+func (s *Store) NotifyEnqueued() (<-chan struct{}, func()) {
+	return s.listen.subscribe()
+}
+
+// Claim implements store.QueueStore. It updates the delivery state alone
+// and reads the payloads beside it. Due events are taken by NextAttempt,
 // then CreatedAt, then ID, with SELECT ... FOR UPDATE SKIP LOCKED: claimers
 // in any number of processes skip the rows another claimer is taking
 // instead of waiting for them, and each event goes to one claimer. A
@@ -131,13 +345,13 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 	ORDER BY next_attempt, created_at, id
 	LIMIT $3
 	FOR UPDATE SKIP LOCKED
-), u AS (
+), e AS (
 	UPDATE {s}.events e SET attempts = e.attempts + 1, next_attempt = $2, updated_at = $1
 	FROM c WHERE e.id = c.id
-	RETURNING e.id, e.org, e.hook_id, e.idempotency_key, e.payload, e.state, e.attempts, e.last_error,
-		e.next_attempt, e.created_at, e.updated_at, c.due
+	RETURNING e.*, c.due
 )
-SELECT `+eventColumns+` FROM u ORDER BY due, created_at, id`), now, now.Add(lease), limit)
+SELECT `+eventSelect+` FROM e LEFT JOIN {s}.event_payloads p ON p.id = e.id
+ORDER BY e.due, e.created_at, e.id`), now, now.Add(lease), limit)
 	if err != nil {
 		return nil, s.wrap("claim events", err)
 	}
@@ -204,7 +418,8 @@ func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEven
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	ev, err := scanEvent(s.pool.QueryRow(ctx, s.q(`SELECT `+eventColumns+` FROM {s}.events WHERE id = $1 AND org = $2`), id, org))
+	ev, err := scanEvent(s.pool.QueryRow(ctx, s.q(`SELECT `+eventSelect+` FROM {s}.events e
+LEFT JOIN {s}.event_payloads p ON p.id = e.id WHERE e.id = $1 AND e.org = $2`), id, org))
 	if err != nil {
 		return nil, s.wrap(fmt.Sprintf("event %q", id), err)
 	}
@@ -212,7 +427,7 @@ func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEven
 }
 
 // ListEvents implements store.QueueStore: newest (by CreatedAt, then ID)
-// first. A limit below 1 means no limit.
+// first, without payloads. A limit below 1 means no limit.
 func (s *Store) ListEvents(ctx context.Context, org string, state store.EventState, limit int) ([]*store.QueuedEvent, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -221,7 +436,9 @@ func (s *Store) ListEvents(ctx context.Context, org string, state store.EventSta
 	if limit > 0 {
 		lim = &limit
 	}
-	rows, err := s.pool.Query(ctx, s.q(`SELECT `+eventColumns+` FROM {s}.events
+	// A list carries delivery states only: no payload is read.
+	rows, err := s.pool.Query(ctx, s.q(`SELECT id, org, hook_id, idempotency_key, NULL::bytea, state, attempts, last_error,
+	next_attempt, created_at, updated_at FROM {s}.events
 WHERE org = $1 AND state = $2 ORDER BY created_at DESC, id DESC LIMIT $3`), org, string(state), lim)
 	if err != nil {
 		return nil, s.wrap("list events", err)
@@ -238,12 +455,19 @@ func (s *Store) Replay(ctx context.Context, org, id string, now time.Time) error
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.events SET state = 'pending', attempts = 0, next_attempt = $3, updated_at = $3
-WHERE id = $1 AND org = $2 AND state = 'dead'`), id, org, now)
+	// One statement: the update, and the NOTIFY that wakes the
+	// dispatchers of every replica, in one transaction.
+	var n int
+	err := s.pool.QueryRow(ctx, s.q(`WITH u AS (
+	UPDATE {s}.events SET state = 'pending', attempts = 0, next_attempt = $3, updated_at = $3
+	WHERE id = $1 AND org = $2 AND state = 'dead'
+	RETURNING 1
+)
+SELECT count(*), pg_notify($4, $5) FROM u`), id, org, now, s.channel, eventsReady).Scan(&n, nil)
 	if err != nil {
 		return s.wrap("replay event "+id, err)
 	}
-	if tag.RowsAffected() == 1 {
+	if n == 1 {
 		return nil
 	}
 	var state string
@@ -255,7 +479,8 @@ WHERE id = $1 AND org = $2 AND state = 'dead'`), id, org, now)
 }
 
 // Prune implements store.QueueStore. It deletes in batches of at most
-// pruneBatch events, each with its idempotency rows in one statement, and
+// pruneBatch events, each with its payload and idempotency rows in one
+// statement, and
 // skips events another transaction holds locked (a later Prune takes
 // them).
 func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
@@ -273,6 +498,8 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 ), k AS (
 	DELETE FROM {s}.idempotency_keys i USING d
 	WHERE i.hook_id = d.hook_id AND i.key = d.idempotency_key AND i.event_id = d.id
+), p AS (
+	DELETE FROM {s}.event_payloads p USING d WHERE p.id = d.id
 )
 SELECT count(*) FROM d`), before, pruneBatch).Scan(&n)
 		if err != nil {
