@@ -65,9 +65,9 @@ type listener struct {
 	log       *slog.Logger
 	heartbeat time.Duration
 
-	mu      sync.Mutex
-	wakers  map[chan struct{}]struct{}
-	onState func(listening bool) // for tests; nil otherwise
+	mu     sync.Mutex
+	wakers map[chan struct{}]struct{}
+	pid    uint32 // the listening backend's PID; 0 while not listening
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -102,7 +102,7 @@ func (l *listener) run(ctx context.Context) {
 	for {
 		began := time.Now()
 		err := l.session(ctx)
-		l.setListening(false)
+		l.setListening(false, 0)
 		if ctx.Err() != nil {
 			return
 		}
@@ -135,10 +135,13 @@ func (l *listener) session(ctx context.Context) error {
 	}
 	// From here on every change committed is notified to us: what the
 	// cache will hold from now is kept fresh.
-	l.setListening(true)
+	l.setListening(true, conn.PgConn().PID())
 	l.wake()
 	for {
-		wctx, cancel := context.WithTimeout(ctx, l.heartbeat)
+		l.mu.Lock()
+		hb := l.heartbeat
+		l.mu.Unlock()
+		wctx, cancel := context.WithTimeout(ctx, hb)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		if err != nil {
@@ -149,7 +152,7 @@ func (l *listener) session(ctx context.Context) error {
 				return err
 			}
 			// Quiet for a heartbeat: check that the connection still works.
-			pctx, cancel := context.WithTimeout(ctx, l.heartbeat)
+			pctx, cancel := context.WithTimeout(ctx, hb)
 			err = conn.Ping(pctx)
 			cancel()
 			if err != nil {
@@ -163,17 +166,15 @@ func (l *listener) session(ctx context.Context) error {
 	}
 }
 
-// setListening turns the cache on (empty) or off.
-func (l *listener) setListening(on bool) {
+// setListening turns the cache on (empty) or off, and records the
+// listening backend's PID (0: none).
+func (l *listener) setListening(on bool, pid uint32) {
 	if l.cache != nil {
 		l.cache.SetEnabled(on)
 	}
 	l.mu.Lock()
-	f := l.onState
+	l.pid = pid
 	l.mu.Unlock()
-	if f != nil {
-		f(on)
-	}
 }
 
 func (l *listener) handle(payload string) {
