@@ -45,12 +45,14 @@
 //     closes it, and within two heartbeats of 1s when it hangs) the cache
 //     is off and every lookup is a query; once the connection listens
 //     again the cache starts empty.
+//
 //   - Enqueue group commit: concurrent Enqueues share transactions. Four
 //     committers each take the events waiting (up to 256) and store them
 //     in one pipelined transaction, one statement per event, ending with
 //     a NOTIFY; an idle store commits a lone event at once. An event's
 //     payload is written once, to event_payloads; Claim, Complete, Fail
 //     and Replay update the small events row alone.
+//
 //   - Waking dispatchers: NotifyEnqueued gives a channel that receives
 //     after events were enqueued or replayed through any replica (the
 //     NOTIFY above), so that dispatchers need not poll for new events.
@@ -63,13 +65,16 @@
 //     dies, another replica claims the event when the lease ends. Delivery
 //     is therefore once in normal operation and at least once across
 //     crashes.
+//
 //   - Idempotency: a row per (hook, key) in idempotency_keys, whose
 //     primary key is the unique constraint, decides among concurrent
 //     Enqueues with one key, in any replica; the losers get
 //     store.ErrDuplicate with the winner's ID.
+//
 //   - Debug log: AppendDebug inserts and trims in one transaction holding
 //     an advisory lock on the hook, so a hook never keeps more than N
 //     entries however many replicas append.
+//
 //   - Pruning: Prune deletes in short batches and skips rows other
 //     transactions hold, so every replica may run it.
 //
