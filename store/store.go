@@ -121,59 +121,109 @@ const (
 	StateDead      EventState = "dead"      // parked after too many failed attempts
 )
 
-// QueuedEvent is an event committed for durable delivery.
+// QueuedEvent is an event committed for durable delivery. It has two
+// parts that a QueueStore keeps apart: the encoded event (Payload), opaque
+// bytes written once by Enqueue and never rewritten, and the small
+// delivery state (State, Attempts, LastError, NextAttempt, CreatedAt,
+// UpdatedAt), which Claim, Complete, Fail and Replay change alone. A
+// store's write of a delivery state must not copy, decode or re-encode the
+// payload, so that the cost of settling an event does not grow with its
+// size.
 type QueuedEvent struct {
 	ID             string // unique and time-sortable
 	Org            string
 	HookID         string
 	IdempotencyKey string // "" when the event carries none
-	Payload        []byte // the encoded event, owned by package hooks
-	State          EventState
-	Attempts       int       // delivery attempts started so far
-	LastError      string    // the last attempt's error, if any
-	NextAttempt    time.Time // pending events are not claimed before this
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Payload is the encoded event, owned by package hooks. Enqueue takes
+	// the slice (the store may keep it rather than copy it); a Payload a
+	// store returns is read-only (it may be shared with the store and with
+	// other callers). ListEvents leaves it nil.
+	Payload     []byte
+	State       EventState
+	Attempts    int       // delivery attempts started so far
+	LastError   string    // the last attempt's error, if any
+	NextAttempt time.Time // pending events are not claimed before this
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
-// QueueStore keeps events for at-least-once delivery.
+// QueueStore keeps events for at-least-once delivery. Records it returns
+// are the caller's, except their Payload, which is read-only (see
+// QueuedEvent).
 type QueueStore interface {
-	// Enqueue durably commits e (State pending) before returning. If
-	// e.IdempotencyKey is not empty and an event of the same hook with the
-	// same key was created at or after dedupSince, nothing is stored and
-	// Enqueue returns that event's ID with ErrDuplicate.
+	// Enqueue durably commits e (State pending, Attempts 0, LastError
+	// empty, whatever e says) before returning. If e.IdempotencyKey is not
+	// empty and an event of the same hook with the same key was created at
+	// or after dedupSince, nothing is stored and Enqueue returns that
+	// event's ID with ErrDuplicate. An ID in use gives ErrConflict. The
+	// store may keep e.Payload: the caller must not change it afterwards.
 	Enqueue(ctx context.Context, e *QueuedEvent, dedupSince time.Time) (string, error)
 	// Claim returns up to limit pending events whose NextAttempt is at or
-	// before now, oldest first, after incrementing their Attempts and moving
-	// their NextAttempt to now+lease so that no other claimer takes them
-	// while the lease runs. An event whose claimer dies is claimed again
-	// when its lease expires.
+	// before now, oldest first, with their Payload (read-only), after
+	// incrementing their Attempts and moving their NextAttempt to now+lease
+	// and their UpdatedAt to now, so that no other claimer takes them while
+	// the lease runs. An event whose claimer dies is claimed again when its
+	// lease expires. Claim changes delivery state only.
 	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*QueuedEvent, error)
-	// Complete marks a claimed event delivered. attempts is the Attempts
-	// value of the claimed record: it identifies the claim, since every
-	// Claim increments it. Complete applies only if the stored event is
-	// still pending with that Attempts; otherwise (the lease ran out and
-	// another claimer took the event, or settled it) it returns an error
-	// matching ErrStale (and ErrConflict) and changes nothing. An unknown
-	// ID gives ErrNotFound.
+	// Complete marks a claimed event delivered, with UpdatedAt now.
+	// attempts is the Attempts value of the claimed record: it identifies
+	// the claim, since every Claim increments it. Complete applies only if
+	// the stored event is still pending with that Attempts; otherwise (the
+	// lease ran out and another claimer took the event, or settled it) it
+	// returns an error matching ErrStale (and ErrConflict) and changes
+	// nothing. An unknown ID gives ErrNotFound.
 	Complete(ctx context.Context, id string, attempts int, now time.Time) error
 	// Fail records a failed attempt of the claim identified by attempts
-	// (as for Complete, with the same ErrStale and ErrNotFound): the event
-	// goes back to pending with the given NextAttempt, or to dead when
-	// dead is true.
+	// (as for Complete, with the same ErrStale and ErrNotFound): LastError
+	// becomes lastError and the event goes back to pending with the given
+	// NextAttempt, or to dead when dead is true. UpdatedAt keeps the time
+	// of the claim.
 	Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error
-	// GetEvent returns the org's event.
+	// GetEvent returns the org's event with its Payload (read-only).
 	GetEvent(ctx context.Context, org, id string) (*QueuedEvent, error)
 	// ListEvents returns up to limit of the org's events in the given
-	// state, newest first.
+	// state, newest (by CreatedAt, then ID) first, without their Payload:
+	// a list reads delivery states only. A limit below 1 means no limit.
 	ListEvents(ctx context.Context, org string, state EventState, limit int) ([]*QueuedEvent, error)
 	// Replay moves the org's dead event back to pending, with Attempts
-	// reset and NextAttempt now. Replaying an event that is not dead
-	// returns ErrConflict.
+	// reset, LastError kept, and NextAttempt and UpdatedAt now. Replaying
+	// an event that is not dead returns ErrConflict.
 	Replay(ctx context.Context, org, id string, now time.Time) error
 	// Prune deletes delivered events last updated before before, with
-	// their idempotency keys, and returns how many it deleted.
+	// their payloads and idempotency keys, and returns how many it deleted.
 	Prune(ctx context.Context, before time.Time) (int, error)
 	// CountEvents returns how many events are in the given state.
 	CountEvents(ctx context.Context, state EventState) (int, error)
+}
+
+// LocalQueue is an optional interface of a QueueStore whose queue belongs
+// to this process alone: no other process claims its events (boltstore
+// holds an exclusive lock on its file; memstore lives in this process).
+// It lets the process that accepted an event deliver it at once, with no
+// Claim and no read of the store: the event is committed already claimed,
+// handed to a local worker, and its completion may be committed lazily.
+// The store is read back only after a crash, a failed attempt or a lease
+// that ran out. package hooks finds it by a type assertion.
+//
+// Its methods are called concurrently.
+type LocalQueue interface {
+	QueueStore
+	// EnqueueClaimed is Enqueue of an event that is claimed in the same
+	// commit, as if Claim had taken it at e.NextAttempt: it is stored
+	// pending with Attempts 1, UpdatedAt e.NextAttempt and NextAttempt
+	// e.NextAttempt+lease. The caller then delivers it and reports the
+	// outcome with Complete, CompleteLater or Fail for attempts 1. If the
+	// caller dies first, the event is claimed again when the lease runs
+	// out. Duplicates and conflicts are reported as by Enqueue (nothing is
+	// claimed then).
+	EnqueueClaimed(ctx context.Context, e *QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error)
+	// CompleteLater is Complete without waiting for the change to be
+	// durable: it returns at once, and the store commits the change with
+	// its next write, or within a short delay that the implementation
+	// documents (far below any sensible lease), or at Close. A stale claim
+	// or an unknown ID is dropped silently, as Complete would have changed
+	// nothing. If the process dies before that commit, the event is
+	// delivered again once its lease runs out: at least once, not exactly
+	// once.
+	CompleteLater(id string, attempts int, now time.Time)
 }

@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,6 +24,24 @@ type writeReq struct {
 	apply applyFunc
 	res   chan error // buffered, 1
 }
+
+// lazyComplete is a CompleteLater waiting for a commit.
+type lazyComplete struct {
+	id       string
+	attempts int
+	now      time.Time
+}
+
+// PanicError is the error a write returns when applying it panicked
+// inside the committer (a bug, or a fault of the file underneath). The
+// committer recovers, as bbolt's DB.Batch does: the group is rolled back,
+// the other writes of the group are committed without it, and the store
+// goes on.
+type PanicError struct {
+	Value any // what the write panicked with
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("boltstore: write panicked: %v", e.Value) }
 
 // write hands apply to the committer and waits until the group holding it
 // is committed (and, unless NoSync, fsynced). ctx is honoured until the
@@ -46,14 +65,24 @@ func (s *Store) write(ctx context.Context, apply applyFunc) error {
 // commitLoop is the group committer. It takes one request, then whatever
 // other requests are already waiting (without waiting for more, so an idle
 // store commits a lone write at once), and commits them all in one
-// read-write transaction: one fsync for the group.
+// read-write transaction: one fsync for the group. Completions left by
+// CompleteLater ride along with the next group; if no write comes within
+// lazyDelay, they get a commit of their own. On quit it commits what
+// CompleteLater left, then stops.
 func (s *Store) commitLoop() {
 	defer close(s.done)
 	batch := make([]*writeReq, 0, s.maxBatch)
+	lazyTimer := time.NewTimer(time.Hour)
+	lazyTimer.Stop()
 	for {
 		select {
 		case <-s.quit:
+			s.commit(nil)
 			return
+		case <-s.lazyKick:
+			lazyTimer.Reset(s.lazyDelay)
+		case <-lazyTimer.C:
+			s.commit(nil)
 		case r := <-s.reqs:
 			if s.beforeDrain != nil {
 				s.beforeDrain()
@@ -74,16 +103,56 @@ func (s *Store) commitLoop() {
 	}
 }
 
-// commit applies batch in one transaction, in arrival order, and answers
-// every request. A request's own failure (a conflict, a duplicate, an
-// unknown ID) does not affect the others. If the transaction itself fails,
-// each request is retried in a transaction of its own, so that one bad
-// request cannot fail its group.
+// takeLazy returns the completions waiting for a commit, and forgets them.
+func (s *Store) takeLazy() []lazyComplete {
+	s.lazyMu.Lock()
+	defer s.lazyMu.Unlock()
+	l := s.lazy
+	s.lazy = nil
+	return l
+}
+
+// applyLazy applies the waiting completions inside tx. A completion that
+// no longer applies (a stale claim, an unknown event) is dropped: Complete
+// would have changed nothing either.
+func applyLazy(tx *bolt.Tx, lazy []lazyComplete) error {
+	for _, l := range lazy {
+		if _, txErr := changeEventTx(tx, nil, l.id, completeFn(l.attempts, l.now)); txErr != nil {
+			return txErr
+		}
+	}
+	return nil
+}
+
+// safeApply runs r.apply, turning a panic into a transaction error, so
+// that the group is rolled back and retried without losing the committer.
+func safeApply(tx *bolt.Tx, r *writeReq) (reqErr, txErr error) {
+	defer func() {
+		if p := recover(); p != nil {
+			reqErr, txErr = nil, &PanicError{Value: p}
+		}
+	}()
+	return r.apply(tx)
+}
+
+// commit applies the waiting lazy completions and batch in one
+// transaction, in arrival order, and answers every request. A request's
+// own failure (a conflict, a duplicate, an unknown ID) does not affect the
+// others. If the transaction itself fails (or a request panics), each
+// request is retried in a transaction of its own, so that one bad request
+// cannot fail its group; the lazy completions get one of their own too.
 func (s *Store) commit(batch []*writeReq) {
+	lazy := s.takeLazy()
+	if len(batch) == 0 && len(lazy) == 0 {
+		return
+	}
 	results := make([]error, len(batch))
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := applyLazy(tx, lazy); err != nil {
+			return err
+		}
 		for i, r := range batch {
-			reqErr, txErr := r.apply(tx)
+			reqErr, txErr := safeApply(tx, r)
 			if txErr != nil {
 				return txErr
 			}
@@ -92,9 +161,14 @@ func (s *Store) commit(batch []*writeReq) {
 		return nil
 	})
 	if s.onCommit != nil {
-		s.onCommit(len(batch))
+		s.onCommit(len(batch) + len(lazy))
 	}
-	if err != nil && len(batch) > 1 {
+	if err != nil && (len(batch) > 1 || len(lazy) > 0) {
+		if len(lazy) > 0 {
+			// Lost only if this fails too: the events are then delivered
+			// again when their lease runs out.
+			_ = s.db.Update(func(tx *bolt.Tx) error { return applyLazy(tx, lazy) })
+		}
 		for _, r := range batch {
 			s.commit([]*writeReq{r})
 		}
@@ -114,12 +188,8 @@ func (s *Store) enqueueDirect(e *store.QueuedEvent, since time.Time) (string, er
 	var id string
 	var reqErr error
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		rec, data, err := newPending(e)
-		if err != nil {
-			return err
-		}
 		var txErr error
-		id, reqErr, txErr = enqueueTx(tx, rec, data, since)
+		id, reqErr, txErr = enqueueTx(tx, newPending(e, false, 0), e.Payload, since)
 		return txErr
 	})
 	if err != nil {

@@ -188,11 +188,7 @@ func TestGroupCommitTxFailure(t *testing.T) {
 		}
 		r := *old
 		r.Org = strings.Repeat("x", bolt.MaxKeySize)
-		data, err := r.encode()
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bEvents).Put([]byte(r.ID), data)
+		return tx.Bucket(bStates).Put([]byte(r.ID), r.encode())
 	})
 	if err != nil {
 		t.Fatal(err)

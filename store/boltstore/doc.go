@@ -8,7 +8,13 @@
 //	}
 //	defer s.Close()
 //
-// Records are kept as JSON in buckets, with index buckets beside them: a
+// Hooks, keys and debug entries are kept as JSON in buckets. A queued
+// event is kept in two parts: its payload, as the bytes it was given,
+// written once by Enqueue (a payload of 16 KiB or more gets a nested
+// bucket of its own, so that its pages are never rewritten when its
+// neighbours change), and its delivery state, a compact binary record of
+// tens of bytes that Claim, Complete, Fail and Replay rewrite alone. Index
+// buckets sit beside them: a
 // token index for HookByToken, per-org indexes ordered by creation for
 // the lists, one nested bucket of debug entries per hook (keyed by the
 // time-sortable entry ID, so newest first is a reverse cursor walk), an
@@ -23,7 +29,7 @@
 //
 // Enqueue must be durable before it returns, which costs an fsync, and so
 // must the dispatcher's Claim, Complete and Fail. These queue writes (and
-// Replay and AppendDebug) therefore go through one committer goroutine:
+// Replay, Prune and AppendDebug) therefore go through one committer goroutine:
 // it takes a request, then every request already waiting (up to
 // Options.MaxBatch, without waiting for more, so a lone write on an idle
 // store is committed at once), and applies them in arrival order in one
@@ -33,8 +39,23 @@
 // is durable. Each request keeps its own outcome: a duplicate, a conflict
 // or an unknown event ID fails only that request; if the transaction
 // itself fails, every request of the group is retried in a transaction
-// of its own. Unlike bbolt's DB.Batch there is no fixed delay. Hook, key
-// and ClearDebug changes and Prune use one transaction each.
+// of its own. Unlike bbolt's DB.Batch there is no fixed delay. As in
+// DB.Batch, a write that panics inside the committer is recovered: it
+// fails alone (*PanicError) and the rest of its group commits. Hook, key
+// and ClearDebug changes use one transaction each.
+//
+// # Local hand-off
+//
+// A Store holds its file's lock, so its queue belongs to this process: it
+// implements store.LocalQueue. EnqueueClaimed commits an event already
+// claimed, so package hooks hands it straight to a local worker with no
+// Claim and no read back; CompleteLater records the delivery without a
+// commit of its own: it rides with the next write, or is committed after
+// Options.LazyDelay (10ms), or at Close. A crash before that commit means
+// the event is delivered once more after its lease (at least once).
+//
+// Files written by version 1 of this package (one JSON record per event,
+// the payload in base64) are migrated by Open, in one transaction.
 //
 // # Security
 //

@@ -17,7 +17,8 @@ var (
 	bKeys      = []byte("keys")      // key ID -> JSON store.Key
 	bKeyOrg    = []byte("keyorg")    // lp(org) timeKey(CreatedAt) ID -> nothing
 	bDebug     = []byte("debug")     // hook ID -> bucket: entry ID -> JSON store.DebugEntry
-	bEvents    = []byte("events")    // event ID -> JSON store.QueuedEvent
+	bStates    = []byte("states")    // event ID -> eventRecord (binary, see encode)
+	bPayloads  = []byte("payloads")  // event ID -> payload bytes, or a bucket holding them (bigPayload)
 	bIdem      = []byte("idem")      // lp(hook ID) key -> timeKey(CreatedAt) event ID
 	bPending   = []byte("pending")   // timeKey(NextAttempt) timeKey(CreatedAt) ID -> nothing
 	bDelivered = []byte("delivered") // timeKey(UpdatedAt) ID -> nothing
@@ -25,10 +26,13 @@ var (
 	bCounts    = []byte("counts")    // state -> uint64 count
 
 	allBuckets = [][]byte{bMeta, bHooks, bTokens, bHookOrg, bKeys, bKeyOrg, bDebug,
-		bEvents, bIdem, bPending, bDelivered, bOrgState, bCounts}
+		bStates, bPayloads, bIdem, bPending, bDelivered, bOrgState, bCounts}
 
 	keyVersion  = []byte("version")
-	fileVersion = []byte("1")
+	fileVersion = []byte("2")
+	// bEventsV1 held version 1's events: JSON records with the payload in
+	// base64 (see migrate.go).
+	bEventsV1 = []byte("events")
 )
 
 // timeKeyLen is the length of an encoded time.
@@ -103,4 +107,14 @@ func decode(what string, id []byte, data []byte, v any) error {
 		return fmt.Errorf("%w: %s %q: %v", ErrCorrupt, what, id, err)
 	}
 	return nil
+}
+
+// cutLP is the inverse of appendLP: it returns the first field of b and
+// the bytes after it.
+func cutLP(b []byte) (string, []byte, bool) {
+	n, w := binary.Uvarint(b)
+	if w <= 0 || n > uint64(len(b)-w) {
+		return "", nil, false
+	}
+	return string(b[w : w+int(n)]), b[w+int(n):], true
 }

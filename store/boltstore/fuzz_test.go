@@ -25,18 +25,19 @@ func FuzzTimeKey(f *testing.F) {
 	})
 }
 
-// FuzzDecodeRecord feeds arbitrary bytes to the record decoder, as a
-// damaged file would: it must return an error, never panic.
-func FuzzDecodeRecord(f *testing.F) {
-	f.Add([]byte(`{"ID":"e1","State":"pending","CreatedAt":"2026-01-02T03:04:05Z"}`))
-	f.Add([]byte(`{"Payload":"!!"}`))
+// FuzzDecodeJSON feeds arbitrary bytes to the JSON decoder of hook, key
+// and debug records, as a damaged file would: it must return an error,
+// never panic.
+func FuzzDecodeJSON(f *testing.F) {
+	f.Add([]byte(`{"ID":"h1","Token":"t","CreatedAt":"2026-01-02T03:04:05Z"}`))
+	f.Add([]byte(`{"Hash":"!!"}`))
 	f.Add([]byte{0xff, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var v struct {
 			ID        string
-			Payload   []byte
+			Hash      []byte
 			CreatedAt time.Time
 		}
-		_ = decode("event", []byte("id"), data, &v)
+		_ = decode("hook", []byte("id"), data, &v)
 	})
 }

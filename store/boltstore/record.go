@@ -1,7 +1,7 @@
 package boltstore
 
 import (
-	"encoding/json"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -10,18 +10,15 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 )
 
-// eventRecord is the stored form of a store.QueuedEvent: the same JSON
-// document encoding/json makes of a QueuedEvent (same field names, the
-// payload as a base64 string), but with the payload kept as it is stored,
-// so that Claim, Complete, Fail and Replay, which change only an event's
-// delivery fields, neither decode nor re-encode the payload inside the
-// committer's transaction.
+// eventRecord is the delivery state of a queued event: everything of a
+// store.QueuedEvent but its payload, which is stored apart (bPayloads),
+// written once by Enqueue and never rewritten. Claim, Complete, Fail and
+// Replay read and write this small record alone.
 type eventRecord struct {
 	ID             string
 	Org            string
 	HookID         string
 	IdempotencyKey string
-	Payload        json.RawMessage // a JSON string (base64) or null
 	State          store.EventState
 	Attempts       int
 	LastError      string
@@ -30,61 +27,173 @@ type eventRecord struct {
 	UpdatedAt      time.Time
 }
 
-// newRecord returns the record of e.
-func newRecord(e *store.QueuedEvent) (*eventRecord, error) {
-	payload, err := json.Marshal(e.Payload)
-	if err != nil {
-		return nil, fmt.Errorf("boltstore: encode: %w", err)
+// recordVersion is the first byte of an encoded eventRecord.
+const recordVersion = 1
+
+// The encoded states.
+const (
+	statePending   = 0
+	stateDelivered = 1
+	stateDead      = 2
+)
+
+func encodeState(st store.EventState) (byte, bool) {
+	switch st {
+	case store.StatePending:
+		return statePending, true
+	case store.StateDelivered:
+		return stateDelivered, true
+	case store.StateDead:
+		return stateDead, true
 	}
-	return &eventRecord{
-		ID: e.ID, Org: e.Org, HookID: e.HookID, IdempotencyKey: e.IdempotencyKey,
-		Payload: payload, State: e.State, Attempts: e.Attempts, LastError: e.LastError,
-		NextAttempt: e.NextAttempt, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
-	}, nil
+	return 0, false
 }
 
-// event decodes r's payload and returns the event r stores.
-func (r *eventRecord) event() (*store.QueuedEvent, error) {
-	var payload []byte
-	if len(r.Payload) > 0 { // absent: nil, as for a QueuedEvent
-		if err := json.Unmarshal(r.Payload, &payload); err != nil {
-			return nil, fmt.Errorf("%w: event %q: payload: %v", ErrCorrupt, r.ID, err)
+var decodedStates = [...]store.EventState{statePending: store.StatePending,
+	stateDelivered: store.StateDelivered, stateDead: store.StateDead}
+
+// encode returns r's stored form, a compact binary record:
+//
+//	version (1 byte) | state (1 byte) | uvarint Attempts |
+//	timeKey(NextAttempt) | timeKey(CreatedAt) | timeKey(UpdatedAt) |
+//	lp(Org) | lp(HookID) | lp(IdempotencyKey) | LastError (the rest)
+//
+// The ID is the record's key and is not repeated.
+func (r *eventRecord) encode() []byte {
+	st, _ := encodeState(r.State)
+	b := make([]byte, 0, 2+binary.MaxVarintLen64+3*timeKeyLen+3*binary.MaxVarintLen16+
+		len(r.Org)+len(r.HookID)+len(r.IdempotencyKey)+len(r.LastError))
+	b = append(b, recordVersion, st)
+	b = binary.AppendUvarint(b, uint64(max(r.Attempts, 0)))
+	b = appendTime(b, r.NextAttempt)
+	b = appendTime(b, r.CreatedAt)
+	b = appendTime(b, r.UpdatedAt)
+	b = appendLP(b, r.Org)
+	b = appendLP(b, r.HookID)
+	b = appendLP(b, r.IdempotencyKey)
+	return append(b, r.LastError...)
+}
+
+// decodeRecord is the inverse of encode; id is the record's key. It
+// returns an error wrapping ErrCorrupt for bytes encode cannot have made.
+func decodeRecord(id string, b []byte) (*eventRecord, error) {
+	corrupt := func(what string) error {
+		return fmt.Errorf("%w: event %q: %s", ErrCorrupt, id, what)
+	}
+	if len(b) < 2 || b[0] != recordVersion {
+		return nil, corrupt("unknown record version")
+	}
+	if int(b[1]) >= len(decodedStates) {
+		return nil, corrupt("unknown state")
+	}
+	r := &eventRecord{ID: id, State: decodedStates[b[1]]}
+	attempts, w := binary.Uvarint(b[2:])
+	if w <= 0 || attempts > 1<<31 {
+		return nil, corrupt("bad attempts")
+	}
+	r.Attempts = int(attempts)
+	rest := b[2+w:]
+	if len(rest) < 3*timeKeyLen {
+		return nil, corrupt("short record")
+	}
+	r.NextAttempt = parseTime(rest)
+	r.CreatedAt = parseTime(rest[timeKeyLen:])
+	r.UpdatedAt = parseTime(rest[2*timeKeyLen:])
+	rest = rest[3*timeKeyLen:]
+	var ok bool
+	for _, f := range []*string{&r.Org, &r.HookID, &r.IdempotencyKey} {
+		if *f, rest, ok = cutLP(rest); !ok {
+			return nil, corrupt("bad field")
 		}
 	}
+	r.LastError = string(rest)
+	return r, nil
+}
+
+// event returns the store.QueuedEvent of r with the given payload.
+func (r *eventRecord) event(payload []byte) *store.QueuedEvent {
 	return &store.QueuedEvent{
 		ID: r.ID, Org: r.Org, HookID: r.HookID, IdempotencyKey: r.IdempotencyKey,
 		Payload: payload, State: r.State, Attempts: r.Attempts, LastError: r.LastError,
 		NextAttempt: r.NextAttempt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-	}, nil
-}
-
-// encode returns r's stored form.
-func (r *eventRecord) encode() ([]byte, error) {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return nil, fmt.Errorf("boltstore: encode: %w", err)
 	}
-	return data, nil
 }
 
-// getRecord reads the record of event id, leaving its payload encoded.
+// getRecord reads the delivery state of event id.
 func getRecord(tx *bolt.Tx, id string) (*eventRecord, error) {
-	data := tx.Bucket(bEvents).Get([]byte(id))
+	data := tx.Bucket(bStates).Get([]byte(id))
 	if data == nil {
 		return nil, notFound("event", id)
 	}
-	var r eventRecord
-	if err := decode("event", []byte(id), data, &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return decodeRecord(id, data)
 }
 
-// getEvent reads event id, payload decoded.
+// bigPayload is the size from which a payload gets a nested bucket of its
+// own instead of a value in bPayloads. bbolt rewrites a whole leaf node,
+// overflow pages included, whenever one of its keys changes: a large
+// value among its neighbours would be rewritten with every Enqueue or
+// Prune that touches that leaf. In its own bucket it has its own pages,
+// written once and freed by Prune without being read.
+const bigPayload = 16 << 10
+
+// payloadKey is the one key of a payload's nested bucket.
+var payloadKey = []byte("p")
+
+// putPayload stores the payload of event id. bbolt keeps p until the
+// commit, so the caller must not change it meanwhile.
+func putPayload(tx *bolt.Tx, id []byte, p []byte) error {
+	b := tx.Bucket(bPayloads)
+	if p == nil {
+		p = []byte{}
+	}
+	if len(p) < bigPayload {
+		return b.Put(id, p)
+	}
+	nb, err := b.CreateBucket(id)
+	if err != nil {
+		return err
+	}
+	return nb.Put(payloadKey, p)
+}
+
+// getPayload returns the payload of event id, valid only during tx, and
+// whether there is one.
+func getPayload(tx *bolt.Tx, id []byte) ([]byte, bool) {
+	b := tx.Bucket(bPayloads)
+	if v := b.Get(id); v != nil {
+		return v, true
+	}
+	if nb := b.Bucket(id); nb != nil {
+		v := nb.Get(payloadKey)
+		return v, v != nil
+	}
+	return nil, false
+}
+
+// deletePayload removes the payload of event id, if any.
+func deletePayload(tx *bolt.Tx, id []byte) error {
+	b := tx.Bucket(bPayloads)
+	if b.Bucket(id) != nil {
+		return b.DeleteBucket(id)
+	}
+	return b.Delete(id)
+}
+
+// getEvent reads event id with a copy of its payload.
 func getEvent(tx *bolt.Tx, id string) (*store.QueuedEvent, error) {
 	r, err := getRecord(tx, id)
 	if err != nil {
 		return nil, err
 	}
-	return r.event()
+	p, ok := getPayload(tx, []byte(id))
+	if !ok {
+		return nil, fmt.Errorf("%w: event %q: no payload", ErrCorrupt, id)
+	}
+	return r.event(clonePayload(p)), nil
+}
+
+// clonePayload copies a payload out of a transaction; an empty one stays
+// non-nil, as it went in.
+func clonePayload(p []byte) []byte {
+	return append(make([]byte, 0, len(p)), p...)
 }

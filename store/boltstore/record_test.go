@@ -2,95 +2,161 @@ package boltstore
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/inbound-hooks/inbound/store"
 )
 
-// TestRecordCompatible checks that an eventRecord is stored exactly as
-// encoding/json stores a store.QueuedEvent (so files written before the
-// record type, and readers of either form, keep working) and that it
-// decodes back to the same event.
-func TestRecordCompatible(t *testing.T) {
-	base := store.QueuedEvent{
-		ID: "ev1", Org: "acme", HookID: "h1", IdempotencyKey: "k\u2028<&>\"",
-		State: store.StateDead, Attempts: 3, LastError: "trigger: 503",
-		NextAttempt: t0.Add(time.Minute), CreatedAt: t0, UpdatedAt: t0.Add(time.Second),
+func TestRecordRoundTrip(t *testing.T) {
+	tests := []eventRecord{
+		{ID: "ev1", Org: "acme", HookID: "h1", IdempotencyKey: "k\u2028<&>\"", State: store.StateDead,
+			Attempts: 3, LastError: "trigger: 503", NextAttempt: t0.Add(time.Minute), CreatedAt: t0, UpdatedAt: t0.Add(time.Second)},
+		{ID: "ev2", State: store.StatePending, NextAttempt: time.Time{}.UTC(), CreatedAt: time.Time{}.UTC(), UpdatedAt: time.Time{}.UTC()},
+		{ID: "ev3", Org: strings.Repeat("o", 300), HookID: "\x00\xff", State: store.StateDelivered, Attempts: 1 << 20,
+			LastError: strings.Repeat("é", 500), NextAttempt: t0, CreatedAt: t0.Add(-time.Hour), UpdatedAt: t0.Add(time.Nanosecond)},
 	}
-	tests := []struct {
-		name    string
-		payload []byte
-	}{
-		{"nil payload", nil},
-		{"empty payload", []byte{}},
-		{"json payload", []byte(`{"data":{"name":"Ada"}}`)},
-		{"binary payload", []byte{0, 0xff, 0xfe, '"', '\\', '\n'}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			e := base
-			e.Payload = tc.payload
-			want, err := json.Marshal(&e)
+	for _, want := range tests {
+		t.Run(want.ID, func(t *testing.T) {
+			b := want.encode()
+			got, err := decodeRecord(want.ID, b)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := newRecord(&e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := r.encode()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("encoding:\ngot  %s\nwant %s", got, want)
-			}
-			var back eventRecord
-			if err := decode("event", []byte(e.ID), want, &back); err != nil {
-				t.Fatal(err)
-			}
-			ev, err := back.event()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(ev, &e) {
-				t.Fatalf("decoded: got %+v, want %+v", ev, &e)
+			if !reflect.DeepEqual(got, &want) {
+				t.Fatalf("got %+v, want %+v", got, &want)
 			}
 		})
 	}
+	// A pending record of a 1 KiB event is tens of bytes, not a copy of
+	// the event.
+	r := tests[0]
+	if n := len(r.encode()); n > 100 {
+		t.Fatalf("encoded record: got %d bytes, want at most 100", n)
+	}
 }
 
-// FuzzDecodeEventRecord checks, for arbitrary stored bytes, that reading
-// them as an eventRecord and then decoding the payload agrees with
-// reading them as a store.QueuedEvent: both fail, or both give the same
-// event. It never panics.
-func FuzzDecodeEventRecord(f *testing.F) {
-	f.Add([]byte(`{"ID":"e1","Payload":"eyJhIjoxfQ==","State":"pending","CreatedAt":"2026-01-02T03:04:05Z"}`))
-	f.Add([]byte(`{"Payload":"!!"}`))
-	f.Add([]byte(`{"Payload":null,"Attempts":2}`))
-	f.Add([]byte(`{"Payload":12}`))
-	f.Add([]byte{0xff, 0})
+// FuzzDecodeRecord checks, for arbitrary stored bytes, that decodeRecord
+// returns a record or an error wrapping ErrCorrupt, never panics, and that
+// what it decodes encodes back to the same bytes.
+func FuzzDecodeRecord(f *testing.F) {
+	f.Add((&eventRecord{ID: "e", Org: "o", HookID: "h", IdempotencyKey: "k", State: store.StatePending,
+		Attempts: 2, LastError: "x", NextAttempt: t0, CreatedAt: t0, UpdatedAt: t0}).encode())
+	f.Add([]byte{1, 0})
+	f.Add([]byte{1, 9, 0})
+	f.Add([]byte(`{"ID":"e1"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var want store.QueuedEvent
-		wantErr := json.Unmarshal(data, &want)
-		var r eventRecord
-		err := decode("event", []byte("id"), data, &r)
-		var got *store.QueuedEvent
-		if err == nil {
-			got, err = r.event()
+		r, err := decodeRecord("id", data)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error: got %v, want one wrapping %v", err, ErrCorrupt)
+			}
+			return
 		}
-		if err != nil && !errors.Is(err, ErrCorrupt) {
-			t.Fatalf("error: got %v, want one wrapping %v", err, ErrCorrupt)
-		}
-		if (err == nil) != (wantErr == nil) {
-			t.Fatalf("record error %v, event error %v", err, wantErr)
-		}
-		if err == nil && !reflect.DeepEqual(got, &want) {
-			t.Fatalf("decoded: got %+v, want %+v", got, &want)
+		back, err := decodeRecord("id", r.encode())
+		if err != nil || !reflect.DeepEqual(back, r) {
+			t.Fatalf("re-decoded: got %+v, %v, want %+v", back, err, r)
 		}
 	})
+}
+
+// TestMigrateV1 writes a file as version 1 of this package did (JSON
+// records with base64 payloads in one bucket) and checks that Open moves
+// every event to version 2's layout, unchanged, undecodable ones included.
+func TestMigrateV1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := &store.QueuedEvent{ID: "e1", Org: "acme", HookID: "h1", IdempotencyKey: "k1",
+		Payload: []byte(`{"id":"e1"}`), State: store.StatePending, NextAttempt: t0, CreatedAt: t0, UpdatedAt: t0}
+	dead := &store.QueuedEvent{ID: "e2", Org: "acme", HookID: "h1", Payload: []byte{0, 0xff},
+		State: store.StateDead, Attempts: 10, LastError: "gave up", NextAttempt: t0, CreatedAt: t0.Add(time.Second), UpdatedAt: t0.Add(time.Hour)}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bMeta, bHooks, bTokens, bHookOrg, bKeys, bKeyOrg, bDebug, bEventsV1, bIdem, bPending, bDelivered, bOrgState, bCounts} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bMeta).Put(keyVersion, []byte("1")); err != nil {
+			return err
+		}
+		for _, e := range []*store.QueuedEvent{pending, dead} {
+			data, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bEventsV1).Put([]byte(e.ID), data); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bOrgState).Put(orgStateKey(e.Org, string(e.State), e.CreatedAt, e.ID), nil); err != nil {
+				return err
+			}
+			if err := addCount(tx, e.State, 1); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bEventsV1).Put([]byte("e3"), []byte("{damaged")); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bPending).Put(pendingKey(t0.Add(time.Minute), t0.Add(time.Minute), "e3"), nil); err != nil {
+			return err
+		}
+		if err := addCount(tx, store.StatePending, 1); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bIdem).Put(idemKey("h1", "k1"), append(appendTime(nil, t0), "e1"...)); err != nil {
+			return err
+		}
+		return tx.Bucket(bPending).Put(pendingKey(t0, t0, "e1"), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := openTest(t, path, &Options{NoSync: true})
+	ctx := context.Background()
+	for _, want := range []*store.QueuedEvent{pending, dead} {
+		got, err := s.GetEvent(ctx, "acme", want.ID)
+		if err != nil {
+			t.Fatalf("GetEvent(%s): %v", want.ID, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("GetEvent(%s): got %+v, want %+v", want.ID, got, want)
+		}
+	}
+	if _, err := s.Enqueue(ctx, &store.QueuedEvent{ID: "e9", HookID: "h1", IdempotencyKey: "k1", CreatedAt: t0}, t0); !errors.Is(err, store.ErrDuplicate) {
+		t.Fatalf("Enqueue(key of a migrated event): got %v, want %v", err, store.ErrDuplicate)
+	}
+	evs, err := s.Claim(ctx, t0.Add(time.Hour), time.Minute, 10)
+	if err != nil || len(evs) != 1 || evs[0].ID != "e1" || !bytes.Equal(evs[0].Payload, pending.Payload) {
+		t.Fatalf("Claim: got %+v, %v, want e1 with its payload", evs, err)
+	}
+	damaged, err := s.GetEvent(ctx, "", "e3")
+	if err != nil || damaged.State != store.StateDead || string(damaged.Payload) != "{damaged" {
+		t.Fatalf("damaged record: got %+v, %v, want dead with its bytes as payload", damaged, err)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bEventsV1) != nil {
+			t.Error("version 1's bucket is still there")
+		}
+		if v := tx.Bucket(bMeta).Get(keyVersion); !bytes.Equal(v, fileVersion) {
+			t.Errorf("version: got %q, want %q", v, fileVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -34,7 +34,10 @@ type Store struct {
 
 type idemKey struct{ hookID, key string }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.LocalQueue = (*Store)(nil)
+)
 
 // New returns an empty Store.
 func New() *Store {
@@ -118,9 +121,10 @@ func copyDebug(e *store.DebugEntry) *store.DebugEntry {
 	return &c
 }
 
+// copyEvent copies e's delivery state; the payload is shared, as the
+// contract makes returned payloads read-only.
 func copyEvent(e *store.QueuedEvent) *store.QueuedEvent {
 	c := *e
-	c.Payload = slices.Clone(e.Payload)
 	return &c
 }
 
@@ -380,8 +384,25 @@ func (s *Store) reindexEvent(ev *store.QueuedEvent) {
 	s.reindex(ev.ID, ev.State == store.StatePending, ev.NextAttempt, ev.CreatedAt)
 }
 
-// Enqueue implements store.QueueStore.
+// Enqueue implements store.QueueStore. The store keeps e.Payload as it
+// is, without a copy.
 func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
+	return s.enqueue(ctx, e, dedupSince, false, 0)
+}
+
+// EnqueueClaimed implements store.LocalQueue: the event is stored already
+// claimed, under the same lock as Enqueue.
+func (s *Store) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
+	return s.enqueue(ctx, e, dedupSince, true, lease)
+}
+
+// CompleteLater implements store.LocalQueue. A memory store has nothing
+// to make durable, so it completes at once.
+func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
+	_ = s.Complete(context.Background(), id, attempts, now)
+}
+
+func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claim bool, lease time.Duration) (string, error) {
 	if e == nil || e.ID == "" {
 		return "", invalid("event needs an ID")
 	}
@@ -404,6 +425,11 @@ func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince ti
 	ev.State = ""
 	ev.Attempts = 0
 	ev.LastError = ""
+	if claim {
+		ev.Attempts = 1
+		ev.UpdatedAt = e.NextAttempt
+		ev.NextAttempt = e.NextAttempt.Add(lease)
+	}
 	s.events[ev.ID] = ev
 	s.setState(ev, store.StatePending)
 	s.reindexEvent(ev)
@@ -539,6 +565,7 @@ func (s *Store) ListEvents(ctx context.Context, org string, state store.EventSta
 	}
 	for i, ev := range out {
 		out[i] = copyEvent(ev)
+		out[i].Payload = nil // a list carries delivery states only
 	}
 	return out, nil
 }

@@ -13,5 +13,5 @@ func TestConformance(t *testing.T) {
 		s := memstore.New()
 		t.Cleanup(func() { _ = s.Close() })
 		return s
-	})
+	}, storetest.WithCapabilities(storetest.LocalQueue))
 }

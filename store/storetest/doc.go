@@ -23,12 +23,19 @@
 // entries removed with their hook); keys (the same, GetKey across orgs);
 // debug entries (newest first, trimming to keep, clearing); the queue
 // (Enqueue and its idempotency window, Claim order, limit, lease and
-// re-claim after expiry, Complete, Fail, Replay, ListEvents, Prune freeing
-// idempotency keys, CountEvents); that records go in and out as copies;
+// re-claim after expiry, Complete, Fail, Replay, ListEvents without
+// payloads, Prune freeing idempotency keys, CountEvents, payloads of any
+// bytes and size coming back unchanged whatever the delivery state went
+// through); that delivery states go in and out as copies;
 // that every method returns store.ErrClosed after Close; concurrency
 // (parallel creates, updates, enqueues with one key, and Claim never
 // handing one event to two claimers within a lease); and, with
 // WithReopen, that all of it survives a close and reopen.
+//
+// Optional abilities are checked when a store has them, and required when
+// a driver declares them with WithCapabilities: LocalQueue
+// (store.LocalQueue: EnqueueClaimed, CompleteLater, and what survives a
+// reopen).
 //
 // Claim must take due events oldest first; the kit only relies on that
 // order where NextAttempt, CreatedAt and ID all agree, so a backend may

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -427,27 +428,115 @@ func queueCases() []testCase {
 			}
 		}},
 		{name: "Copies", fn: func(t *testing.T, e *env) {
+			// Delivery states go in and out as copies; payloads are handed
+			// over at Enqueue and read-only when returned (not changed here).
 			s := e.newStore(t)
 			in := newEvent("e1", "org1", "h1", "k", at(0))
 			want := newEvent("e1", "org1", "h1", "k", at(0))
 			mustEnqueue(t, s, in, farPast)
-			in.Payload[0] = 'X'
-			in.State = store.StateDead
+			in.State, in.Attempts, in.HookID = store.StateDead, 5, "changed"
 			got := mustGetEvent(t, s, "org1", "e1")
 			checkEvent(t, "GetEvent after changing the input", got, want)
 			checkState(t, "GetEvent after changing the input", got, store.StatePending, 0)
-			got.Payload[0] = 'X'
-			got.Attempts = 99
+			got.Attempts, got.State, got.Org = 99, store.StateDead, "x"
 			evs, err := s.Claim(ctx, at(0), time.Minute, 10)
 			noErr(t, "Claim", err)
 			checkEvent(t, "Claim after changing a returned record", evs[0], want)
 			checkState(t, "Claim after changing a returned record", evs[0], store.StatePending, 1)
-			evs[0].Payload[0] = 'X'
+			evs[0].Attempts, evs[0].LastError = 42, "x"
 			list, err := s.ListEvents(ctx, "org1", store.StatePending, 10)
 			noErr(t, "ListEvents", err)
-			checkEvent(t, "ListEvents after changing a claimed record", list[0], want)
-			list[0].Payload[0] = 'X'
-			checkEvent(t, "GetEvent after changing a listed record", mustGetEvent(t, s, "org1", "e1"), want)
+			checkState(t, "ListEvents after changing a claimed record", list[0], store.StatePending, 1)
+			if list[0].LastError != "" {
+				t.Fatalf("ListEvents after changing a claimed record: LastError: got %q", list[0].LastError)
+			}
+			list[0].State = store.StateDead
+			got = mustGetEvent(t, s, "org1", "e1")
+			checkEvent(t, "GetEvent after changing a listed record", got, want)
+			checkState(t, "GetEvent after changing a listed record", got, store.StatePending, 1)
+		}},
+		{name: "PayloadWrittenOnce", fn: func(t *testing.T, e *env) {
+			// The payload comes back byte for byte from Claim and GetEvent,
+			// whatever the delivery state went through, for any bytes and
+			// any size.
+			s := e.newStore(t)
+			big := make([]byte, 3<<20) // larger than a page, a chunk, a TOAST slice
+			for i := range big {
+				big[i] = byte(i*7 + i>>9)
+			}
+			all := make([]byte, 256)
+			for i := range all {
+				all[i] = byte(i)
+			}
+			payloads := map[string][]byte{"big": big, "all": all, "json": []byte(`{"a":1}`), "empty": {}}
+			i := 0
+			for _, id := range []string{"all", "big", "empty", "json"} {
+				ev := newEvent(id, "org1", "h1", "", at(time.Duration(i)*time.Second))
+				ev.Payload = bytes.Clone(payloads[id])
+				mustEnqueue(t, s, ev, farPast)
+				i++
+			}
+			checkPayload := func(what string, ev *store.QueuedEvent) {
+				t.Helper()
+				if want := payloads[ev.ID]; !bytes.Equal(ev.Payload, want) {
+					t.Fatalf("%s %s: Payload: got %d bytes, want %d (equal: false)", what, ev.ID, len(ev.Payload), len(want))
+				}
+			}
+			now := at(time.Minute)
+			evs, err := s.Claim(ctx, now, time.Minute, 10)
+			noErr(t, "Claim", err)
+			checkIDs(t, "Claim", eventIDs(evs), []string{"all", "big", "empty", "json"})
+			for _, ev := range evs {
+				checkPayload("Claim", ev)
+			}
+			noErr(t, "Fail", s.Fail(ctx, "all", 1, "again", now, false))
+			noErr(t, "Fail(dead)", s.Fail(ctx, "big", 1, "dead", now, true))
+			noErr(t, "Complete", s.Complete(ctx, "json", 1, now))
+			noErr(t, "Replay", s.Replay(ctx, "org1", "big", now))
+			evs, err = s.Claim(ctx, now, time.Minute, 10)
+			noErr(t, "Claim again", err)
+			checkIDs(t, "Claim again", sortedCopy(eventIDs(evs)), []string{"all", "big"})
+			for _, ev := range evs {
+				checkPayload("Claim again", ev)
+			}
+			for id := range payloads {
+				checkPayload("GetEvent", mustGetEvent(t, s, "org1", id))
+			}
+		}},
+		{name: "ListWithoutPayload", fn: func(t *testing.T, e *env) {
+			s := e.newStore(t)
+			mustEnqueue(t, s, newEvent("e1", "org1", "h1", "k", at(0)), farPast)
+			list, err := s.ListEvents(ctx, "org1", store.StatePending, 0)
+			noErr(t, "ListEvents", err)
+			checkIDs(t, "ListEvents", eventIDs(list), []string{"e1"})
+			if list[0].Payload != nil {
+				t.Fatalf("ListEvents: Payload: got %q, want nil (a list carries delivery states only)", list[0].Payload)
+			}
+			if list[0].HookID != "h1" || list[0].IdempotencyKey != "k" || !sameTime(list[0].CreatedAt, at(0)) {
+				t.Fatalf("ListEvents: got %+v, want hook h1, key k, created %v", list[0], at(0))
+			}
+		}},
+		{name: "DeliveryTimes", fn: func(t *testing.T, e *env) {
+			// Claim stamps UpdatedAt; Fail keeps it (it is given no clock
+			// reading) and sets LastError, which Replay keeps.
+			s := e.newStore(t)
+			mustEnqueue(t, s, newEvent("e1", "org1", "h1", "", at(0)), farPast)
+			claimAt := at(time.Minute)
+			evs, err := s.Claim(ctx, claimAt, time.Minute, 1)
+			noErr(t, "Claim", err)
+			if !sameTime(evs[0].UpdatedAt, claimAt) {
+				t.Fatalf("Claim: UpdatedAt: got %v, want %v", evs[0].UpdatedAt, claimAt)
+			}
+			noErr(t, "Fail", s.Fail(ctx, "e1", 1, "boom", at(time.Hour), true))
+			got := mustGetEvent(t, s, "org1", "e1")
+			if !sameTime(got.UpdatedAt, claimAt) || !sameTime(got.CreatedAt, at(0)) {
+				t.Fatalf("Fail: UpdatedAt, CreatedAt: got %v, %v, want %v, %v", got.UpdatedAt, got.CreatedAt, claimAt, at(0))
+			}
+			noErr(t, "Replay", s.Replay(ctx, "org1", "e1", at(2*time.Hour)))
+			got = mustGetEvent(t, s, "org1", "e1")
+			if got.LastError != "boom" || !sameTime(got.UpdatedAt, at(2*time.Hour)) {
+				t.Fatalf("Replay: LastError, UpdatedAt: got %q, %v, want %q, %v", got.LastError, got.UpdatedAt, "boom", at(2*time.Hour))
+			}
 		}},
 	}
 }

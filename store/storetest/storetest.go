@@ -16,6 +16,32 @@ type Option func(*config)
 type config struct {
 	reopen      func(t *testing.T, s store.Store) store.Store
 	concurrency int
+	caps        map[Capability]bool
+}
+
+// Capability names an optional ability of a store, beyond the interfaces
+// every Store implements, that Run checks.
+type Capability string
+
+// The capabilities a driver can declare with WithCapabilities.
+const (
+	// LocalQueue: the store implements store.LocalQueue (its queue belongs
+	// to one process, which may enqueue events already claimed and
+	// complete them lazily).
+	LocalQueue Capability = "LocalQueue"
+)
+
+// WithCapabilities declares the optional abilities of the store under
+// test. Run fails a declared capability the store does not have (a
+// wrapper that hides an optional interface, for example); it also checks
+// the abilities a store has without declaring them, since package hooks
+// finds them by type assertion and uses them.
+func WithCapabilities(caps ...Capability) Option {
+	return func(c *config) {
+		for _, cp := range caps {
+			c.caps[cp] = true
+		}
+	}
 }
 
 // WithReopen makes Run also check that everything survives closing the
@@ -50,7 +76,7 @@ func WithConcurrency(n int) Option {
 // Run it under the race detector: several subtests use many goroutines.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) {
 	t.Helper()
-	cfg := config{concurrency: 16}
+	cfg := config{concurrency: 16, caps: map[Capability]bool{}}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -64,6 +90,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) 
 		{"Keys", keyCases()},
 		{"Debug", debugCases()},
 		{"Queue", queueCases()},
+		{"LocalQueue", localQueueCases()},
 		{"Close", closeCases()},
 		{"Concurrency", concurrencyCases()},
 		{"Persistence", persistenceCases()},

@@ -1,0 +1,91 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/inbound-hooks/inbound/store"
+)
+
+func getKey(tx *bolt.Tx, id string) (*store.Key, error) {
+	data := tx.Bucket(bKeys).Get([]byte(id))
+	if data == nil {
+		return nil, notFound("key", id)
+	}
+	var k store.Key
+	if err := decode("key", []byte(id), data, &k); err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// CreateKey implements store.KeyStore.
+func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
+	if k == nil {
+		return invalid("nil key")
+	}
+	if err := checkID("key ID", k.ID); err != nil {
+		return err
+	}
+	if err := checkLen("org", k.Org, maxIDLen); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil {
+			return fmt.Errorf("boltstore: key ID %q in use: %w", k.ID, store.ErrConflict)
+		}
+		if err := put(tx.Bucket(bKeys), []byte(k.ID), k); err != nil {
+			return err
+		}
+		return tx.Bucket(bKeyOrg).Put(orgKey(k.Org, k.CreatedAt, k.ID), nil)
+	})
+}
+
+// GetKey implements store.KeyStore.
+func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
+	var k *store.Key
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		k, err = getKey(tx, id)
+		return err
+	})
+	return k, err
+}
+
+// ListKeys implements store.KeyStore.
+func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) {
+	var out []*store.Key
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		prefix := appendLP(nil, org)
+		c := tx.Bucket(bKeyOrg).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			key, err := getKey(tx, string(k[len(prefix)+timeKeyLen:]))
+			if err != nil {
+				return err
+			}
+			out = append(out, key)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteKey implements store.KeyStore.
+func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		old, err := getKey(tx, id)
+		if err != nil {
+			return err
+		}
+		if old.Org != org {
+			return notFound("key", id)
+		}
+		if err := tx.Bucket(bKeyOrg).Delete(orgKey(old.Org, old.CreatedAt, old.ID)); err != nil {
+			return err
+		}
+		return tx.Bucket(bKeys).Delete([]byte(id))
+	})
+}
