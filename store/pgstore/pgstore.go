@@ -82,7 +82,10 @@ type Store struct {
 	committers sync.WaitGroup
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store           = (*Store)(nil)
+	_ store.EnqueueNotifier = (*Store)(nil)
+)
 
 // Open connects to the database at dsn (a postgres:// URL or a libpq
 // keyword/value string, as pgx accepts), creates or migrates the store's
