@@ -38,3 +38,6 @@ func SetHeartbeat(s *Store, d time.Duration) {
 	defer s.listen.mu.Unlock()
 	s.listen.heartbeat = d
 }
+
+// EnqueueGroups returns how many Enqueue transactions the store ran.
+func EnqueueGroups(s *Store) int64 { return s.groups.Load() }

@@ -80,6 +80,7 @@ type Store struct {
 	enqueues   chan *enqueueReq
 	quit       chan struct{}
 	committers sync.WaitGroup
+	groups     atomic.Int64 // Enqueue transactions run, for tests
 }
 
 var (

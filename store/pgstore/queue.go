@@ -49,17 +49,19 @@ func collectEvents(rows pgx.Rows) ([]*store.QueuedEvent, error) {
 // disappeared (pruned) or was replaced before Enqueue could read it.
 const maxEnqueueTries = 3
 
-// enqueueSQL stores one event, in one statement that never fails for a
-// reason of the event's own (so that the other events of its group
-// commit): an ID in use (c.taken) inserts nothing; with an idempotency
-// key, it upserts the (hook, key) row of idempotency_keys and inserts the
-// event only if the upsert took the row (the row is replaced only when
-// the event it names was created before dedupSince, and keeps naming the
-// newest event with the key). The table's primary key makes concurrent
-// Enqueues with one key, in any process, wait for each other. The
-// payload goes to event_payloads, written this once. The result row says
-// what happened, and names the event that holds the key (as the
-// statement's snapshot sees it).
+// enqueueSQL stores one event, in one statement that fails for no reason
+// of the event's own in normal operation (so that the other events of its
+// group commit): an ID already in use (c.taken) inserts nothing; with an
+// idempotency key, it upserts the (hook, key) row of idempotency_keys and
+// inserts the event only if the upsert took the row (the row is replaced
+// only when the event it names was created before dedupSince, and keeps
+// naming the newest event with the key). The table's primary key makes
+// concurrent Enqueues with one key, in any process, wait for each other.
+// The payload goes to event_payloads, written this once. The result row
+// says what happened, and names the event that holds the key (as the
+// statement's snapshot sees it). Only an ID inserted concurrently by
+// another transaction makes it fail (a unique violation): the group is
+// then retried one event at a time.
 //
 // $1 id, $2 org, $3 hook_id, $4 key, $5 payload, $6 next_attempt,
 // $7 created_at, $8 updated_at, $9 dedupSince.
@@ -77,53 +79,45 @@ const enqueueSQL = `WITH c AS (
 	INSERT INTO {s}.events (` + stateColumns + `)
 	SELECT $1, $2, $3, $4, 'pending', 0, ''::bytea, $6, $7, $8 FROM c
 	WHERE NOT c.taken AND ($4 = ''::bytea OR EXISTS (SELECT 1 FROM k))
-	ON CONFLICT (id) DO NOTHING
 	RETURNING 1
 ), p AS (
 	INSERT INTO {s}.event_payloads (id, payload) SELECT $1, $5 FROM e
 	ON CONFLICT (id) DO UPDATE SET payload = EXCLUDED.payload
 	RETURNING 1
 )
-SELECT (SELECT taken FROM c), EXISTS (SELECT 1 FROM k), EXISTS (SELECT 1 FROM e),
-	i.event_id, i.created_at
+SELECT (SELECT taken FROM c), EXISTS (SELECT 1 FROM e), i.event_id, i.created_at
 FROM (SELECT 1) AS one LEFT JOIN {s}.idempotency_keys i ON $4 <> ''::bytea AND i.hook_id = $3 AND i.key = $4`
 
 // enqueueResult is what enqueueSQL reports.
 type enqueueResult struct {
-	taken, keyTaken, inserted bool
-	dupID                     *string
-	dupCreated                *time.Time
+	taken, inserted bool
+	dupID           *string
+	dupCreated      *time.Time
 }
 
 func (r *enqueueResult) scan(row pgx.Row) error {
-	return row.Scan(&r.taken, &r.keyTaken, &r.inserted, &r.dupID, &r.dupCreated)
+	return row.Scan(&r.taken, &r.inserted, &r.dupID, &r.dupCreated)
 }
 
 // errRetryAlone marks a request its group could not settle: it is run
-// again in a transaction of its own.
+// again on its own.
 var errRetryAlone = errors.New("pgstore: retry alone")
 
-// outcome turns what enqueueSQL did into Enqueue's answer. anomaly means
-// the statement changed something the request must not keep (a key row
-// taken for an event whose ID turned out to be in use): its transaction
-// must be rolled back.
-func (r *enqueueResult) outcome(req *enqueueReq) (id string, err error, anomaly bool) {
+// outcome turns what enqueueSQL did into Enqueue's answer.
+func (r *enqueueResult) outcome(req *enqueueReq) (id string, err error) {
 	e := req.e
 	switch {
 	case r.inserted:
-		return e.ID, nil, false
-	case r.keyTaken:
-		return "", fmt.Errorf("pgstore: enqueue event %q: %w", e.ID, store.ErrConflict), true
-	case r.taken || e.IdempotencyKey == "":
-		// In use before the statement, or taken by a concurrent insert.
-		return "", fmt.Errorf("pgstore: enqueue event %q: ID in use: %w", e.ID, store.ErrConflict), false
+		return e.ID, nil
+	case r.taken:
+		return "", fmt.Errorf("pgstore: enqueue event %q: ID in use: %w", e.ID, store.ErrConflict)
 	case r.dupID != nil && r.dupCreated != nil && !r.dupCreated.Before(req.since):
-		return *r.dupID, fmt.Errorf("pgstore: event %q: %w", *r.dupID, store.ErrDuplicate), false
+		return *r.dupID, fmt.Errorf("pgstore: event %q: %w", *r.dupID, store.ErrDuplicate)
 	default:
 		// The row that blocked the key is not visible to the statement's
 		// snapshot (committed meanwhile, or pruned), or was replaced by an
 		// event older than the window (its clock lags): try again.
-		return "", errRetryAlone, false
+		return "", errRetryAlone
 	}
 }
 
@@ -140,10 +134,11 @@ func (s *Store) enqueueArgs(req *enqueueReq) []any {
 // share a transaction (group commit): the store's committers each take
 // what is waiting, up to maxEnqueueBatch events, and commit it at once, so
 // that a burst costs a few commits (and WAL flushes) instead of one each;
-// an idle store commits a lone event at once. Each event is one statement
-// of the group's pipeline (see enqueueSQL); the group ends with a NOTIFY
-// that wakes the dispatchers of every replica (NotifyEnqueued). An event
-// the group could not settle is retried in a transaction of its own.
+// an idle store commits a lone event at once. A group is one round trip:
+// a pipeline of one statement per event (see enqueueSQL) and a NOTIFY
+// that wakes the dispatchers of every replica (NotifyEnqueued), which
+// PostgreSQL runs as one implicit transaction. A group that fails is
+// retried one event at a time.
 func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
 	if e == nil || e.ID == "" {
 		return "", invalid("event needs an ID")
@@ -219,96 +214,72 @@ func (s *Store) commitLoop() {
 	}
 }
 
+// runEnqueues stores reqs in one implicit transaction (one pipeline, one
+// round trip) and returns each one's answer. An error means nothing was
+// stored.
+func (s *Store) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueAnswer, error) {
+	b := &pgx.Batch{}
+	sql := s.q(enqueueSQL)
+	for _, r := range reqs {
+		b.Queue(sql, s.enqueueArgs(r)...)
+	}
+	b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
+	s.groups.Add(1)
+	br := s.pool.SendBatch(ctx, b)
+	answers := make([]enqueueAnswer, len(reqs))
+	for i, r := range reqs {
+		var res enqueueResult
+		if err := res.scan(br.QueryRow()); err != nil {
+			br.Close()
+			return nil, err
+		}
+		answers[i].id, answers[i].err = res.outcome(r)
+	}
+	// Close reads up to the end of the pipeline, the commit included.
+	if err := br.Close(); err != nil {
+		return nil, err
+	}
+	return answers, nil
+}
+
+type enqueueAnswer struct {
+	id  string
+	err error
+}
+
 // commitGroup stores the batch in one transaction and answers each
-// request. If the transaction fails, or a request needs it rolled back,
-// each request is run again in a transaction of its own.
+// request. If the transaction fails, each request is run again on its
+// own, so that one bad request cannot fail its group.
 func (s *Store) commitGroup(batch []*enqueueReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	if len(batch) == 1 {
-		s.enqueueAlone(ctx, batch[0])
-		return
-	}
-	type answer struct {
-		id  string
-		err error
-	}
-	answers := make([]answer, len(batch))
-	retry := false
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		sql := s.q(enqueueSQL)
-		for _, r := range batch {
-			b.Queue(sql, s.enqueueArgs(r)...)
-		}
-		b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
-		br := tx.SendBatch(ctx, b)
-		for i, r := range batch {
-			var res enqueueResult
-			if err := res.scan(br.QueryRow()); err != nil {
-				br.Close()
-				return err
-			}
-			id, err, anomaly := res.outcome(r)
-			if anomaly {
-				retry = true
-			}
-			answers[i] = answer{id, err}
-		}
-		if err := br.Close(); err != nil {
-			return err
-		}
-		if retry {
-			return errRetryAlone // roll back
-		}
-		return nil
-	})
+	answers, err := s.runEnqueues(ctx, batch)
 	for i, r := range batch {
-		if err != nil || errors.Is(answers[i].err, errRetryAlone) {
+		if err != nil && len(batch) > 1 || err == nil && errors.Is(answers[i].err, errRetryAlone) {
 			s.enqueueAlone(ctx, r)
 			continue
 		}
-		r.id, r.err = answers[i].id, answers[i].err
+		if err != nil {
+			r.id, r.err = "", s.wrap("enqueue event "+r.e.ID, err)
+		} else {
+			r.id, r.err = answers[i].id, answers[i].err
+		}
 		close(r.done)
 	}
 }
 
-// enqueueAlone stores one event in a transaction of its own, trying again
-// while the idempotency row that blocked it cannot be read, and answers
-// the request.
+// enqueueAlone stores one event on its own, trying again while the
+// idempotency row that blocked it cannot be read, and answers the request.
 func (s *Store) enqueueAlone(ctx context.Context, r *enqueueReq) {
 	defer close(r.done)
 	for range maxEnqueueTries {
-		var id string
-		var reqErr error
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			b := &pgx.Batch{}
-			b.Queue(s.q(enqueueSQL), s.enqueueArgs(r)...)
-			b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
-			br := tx.SendBatch(ctx, b)
-			var res enqueueResult
-			if err := res.scan(br.QueryRow()); err != nil {
-				br.Close()
-				return err
-			}
-			if err := br.Close(); err != nil {
-				return err
-			}
-			var anomaly bool
-			id, reqErr, anomaly = res.outcome(r)
-			if anomaly {
-				return reqErr // roll back: the event was not stored
-			}
-			return nil
-		})
-		switch {
-		case err != nil:
+		answers, err := s.runEnqueues(ctx, []*enqueueReq{r})
+		if err != nil {
 			r.id, r.err = "", s.wrap("enqueue event "+r.e.ID, err)
 			return
-		case errors.Is(reqErr, errRetryAlone):
-			continue
-		default:
-			r.id, r.err = id, reqErr
+		}
+		if !errors.Is(answers[0].err, errRetryAlone) {
+			r.id, r.err = answers[0].id, answers[0].err
 			return
 		}
 	}
