@@ -46,12 +46,14 @@
 //     is off and every lookup is a query; once the connection listens
 //     again the cache starts empty.
 //
-//   - Enqueue group commit: concurrent Enqueues share transactions. Four
+//   - Group commit: concurrent Enqueues share transactions. Four
 //     committers each take the events waiting (up to 256) and store them
-//     in one pipelined transaction, one statement per event, ending with
-//     a NOTIFY; an idle store commits a lone event at once. An event's
-//     payload is written once, to event_payloads; Claim, Complete, Fail
-//     and Replay update the small events row alone.
+//     in one round trip, a pipeline of one statement per event ending
+//     with a NOTIFY, which PostgreSQL runs as one implicit transaction;
+//     an idle store commits a lone event at once. Concurrent Completes
+//     likewise share one UPDATE (two committers). An event's payload is
+//     written once, to event_payloads; Claim, Complete, Fail and Replay
+//     update the small events row alone.
 //
 //   - Waking dispatchers: NotifyEnqueued gives a channel that receives
 //     after events were enqueued or replayed through any replica (the

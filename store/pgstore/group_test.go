@@ -74,3 +74,52 @@ func TestEnqueueGroupCommit(t *testing.T) {
 		t.Fatalf("transactions: got %d for %d concurrent Enqueues, want fewer (group commit)", groups, n)
 	}
 }
+
+// TestCompleteGroupCommit completes claimed events from many goroutines
+// at once, each event twice and some with a stale attempt number: one
+// completion of each event applies, the others get ErrStale, and unknown
+// IDs ErrNotFound.
+func TestCompleteGroupCommit(t *testing.T) {
+	dsn := testDSN(t)
+	s := openStore(t, dsn, newSchema(t, dsn))
+	ctx := context.Background()
+	const n = 60
+	for i := range n {
+		if _, err := s.Enqueue(ctx, event(fmt.Sprintf("e%03d", i), "h1", "", t0), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := s.Claim(ctx, t0, time.Hour, n)
+	if err != nil || len(evs) != n {
+		t.Fatalf("Claim: got %d, %v", len(evs), err)
+	}
+	errs := make([]error, 3*n+1)
+	start(3*n+1, func(i int) {
+		switch {
+		case i == 3*n:
+			errs[i] = s.Complete(ctx, "unknown", 1, t0)
+		case i >= 2*n: // a stale claim
+			errs[i] = s.Complete(ctx, evs[i%n].ID, 7, t0)
+		default: // each event twice
+			errs[i] = s.Complete(ctx, evs[i%n].ID, evs[i%n].Attempts, t0)
+		}
+	})
+	for i := range n {
+		a, b := errs[i], errs[i+n]
+		if (a == nil) == (b == nil) {
+			t.Fatalf("event %s completed twice at once: got %v and %v, want one nil and one %v", evs[i].ID, a, b, store.ErrStale)
+		}
+		if e := errors.Join(a, b); !errors.Is(e, store.ErrStale) {
+			t.Fatalf("second completion of %s: got %v, want %v", evs[i].ID, e, store.ErrStale)
+		}
+		if !errors.Is(errs[i+2*n], store.ErrStale) {
+			t.Fatalf("stale completion of %s: got %v, want %v", evs[i].ID, errs[i+2*n], store.ErrStale)
+		}
+	}
+	if !errors.Is(errs[3*n], store.ErrNotFound) {
+		t.Fatalf("Complete(unknown): got %v, want %v", errs[3*n], store.ErrNotFound)
+	}
+	if c, err := s.CountEvents(ctx, store.StateDelivered); err != nil || c != n {
+		t.Fatalf("CountEvents(delivered): got %d, %v, want %d", c, err, n)
+	}
+}

@@ -75,9 +75,10 @@ type Store struct {
 	listen *listener
 	// channel is the schema's notification channel.
 	channel string
-	// enqueues feeds the Enqueue committers (group commit); quit stops
-	// them, and committers counts them.
+	// enqueues and completes feed the Enqueue and Complete committers
+	// (group commit); quit stops them, and committers counts them.
 	enqueues   chan *enqueueReq
+	completes  chan *completeReq
 	quit       chan struct{}
 	committers sync.WaitGroup
 	groups     atomic.Int64 // Enqueue transactions run, for tests
@@ -176,10 +177,12 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error
 	s.channel = channelName(o.Schema)
 	s.listen = newListener(pool.Config().ConnConfig, o.Schema, s.cache, o.Logger)
 	s.listen.start()
-	s.enqueues, s.quit = make(chan *enqueueReq), make(chan struct{})
+	s.enqueues, s.completes, s.quit = make(chan *enqueueReq), make(chan *completeReq), make(chan struct{})
 	for range enqueueCommitters {
-		s.committers.Add(1)
-		go s.commitLoop()
+		s.committers.Go(func() { groupLoop(s.quit, s.enqueues, maxEnqueueBatch, s.commitGroup) })
+	}
+	for range completeCommitters {
+		s.committers.Go(func() { groupLoop(s.quit, s.completes, maxEnqueueBatch, s.completeGroup) })
 	}
 	return s, nil
 }

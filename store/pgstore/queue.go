@@ -187,33 +187,6 @@ const (
 	commitTimeout = 30 * time.Second
 )
 
-// commitLoop is one committer: it takes one request, then whatever other
-// requests are already waiting (without waiting for more), and commits
-// them in one transaction.
-func (s *Store) commitLoop() {
-	defer s.committers.Done()
-	batch := make([]*enqueueReq, 0, maxEnqueueBatch)
-	for {
-		select {
-		case <-s.quit:
-			return
-		case r := <-s.enqueues:
-			batch = append(batch[:0], r)
-		drain:
-			for len(batch) < maxEnqueueBatch {
-				select {
-				case r := <-s.enqueues:
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
-			s.commitGroup(batch)
-			clear(batch)
-		}
-	}
-}
-
 // runEnqueues stores reqs in one implicit transaction (one pipeline, one
 // round trip) and returns each one's answer. An error means nothing was
 // stored.
@@ -333,20 +306,131 @@ ORDER BY e.due, e.created_at, e.id`), now, now.Add(lease), limit)
 	return evs, nil
 }
 
-// Complete implements store.QueueStore.
+// Complete implements store.QueueStore. Completions from concurrent
+// callers (the dispatcher's workers) share a statement and a commit, as
+// Enqueues do: two committers each take the completions waiting and mark
+// them delivered in one UPDATE.
 func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
+	req := &completeReq{id: id, attempts: attempts, now: now, done: make(chan struct{})}
+	select {
+	case s.completes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.quit:
+		return fmt.Errorf("pgstore: %w", store.ErrClosed)
+	}
+	<-req.done
+	return req.err
+}
+
+// completeReq is one Complete waiting for a committer.
+type completeReq struct {
+	id       string
+	attempts int
+	now      time.Time
+	err      error
+	done     chan struct{} // closed when err is set
+}
+
+// completeCommitters is how many groups of completions may be in flight.
+const completeCommitters = 2
+
+// groupLoop takes one request from in, then whatever others are already
+// waiting (up to max, without waiting for more), and hands them to run,
+// until quit is closed.
+func groupLoop[R any](quit <-chan struct{}, in <-chan R, max int, run func([]R)) {
+	batch := make([]R, 0, max)
+	for {
+		select {
+		case <-quit:
+			return
+		case r := <-in:
+			batch = append(batch[:0], r)
+		drain:
+			for len(batch) < max {
+				select {
+				case r := <-in:
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+			run(batch)
+			clear(batch)
+		}
+	}
+}
+
+// completeGroup marks the batch's events delivered in one statement and
+// answers each request; a request the statement did not apply is
+// explained by notClaimed. A second completion of one event in the batch,
+// or a batch whose statement fails, is run alone.
+func (s *Store) completeGroup(batch []*completeReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	var group, later []*completeReq
+	seen := make(map[string]bool, len(batch))
+	for _, r := range batch {
+		if seen[r.id] {
+			later = append(later, r)
+			continue
+		}
+		seen[r.id] = true
+		group = append(group, r)
+	}
+	if len(group) == 1 {
+		s.completeAlone(ctx, group[0])
+	} else {
+		ids := make([]string, len(group))
+		atts := make([]int32, len(group))
+		nows := make([]time.Time, len(group))
+		for i, r := range group {
+			ids[i], atts[i], nows[i] = r.id, int32(r.attempts), r.now
+		}
+		rows, err := s.pool.Query(ctx, s.q(`UPDATE {s}.events e SET state = 'delivered', updated_at = v.now
+FROM unnest($1::text[], $2::integer[], $3::timestamptz[]) AS v(id, attempts, now)
+WHERE e.id = v.id AND e.state = 'pending' AND e.attempts = v.attempts
+RETURNING e.id`), ids, atts, nows)
+		var done []string
+		if err == nil {
+			done, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		}
+		if err != nil {
+			for _, r := range group {
+				s.completeAlone(ctx, r)
+			}
+		} else {
+			applied := make(map[string]bool, len(done))
+			for _, id := range done {
+				applied[id] = true
+			}
+			for _, r := range group {
+				if !applied[r.id] {
+					r.err = s.notClaimed(ctx, r.id, r.attempts)
+				}
+				close(r.done)
+			}
+		}
+	}
+	for _, r := range later {
+		s.completeAlone(ctx, r)
+	}
+}
+
+// completeAlone marks one event delivered and answers the request.
+func (s *Store) completeAlone(ctx context.Context, r *completeReq) {
+	defer close(r.done)
 	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.events SET state = 'delivered', updated_at = $2
-WHERE id = $1 AND state = 'pending' AND attempts = $3`), id, now, attempts)
-	if err != nil {
-		return s.wrap("complete event "+id, err)
+WHERE id = $1 AND state = 'pending' AND attempts = $3`), r.id, r.now, r.attempts)
+	switch {
+	case err != nil:
+		r.err = s.wrap("complete event "+r.id, err)
+	case tag.RowsAffected() == 0:
+		r.err = s.notClaimed(ctx, r.id, r.attempts)
 	}
-	if tag.RowsAffected() == 0 {
-		return s.notClaimed(ctx, id, attempts)
-	}
-	return nil
 }
 
 // notClaimed explains why a Complete or Fail of event id for the claim
