@@ -135,6 +135,10 @@ func (c *Chart) Render() (*image.RGBA, error) {
 	}
 	p.Title.TextStyle.Font.Size = size(15)
 	p.Title.Padding = size(8)
+	// A title wider than the image is drawn smaller, down to 7 points.
+	for p.Title.TextStyle.Font.Size > 7 && p.Title.TextStyle.Width(p.Title.Text) > px(float64(w))-width(20) {
+		p.Title.TextStyle.Font.Size--
+	}
 	p.X.Label.Text, p.Y.Label.Text = c.XLabel, c.YLabel
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Label.TextStyle.Font.Size = size(13)

@@ -205,7 +205,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) (err error) {
 	}
 	stores := "bolt fsync on"
 	if c.pg != "" {
-		stores += "; dashed: PostgreSQL " + pgVer + " on the same host"
+		stores += "\ndashed: PostgreSQL " + pgVer + " on the same host (pgstore)"
 	}
 	chart := benchplot.ChartOf(ms, "Throughput vs concurrent connections",
 		fmt.Sprintf("loopback, %d B JSON, median of %d runs, GOMAXPROCS=%d, %s",
