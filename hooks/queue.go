@@ -1,11 +1,9 @@
 package hooks
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -175,6 +173,7 @@ func (o *QueueOptions) setDefaults() error {
 // when the lease runs out.
 type Queue struct {
 	store   store.QueueStore
+	local   store.LocalQueue // the store, when this process owns its queue; else nil
 	trigger Trigger
 	opts    QueueOptions
 	log     *slog.Logger
@@ -189,7 +188,40 @@ type Queue struct {
 	cancel  context.CancelFunc // cancels in-flight attempts
 	// unobserve unregisters the queue depth gauge.
 	unobserve func()
+
+	// busy counts attempts in flight, claimed or handed off; freed is
+	// nudged when one ends.
+	busy  atomic.Int64
+	freed chan struct{}
+	// The local hand-off: while handOpen (a running dispatcher), Deliver
+	// may start attempts of its own, counted in handoffs, which Shutdown
+	// waits for. handCtx is the parent of their contexts.
+	handMu   sync.RWMutex
+	handOpen bool
+	handCtx  context.Context
+	handoffs sync.WaitGroup
+	// backlog holds handed-off events that found every worker busy: the
+	// next free worker takes them. admitted and admittedBytes count what
+	// it holds (or is promised to), within maxBacklog and
+	// maxBacklogBytes.
+	backlog       chan handoff
+	admitted      atomic.Int64
+	admittedBytes atomic.Int64
 }
+
+// handoff is an event committed claimed (attempt 1), waiting for a local
+// worker: qe as stored, e as accepted.
+type handoff struct {
+	qe *store.QueuedEvent
+	e  *Event
+}
+
+// Bounds of the hand-off backlog: past them, accepted events are
+// enqueued unclaimed, for the dispatcher to claim.
+const (
+	maxBacklog      = 1024
+	maxBacklogBytes = 64 << 20
+)
 
 var _ Delivery = (*Queue)(nil)
 
@@ -206,8 +238,11 @@ func NewQueue(s store.QueueStore, t Trigger, opts QueueOptions) (*Queue, error) 
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
-	return &Queue{store: s, trigger: t, opts: opts, log: opts.Logger, now: opts.Now,
-		wake: make(chan struct{}, 1), ins: opts.Telemetry.instruments()}, nil
+	q := &Queue{store: s, trigger: t, opts: opts, log: opts.Logger, now: opts.Now,
+		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), ins: opts.Telemetry.instruments(),
+		backlog: make(chan handoff, maxBacklog)}
+	q.local, _ = s.(store.LocalQueue)
+	return q, nil
 }
 
 // Deliver implements Delivery: it encodes e and commits it to the store,
@@ -216,6 +251,16 @@ func NewQueue(s store.QueueStore, t Trigger, opts QueueOptions) (*Queue, error) 
 // within DedupWindow is not stored again: the Receipt carries the earlier
 // event's ID and Duplicate. Deliver works whether or not the dispatcher
 // runs; it wakes a running dispatcher.
+//
+// When the store is a store.LocalQueue (this process owns the queue, as
+// with boltstore and memstore), the dispatcher runs and a worker is idle,
+// the event is committed already claimed and handed to that worker at
+// once: e itself reaches the Trigger, as in sync mode, with no Claim and
+// no read of the store, and the completion is committed lazily with a
+// later write. The store is read back only after a crash, a failed
+// attempt or a lease that ran out; a crash between the Trigger's success
+// and that lazy commit means one more delivery after the lease (at least
+// once, as always).
 func (q *Queue) Deliver(ctx context.Context, e *Event) (Receipt, error) {
 	if e == nil || e.ID == "" {
 		return Receipt{}, invalid("event", "needs an ID")
@@ -229,7 +274,24 @@ func (q *Queue) Deliver(ctx context.Context, e *Event) (Receipt, error) {
 		ID: e.ID, Org: e.Org, HookID: e.HookID, IdempotencyKey: storedKey(e.IdempotencyKey),
 		Payload: payload, State: store.StatePending, NextAttempt: now, CreatedAt: now, UpdatedAt: now,
 	}
-	id, err := q.store.Enqueue(ctx, qe, now.Add(-q.opts.DedupWindow))
+	since := now.Add(-q.opts.DedupWindow)
+	var id string
+	if q.local != nil && q.admit(len(payload)) {
+		id, err = q.local.EnqueueClaimed(ctx, qe, since, q.opts.Lease)
+		if err == nil {
+			q.backlog <- handoff{qe: qe, e: e} // never blocks: admitted
+			if q.takeSlot() {
+				q.handoffs.Add(1)
+				go q.work(true)
+			}
+			q.handMu.RUnlock()
+			return Receipt{ID: id}, nil
+		}
+		q.unadmit(len(payload))
+		q.handMu.RUnlock()
+	} else {
+		id, err = q.store.Enqueue(ctx, qe, since)
+	}
 	if errors.Is(err, store.ErrDuplicate) && id != "" {
 		return Receipt{ID: id, Duplicate: true}, nil
 	}
@@ -238,6 +300,76 @@ func (q *Queue) Deliver(ctx context.Context, e *Event) (Receipt, error) {
 	}
 	q.nudge()
 	return Receipt{ID: id}, nil
+}
+
+// admit reserves room in the hand-off backlog for an event of the given
+// payload size, if the dispatcher runs. On success it returns with
+// q.handMu read-locked, so that Shutdown cannot close hand-offs until the
+// event is in the backlog; the caller unlocks it.
+func (q *Queue) admit(size int) bool {
+	q.handMu.RLock()
+	if !q.handOpen {
+		q.handMu.RUnlock()
+		return false
+	}
+	if q.admitted.Add(1) > maxBacklog || q.admittedBytes.Add(int64(size)) > maxBacklogBytes {
+		q.unadmit(size)
+		q.handMu.RUnlock()
+		return false
+	}
+	return true
+}
+
+func (q *Queue) unadmit(size int) {
+	q.admitted.Add(-1)
+	q.admittedBytes.Add(-int64(size))
+}
+
+// takeSlot takes an idle worker, if there is one.
+func (q *Queue) takeSlot() bool {
+	if q.busy.Add(1) <= int64(q.opts.Workers) {
+		return true
+	}
+	q.busy.Add(-1)
+	return false
+}
+
+// work runs on a worker slot: it delivers handed-off events from the
+// backlog until it finds it empty, then gives the slot back (and takes it
+// again if an event came meanwhile: a sender that found every worker
+// busy relies on that). spawned says the goroutine counts in q.handoffs.
+func (q *Queue) work(spawned bool) {
+	if spawned {
+		defer q.handoffs.Done()
+	}
+	for {
+		select {
+		case h := <-q.backlog:
+			q.unadmit(len(h.qe.Payload))
+			q.deliverHandoff(h)
+			continue
+		default:
+		}
+		q.busy.Add(-1)
+		select {
+		case q.freed <- struct{}{}:
+		default:
+		}
+		if len(q.backlog) == 0 || !q.takeSlot() {
+			return
+		}
+	}
+}
+
+// deliverHandoff delivers the event h that Deliver accepted and
+// committed claimed (attempt 1), e itself reaching the Trigger.
+func (q *Queue) deliverHandoff(h handoff) {
+	ev := *h.qe
+	ev.Payload, ev.Attempts = nil, 1
+	q.handMu.RLock()
+	ctx := q.handCtx
+	q.handMu.RUnlock()
+	q.attemptDecoded(ctx, &ev, h.e, true)
 }
 
 // nudge wakes the dispatcher without blocking.
@@ -257,22 +389,6 @@ func storedKey(k string) string {
 	}
 	sum := sha256.Sum256([]byte(k))
 	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// decodeEvent is the inverse of encodeEvent. Numbers become json.Number,
-// as the decoders produce them, so that the Trigger sees the same types in
-// queue mode as in sync mode.
-func decodeEvent(b []byte) (*Event, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var e Event
-	if err := dec.Decode(&e); err != nil {
-		return nil, fmt.Errorf("hooks: decode queued event: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("hooks: decode queued event: data after the event")
-	}
-	return &e, nil
 }
 
 // Start starts the dispatcher. ctx is the parent of every delivery
@@ -296,6 +412,9 @@ func (q *Queue) Start(ctx context.Context) error {
 	q.stop = make(chan struct{})
 	q.done = make(chan struct{})
 	q.cancel = cancel
+	q.handMu.Lock()
+	q.handOpen, q.handCtx = true, dctx
+	q.handMu.Unlock()
 	go q.run(dctx, q.stop, q.done)
 	return nil
 }
@@ -322,13 +441,32 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 		q.unobserve()
 	}
 	q.mu.Unlock()
+	// No more hand-offs; those in flight finish like claimed attempts.
+	q.handMu.Lock()
+	q.handOpen = false
+	q.handMu.Unlock()
+	drained := make(chan struct{})
+	go func() {
+		<-done
+		q.handoffs.Wait()
+		if q.local != nil {
+			// Lazily recorded successes are made durable before Shutdown
+			// returns, as the claimed attempts' outcomes are.
+			fctx, fcancel := context.WithTimeout(context.Background(), storeCallTimeout)
+			if err := q.local.FlushCompletions(fctx); err != nil {
+				q.log.Error("inbound: committing delivered events failed; they will be delivered again", "err", err)
+			}
+			fcancel()
+		}
+		close(drained)
+	}()
 	select {
-	case <-done:
+	case <-drained:
 		cancel()
 		return nil
 	case <-ctx.Done():
 		cancel()
-		<-done
+		<-drained
 		return ctx.Err()
 	}
 }
@@ -361,8 +499,7 @@ func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struc
 		})
 	}
 	workers := q.opts.Workers
-	var busy atomic.Int64
-	freed := make(chan struct{}, 1) // nudged when a worker finishes
+	busy, freed := &q.busy, q.freed // hand-offs count too
 	poll := time.NewTimer(q.opts.PollInterval)
 	defer poll.Stop()
 	nextPrune := time.Now() // prune at start, then every PruneInterval
@@ -382,21 +519,35 @@ func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struc
 			nextPrune = time.Now().Add(q.opts.PruneInterval)
 		}
 		idle := workers - int(busy.Load())
+		if idle < 1 {
+			continue // hand-offs took the workers meanwhile
+		}
+		busy.Add(int64(idle)) // reserved, so that hand-offs do not take them too
 		evs, err := q.store.Claim(ctx, q.now().UTC(), q.opts.Lease, idle)
+		busy.Add(-int64(idle - len(evs)))
+		for len(q.backlog) > 0 && q.takeSlot() {
+			// Hand-offs that found the slots reserved by this claim.
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				q.work(false)
+			}()
+		}
+		if len(evs) < idle {
+			select {
+			case freed <- struct{}{}:
+			default:
+			}
+		}
 		if err != nil && ctx.Err() == nil {
 			q.log.ErrorContext(ctx, "inbound: queue claim failed", "err", err)
 		}
 		for _, ev := range evs {
-			busy.Add(1)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				q.attempt(ctx, ev)
-				busy.Add(-1)
-				select {
-				case freed <- struct{}{}:
-				default:
-				}
+				q.work(false) // then the hand-off backlog; gives the slot back
 			}()
 		}
 		if err == nil && len(evs) == idle {
@@ -444,15 +595,27 @@ func (q *Queue) attempt(ctx context.Context, ev *store.QueuedEvent) {
 	// success must not be delivered again, a failure must be retried soon.
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), storeCallTimeout)
 	defer rcancel()
-	e, err := decodeEvent(ev.Payload)
+	e, err := decodeEvent(ev.Payload, ev.ID, ev.Org, ev.HookID)
 	if err != nil {
 		q.log.ErrorContext(ctx, "inbound: queued event is unreadable; parking it as dead", "event", ev.ID, "hook", ev.HookID, "err", err)
 		q.fail(rctx, ev, err.Error(), q.now().UTC(), true)
 		return
 	}
+	q.attemptDecoded(ctx, ev, e, false)
+}
+
+// attemptDecoded delivers the claimed event ev, decoded as e, and records
+// the outcome; a success is recorded lazily when lazy (a hand-off).
+func (q *Queue) attemptDecoded(ctx context.Context, ev *store.QueuedEvent, e *Event, lazy bool) {
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), storeCallTimeout)
+	defer rcancel()
 	actx, acancel := context.WithTimeout(ctx, q.opts.AttemptTimeout)
-	err = q.fire(actx, e)
+	err := q.fire(actx, e)
 	acancel()
+	if err == nil && lazy {
+		q.local.CompleteLater(ev.ID, ev.Attempts, q.now().UTC())
+		return
+	}
 	if err == nil {
 		switch err := q.store.Complete(rctx, ev.ID, ev.Attempts, q.now().UTC()); {
 		case errors.Is(err, store.ErrConflict):
@@ -587,7 +750,7 @@ func (q *Queue) Get(ctx context.Context, org, id string) (*EventStatus, error) {
 		return nil, notFound(err)
 	}
 	s := statusOf(ev)
-	if e, err := decodeEvent(ev.Payload); err == nil {
+	if e, err := decodeEvent(ev.Payload, ev.ID, ev.Org, ev.HookID); err == nil {
 		s.Event = e
 	}
 	return &s, nil

@@ -1,29 +1,461 @@
 package hooks
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
 )
 
-// encodeEvent encodes e as JSON for the queue. Data, the bulk of the
-// payload, is written by appendData, which is much cheaper than
+// The queue's payload of an Event is the Event's JSON, in the shape
+// json.Marshal gives it (the JSON tags of Event are the one source), with
+// the bulk bytes taken out and stored beside it as they are: the raw body
+// and the files' contents, which JSON would carry in base64 (a third more
+// bytes, and an encoding and a decoding of each). The JSON also leaves out
+// what the store keeps anyway (the event's ID, org and hook ID) and, when
+// the body is JSON text whose decoding is exactly Data, Data itself: it is
+// decoded again from the raw body on the rare read back (after a crash, a
+// retry or a lease that ran out). A 1 KiB JSON webhook so costs the body
+// plus a few hundred bytes, not two copies of it in base64.
+//
+// The layout:
+//
+//	payloadVersion (1 byte) | uvarint flags |
+//	uvarint len(JSON) | JSON |
+//	uvarint len(Raw)+1 (0: nil) | Raw |
+//	for each file of the JSON: uvarint len(Content)+1 (0: nil) | Content
+//
+// Payloads of the first format were the JSON alone (starting with '{');
+// decodeEvent reads both.
+const payloadVersion = 1
+
+// Flags of a payload.
+const (
+	// flagDataFromRaw: Data is the JSON decoding of Raw (numbers as
+	// json.Number) and is not in the JSON.
+	flagDataFromRaw = 1 << iota
+	// flagTypeFromHeader: ContentType is the first Content-Type header
+	// value and is not in the JSON.
+	flagTypeFromHeader
+
+	knownFlags = flagDataFromRaw | flagTypeFromHeader
+)
+
+// JSON the payload leaves out: the fields the store keeps (empty here,
+// and not omitempty in Event's tags) and a Data taken from the raw body.
+var (
+	emptyIDs = []byte(`{"id":"","hook_id":"",`)
+	nullData = []byte(`,"data":null,`)
+)
+
+// encodeEvent encodes e for the queue (see payloadVersion). Data, when it
+// must be written, is written by appendData, which is much cheaper than
 // encoding/json for the JSON-compatible values the decoders produce (no
 // reflection, no sorting of object keys); anything else falls back to
-// encoding/json. decodeEvent reads the result with encoding/json.
+// encoding/json.
 func encodeEvent(e *Event) ([]byte, error) {
-	data, err := appendData(make([]byte, 0, len(e.Raw)+256), e.Data, 0)
+	c := *e
+	c.ID, c.Org, c.HookID = "", "", "" // kept by the store beside the payload
+	c.Raw = nil
+	var flags uint64
+	switch {
+	case e.Raw != nil && jsonTextEqual(e.Raw, e.Data):
+		flags |= flagDataFromRaw
+		c.Data = nil
+	default:
+		data, err := appendData(make([]byte, 0, len(e.Raw)+256), e.Data, 0)
+		if err != nil {
+			return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
+		}
+		c.Data = json.RawMessage(data)
+	}
+	if ct := e.Header["Content-Type"]; e.ContentType != "" && len(ct) > 0 && ct[0] == e.ContentType {
+		flags |= flagTypeFromHeader
+		c.ContentType = ""
+	}
+	size := len(e.Raw)
+	if len(e.Files) > 0 {
+		c.Files = make([]File, len(e.Files))
+		for i, f := range e.Files {
+			f.Content = nil
+			c.Files[i] = f
+			size += len(e.Files[i].Content) + binary.MaxVarintLen64
+		}
+	}
+	js, err := json.Marshal(&c)
 	if err != nil {
 		return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
 	}
-	c := *e
-	c.Data = json.RawMessage(data)
-	b, err := json.Marshal(&c)
-	if err != nil {
-		return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
+	if bytes.HasPrefix(js, emptyIDs) {
+		js = js[len(emptyIDs)-1:]
+		js[0] = '{'
+	}
+	if flags&flagDataFromRaw != 0 {
+		// A string cannot hold this (its quotes would be escaped): the
+		// first match is the data field.
+		if i := bytes.Index(js, nullData); i >= 0 {
+			js = append(js[:i+1], js[i+len(nullData):]...)
+		}
+	}
+	b := make([]byte, 0, 1+3*binary.MaxVarintLen64+len(js)+size)
+	b = append(b, payloadVersion)
+	b = binary.AppendUvarint(b, flags)
+	b = binary.AppendUvarint(b, uint64(len(js)))
+	b = append(b, js...)
+	b = appendBytes(b, e.Raw)
+	for _, f := range e.Files {
+		b = appendBytes(b, f.Content)
 	}
 	return b, nil
+}
+
+// appendBytes appends p with its length plus one in front (0 for nil).
+func appendBytes(b, p []byte) []byte {
+	if p == nil {
+		return append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(p))+1)
+	return append(b, p...)
+}
+
+// cutBytes is the inverse of appendBytes.
+func cutBytes(b []byte) (p, rest []byte, err error) {
+	n, w := binary.Uvarint(b)
+	switch {
+	case w <= 0:
+		return nil, nil, errors.New("bad length")
+	case n == 0:
+		return nil, b[w:], nil
+	case n-1 > uint64(len(b)-w):
+		return nil, nil, errors.New("length past the end")
+	}
+	end := w + int(n-1)
+	return b[w:end:end], b[end:], nil
+}
+
+// decodeEvent is the inverse of encodeEvent; id, org and hookID are the
+// ones the store keeps with the payload. Numbers become json.Number, as
+// the decoders produce them, so that the Trigger sees the same types in
+// queue mode as in sync mode. Raw and the files' contents share p's
+// memory, which the store hands out read-only.
+func decodeEvent(p []byte, id, org, hookID string) (*Event, error) {
+	if len(p) > 0 && p[0] == '{' {
+		return decodeEventJSON(p) // the first format
+	}
+	e, err := decodePayload(p)
+	if err != nil {
+		return nil, fmt.Errorf("hooks: decode queued event: %w", err)
+	}
+	e.ID, e.Org, e.HookID = id, org, hookID
+	return e, nil
+}
+
+func decodePayload(p []byte) (*Event, error) {
+	if len(p) == 0 || p[0] != payloadVersion {
+		return nil, errors.New("unknown payload format")
+	}
+	flags, w := binary.Uvarint(p[1:])
+	if w <= 0 || flags&^knownFlags != 0 {
+		return nil, errors.New("bad flags")
+	}
+	rest := p[1+w:]
+	n, w := binary.Uvarint(rest)
+	if w <= 0 || n > uint64(len(rest)-w) {
+		return nil, errors.New("bad JSON length")
+	}
+	js := rest[w : w+int(n)]
+	rest = rest[w+int(n):]
+	e, err := unmarshalEvent(js)
+	if err != nil {
+		return nil, err
+	}
+	if e.Raw, rest, err = cutBytes(rest); err != nil {
+		return nil, fmt.Errorf("raw: %w", err)
+	}
+	for i := range e.Files {
+		if e.Files[i].Content != nil {
+			return nil, errors.New("file content inside the JSON")
+		}
+		if e.Files[i].Content, rest, err = cutBytes(rest); err != nil {
+			return nil, fmt.Errorf("file %d: %w", i, err)
+		}
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("data after the event")
+	}
+	if flags&flagTypeFromHeader != 0 {
+		ct := e.Header["Content-Type"]
+		if e.ContentType != "" || len(ct) == 0 || ct[0] == "" {
+			return nil, errors.New("content type both in the JSON and in the header")
+		}
+		e.ContentType = ct[0]
+	}
+	if flags&flagDataFromRaw != 0 {
+		if e.Data != nil || e.Raw == nil {
+			return nil, errors.New("data both in the JSON and in the raw body")
+		}
+		if e.Data, err = unmarshalNumbers(e.Raw); err != nil {
+			return nil, fmt.Errorf("data from the raw body: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// decodeEventJSON reads a payload of the first format: the Event's JSON.
+func decodeEventJSON(b []byte) (*Event, error) {
+	e, err := unmarshalEvent(b)
+	if err != nil {
+		return nil, fmt.Errorf("hooks: decode queued event: %w", err)
+	}
+	return e, nil
+}
+
+// unmarshalEvent decodes one Event's JSON, numbers as json.Number.
+func unmarshalEvent(b []byte) (*Event, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var e Event
+	if err := dec.Decode(&e); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("data after the event")
+	}
+	return &e, nil
+}
+
+// unmarshalNumbers decodes one JSON value, numbers as json.Number, and
+// refuses anything after it but white space.
+func unmarshalNumbers(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, errors.New("data after the value")
+	}
+	return v, nil
+}
+
+// jsonTextEqual reports whether b is one JSON value (with white space
+// around it) whose decoding by encoding/json, numbers as json.Number, is
+// deep-equal to v, without decoding it: it walks the text and v together,
+// and allocates only for strings with escapes. It may answer false for
+// some texts that do decode to v (objects with escaped or repeated keys,
+// or more than maxCheckedKeys keys): the caller then stores v itself.
+func jsonTextEqual(b []byte, v any) bool {
+	c := textCmp{b: b}
+	if !c.value(v, 0) {
+		return false
+	}
+	c.ws()
+	return c.i == len(c.b)
+}
+
+// maxCheckedKeys is the most keys of one object jsonTextEqual checks for
+// repeats (pairwise); larger objects are not compared.
+const maxCheckedKeys = 64
+
+type textCmp struct {
+	b []byte
+	i int
+}
+
+func (c *textCmp) ws() {
+	for c.i < len(c.b) {
+		switch c.b[c.i] {
+		case ' ', '\t', '\n', '\r':
+			c.i++
+		default:
+			return
+		}
+	}
+}
+
+func (c *textCmp) lit(s string) bool {
+	if len(c.b)-c.i < len(s) || string(c.b[c.i:c.i+len(s)]) != s {
+		return false
+	}
+	c.i += len(s)
+	return true
+}
+
+func (c *textCmp) value(v any, depth int) bool {
+	if depth > maxDataDepth {
+		return false
+	}
+	c.ws()
+	if c.i >= len(c.b) {
+		return false
+	}
+	switch c.b[c.i] {
+	case '{':
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		return c.object(m, depth)
+	case '[':
+		a, ok := v.([]any)
+		if !ok {
+			return false
+		}
+		c.i++
+		c.ws()
+		if c.i < len(c.b) && c.b[c.i] == ']' {
+			c.i++
+			return len(a) == 0
+		}
+		for n := 0; ; n++ {
+			if n >= len(a) || !c.value(a[n], depth+1) {
+				return false
+			}
+			c.ws()
+			if c.i >= len(c.b) {
+				return false
+			}
+			switch c.b[c.i] {
+			case ',':
+				c.i++
+			case ']':
+				c.i++
+				return n+1 == len(a)
+			default:
+				return false
+			}
+		}
+	case '"':
+		s, ok := v.(string)
+		if !ok {
+			return false
+		}
+		raw, esc, ok := c.str()
+		if !ok {
+			return false
+		}
+		if !esc {
+			return string(raw) == s
+		}
+		var u string
+		return json.Unmarshal(c.b[c.i-len(raw)-2:c.i], &u) == nil && u == s
+	case 't':
+		bv, ok := v.(bool)
+		return ok && bv && c.lit("true")
+	case 'f':
+		bv, ok := v.(bool)
+		return ok && !bv && c.lit("false")
+	case 'n':
+		return v == nil && c.lit("null")
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return false
+	}
+	start := c.i
+	for c.i < len(c.b) && isNumberByte(c.b[c.i]) {
+		c.i++
+	}
+	tok := c.b[start:c.i]
+	return string(tok) == string(n) && isJSONNumber(string(n))
+}
+
+func isNumberByte(b byte) bool {
+	return b >= '0' && b <= '9' || b == '-' || b == '+' || b == '.' || b == 'e' || b == 'E'
+}
+
+// object compares the object at c.i with m.
+func (c *textCmp) object(m map[string]any, depth int) bool {
+	c.i++
+	c.ws()
+	if c.i < len(c.b) && c.b[c.i] == '}' {
+		c.i++
+		return len(m) == 0
+	}
+	if len(m) > maxCheckedKeys {
+		return false
+	}
+	var keys [maxCheckedKeys][]byte
+	for n := 0; ; n++ {
+		if n >= len(m) {
+			return false // more keys than m has (or repeats)
+		}
+		c.ws()
+		if c.i >= len(c.b) || c.b[c.i] != '"' {
+			return false
+		}
+		k, esc, ok := c.str()
+		if !ok || esc {
+			return false
+		}
+		for _, prev := range keys[:n] {
+			if string(prev) == string(k) {
+				return false
+			}
+		}
+		keys[n] = k
+		x, ok := m[string(k)]
+		if !ok {
+			return false
+		}
+		c.ws()
+		if c.i >= len(c.b) || c.b[c.i] != ':' {
+			return false
+		}
+		c.i++
+		if !c.value(x, depth+1) {
+			return false
+		}
+		c.ws()
+		if c.i >= len(c.b) {
+			return false
+		}
+		switch c.b[c.i] {
+		case ',':
+			c.i++
+		case '}':
+			c.i++
+			return n+1 == len(m)
+		default:
+			return false
+		}
+	}
+}
+
+// str scans the string at c.i (which is '"') and returns its bytes between
+// the quotes and whether it has escapes. Without escapes it must be valid
+// UTF-8 with no control characters, which encoding/json would keep as
+// they are; with escapes the caller has encoding/json decode it.
+func (c *textCmp) str() (raw []byte, esc, ok bool) {
+	start := c.i + 1
+	for i := start; i < len(c.b); {
+		b := c.b[i]
+		switch {
+		case b == '"':
+			c.i = i + 1
+			return c.b[start:i], esc, true
+		case b == '\\':
+			esc = true
+			i += 2
+		case b < 0x20:
+			return nil, false, false
+		case b < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(c.b[i:])
+			if r == utf8.RuneError && size == 1 {
+				if !esc {
+					esc = true // let encoding/json replace it, as it does
+				}
+			}
+			i += size
+		}
+	}
+	return nil, false, false
 }
 
 // maxDataDepth bounds appendData's recursion; decoded data is far

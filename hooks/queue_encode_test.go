@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/inbound-hooks/inbound/internal/baseline"
 )
 
 // viaStdlib round-trips v through encoding/json, decoding numbers as
@@ -145,6 +148,165 @@ func BenchmarkEncodeEvent(b *testing.B) {
 			if _, err := encodeEvent(e); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// roundTrip encodes e for the queue and decodes it back, as the queue
+// does after a crash or a retry.
+func roundTrip(t *testing.T, e *Event) *Event {
+	t.Helper()
+	p, err := encodeEvent(e)
+	if err != nil {
+		t.Fatalf("encodeEvent: %v", err)
+	}
+	got, err := decodeEvent(p, e.ID, e.Org, e.HookID)
+	if err != nil {
+		t.Fatalf("decodeEvent: %v", err)
+	}
+	return got
+}
+
+func TestEncodeEventRoundTrip(t *testing.T) {
+	now := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	jsonBody := []byte(` {"n":12345678901234567890,"s":"a\"b\u00e9","l":[1.5,true,null,{}],"o":{"x":[]}}` + "\n")
+	tests := []struct {
+		name     string
+		e        *Event
+		fromRaw  bool // Data is expected to be left out, as the raw body's decoding
+		maxBytes int
+	}{
+		{"json body", &Event{ID: "e1", Org: "o", HookID: "h", HookKind: KindWeb, ReceivedAt: now, Raw: jsonBody,
+			Data: decodeNumbers(t, jsonBody), ContentType: "application/json"}, true, 0},
+		{"json data not from raw", &Event{ID: "e2", HookID: "h", ReceivedAt: now, Raw: jsonBody,
+			Data: map[string]any{"n": json.Number("1")}}, false, 0},
+		{"duplicate keys", &Event{ID: "e3", HookID: "h", ReceivedAt: now, Raw: []byte(`{"a":1,"a":1}`),
+			Data: map[string]any{"a": json.Number("1"), "b": json.Number("1")}}, false, 0},
+		{"escaped key", &Event{ID: "e4", HookID: "h", ReceivedAt: now, Raw: []byte(`{"\u0061":1}`),
+			Data: map[string]any{"a": json.Number("1")}}, false, 0},
+		{"empty raw", &Event{ID: "e5", HookID: "h", ReceivedAt: now, Raw: []byte{}, Data: map[string]any{}}, false, 0},
+		{"nil raw", &Event{ID: "e6", HookID: "h", ReceivedAt: now}, false, 0},
+		{"binary raw and files", &Event{ID: "e7", HookID: "h", ReceivedAt: now, Raw: []byte{0xff, 0, '{'},
+			Data: map[string]any{"f": []any{"x"}},
+			Files: []File{{Field: "f", Name: "a", Size: 3, Content: []byte{1, 2, 3}}, {Field: "g", Name: "empty", Content: []byte{}},
+				{Field: "h", Name: "none"}}}, false, 0},
+		{"invalid UTF-8 in a string", &Event{ID: "e8", HookID: "h", ReceivedAt: now, Raw: []byte("\"a\xffb\""), Data: "a\ufffdb"}, true, 0},
+		{"1 KiB JSON webhook", &Event{ID: "06h37106f0t6swpxayqq83pkem", Org: "", HookID: "06h37106exq77kyazcs8fctjmm",
+			HookKind: KindWeb, HookName: "perf", ReceivedAt: now, Raw: benchBody, Data: decodeNumbers(t, benchBody),
+			ContentType: "application/json", RemoteAddr: "127.0.0.1:54321",
+			Header: map[string][]string{"Authorization": {Redacted}, "Content-Type": {"application/json"}, "Content-Length": {"1024"}}},
+			true, 1331 - 80}, // 1.3 KiB, less the store's delivery record
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := encodeEvent(tt.e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fromRaw := p[1]&flagDataFromRaw != 0; fromRaw != tt.fromRaw {
+				t.Fatalf("data from raw: got %v, want %v", fromRaw, tt.fromRaw)
+			}
+			if tt.maxBytes > 0 && len(p) > tt.maxBytes {
+				t.Fatalf("payload: got %d bytes for a %d-byte body, want at most %d", len(p), len(tt.e.Raw), tt.maxBytes)
+			}
+			t.Logf("%d-byte body: %d-byte payload", len(tt.e.Raw), len(p))
+			if got := roundTrip(t, tt.e); !reflect.DeepEqual(got, tt.e) {
+				t.Fatalf("round trip:\ngot  %#v\nwant %#v", got, tt.e)
+			}
+		})
+	}
+}
+
+// benchBody is the 1 KiB JSON body of the load tests.
+var benchBody = baseline.Body(1024)
+
+func TestJSONTextEqual(t *testing.T) {
+	tests := []struct {
+		text string
+		v    any
+		want bool
+	}{
+		{`{"a":[1,"x",null,true,false,{}]}`, map[string]any{"a": []any{json.Number("1"), "x", nil, true, false, map[string]any{}}}, true},
+		{` "x" `, "x", true},
+		{`"x" "y"`, "x", false},
+		{`1.0`, json.Number("1"), false},
+		{`1.0`, json.Number("1.0"), true},
+		{`01`, json.Number("01"), false},
+		{`"\u00e9"`, "é", true},
+		{`"\ud800"`, "\ufffd", true},
+		{`{"a":1}`, map[string]any{"a": json.Number("1"), "b": nil}, false},
+		{`{"a":1,"b":2}`, map[string]any{"a": json.Number("1")}, false},
+		{`[1,2]`, []any{json.Number("1")}, false},
+		{`[1]`, []any{json.Number("1"), json.Number("2")}, false},
+		{`{"a" 1}`, map[string]any{"a": json.Number("1")}, false},
+		{"\"a\x01\"", "a\x01", false},
+		{`tru`, true, false},
+		{``, nil, false},
+	}
+	for _, tt := range tests {
+		if got := jsonTextEqual([]byte(tt.text), tt.v); got != tt.want {
+			t.Errorf("jsonTextEqual(%q, %#v): got %v, want %v", tt.text, tt.v, got, tt.want)
+		}
+	}
+}
+
+// FuzzJSONTextEqual checks the promise the queue's payload relies on:
+// whenever jsonTextEqual(text, v) holds, encoding/json decodes text to a
+// value deep-equal to v. v is the decoding of another document (or of
+// text itself), so that both equal and unequal pairs are tried.
+func FuzzJSONTextEqual(f *testing.F) {
+	for _, s := range []string{`{"a":[1,"x",null,true,{"b":-0.5e3}]}`, `"\u0000\ud800"`, `[]`, "\"\xff\"", `{"":{"":""}}`, `{"a":1,"a":1}`} {
+		f.Add([]byte(s), []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, text, other []byte) {
+		for _, src := range [][]byte{text, other} {
+			dec := json.NewDecoder(bytes.NewReader(src))
+			dec.UseNumber()
+			var v any
+			if dec.Decode(&v) != nil {
+				continue
+			}
+			if !jsonTextEqual(text, v) {
+				continue
+			}
+			got, err := unmarshalNumbers(text)
+			if err != nil {
+				t.Fatalf("jsonTextEqual(%q, %#v) holds but the text does not decode: %v", text, v, err)
+			}
+			if !reflect.DeepEqual(got, v) {
+				t.Fatalf("jsonTextEqual(%q, %#v) holds but the text decodes to %#v", text, v, got)
+			}
+		}
+	})
+}
+
+// FuzzDecodePayload feeds arbitrary stored payloads to decodeEvent: it
+// must return an event or an error, never panic; and an event encoded
+// from a decodable JSON body round-trips deep-equal.
+func FuzzDecodePayload(f *testing.F) {
+	e := &Event{ID: "e", HookID: "h", Raw: []byte(`{"a":1}`), Data: map[string]any{"a": json.Number("1")},
+		Files: []File{{Name: "f", Content: []byte{1}}}}
+	p, _ := encodeEvent(e)
+	f.Add(p, []byte(`{"a":1}`))
+	f.Add([]byte{1, 1, 2, '{', '}', 0}, []byte(`[1,2]`))
+	f.Add([]byte(`{"id":"x"}`), []byte(`"s"`))
+	f.Fuzz(func(t *testing.T, payload, body []byte) {
+		_, _ = decodeEvent(payload, "e", "o", "h")
+		v, err := unmarshalNumbers(body)
+		if err != nil {
+			return
+		}
+		e := &Event{ID: "e", HookID: "h", Raw: body, Data: v}
+		p, err := encodeEvent(e)
+		if err != nil {
+			return // data encoding/json would refuse too
+		}
+		got, err := decodeEvent(p, "e", "", "h")
+		if err != nil {
+			t.Fatalf("decodeEvent(encodeEvent(%q)): %v", body, err)
+		}
+		if !reflect.DeepEqual(got, e) {
+			t.Fatalf("round trip of %q:\ngot  %#v\nwant %#v", body, got, e)
 		}
 	})
 }

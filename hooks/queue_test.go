@@ -31,6 +31,13 @@ var queueStores = []struct {
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}},
+	{"memstore-shared", func(t *testing.T) store.Store {
+		// Without store.LocalQueue: every event goes through Claim, as on
+		// a store that several processes share.
+		s := memstore.New()
+		t.Cleanup(func() { _ = s.Close() })
+		return sharedStore{s}
+	}},
 	{"boltstore", func(t *testing.T) store.Store {
 		// A real file with fsync: the durability the queue promises.
 		s, err := boltstore.Open(filepath.Join(t.TempDir(), "q.db"), nil)
@@ -41,6 +48,9 @@ var queueStores = []struct {
 		return s
 	}},
 }
+
+// sharedStore hides the optional interfaces of the Store it wraps.
+type sharedStore struct{ store.Store }
 
 // forStores runs fn once per store as a subtest.
 func forStores(t *testing.T, fn func(t *testing.T, s store.Store)) {

@@ -41,3 +41,10 @@ func Example() {
 	// e1 <nil>
 	// e1 true
 }
+
+// A driver checks what it is given with the shared rules before its own.
+func ExampleCheckEvent() {
+	err := store.CheckEvent(&store.QueuedEvent{HookID: "h1"})
+	fmt.Println(errors.Is(err, store.ErrInvalid), err)
+	// Output: true store: event ID is empty: store: invalid record
+}

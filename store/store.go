@@ -226,4 +226,7 @@ type LocalQueue interface {
 	// delivered again once its lease runs out: at least once, not exactly
 	// once.
 	CompleteLater(id string, attempts int, now time.Time)
+	// FlushCompletions commits what CompleteLater left, durably, before
+	// it returns (a dispatcher's Shutdown calls it).
+	FlushCompletions(ctx context.Context) error
 }

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/store/storetest"
 )
 
 // BenchmarkEnqueue compares group commit (Enqueue) with a bare baseline
@@ -229,4 +230,69 @@ func benchmarkDispatch(b *testing.B, noSync bool, mode string) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkStore runs the conformance kit's benchmarks (storetest.Bench)
+// on a file with fsync on, beside memstore.
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s, err := Open(filepath.Join(b.TempDir(), "bench.db"), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+// BenchmarkStoredBytes enqueues events whose payload is the queue's
+// encoding of a 1 KiB JSON webhook (1,251 bytes, see hooks'
+// TestEncodeEventRoundTrip) and reports the bytes each event takes in the
+// file (pages in use, free pages excluded; file-B/event), beside the
+// payload alone (payload-B/event, the bare figure) and the delivery
+// record (record-B/event).
+func BenchmarkStoredBytes(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "bytes.db"), &Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	payload := make([]byte, 1251)
+	for i := range payload {
+		payload[i] = 'a' + byte(i%26)
+	}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ev := func(i int) *store.QueuedEvent {
+		return &store.QueuedEvent{ID: fmt.Sprintf("06h37106f0t6s%013d", i), HookID: "06h37106exq77kyazcs8fctjmm",
+			Payload: payload, NextAttempt: base, CreatedAt: base.Add(time.Duration(i)), UpdatedAt: base}
+	}
+	used := func() int64 {
+		var n int64
+		err := s.db.View(func(tx *bolt.Tx) error {
+			n = tx.Size()
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st := s.db.Stats()
+		return n - int64(st.FreePageN+st.PendingPageN)*int64(s.db.Info().PageSize)
+	}
+	ctx := context.Background()
+	for i := range 1000 { // past the file's first pages
+		if _, err := s.Enqueue(ctx, ev(-1-i), base); err != nil {
+			b.Fatal(err)
+		}
+	}
+	before := used()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := s.Enqueue(ctx, ev(i), base); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(payload)), "payload-B/event")
+	b.ReportMetric(float64(len(newPending(ev(0), false, 0).encode())), "record-B/event")
+	b.ReportMetric(float64(used()-before)/float64(b.N), "file-B/event")
 }

@@ -403,13 +403,13 @@ func TestKeyEncoding(t *testing.T) {
 func TestInvalidLengths(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "len.db"), &Options{NoSync: true})
 	ctx := context.Background()
-	long := string(bytes.Repeat([]byte("x"), maxIDLen+1))
+	long := string(bytes.Repeat([]byte("x"), store.MaxIDLen+1))
 	e := event(1, "")
 	e.ID = long
 	if _, err := s.Enqueue(ctx, e, t0); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("Enqueue(long ID): got %v, want %v", err, store.ErrInvalid)
 	}
-	e = event(1, string(bytes.Repeat([]byte("k"), maxKeyLen+1)))
+	e = event(1, string(bytes.Repeat([]byte("k"), store.MaxIdempotencyKeyLen+1)))
 	if _, err := s.Enqueue(ctx, e, t0); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("Enqueue(long key): got %v, want %v", err, store.ErrInvalid)
 	}

@@ -17,13 +17,7 @@ import (
 // its own nested bucket ordered by entry ID (which callers make
 // time-sortable); an entry with an ID already stored replaces it.
 func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
-	if e == nil {
-		return invalid("nil debug entry")
-	}
-	if err := checkID("debug entry ID", e.ID); err != nil {
-		return err
-	}
-	if err := checkID("debug entry hook ID", e.HookID); err != nil {
+	if err := store.CheckDebugEntry(e); err != nil {
 		return err
 	}
 	keep = max(keep, 1)

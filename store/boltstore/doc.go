@@ -52,7 +52,11 @@
 // Claim and no read back; CompleteLater records the delivery without a
 // commit of its own: it rides with the next write, or is committed after
 // Options.LazyDelay (10ms), or at Close. A crash before that commit means
-// the event is delivered once more after its lease (at least once).
+// the event is delivered once more (at least once). As the file's lock
+// says that an earlier run is gone, Open makes the events it had claimed
+// (handed off or claimed, lease running) due at once: after a crash they
+// are delivered as soon as the next run's dispatcher starts, not when
+// their leases run out.
 //
 // Files written by version 1 of this package (one JSON record per event,
 // the payload in base64) are migrated by Open, in one transaction.

@@ -10,19 +10,6 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 )
 
-func checkHook(h *store.Hook) error {
-	if h == nil {
-		return invalid("nil hook")
-	}
-	if err := checkID("hook ID", h.ID); err != nil {
-		return err
-	}
-	if err := checkID("hook token", h.Token); err != nil {
-		return err
-	}
-	return checkLen("org", h.Org, maxIDLen)
-}
-
 func getHook(tx *bolt.Tx, id string) (*store.Hook, error) {
 	data := tx.Bucket(bHooks).Get([]byte(id))
 	if data == nil {
@@ -37,7 +24,7 @@ func getHook(tx *bolt.Tx, id string) (*store.Hook, error) {
 
 // CreateHook implements store.HookStore.
 func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
-	if err := checkHook(h); err != nil {
+	if err := store.CheckHook(h); err != nil {
 		return err
 	}
 	defer s.cache.InvalidateHook(h.ID) // after the commit
@@ -141,7 +128,7 @@ func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error
 
 // UpdateHook implements store.HookStore.
 func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
-	if err := checkHook(h); err != nil {
+	if err := store.CheckHook(h); err != nil {
 		return err
 	}
 	defer s.cache.InvalidateHook(h.ID) // after the commit

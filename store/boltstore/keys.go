@@ -24,13 +24,7 @@ func getKey(tx *bolt.Tx, id string) (*store.Key, error) {
 
 // CreateKey implements store.KeyStore.
 func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
-	if k == nil {
-		return invalid("nil key")
-	}
-	if err := checkID("key ID", k.ID); err != nil {
-		return err
-	}
-	if err := checkLen("org", k.Org, maxIDLen); err != nil {
+	if err := store.CheckKey(k); err != nil {
 		return err
 	}
 	defer s.cache.InvalidateKey(k.ID) // after the commit

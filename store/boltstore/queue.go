@@ -70,22 +70,17 @@ func saveRecord(tx *bolt.Tx, old, ev *eventRecord) error {
 	return tx.Bucket(bStates).Put([]byte(ev.ID), ev.encode())
 }
 
-// checkEvent is the driver's own check of an event to enqueue: the limits
-// of its index keys.
-func checkEvent(e *store.QueuedEvent) error {
-	if e == nil {
-		return invalid("nil event")
+// appendFill is the fill percent of the buckets whose keys mostly grow
+// (event IDs are time-sortable; the indexes lead with times): bbolt's
+// default of one half leaves every page split by an append half empty.
+const appendFill = 1.0
+
+// packAppends sets appendFill on the buckets Enqueue appends to; bbolt
+// keeps the setting for this transaction only.
+func packAppends(tx *bolt.Tx) {
+	for _, name := range [][]byte{bStates, bPayloads, bPending, bOrgState} {
+		tx.Bucket(name).FillPercent = appendFill
 	}
-	if err := checkID("event ID", e.ID); err != nil {
-		return err
-	}
-	if err := checkLen("event org", e.Org, maxIDLen); err != nil {
-		return err
-	}
-	if err := checkLen("event hook ID", e.HookID, maxIDLen); err != nil {
-		return err
-	}
-	return checkLen("idempotency key", e.IdempotencyKey, maxKeyLen)
 }
 
 // newPending returns the delivery state Enqueue stores for e: pending with
@@ -96,7 +91,7 @@ func newPending(e *store.QueuedEvent, claimed bool, lease time.Duration) *eventR
 		State: store.StatePending, NextAttempt: e.NextAttempt, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
 	}
 	if claimed {
-		r.Attempts = 1
+		r.Attempts, r.Claimed = 1, true
 		r.UpdatedAt = e.NextAttempt
 		r.NextAttempt = e.NextAttempt.Add(lease)
 	}
@@ -107,6 +102,7 @@ func newPending(e *store.QueuedEvent, claimed bool, lease time.Duration) *eventR
 // tx. reqErr is the request's own outcome (a conflict or a duplicate) and
 // leaves tx untouched; txErr means the transaction itself failed.
 func enqueueTx(tx *bolt.Tx, r *eventRecord, payload []byte, dedupSince time.Time) (id string, reqErr, txErr error) {
+	packAppends(tx)
 	if tx.Bucket(bStates).Get([]byte(r.ID)) != nil {
 		return "", fmt.Errorf("boltstore: event ID %q in use: %w", r.ID, store.ErrConflict), nil
 	}
@@ -165,7 +161,7 @@ func (s *Store) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupS
 }
 
 func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claimed bool, lease time.Duration) (string, error) {
-	if err := checkEvent(e); err != nil {
+	if err := store.CheckEvent(e); err != nil {
 		return "", err
 	}
 	rec := newPending(e, claimed, lease)
@@ -278,6 +274,7 @@ func claimOne(tx *bolt.Tx, id string, now time.Time, lease time.Duration) (*stor
 	}
 	r := *old
 	r.Attempts++
+	r.Claimed = true
 	r.NextAttempt = now.Add(lease)
 	r.UpdatedAt = now
 	if err := saveRecord(tx, old, &r); err != nil {
@@ -307,7 +304,7 @@ func parkUnreadable(tx *bolt.Tx, k []byte, id string, now time.Time) error {
 			}
 		}
 		r := *old
-		r.State, r.LastError, r.UpdatedAt = store.StateDead, unreadableError, now
+		r.State, r.LastError, r.UpdatedAt, r.Claimed = store.StateDead, unreadableError, now, false
 		if err := tx.Bucket(bPending).Delete(k); err != nil { // in case k is not old's own key
 			return err
 		}
@@ -380,6 +377,7 @@ func changeEventTx(tx *bolt.Tx, org *string, id string, fn func(ev *eventRecord)
 	if err := fn(&ev); err != nil {
 		return err, nil
 	}
+	ev.Claimed = false // whatever fn changed, no claim holds the event now
 	return nil, saveRecord(tx, old, &ev)
 }
 
@@ -449,6 +447,12 @@ func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
 		default:
 		}
 	}
+}
+
+// FlushCompletions implements store.LocalQueue: an empty write, whose
+// commit carries what CompleteLater left.
+func (s *Store) FlushCompletions(ctx context.Context) error {
+	return s.write(ctx, func(*bolt.Tx) (error, error) { return nil, nil })
 }
 
 // Fail implements store.QueueStore. It leaves UpdatedAt at the time of
@@ -574,4 +578,33 @@ func (s *Store) CountEvents(ctx context.Context, state store.EventState) (int, e
 		return nil
 	})
 	return n, err
+}
+
+// releaseClaims makes the pending events a claim holds due at the time of
+// that claim (their UpdatedAt), instead of when the lease runs out. Open
+// runs it: a Store holds its file's lock, so the claimers of a previous
+// run are gone (killed, most likely) and waiting for their leases would
+// only delay deliveries. Undecodable records are left to Claim, which
+// parks them.
+func releaseClaims(tx *bolt.Tx) error {
+	var ids []string
+	c := tx.Bucket(bPending).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) > 2*timeKeyLen {
+			ids = append(ids, string(k[2*timeKeyLen:]))
+		}
+	}
+	for _, id := range ids {
+		old, err := getRecord(tx, id)
+		if err != nil || !old.Claimed || old.State != store.StatePending {
+			continue
+		}
+		r := *old
+		r.Claimed = false
+		r.NextAttempt = old.UpdatedAt
+		if err := saveRecord(tx, old, &r); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -25,7 +25,14 @@ type eventRecord struct {
 	NextAttempt    time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Claimed says a claim holds the event's lease (Claim, EnqueueClaimed);
+	// every other change clears it. Open releases such leases: the file's
+	// lock says the process that held them is gone.
+	Claimed bool
 }
+
+// claimedBit marks a claimed record in its state byte.
+const claimedBit = 0x80
 
 // recordVersion is the first byte of an encoded eventRecord.
 const recordVersion = 1
@@ -54,7 +61,7 @@ var decodedStates = [...]store.EventState{statePending: store.StatePending,
 
 // encode returns r's stored form, a compact binary record:
 //
-//	version (1 byte) | state (1 byte) | uvarint Attempts |
+//	version (1 byte) | state, with claimedBit (1 byte) | uvarint Attempts |
 //	timeKey(NextAttempt) | timeKey(CreatedAt) | timeKey(UpdatedAt) |
 //	lp(Org) | lp(HookID) | lp(IdempotencyKey) | LastError (the rest)
 //
@@ -63,6 +70,9 @@ func (r *eventRecord) encode() []byte {
 	st, _ := encodeState(r.State)
 	b := make([]byte, 0, 2+binary.MaxVarintLen64+3*timeKeyLen+3*binary.MaxVarintLen16+
 		len(r.Org)+len(r.HookID)+len(r.IdempotencyKey)+len(r.LastError))
+	if r.Claimed {
+		st |= claimedBit
+	}
 	b = append(b, recordVersion, st)
 	b = binary.AppendUvarint(b, uint64(max(r.Attempts, 0)))
 	b = appendTime(b, r.NextAttempt)
@@ -83,10 +93,11 @@ func decodeRecord(id string, b []byte) (*eventRecord, error) {
 	if len(b) < 2 || b[0] != recordVersion {
 		return nil, corrupt("unknown record version")
 	}
-	if int(b[1]) >= len(decodedStates) {
+	st := b[1] &^ claimedBit
+	if int(st) >= len(decodedStates) {
 		return nil, corrupt("unknown state")
 	}
-	r := &eventRecord{ID: id, State: decodedStates[b[1]]}
+	r := &eventRecord{ID: id, State: decodedStates[st], Claimed: b[1]&claimedBit != 0}
 	attempts, w := binary.Uvarint(b[2:])
 	if w <= 0 || attempts > 1<<31 {
 		return nil, corrupt("bad attempts")

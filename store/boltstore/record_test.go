@@ -20,7 +20,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	tests := []eventRecord{
 		{ID: "ev1", Org: "acme", HookID: "h1", IdempotencyKey: "k\u2028<&>\"", State: store.StateDead,
 			Attempts: 3, LastError: "trigger: 503", NextAttempt: t0.Add(time.Minute), CreatedAt: t0, UpdatedAt: t0.Add(time.Second)},
-		{ID: "ev2", State: store.StatePending, NextAttempt: time.Time{}.UTC(), CreatedAt: time.Time{}.UTC(), UpdatedAt: time.Time{}.UTC()},
+		{ID: "ev2", State: store.StatePending, Claimed: true, NextAttempt: time.Time{}.UTC(), CreatedAt: time.Time{}.UTC(), UpdatedAt: time.Time{}.UTC()},
 		{ID: "ev3", Org: strings.Repeat("o", 300), HookID: "\x00\xff", State: store.StateDelivered, Attempts: 1 << 20,
 			LastError: strings.Repeat("é", 500), NextAttempt: t0, CreatedAt: t0.Add(-time.Hour), UpdatedAt: t0.Add(time.Nanosecond)},
 	}
@@ -158,5 +158,49 @@ func TestMigrateV1(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenReleasesClaims checks that Open makes the events an earlier run
+// had claimed (through Claim or EnqueueClaimed) due at once, and leaves
+// retries scheduled by Fail at their time.
+func TestOpenReleasesClaims(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "claims.db")
+	s := openTest(t, path, &Options{NoSync: true})
+	ctx := context.Background()
+	ev := func(id string) *store.QueuedEvent {
+		return &store.QueuedEvent{ID: id, HookID: "h1", Payload: []byte(id), NextAttempt: t0, CreatedAt: t0, UpdatedAt: t0}
+	}
+	if _, err := s.EnqueueClaimed(ctx, ev("handed"), t0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"claimed", "retry"} {
+		if _, err := s.Enqueue(ctx, ev(id), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if evs, err := s.Claim(ctx, t0, time.Hour, 10); err != nil || len(evs) != 2 {
+		t.Fatalf("Claim: got %d, %v", len(evs), err)
+	}
+	if err := s.Fail(ctx, "retry", 1, "later", t0.Add(2*time.Hour), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, path, &Options{NoSync: true})
+	evs, err := s.Claim(ctx, t0, time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range evs {
+		ids = append(ids, e.ID)
+		if e.Attempts != 2 {
+			t.Errorf("%s: attempts %d, want 2", e.ID, e.Attempts)
+		}
+	}
+	if strings.Join(ids, ",") != "claimed,handed" {
+		t.Fatalf("Claim after reopen: got %v, want [claimed handed] (the retry waits)", ids)
 	}
 }

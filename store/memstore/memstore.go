@@ -95,8 +95,6 @@ func (s *Store) write(ctx context.Context) error {
 	return nil
 }
 
-func invalid(what string) error { return fmt.Errorf("memstore: %s: %w", what, store.ErrInvalid) }
-
 func notFound(what, id string) error {
 	return fmt.Errorf("memstore: %s %q: %w", what, id, store.ErrNotFound)
 }
@@ -138,8 +136,8 @@ func byCreated(at, bt time.Time, aid, bid string) int {
 
 // CreateHook implements store.HookStore.
 func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
-	if h == nil || h.ID == "" || h.Token == "" {
-		return invalid("hook needs an ID and a token")
+	if err := store.CheckHook(h); err != nil {
+		return err
 	}
 	if err := s.write(ctx); err != nil {
 		return err
@@ -202,8 +200,8 @@ func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error
 
 // UpdateHook implements store.HookStore.
 func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
-	if h == nil || h.ID == "" || h.Token == "" {
-		return invalid("hook needs an ID and a token")
+	if err := store.CheckHook(h); err != nil {
+		return err
 	}
 	if err := s.write(ctx); err != nil {
 		return err
@@ -247,8 +245,8 @@ func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
 
 // CreateKey implements store.KeyStore.
 func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
-	if k == nil || k.ID == "" {
-		return invalid("key needs an ID")
+	if err := store.CheckKey(k); err != nil {
+		return err
 	}
 	if err := s.write(ctx); err != nil {
 		return err
@@ -308,8 +306,8 @@ func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
 // which callers make time-sortable; an entry whose ID is already stored
 // for the hook replaces it.
 func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
-	if e == nil || e.ID == "" || e.HookID == "" {
-		return invalid("debug entry needs an ID and a hook ID")
+	if err := store.CheckDebugEntry(e); err != nil {
+		return err
 	}
 	keep = max(keep, 1)
 	if err := s.write(ctx); err != nil {
@@ -402,9 +400,19 @@ func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
 	_ = s.Complete(context.Background(), id, attempts, now)
 }
 
+// FlushCompletions implements store.LocalQueue; CompleteLater left
+// nothing to commit.
+func (s *Store) FlushCompletions(ctx context.Context) error {
+	if err := s.read(ctx); err != nil {
+		return err
+	}
+	s.mu.RUnlock()
+	return nil
+}
+
 func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claim bool, lease time.Duration) (string, error) {
-	if e == nil || e.ID == "" {
-		return "", invalid("event needs an ID")
+	if err := store.CheckEvent(e); err != nil {
+		return "", err
 	}
 	if err := s.write(ctx); err != nil {
 		return "", err

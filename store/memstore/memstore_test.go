@@ -15,3 +15,12 @@ func TestConformance(t *testing.T) {
 		return s
 	}, storetest.WithCapabilities(storetest.LocalQueue))
 }
+
+// BenchmarkStore runs the conformance kit's benchmarks (storetest.Bench).
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		s := memstore.New()
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}

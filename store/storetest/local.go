@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -80,7 +79,7 @@ func localQueueCases() []testCase {
 			wantErr(t, "Fail(first claim)", s.Fail(ctx, "e1", 1, "late", at(time.Hour), false), store.ErrStale)
 			lq.CompleteLater("e1", 1, at(time.Hour)) // stale: dropped
 			noErr(t, "Fail(current claim)", s.Fail(ctx, "e1", 2, "boom", at(time.Hour), false))
-			flushLater(t, s)
+			noErr(t, "FlushCompletions", lq.FlushCompletions(ctx))
 			got := mustGetEvent(t, s, "org1", "e1")
 			checkState(t, "after a stale CompleteLater", got, store.StatePending, 2)
 			if got.LastError != "boom" {
@@ -97,20 +96,23 @@ func localQueueCases() []testCase {
 			lq.CompleteLater("e1", 1, at(time.Second))
 			lq.CompleteLater("e2", 1, at(2*time.Second))
 			lq.CompleteLater("nope", 1, at(time.Second)) // unknown: dropped
-			// The next write commits them (or they were committed already).
-			flushLater(t, s)
+			noErr(t, "FlushCompletions", lq.FlushCompletions(ctx))
 			for _, id := range []string{"e1", "e2"} {
 				checkState(t, "completed later "+id, mustGetEvent(t, s, "org1", id), store.StateDelivered, 1)
 			}
 			checkState(t, "not completed", mustGetEvent(t, s, "org1", "e3"), store.StatePending, 1)
 			checkCount(t, s, store.StateDelivered, 2)
-			checkCount(t, s, store.StatePending, 2) // e3 and flushLater's event
+			checkCount(t, s, store.StatePending, 1)
 			// A completed-later event is pruned like any delivered one.
 			n, err := s.Prune(ctx, at(time.Hour))
 			noErr(t, "Prune", err)
 			if n != 2 {
 				t.Fatalf("Prune: got %d, want 2", n)
 			}
+			// The next write carries a completion left for later.
+			lq.CompleteLater("e3", 1, at(time.Minute))
+			mustEnqueue(t, s, newEvent("e4", "org1", "h1", "", at(0)), farPast)
+			checkState(t, "completed with the next write", mustGetEvent(t, s, "org1", "e3"), store.StateDelivered, 1)
 		}},
 		{name: "CompleteLaterSurvivesClose", needsReopen: true, fn: func(t *testing.T, e *env) {
 			s := e.newStore(t)
@@ -135,16 +137,5 @@ func localQueueCases() []testCase {
 			checkEvent(t, "Claim after reopen", evs[0], newEvent("e1", "org1", "h1", "", at(0)))
 			checkState(t, "Claim after reopen", evs[0], store.StatePending, 2)
 		}},
-	}
-}
-
-// flushLater makes the store commit what CompleteLater left: it makes a
-// write (an Enqueue of a throwaway event, which the contract says carries
-// lazy completions with it) and removes nothing.
-func flushLater(t *testing.T, s store.Store) {
-	t.Helper()
-	_, err := s.Enqueue(context.Background(), newEvent("flush-"+t.Name(), "flush-org", "flush-hook", "", farPast), farPast)
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("flushing write: %v", err)
 	}
 }

@@ -5,6 +5,8 @@
 // On start it reuses the first hook in the store (creating one if there is
 // none) and prints one JSON line on stdout: {"addr":"host:port","token":"..."}.
 // SIGTERM or SIGINT shut it down gracefully; SIGKILL is what the test uses.
+// With -hold the Trigger never returns, so that a kill lands between the
+// commit of accepted events and their delivery.
 package main
 
 import (
@@ -39,6 +41,7 @@ func run() error {
 	data := flag.String("data", "", "bbolt data file (required)")
 	delivered := flag.String("delivered", "", "file the Trigger appends delivered event IDs to (required)")
 	lease := flag.Duration("lease", 2*time.Second, "queue lease: how soon events claimed by a killed run are delivered again")
+	hold := flag.Bool("hold", false, "the Trigger never returns: accepted events stay committed (and handed off) but undelivered until the process is killed")
 	flag.Parse()
 	if *data == "" || *delivered == "" {
 		return errors.New("-data and -delivered are required")
@@ -74,6 +77,9 @@ func run() error {
 	defer out.Close()
 	var mu sync.Mutex
 	trigger := hooks.TriggerFunc(func(_ context.Context, e *hooks.Event) error {
+		if *hold {
+			select {} // until SIGKILL
+		}
 		mu.Lock()
 		_, err := out.Write([]byte(e.ID + "\n")) // one write: a whole line or nothing
 		mu.Unlock()
