@@ -140,8 +140,8 @@ func (s *Store) enqueueArgs(req *enqueueReq) []any {
 // PostgreSQL runs as one implicit transaction. A group that fails is
 // retried one event at a time.
 func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
-	if e == nil || e.ID == "" {
-		return "", invalid("event needs an ID")
+	if err := store.CheckEvent(e); err != nil {
+		return "", err
 	}
 	for _, f := range []string{e.ID, e.Org, e.HookID} {
 		if !validText(f) {

@@ -23,12 +23,10 @@ func scanHook(row pgx.Row) (*store.Hook, error) {
 	return &h, nil
 }
 
-func checkHook(h *store.Hook) error {
-	if h == nil || h.ID == "" || h.Token == "" {
-		return invalid("hook needs an ID and a token")
-	}
-	return nil
-}
+// checkHook applies the rules every store shares (store.CheckHook); what
+// PostgreSQL itself refuses (NUL bytes, invalid UTF-8 in text) comes back
+// from the database as store.ErrInvalid.
+func checkHook(h *store.Hook) error { return store.CheckHook(h) }
 
 // CreateHook implements store.HookStore.
 func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
@@ -209,8 +207,8 @@ func scanKey(row pgx.Row) (*store.Key, error) {
 
 // CreateKey implements store.KeyStore.
 func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
-	if k == nil || k.ID == "" {
-		return invalid("key needs an ID")
+	if err := store.CheckKey(k); err != nil {
+		return err
 	}
 	if err := s.check(ctx); err != nil {
 		return err
@@ -305,8 +303,8 @@ func scanDebug(row pgx.Row) (*store.DebugEntry, error) {
 // concurrent appends, from any number of processes, never leave more
 // than keep entries.
 func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
-	if e == nil || e.ID == "" || e.HookID == "" {
-		return invalid("debug entry needs an ID and a hook ID")
+	if err := store.CheckDebugEntry(e); err != nil {
+		return err
 	}
 	keep = max(keep, 1)
 	if err := s.check(ctx); err != nil {
