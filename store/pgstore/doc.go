@@ -55,6 +55,14 @@
 //     written once, to event_payloads; Claim, Complete, Fail and Replay
 //     update the small events row alone.
 //
+//   - Hand-off: the Store is a store.LocalQueue. EnqueueClaimed commits
+//     an event already claimed by this process, with a lease in the
+//     database like any Claim's, so package hooks hands it to a local
+//     worker with no Claim and no read back; CompleteLater's completions
+//     ride on the next Enqueue's transaction (or are committed on their
+//     own within 10ms, by FlushCompletions, or at Close). Other replicas
+//     leave a handed-off event alone until its lease runs out, and
+//     deliver it then if this one died: at least once, as always.
 //   - Waking dispatchers: NotifyEnqueued gives a channel that receives
 //     after events were enqueued or replayed through any replica (the
 //     NOTIFY above), so that dispatchers need not poll for new events.

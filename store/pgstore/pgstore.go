@@ -82,11 +82,17 @@ type Store struct {
 	quit       chan struct{}
 	committers sync.WaitGroup
 	groups     atomic.Int64 // Enqueue transactions run, for tests
+
+	// Completions left by CompleteLater; lazyKick wakes lazyLoop.
+	lazyMu   sync.Mutex
+	lazy     []lazyComplete
+	lazyKick chan struct{} // buffered, 1
 }
 
 var (
 	_ store.Store           = (*Store)(nil)
 	_ store.EnqueueNotifier = (*Store)(nil)
+	_ store.LocalQueue      = (*Store)(nil)
 )
 
 // Open connects to the database at dsn (a postgres:// URL or a libpq
@@ -184,6 +190,8 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error
 	for range completeCommitters {
 		s.committers.Go(func() { groupLoop(s.quit, s.completes, maxEnqueueBatch, s.completeGroup) })
 	}
+	s.lazyKick = make(chan struct{}, 1)
+	s.committers.Go(s.lazyLoop)
 	return s, nil
 }
 

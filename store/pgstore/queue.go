@@ -64,7 +64,8 @@ const maxEnqueueTries = 3
 // then retried one event at a time.
 //
 // $1 id, $2 org, $3 hook_id, $4 key, $5 payload, $6 next_attempt,
-// $7 created_at, $8 updated_at, $9 dedupSince.
+// $7 created_at, $8 updated_at, $9 dedupSince, $10 attempts (0, or 1
+// for EnqueueClaimed).
 const enqueueSQL = `WITH c AS (
 	SELECT EXISTS (SELECT 1 FROM {s}.events WHERE id = $1) AS taken
 ), k AS (
@@ -77,7 +78,7 @@ const enqueueSQL = `WITH c AS (
 	RETURNING 1
 ), e AS (
 	INSERT INTO {s}.events (` + stateColumns + `)
-	SELECT $1, $2, $3, $4, 'pending', 0, ''::bytea, $6, $7, $8 FROM c
+	SELECT $1, $2, $3, $4, 'pending', $10, ''::bytea, $6, $7, $8 FROM c
 	WHERE NOT c.taken AND ($4 = ''::bytea OR EXISTS (SELECT 1 FROM k))
 	RETURNING 1
 ), p AS (
@@ -127,7 +128,11 @@ func (s *Store) enqueueArgs(req *enqueueReq) []any {
 	if payload == nil {
 		payload = []byte{}
 	}
-	return []any{e.ID, e.Org, e.HookID, []byte(e.IdempotencyKey), payload, e.NextAttempt, e.CreatedAt, e.UpdatedAt, req.since}
+	next, updated, attempts := e.NextAttempt, e.UpdatedAt, 0
+	if req.lease > 0 { // EnqueueClaimed: claimed at e.NextAttempt
+		next, updated, attempts = e.NextAttempt.Add(req.lease), e.NextAttempt, 1
+	}
+	return []any{e.ID, e.Org, e.HookID, []byte(e.IdempotencyKey), payload, next, e.CreatedAt, updated, req.since, attempts}
 }
 
 // Enqueue implements store.QueueStore. Enqueues from concurrent callers
@@ -140,6 +145,23 @@ func (s *Store) enqueueArgs(req *enqueueReq) []any {
 // PostgreSQL runs as one implicit transaction. A group that fails is
 // retried one event at a time.
 func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
+	return s.enqueue(ctx, e, dedupSince, 0)
+}
+
+// EnqueueClaimed implements store.LocalQueue: Enqueue of an event claimed
+// in the same commit, by this process, for lease. The claim is a lease in
+// the database like any other, so this is as safe with several replicas
+// as with one: the others leave the event alone until the lease runs out,
+// and then deliver it if this process has not settled it.
+func (s *Store) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
+	if lease <= 0 {
+		return "", invalid("lease must be positive")
+	}
+	return s.enqueue(ctx, e, dedupSince, lease)
+}
+
+// enqueue is Enqueue, or EnqueueClaimed when lease is positive.
+func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
 	if err := store.CheckEvent(e); err != nil {
 		return "", err
 	}
@@ -151,7 +173,7 @@ func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince ti
 	if err := s.check(ctx); err != nil {
 		return "", err
 	}
-	req := &enqueueReq{e: e, since: dedupSince, done: make(chan struct{})}
+	req := &enqueueReq{e: e, since: dedupSince, lease: lease, done: make(chan struct{})}
 	select {
 	case s.enqueues <- req:
 	case <-ctx.Done():
@@ -170,6 +192,7 @@ func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsR
 type enqueueReq struct {
 	e     *store.QueuedEvent
 	since time.Time
+	lease time.Duration // > 0: EnqueueClaimed
 	id    string
 	err   error
 	done  chan struct{} // closed when id and err are set
@@ -192,6 +215,11 @@ const (
 // stored.
 func (s *Store) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueAnswer, error) {
 	b := &pgx.Batch{}
+	// Completions left for later ride on this transaction.
+	lazy := s.takeLazy()
+	if len(lazy) > 0 {
+		s.queueLazy(b, lazy)
+	}
 	sql := s.q(enqueueSQL)
 	for _, r := range reqs {
 		b.Queue(sql, s.enqueueArgs(r)...)
@@ -199,17 +227,27 @@ func (s *Store) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueA
 	b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
 	s.groups.Add(1)
 	br := s.pool.SendBatch(ctx, b)
+	fail := func(err error) ([]enqueueAnswer, error) {
+		br.Close()
+		s.putBackLazy(lazy) // not committed
+		return nil, err
+	}
+	if len(lazy) > 0 {
+		if _, err := br.Exec(); err != nil {
+			return fail(err)
+		}
+	}
 	answers := make([]enqueueAnswer, len(reqs))
 	for i, r := range reqs {
 		var res enqueueResult
 		if err := res.scan(br.QueryRow()); err != nil {
-			br.Close()
-			return nil, err
+			return fail(err)
 		}
 		answers[i].id, answers[i].err = res.outcome(r)
 	}
 	// Close reads up to the end of the pipeline, the commit included.
 	if err := br.Close(); err != nil {
+		s.putBackLazy(lazy)
 		return nil, err
 	}
 	return answers, nil
@@ -258,6 +296,123 @@ func (s *Store) enqueueAlone(ctx context.Context, r *enqueueReq) {
 	}
 	r.id, r.err = "", fmt.Errorf("pgstore: enqueue event %q: idempotency key changed %d times while enqueuing: %w",
 		r.e.ID, maxEnqueueTries, store.ErrConflict)
+}
+
+// lazyComplete is a completion CompleteLater left for a later commit.
+type lazyComplete struct {
+	id       string
+	attempts int32
+	now      time.Time
+}
+
+// lazyDelay is how long a completion left by CompleteLater waits for a
+// write to ride on before it is committed on its own.
+const lazyDelay = 10 * time.Millisecond
+
+// completeSQL marks the events of three parallel arrays (IDs, claims'
+// attempts, times) delivered, where the claim still holds, and returns
+// the IDs it changed.
+const completeSQL = `UPDATE {s}.events e SET state = 'delivered', updated_at = v.now
+FROM unnest($1::text[], $2::integer[], $3::timestamptz[]) AS v(id, attempts, now)
+WHERE e.id = v.id AND e.state = 'pending' AND e.attempts = v.attempts
+RETURNING e.id`
+
+// CompleteLater implements store.LocalQueue. The completion is committed
+// with the store's next Enqueue (in the same transaction), or on its own
+// within lazyDelay (10ms), or by FlushCompletions or Close. A stale claim
+// or an unknown ID changes nothing, silently.
+func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
+	s.lazyMu.Lock()
+	s.lazy = append(s.lazy, lazyComplete{id: id, attempts: int32(attempts), now: now})
+	s.lazyMu.Unlock()
+	select {
+	case s.lazyKick <- struct{}{}:
+	default:
+	}
+}
+
+// FlushCompletions implements store.LocalQueue: it commits what
+// CompleteLater left before it returns.
+func (s *Store) FlushCompletions(ctx context.Context) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	return s.flushLazy(ctx)
+}
+
+func (s *Store) takeLazy() []lazyComplete {
+	s.lazyMu.Lock()
+	defer s.lazyMu.Unlock()
+	l := s.lazy
+	s.lazy = nil
+	return l
+}
+
+// putBackLazy returns completions whose commit failed, for a later one.
+func (s *Store) putBackLazy(l []lazyComplete) {
+	if len(l) == 0 {
+		return
+	}
+	s.lazyMu.Lock()
+	s.lazy = append(l, s.lazy...)
+	s.lazyMu.Unlock()
+}
+
+// queueLazy adds the UPDATE of completions l to b.
+func (s *Store) queueLazy(b *pgx.Batch, l []lazyComplete) {
+	ids := make([]string, len(l))
+	atts := make([]int32, len(l))
+	nows := make([]time.Time, len(l))
+	for i, c := range l {
+		ids[i], atts[i], nows[i] = c.id, c.attempts, c.now
+	}
+	b.Queue(s.q(completeSQL), ids, atts, nows)
+}
+
+// flushLazy commits the completions left for later, on their own.
+func (s *Store) flushLazy(ctx context.Context) error {
+	l := s.takeLazy()
+	if len(l) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	s.queueLazy(b, l)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		s.putBackLazy(l)
+		return s.wrap("commit completions", err)
+	}
+	return nil
+}
+
+// lazyLoop commits completions left for later that no Enqueue carried
+// within lazyDelay, and what is left when the store closes.
+func (s *Store) lazyLoop() {
+	for {
+		select {
+		case <-s.quit:
+			ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+			if err := s.flushLazy(ctx); err != nil {
+				s.log.Error("pgstore: completions not committed at Close; their events will be delivered again after their lease", "err", err)
+			}
+			cancel()
+			return
+		case <-s.lazyKick:
+		}
+		select {
+		case <-s.quit:
+			continue // flush at once, above
+		case <-time.After(lazyDelay):
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+		if err := s.flushLazy(ctx); err != nil {
+			s.log.Warn("pgstore: completions not committed; retrying", "err", err)
+			select {
+			case s.lazyKick <- struct{}{}:
+			default:
+			}
+		}
+		cancel()
+	}
 }
 
 // NotifyEnqueued returns a channel that receives a value (coalesced: it
@@ -390,10 +545,7 @@ func (s *Store) completeGroup(batch []*completeReq) {
 		for i, r := range group {
 			ids[i], atts[i], nows[i] = r.id, int32(r.attempts), r.now
 		}
-		rows, err := s.pool.Query(ctx, s.q(`UPDATE {s}.events e SET state = 'delivered', updated_at = v.now
-FROM unnest($1::text[], $2::integer[], $3::timestamptz[]) AS v(id, attempts, now)
-WHERE e.id = v.id AND e.state = 'pending' AND e.attempts = v.attempts
-RETURNING e.id`), ids, atts, nows)
+		rows, err := s.pool.Query(ctx, s.q(completeSQL), ids, atts, nows)
 		var done []string
 		if err == nil {
 			done, err = pgx.CollectRows(rows, pgx.RowTo[string])
