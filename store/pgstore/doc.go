@@ -63,6 +63,7 @@
 //     own within 10ms, by FlushCompletions, or at Close). Other replicas
 //     leave a handed-off event alone until its lease runs out, and
 //     deliver it then if this one died: at least once, as always.
+//
 //   - Waking dispatchers: NotifyEnqueued gives a channel that receives
 //     after events were enqueued or replayed through any replica (the
 //     NOTIFY above), so that dispatchers need not poll for new events.
