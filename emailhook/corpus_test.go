@@ -13,18 +13,6 @@ import (
 
 const corpusDir = "../../shared/corpus/email"
 
-// corpusDifferences lists the kitinerary cases where Extract deliberately
-// differs from the expected file, with the reason.
-var corpusDifferences = map[string]string{
-	// The <div itemprop="reservationFor"> sits inside a <p itemscope>. An
-	// HTML5 parser (goquery, browsers) closes the <p> at the <div>, so
-	// reservationFor is not a property of the EventReservation; kitinerary's
-	// libxml parser keeps the nesting. We follow HTML5 parsing: the item is
-	// returned without reservationFor (the orphaned Event has an itemprop,
-	// so it is not a top-level item).
-	"google-microdata-inline": "HTML5 parsing closes <p> before <div>",
-}
-
 // TestCorpusKItinerary checks Extract against kitinerary's expected output,
 // both sides normalized to schema.org compact form.
 func TestCorpusKItinerary(t *testing.T) {
@@ -55,7 +43,7 @@ func TestCorpusKItinerary(t *testing.T) {
 			}
 			var want []map[string]any
 			for _, w := range wantList {
-				out, err := x.norm.normalize(w)
+				out, err := x.norm.normalize(w, nil)
 				if err != nil {
 					t.Fatalf("normalize expected: %v", err)
 				}
@@ -63,13 +51,6 @@ func TestCorpusKItinerary(t *testing.T) {
 			}
 			got := roundTrip(t, res.Objects)
 			want2 := roundTrip(t, want)
-			if reason, ok := corpusDifferences[name]; ok {
-				if reflect.DeepEqual(got, want2) {
-					t.Errorf("listed as a deliberate difference (%s) but matches now", reason)
-				}
-				t.Logf("deliberate difference: %s", reason)
-				return
-			}
 			if !reflect.DeepEqual(got, want2) {
 				t.Errorf("got %s\nwant %s\nwarnings %v", js(got), js(want2), res.Warnings)
 			}

@@ -12,8 +12,9 @@
 //
 // Real mail carries broken JSON. Extract repairs trailing commas, objects
 // written one after another ("}{"), HTML-escaped script text, comment and
-// CDATA wrappers and raw control characters in strings, and records every
-// repair as a Warning. A source that cannot be read is skipped with a
+// CDATA wrappers, JavaScript and HTML comments, and raw control characters
+// in strings, and records every repair as a Warning. JSON numbers are
+// json.Number, so long IDs keep every digit. A source that cannot be read is skipped with a
 // Warning; the others are still returned.
 //
 // An Extractor, built once with NewExtractor, is safe for concurrent use;
@@ -39,18 +40,25 @@
 //
 // # Caveats
 //
-//   - Microdata is read with an HTML5 parser (goquery, golang.org/x/net/html),
-//     which refuses documents with more than 512 open elements; such a
-//     document still yields its scripts, with a WarnMicrodata warning. HTML5
-//     tree building also moves elements (a <div> closes an open <p>), so
-//     microdata that relies on invalid nesting may lose properties.
+//   - Microdata is read from the tokenizer of golang.org/x/net/html with the
+//     package's own element stack, so the author's nesting holds (a <div>
+//     inside a <p> stays inside it, unlike HTML5 tree building) and there is
+//     no limit of 512 open elements; past 10,000 open elements, further
+//     elements are read flat.
 //   - Microdata reading has a work budget proportional to the document size
 //     (itemref can make many items share one subtree); past it, microdata is
-//     skipped with a WarnMicrodata warning.
-//   - Microdata items without properties are dropped; text values are
-//     trimmed and their no-break spaces read as spaces; URLs are not
-//     resolved against a base. A link or anchor without href falls back to
-//     its content attribute.
+//     skipped with a WarnMicrodata warning. JSON-LD work in json-gold has a
+//     budget per document too (processed contexts are reused across objects
+//     and messages); past it, the remaining objects that need json-gold are
+//     skipped with one WarnBudget warning.
+//   - Microdata items with neither properties nor an itemid are dropped.
+//     Text values follow the microdata rules (script and style text is not
+//     content) made readable: white space collapsed, no-break spaces read as
+//     spaces, <br> and block elements breaking lines. A content attribute is
+//     the value on meta, span, div and font; a link or anchor without href
+//     falls back to its content attribute. URLs (and relative JSON-LD @id
+//     values) are resolved against <base href> or ExtractOptions.BaseURL
+//     when there is one. Invalid UTF-8 becomes U+FFFD.
 //   - HTML entities in script text are decoded only when the text is not
 //     JSON as written, so valid JSON keeps "&amp;" as sent.
 //   - Objects already in the schema.org context are normalized directly;
@@ -61,5 +69,8 @@
 //     milliseconds); ExtractOptions.ContextPoolSize of them are kept.
 //   - application/json objects without an @context are returned as written.
 //   - ReadMessage keeps the first text/html and text/plain parts that are
-//     not attachments; attached messages (message/rfc822) are not opened.
+//     not attachments as the bodies and every other leaf part as an
+//     Attachment; attached messages (message/rfc822) are kept whole, not
+//     opened. A part it cannot read is skipped with a warning: only a
+//     message without a readable header is refused.
 package emailhook

@@ -4,30 +4,34 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
 	"golang.org/x/net/html"
 )
 
-// Kind says what a Warning reports.
-type Kind string
+// WarningKind says what a Warning reports.
+type WarningKind string
 
 // Warning kinds. The Repair kinds mean the data was read after fixing a
 // sender mistake; the others mean something was skipped or left as given.
 const (
-	RepairWrapper       Kind = "stripped comment or CDATA wrapper"
-	RepairEntities      Kind = "decoded HTML entities"
-	RepairTrailingComma Kind = "removed trailing comma"
-	RepairJoined        Kind = "joined concatenated JSON values"
-	RepairControlChars  Kind = "accepted raw control characters in strings"
-	WarnInvalidJSON     Kind = "invalid JSON"
-	WarnTooDeep         Kind = "JSON nested too deeply"
-	WarnUnknownContext  Kind = "unknown @context, object left unnormalized"
-	WarnNotNormalized   Kind = "JSON-LD processing failed, object left unnormalized"
-	WarnNotObject       Kind = "skipped a value that is not an object"
-	WarnMicrodata       Kind = "microdata not read"
+	RepairWrapper       WarningKind = "stripped comment or CDATA wrapper"
+	RepairEntities      WarningKind = "decoded HTML entities"
+	RepairTrailingComma WarningKind = "removed trailing comma"
+	RepairJoined        WarningKind = "joined concatenated JSON values"
+	RepairControlChars  WarningKind = "accepted raw control characters in strings"
+	RepairComments      WarningKind = "skipped comments"
+	WarnInvalidJSON     WarningKind = "invalid JSON"
+	WarnTooDeep         WarningKind = "JSON nested too deeply"
+	WarnUnknownContext  WarningKind = "unknown @context, object left unnormalized"
+	WarnNotNormalized   WarningKind = "JSON-LD processing failed, object left unnormalized"
+	WarnNotObject       WarningKind = "skipped a value that is not an object"
+	WarnMicrodata       WarningKind = "microdata not read"
+	WarnBudget          WarningKind = "work budget spent, objects skipped"
 )
 
 // Warning records a repair or a problem in one source of structured data.
@@ -36,7 +40,7 @@ type Warning struct {
 	// count is over data scripts, from 1) or "microdata".
 	Source string
 	// Kind is what happened.
-	Kind Kind
+	Kind WarningKind
 	// Detail adds specifics, such as a parse error offset; may be empty.
 	Detail string
 }
@@ -49,13 +53,13 @@ func (w Warning) String() string {
 	return w.Source + ": " + string(w.Kind) + ": " + w.Detail
 }
 
-// Result is the structured data found in one HTML document.
-type Result struct {
+// Extraction is the structured data found in one HTML document.
+type Extraction struct {
 	// Objects holds the JSON-LD objects in schema.org compact form (each
 	// with "@context": "https://schema.org"), in document order: scripts
 	// first, then microdata items. Objects from application/json scripts
 	// without an @context, and objects whose JSON-LD could not be processed,
-	// are returned as written.
+	// are returned as written. JSON numbers are json.Number.
 	Objects []map[string]any
 	// Warnings lists every repair made and every source skipped.
 	Warnings []Warning
@@ -73,6 +77,12 @@ type ExtractOptions struct {
 	// the JSON-LD paths that need json-gold (each is about 1 MB and takes
 	// tens of milliseconds to build). Default runtime.GOMAXPROCS(0).
 	ContextPoolSize int
+	// BaseURL is the absolute URL against which relative URLs are resolved
+	// when the document has no <base href> (or a relative one): microdata
+	// href, src, data and itemid values, and relative JSON-LD @id values and
+	// values of schema.org terms typed @id (url, image, ...). Default none:
+	// relative URLs are returned as written.
+	BaseURL string
 }
 
 // Defaults for ExtractOptions.
@@ -88,6 +98,7 @@ type Extractor struct {
 	maxDepth   int
 	maxMessage int64
 	norm       *normalizer
+	base       *url.URL // ExtractOptions.BaseURL; nil when none
 }
 
 // NewExtractor returns an Extractor for opts. It reads the embedded
@@ -101,6 +112,14 @@ func NewExtractor(opts ExtractOptions) (*Extractor, error) {
 	}
 	if opts.ContextPoolSize < 0 {
 		return nil, fmt.Errorf("%w: negative ContextPoolSize", ErrInvalidOptions)
+	}
+	var base *url.URL
+	if opts.BaseURL != "" {
+		u, err := url.Parse(opts.BaseURL)
+		if err != nil || !u.IsAbs() {
+			return nil, fmt.Errorf("%w: BaseURL %.100q is not an absolute URL", ErrInvalidOptions, opts.BaseURL)
+		}
+		base = u
 	}
 	if opts.MaxDepth == 0 {
 		opts.MaxDepth = DefaultMaxDepth
@@ -119,6 +138,7 @@ func NewExtractor(opts ExtractOptions) (*Extractor, error) {
 		maxDepth:   opts.MaxDepth,
 		maxMessage: opts.MaxMessageBytes,
 		norm:       newNormalizer(v, opts.ContextPoolSize),
+		base:       base,
 	}, nil
 }
 
@@ -137,7 +157,7 @@ func shared() (*Extractor, error) {
 
 // Extract returns the structured data in an HTML document, using an
 // Extractor with default options. See (*Extractor).Extract.
-func Extract(doc []byte) (*Result, error) {
+func Extract(doc []byte) (*Extraction, error) {
 	x, err := shared()
 	if err != nil {
 		return nil, err
@@ -150,12 +170,18 @@ func Extract(doc []byte) (*Result, error) {
 // <script type="application/json">, and schema.org microdata.
 //
 // Problems in one source never stop the others: each is recorded in
-// Result.Warnings. The Result is always returned; the error is non-nil,
-// wrapping ErrNoStructuredData and the first problem (ErrInvalidJSON,
-// ErrTooDeep, ...), only when the document had structured-data sources and
-// none of them could be read.
-func (x *Extractor) Extract(doc []byte) (*Result, error) {
-	res := &Result{}
+// Extraction.Warnings. The Extraction is always returned; the error is
+// non-nil, wrapping ErrNoStructuredData and the first problem
+// (ErrInvalidJSON, ErrTooDeep, ...), only when the document had
+// structured-data sources and none of them could be read.
+//
+// The time Extract takes is linear in the size of doc: processed @context
+// values are reused across objects and messages, and the JSON-LD work that
+// json-gold does for one document has a budget proportional to its size;
+// objects past it are skipped with a WarnBudget warning.
+func (x *Extractor) Extract(doc []byte) (*Extraction, error) {
+	r := &run{x: x, res: &Extraction{}, w: &work{left: budgetFor(len(doc)), base: x.docBase(findBase(doc))}}
+	res := r.res
 	sources, readable := 0, 0
 	var firstErr error
 	fail := func(err error) {
@@ -163,10 +189,10 @@ func (x *Extractor) Extract(doc []byte) (*Result, error) {
 			firstErr = err
 		}
 	}
-	for i, s := range pullScripts(doc) {
+	eachScript(doc, func(typ string, text []byte) {
 		sources++
-		src := fmt.Sprintf("script %d (%s)", i+1, s.typ)
-		vals, rep, err := parseScript(s.text, x.maxDepth)
+		src := "script " + strconv.Itoa(sources) + " (" + typ + ")"
+		vals, rep, err := parseScript(text, x.maxDepth)
 		for _, rk := range repairKinds {
 			if rep&rk.flag != 0 {
 				res.Warnings = append(res.Warnings, Warning{Source: src, Kind: rk.kind})
@@ -179,25 +205,29 @@ func (x *Extractor) Extract(doc []byte) (*Result, error) {
 			}
 			res.Warnings = append(res.Warnings, Warning{Source: src, Kind: kind, Detail: err.Error()})
 			fail(err)
-			continue
+			return
 		}
 		readable++
 		for _, v := range vals {
-			x.addValue(res, src, s.jsonld, v, 0)
+			r.addValue(src, typ == "application/ld+json", v, 0)
 		}
-	}
+	})
 	if hasItemscope(doc) {
 		sources++
-		items, err := x.microdata(doc)
+		items, err := x.microdata(doc, r.w.base)
 		if err != nil {
 			res.Warnings = append(res.Warnings, Warning{Source: "microdata", Kind: WarnMicrodata, Detail: err.Error()})
 			fail(err)
 		} else {
 			readable++
 			for _, it := range items {
-				x.addObject(res, "microdata", true, it)
+				r.addObject("microdata", true, it)
 			}
 		}
+	}
+	if r.skipped > 0 {
+		res.Warnings = append(res.Warnings, Warning{Source: r.skippedFrom, Kind: WarnBudget,
+			Detail: fmt.Sprintf("%d objects from here on skipped", r.skipped)})
 	}
 	if sources > 0 && readable == 0 {
 		return res, fmt.Errorf("%w: %w", ErrNoStructuredData, firstErr)
@@ -205,43 +235,87 @@ func (x *Extractor) Extract(doc []byte) (*Result, error) {
 	return res, nil
 }
 
+// budgetFor is the json-gold work one document of n bytes may cost (in the
+// units of the cost constants): a fixed allowance of eight contexts or 256
+// small objects, plus 32 units per byte, so that the time Extract takes is
+// linear in its input whatever the objects ask for. Real mail (a few
+// objects, mostly on the fast path) stays far below it.
+func budgetFor(n int) int { return 2<<20 + 32*n }
+
+// docBase returns the base URL of a document: its <base href> resolved
+// against ExtractOptions.BaseURL, or BaseURL alone; nil when there is no
+// absolute base.
+func (x *Extractor) docBase(href string, has bool) *url.URL {
+	base := x.base
+	if has {
+		if u, err := url.Parse(strings.TrimSpace(validUTF8(href))); err == nil {
+			if base != nil {
+				u = base.ResolveReference(u)
+			}
+			if u.IsAbs() {
+				base = u
+			}
+		}
+	}
+	return base
+}
+
+// run is the state of one Extract call.
+type run struct {
+	x           *Extractor
+	res         *Extraction
+	w           *work
+	skipped     int    // objects skipped for the budget
+	skippedFrom string // the source of the first
+}
+
 // addValue adds the objects of one top-level JSON value; arrays are split.
-func (x *Extractor) addValue(res *Result, src string, jsonld bool, v any, depth int) {
+func (r *run) addValue(src string, jsonld bool, v any, depth int) {
 	switch t := v.(type) {
 	case map[string]any:
-		x.addObject(res, src, jsonld, t)
+		r.addObject(src, jsonld, t)
 	case []any:
-		if depth > x.maxDepth {
+		if depth > r.x.maxDepth {
 			return
 		}
 		for _, e := range t {
-			x.addValue(res, src, jsonld, e, depth+1)
+			r.addValue(src, jsonld, e, depth+1)
 		}
 	default:
-		res.Warnings = append(res.Warnings, Warning{Source: src, Kind: WarnNotObject, Detail: fmt.Sprintf("%T", v)})
+		r.res.Warnings = append(r.res.Warnings, Warning{Source: src, Kind: WarnNotObject, Detail: fmt.Sprintf("%T", v)})
 	}
 }
 
 // addObject normalizes one object as JSON-LD when it is one, and adds it.
-func (x *Extractor) addObject(res *Result, src string, jsonld bool, obj map[string]any) {
+func (r *run) addObject(src string, jsonld bool, obj map[string]any) {
+	res := r.res
 	if _, hasCtx := obj["@context"]; !jsonld && !hasCtx {
 		res.Objects = append(res.Objects, obj)
 		return
 	}
-	// normalize may consume obj; keep a shallow copy to return on failure.
-	orig := make(map[string]any, len(obj))
-	for k, v := range obj {
-		orig[k] = v
-	}
-	out, err := x.norm.normalize(obj)
-	if err != nil {
+	out, err := r.x.norm.normalize(obj, r.w)
+	switch {
+	case errors.Is(err, errBudget):
+		if r.skipped == 0 {
+			r.skippedFrom = src
+		}
+		r.skipped++
+		return
+	case err != nil:
 		kind := WarnNotNormalized
 		if errors.Is(err, ErrUnknownContext) {
 			kind = WarnUnknownContext
 		}
 		res.Warnings = append(res.Warnings, Warning{Source: src, Kind: kind, Detail: truncate(err.Error(), 200)})
-		res.Objects = append(res.Objects, orig)
+		res.Objects = append(res.Objects, obj)
 		return
+	}
+	if len(out) == 0 && src == "microdata" {
+		// A microdata item with an itemid and nothing else still names a
+		// thing; JSON-LD expansion would drop it as a bare @id.
+		if id, ok := obj["@id"].(string); ok {
+			out = []map[string]any{{"@context": outputContext, "@id": id}}
+		}
 	}
 	res.Objects = append(res.Objects, out...)
 }
@@ -253,22 +327,16 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// script is one data script's type and raw text.
-type script struct {
-	typ    string
-	jsonld bool
-	text   []byte
-}
-
-// pullScripts returns the data scripts of doc with the x/net/html
-// tokenizer, which, unlike html.Parse, has no limit on open elements.
-func pullScripts(doc []byte) []script {
-	var out []script
+// eachScript calls fn with the type and raw text of every data script of
+// doc, in order, with the x/net/html tokenizer, which, unlike html.Parse,
+// has no limit on open elements. text is valid only during the call.
+func eachScript(doc []byte, fn func(typ string, text []byte)) {
+	var text []byte
 	z := html.NewTokenizer(bytes.NewReader(doc))
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return out
+			return
 		case html.StartTagToken:
 			name, hasAttr := z.TagName()
 			if !hasAttr || string(name) != "script" {
@@ -287,7 +355,7 @@ func pullScripts(doc []byte) []script {
 			if typ != "application/ld+json" && typ != "application/json" {
 				continue
 			}
-			var text []byte
+			text = text[:0]
 		body:
 			for {
 				switch z.Next() {
@@ -297,7 +365,56 @@ func pullScripts(doc []byte) []script {
 					break body
 				}
 			}
-			out = append(out, script{typ: typ, jsonld: typ == "application/ld+json", text: text})
+			fn(typ, text)
+		}
+	}
+}
+
+// findBase returns the href of the first <base> element of doc that has
+// one. It tokenizes doc only when a "<base" tag may be there.
+func findBase(doc []byte) (href string, ok bool) {
+	if !hasBaseTag(doc) {
+		return "", false
+	}
+	z := html.NewTokenizer(bytes.NewReader(doc))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return "", false
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if !hasAttr || string(name) != "base" {
+				continue
+			}
+			for more := true; more; {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				if string(k) == "href" {
+					return string(v), true
+				}
+			}
+		}
+	}
+}
+
+// hasBaseTag reports whether doc may hold a <base> tag: "<base" in any case,
+// then a byte that ends a tag name.
+func hasBaseTag(doc []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(doc[i:], '<')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if len(doc)-i < 4 || !bytes.EqualFold(doc[i:i+4], []byte("base")) {
+			continue
+		}
+		if i+4 == len(doc) {
+			return true
+		}
+		switch doc[i+4] {
+		case ' ', '\t', '\n', '\r', '\f', '/', '>':
+			return true
 		}
 	}
 }

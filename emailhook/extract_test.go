@@ -26,8 +26,8 @@ func obj(t *testing.T, s string) map[string]any {
 	return m
 }
 
-func kinds(ws []Warning) []Kind {
-	var out []Kind
+func kinds(ws []Warning) []WarningKind {
+	var out []WarningKind
 	for _, w := range ws {
 		out = append(out, w.Kind)
 	}
@@ -40,7 +40,7 @@ func TestExtract(t *testing.T) {
 		name  string
 		html  string
 		want  []string // JSON objects
-		kinds []Kind
+		kinds []WarningKind
 		err   error
 	}{
 		{name: "no data", html: `<html><body><p>hi</p></body></html>`},
@@ -70,9 +70,9 @@ func TestExtract(t *testing.T) {
 			want: []string{`{"@context":"https://schema.org","@type":"Event"}`}},
 		{name: "other script types ignored", html: `<script>{"@type":"A"}</script><script type="text/javascript">{"@type":"B"}</script><script type="application/ld+json+x">{}</script>`},
 		{name: "unknown context left unnormalized", html: ldScript(`{"@context":"https://evil.example/ctx","@type":"Event"}`),
-			want: []string{`{"@context":"https://evil.example/ctx","@type":"Event"}`}, kinds: []Kind{WarnUnknownContext}},
+			want: []string{`{"@context":"https://evil.example/ctx","@type":"Event"}`}, kinds: []WarningKind{WarnUnknownContext}},
 		{name: "file context refused", html: ldScript(`{"@context":"file:///etc/passwd","@type":"Event"}`),
-			want: []string{`{"@context":"file:///etc/passwd","@type":"Event"}`}, kinds: []Kind{WarnUnknownContext}},
+			want: []string{`{"@context":"file:///etc/passwd","@type":"Event"}`}, kinds: []WarningKind{WarnUnknownContext}},
 		{name: "inline vocab context", html: ldScript(`{"@context":{"@vocab":"https://schema.org/"},"@type":"Event","name":"A"}`),
 			want: []string{`{"@context":"https://schema.org","@type":"Event","name":"A"}`}},
 		{name: "context array with schema.org", html: ldScript(`{"@context":["https://schema.org",{"ex":"https://ex.example/"}],"@type":"Event","ex:code":"Z"}`),
@@ -80,16 +80,16 @@ func TestExtract(t *testing.T) {
 		{name: "id-typed schema IRI goes through json-gold", html: ldScript(`{"@type":"Thing","sameAs":"http://schema.org/Foo"}`),
 			want: []string{`{"@context":"https://schema.org","@type":"Thing","sameAs":"schema:Foo"}`}},
 		{name: "scalars skipped", html: ldScript(`[1,"x",{"@type":"Event"}]`),
-			want: []string{`{"@context":"https://schema.org","@type":"Event"}`}, kinds: []Kind{WarnNotObject, WarnNotObject}},
+			want: []string{`{"@context":"https://schema.org","@type":"Event"}`}, kinds: []WarningKind{WarnNotObject, WarnNotObject}},
 		{name: "empty script", html: ldScript(``)},
-		{name: "invalid only", html: ldScript(`{"@type":`), kinds: []Kind{WarnInvalidJSON}, err: ErrInvalidJSON},
-		{name: "too deep only", html: ldScript(strings.Repeat(`{"a":`, 200) + "1" + strings.Repeat("}", 200)), kinds: []Kind{WarnTooDeep}, err: ErrTooDeep},
+		{name: "invalid only", html: ldScript(`{"@type":`), kinds: []WarningKind{WarnInvalidJSON}, err: ErrInvalidJSON},
+		{name: "too deep only", html: ldScript(strings.Repeat(`{"a":`, 200) + "1" + strings.Repeat("}", 200)), kinds: []WarningKind{WarnTooDeep}, err: ErrTooDeep},
 		{name: "invalid beside valid", html: ldScript(`{"@type":`) + ldScript(`{"@type":"Event"}`),
-			want: []string{`{"@context":"https://schema.org","@type":"Event"}`}, kinds: []Kind{WarnInvalidJSON}},
+			want: []string{`{"@context":"https://schema.org","@type":"Event"}`}, kinds: []WarningKind{WarnInvalidJSON}},
 		{name: "repairs recorded", html: ldScript(`<!-- {"@type":"Event","name":"a` + "\n" + `b",} -->`),
-			want: []string{`{"@context":"https://schema.org","@type":"Event","name":"a\nb"}`}, kinds: []Kind{RepairWrapper, RepairTrailingComma, RepairControlChars}},
+			want: []string{`{"@context":"https://schema.org","@type":"Event","name":"a\nb"}`}, kinds: []WarningKind{RepairWrapper, RepairTrailingComma, RepairControlChars}},
 		{name: "invalid JSON-LD kept", html: ldScript(`{"@type":5,"name":"x"}`),
-			want: []string{`{"@type":5,"name":"x"}`}, kinds: []Kind{WarnNotNormalized}},
+			want: []string{`{"@type":5,"name":"x"}`}, kinds: []WarningKind{WarnNotNormalized}},
 		{name: "only id dropped", html: ldScript(`{"@id":"https://x.example/"}`)},
 	}
 	for _, tt := range tests {
@@ -164,11 +164,11 @@ func TestExtractFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Objects) != 1 || res.Objects[0]["@type"] != "Event" {
-			t.Errorf("got %v, want the script's Event", res.Objects)
+		if len(res.Objects) != 2 || res.Objects[0]["@type"] != "Event" || res.Objects[1]["name"] != "n" {
+			t.Errorf("got %v, want the script's Event and the Thing from inside 700 open elements", res.Objects)
 		}
-		if got := kinds(res.Warnings); !reflect.DeepEqual(got, []Kind{WarnMicrodata}) {
-			t.Errorf("got warnings %v, want one WarnMicrodata", res.Warnings)
+		if len(res.Warnings) != 0 {
+			t.Errorf("got warnings %v, want none", res.Warnings)
 		}
 	})
 	t.Run("broken json", func(t *testing.T) {
@@ -190,7 +190,7 @@ func TestExtractFixtures(t *testing.T) {
 		if !reflect.DeepEqual(names, want) {
 			t.Errorf("got %q, want %q", names, want)
 		}
-		wantKinds := []Kind{
+		wantKinds := []WarningKind{
 			RepairWrapper, RepairTrailingComma,
 			RepairWrapper, RepairJoined, RepairControlChars,
 			RepairEntities,
@@ -441,10 +441,56 @@ func TestMicrodataBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := kinds(res.Warnings); !reflect.DeepEqual(got, []Kind{WarnMicrodata}) {
+	if got := kinds(res.Warnings); !reflect.DeepEqual(got, []WarningKind{WarnMicrodata}) {
 		t.Errorf("got warnings %v, want one WarnMicrodata", res.Warnings)
 	}
 	if len(res.Objects) != 1 {
 		t.Errorf("got %d objects, want the script's 1", len(res.Objects))
+	}
+}
+
+// TestFailureKinds reads one fixture per kind of extraction failure that
+// public structured-data suites showed (testdata/kinds/N-*.html, expected
+// objects in N-*.json) and checks the objects and warnings.
+func TestFailureKinds(t *testing.T) {
+	x := testExtractor(t)
+	tests := []struct {
+		name  string
+		kinds []WarningKind
+	}{
+		{"1-js-comments", []WarningKind{RepairComments}},
+		{"2-html-comment-note", []WarningKind{RepairComments, RepairWrapper, RepairComments}},
+		{"3-content-attribute", nil},
+		{"4-itemid-only", nil},
+		{"5-base-url", nil},
+		{"6-text-rules", nil},
+		{"7-author-nesting", nil},
+		{"8-invalid-utf8", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := os.ReadFile("testdata/kinds/" + tt.name + ".html")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRaw, err := os.ReadFile("testdata/kinds/" + tt.name + ".json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want any
+			if err := json.Unmarshal(wantRaw, &want); err != nil {
+				t.Fatal(err)
+			}
+			res, err := x.Extract(doc)
+			if err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			if got := roundTrip(t, res.Objects); !reflect.DeepEqual(got, want) {
+				t.Errorf("got %s\nwant %s\nwarnings %v", js(got), js(want), res.Warnings)
+			}
+			if got := kinds(res.Warnings); !reflect.DeepEqual(got, tt.kinds) {
+				t.Errorf("got warnings %v, want kinds %v", res.Warnings, tt.kinds)
+			}
+		})
 	}
 }

@@ -26,7 +26,7 @@ func fastAndGold(t testing.TB, n *normalizer, text string) (fast, gold any, fast
 	}
 	f, ok := n.fast(a)
 	delete(b, "@context")
-	g, err := n.viaJSONGold(b, true)
+	g, err := n.viaJSONGold(b, nil)
 	return roundTrip(t, f), roundTrip(t, g), ok, err
 }
 
@@ -221,5 +221,188 @@ func TestPooledContextNotPolluted(t *testing.T) {
 	want := map[string]any{"@context": outputContext, "@type": "Thing", "sameAs": "schema:Y", "name": "z", "other": "p"}
 	if !reflect.DeepEqual(res.Objects[0], want) {
 		t.Errorf("got %v, want %v", res.Objects[0], want)
+	}
+}
+
+// arrayFastAndGold normalizes obj (whose @context is an array extending
+// schema.org) both by writing its extra terms out for the fast path and
+// through json-gold with the processed context.
+func arrayFastAndGold(t testing.TB, n *normalizer, text string) (fast, gold any, fastOK bool, goldErr error) {
+	t.Helper()
+	var a, b map[string]any
+	if err := json.Unmarshal([]byte(text), &a); err != nil {
+		t.Fatal(err)
+	}
+	_ = json.Unmarshal([]byte(text), &b)
+	terms, ok := n.extraTerms(a["@context"])
+	if !ok {
+		return nil, nil, false, nil
+	}
+	f, ok := n.fastExtra(a, &termRewriter{terms: terms})
+	if !ok {
+		return nil, nil, false, nil
+	}
+	key, _ := contextKey(b["@context"])
+	p, _, err := n.contextPool(b["@context"], key)
+	if err != nil {
+		return roundTrip(t, f), nil, true, err
+	}
+	delete(b, "@context")
+	g, err := n.viaJSONGold(b, p)
+	return roundTrip(t, f), roundTrip(t, g), true, err
+}
+
+var arrayContextInputs = []string{
+	`{"@context":["https://schema.org",{"shop":"https://shop.example/ns#"}],"@type":"Product","name":"A","shop:batch":"B1","offers":{"@type":"Offer","price":"1.99"}}`,
+	`{"@context":["http://schema.org/",{"ex":"https://ex.example/"}],"@type":"ex:Widget","@id":"ex:w1","url":"ex:page","ex:n":5}`,
+	`{"@context":["https://schema.org",{"code":"https://ex.example/code"}],"@type":"Event","code":"Z","name":["a","b"]}`,
+	`{"@context":["https://schema.org",{"name":"https://ex.example/name"}],"@type":"Thing","name":"shadowed"}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/x"}],"@type":"Thing","ex:y":"no delimiter"}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/"},{"ey":"urn:ey:"}],"@type":["Thing","ey:T"],"ex:a":{"@type":"ex:B","ey:c":true}}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/"}],"@type":"Thing","ex:a":"1","https://ex.example/a":"2"}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/"}],"@type":"Thing","sameAs":["ex:s","https://other.example/"],"image":{"@id":"ex:i"}}`,
+	`{"@context":["https://schema.org",{"ex":"https://ex.example/"}],"@type":"Thing","about":{"@context":"https://schema.org","name":"n"}}`,
+}
+
+// TestArrayContextFastMatchesJSONGold checks that writing out the extra
+// terms of ["https://schema.org", {...}] and taking the fast path gives
+// what json-gold gives with the processed context.
+func TestArrayContextFastMatchesJSONGold(t *testing.T) {
+	x := testExtractor(t)
+	fastCount := 0
+	for _, text := range arrayContextInputs {
+		t.Run(text[strings.Index(text, "]")+1:][:min(40, len(text)-strings.Index(text, "]")-1)], func(t *testing.T) {
+			fast, gold, ok, err := arrayFastAndGold(t, x.norm, text)
+			if !ok {
+				t.Logf("declined by the fast path: %s", text)
+				return
+			}
+			fastCount++
+			if err != nil {
+				t.Fatalf("fast path accepted %s but json-gold failed: %v", text, err)
+			}
+			if !reflect.DeepEqual(fast, gold) {
+				t.Errorf("input %s\nfast %s\njson-gold %s", text, js(fast), js(gold))
+			}
+		})
+	}
+	if fastCount < len(arrayContextInputs)/2 {
+		t.Errorf("got %d of %d inputs on the fast path, want most", fastCount, len(arrayContextInputs))
+	}
+}
+
+// FuzzArrayContext checks the written-out terms against json-gold.
+func FuzzArrayContext(f *testing.F) {
+	for _, s := range arrayContextInputs {
+		f.Add(s)
+	}
+	x := testExtractor(f)
+	f.Fuzz(func(t *testing.T, text string) {
+		var probe map[string]any
+		if json.Unmarshal([]byte(text), &probe) != nil || strings.Count(text, "[")+strings.Count(text, "{") > 200 {
+			return
+		}
+		fast, gold, ok, err := arrayFastAndGold(t, x.norm, text)
+		if !ok {
+			return
+		}
+		if err != nil {
+			t.Fatalf("fast path accepted %s but json-gold failed: %v", text, err)
+		}
+		if !reflect.DeepEqual(fast, gold) {
+			t.Fatalf("input %s\nfast %s\njson-gold %s", text, js(fast), js(gold))
+		}
+	})
+}
+
+// TestContextCache: an array @context that json-gold must process is
+// processed once, for the objects of a message and across messages, and
+// the cache stays bounded.
+func TestContextCache(t *testing.T) {
+	x := testExtractor(t)
+	// @language keeps these objects off the fast path.
+	one := `{"@context":["https://schema.org",{"@language":"en"}],"@type":"Thing","name":"n%d"}`
+	var b strings.Builder
+	for i := range 20 {
+		b.WriteString(ldScript(fmt.Sprintf(one, i)))
+	}
+	for round := range 2 {
+		res, err := x.Extract([]byte(b.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Objects) != 20 || len(res.Warnings) != 0 {
+			t.Fatalf("round %d: got %d objects, warnings %v; want 20, none", round, len(res.Objects), res.Warnings)
+		}
+		name, _ := res.Objects[3]["name"].(map[string]any)
+		if name["@value"] != "n3" || name["@language"] != "en" {
+			t.Errorf("got name %v, want n3 in English", res.Objects[3]["name"])
+		}
+		if got := len(x.norm.cache.m); got != 1 {
+			t.Errorf("round %d: got %d cached contexts, want 1", round, got)
+		}
+	}
+	for i := range maxCachedContexts + 5 {
+		doc := ldScript(fmt.Sprintf(`{"@context":["https://schema.org",{"@language":"l%d"}],"@type":"Thing","name":"x"}`, i))
+		if _, err := x.Extract([]byte(doc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(x.norm.cache.m); got != maxCachedContexts || len(x.norm.cache.order) != maxCachedContexts {
+		t.Errorf("got %d cached contexts (%d in order), want %d", got, len(x.norm.cache.order), maxCachedContexts)
+	}
+}
+
+// TestWorkBudget: objects that each need a new context processed stop
+// costing work once the message's budget is spent; the rest are skipped
+// with one warning, and objects on the fast path are still read.
+func TestWorkBudget(t *testing.T) {
+	x := testExtractor(t)
+	var b strings.Builder
+	const n = 40
+	for i := range n {
+		b.WriteString(ldScript(fmt.Sprintf(`{"@context":["https://schema.org",{"@language":"x%d"}],"@type":"Thing","name":"n"}`, i)))
+	}
+	b.WriteString(ldScript(`{"@type":"Event","name":"fast"}`))
+	res, err := x.Extract([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := kinds(res.Warnings)
+	if len(got) != 1 || got[0] != WarnBudget {
+		t.Fatalf("got warnings %v, want one WarnBudget", res.Warnings)
+	}
+	if len(res.Objects) < 2 || len(res.Objects) > n/2 {
+		t.Errorf("got %d objects, want a few processed within the budget, then skipped", len(res.Objects))
+	}
+	if last := res.Objects[len(res.Objects)-1]; last["name"] != "fast" {
+		t.Errorf("got last object %v, want the fast-path Event", last)
+	}
+	if !strings.Contains(res.Warnings[0].Detail, "skipped") {
+		t.Errorf("got detail %q, want the count skipped", res.Warnings[0].Detail)
+	}
+}
+
+// TestNumbers: numbers keep every digit, as json.Number, on the fast path,
+// through json-gold, and in application/json objects.
+func TestNumbers(t *testing.T) {
+	x := testExtractor(t)
+	big := json.Number("12345678901234567890")
+	docs := map[string]string{
+		"fast":      ldScript(`{"@type":"Order","orderNumber":12345678901234567890}`),
+		"json-gold": ldScript(`{"@type":"Order","orderNumber":12345678901234567890,"sameAs":"http://schema.org/X"}`),
+		"array ctx": ldScript(`{"@context":["https://schema.org",{"@language":"en"}],"@type":"Order","orderNumber":12345678901234567890}`),
+		"json":      `<script type="application/json">{"orderNumber":12345678901234567890}</script>`,
+	}
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) {
+			res, err := x.Extract([]byte(doc))
+			if err != nil || len(res.Objects) != 1 {
+				t.Fatalf("got %v, %v; want one object", res.Objects, err)
+			}
+			if got := res.Objects[0]["orderNumber"]; got != big {
+				t.Errorf("got %#v, want %#v", got, big)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	netmail "net/mail"
 	"strings"
 	"time"
@@ -22,16 +23,26 @@ type Message struct {
 	From []*netmail.Address
 	To   []*netmail.Address
 	Cc   []*netmail.Address
+	// ReplyTo is the Reply-To header: where the sender wants answers to go.
+	ReplyTo []*netmail.Address
 	// Subject is the decoded Subject header.
 	Subject string
 	// MessageID is the Message-ID without angle brackets; empty if absent.
 	MessageID string
+	// InReplyTo and References are the message IDs of the thread this
+	// message answers, without angle brackets, in header order.
+	InReplyTo  []string
+	References []string
 	// Date is the Date header; the zero time if absent or unreadable.
 	Date time.Time
 	// HTML and Text are the first text/html and text/plain parts that are
 	// not attachments, decoded (transfer encoding and charset) to UTF-8.
 	HTML string
 	Text string
+	// Attachments are the other leaf parts (files, inline images, further
+	// text parts, forwarded messages), in message order, at most
+	// MaxAttachments of them.
+	Attachments []Attachment
 	// Objects and Warnings are Extract's result for HTML, plus warnings
 	// about unreadable headers or charsets. A message without an HTML part
 	// has no objects.
@@ -39,8 +50,44 @@ type Message struct {
 	Warnings []Warning
 }
 
-// WarnHeader reports a header or part that could not be read as declared.
-const WarnHeader Kind = "unreadable header"
+// Attachment is a leaf part of a message other than its text and HTML
+// bodies, decoded from its transfer encoding.
+type Attachment struct {
+	// Name is the file name the sender gave (Content-Disposition filename,
+	// else Content-Type name), decoded, without directories; may be empty.
+	Name string
+	// ContentType is the part's media type with its parameters. A text part
+	// is converted to UTF-8 as a body is, and its charset parameter says
+	// so.
+	ContentType string
+	// ContentID is the Content-ID without angle brackets (what an HTML
+	// body's cid: URLs name); empty if absent.
+	ContentID string
+	// Inline is true unless the part's disposition is "attachment".
+	Inline  bool
+	Content []byte
+}
+
+// MaxAttachments is how many attachments ReadMessage keeps; further ones
+// are skipped with a WarnTooManyParts warning (their bytes still count
+// against the message limit).
+const MaxAttachments = 100
+
+// Warning kinds of ReadMessage.
+const (
+	// WarnHeader reports a header or part that could not be read as declared.
+	WarnHeader WarningKind = "unreadable header"
+	// WarnBrokenPart reports a part that could not be read (bad base64, a
+	// transfer encoding no reader knows, a body cut short); it was skipped
+	// and the rest of the message kept.
+	WarnBrokenPart WarningKind = "unreadable part skipped"
+	// WarnTruncated reports a multipart entity that ends without its
+	// closing boundary or whose parts could not be told apart; the parts
+	// read before were kept.
+	WarnTruncated WarningKind = "multipart body cut short"
+	// WarnTooManyParts reports attachments beyond MaxAttachments, skipped.
+	WarnTooManyParts WarningKind = "too many attachments"
+)
 
 // ReadMessage parses a raw RFC 5322 message using an Extractor with default
 // options (messages up to DefaultMaxMessageBytes). See (*Extractor).ReadMessage.
@@ -56,10 +103,16 @@ func ReadMessage(r io.Reader) (*Message, error) {
 // MaxMessageBytes (a longer message fails with ErrMessageTooLarge; it is
 // never truncated). It walks multipart/alternative, /related and /mixed,
 // decodes quoted-printable and base64 once, converts other charsets to
-// UTF-8, and extracts the structured data of the HTML part. Input that is
-// not a message (including one without header fields) fails with an error
-// wrapping ErrMalformedMessage. Problems with single headers, a part's
-// charset or the structured data are Warnings, not errors.
+// UTF-8, and extracts the structured data of the HTML part.
+//
+// It is liberal as mail readers are: only input without a readable header
+// (not a message, or no header fields at all) fails, with an error
+// wrapping ErrMalformedMessage. A part that cannot be read (bad base64, an
+// unknown Content-Transfer-Encoding, a body cut short) is skipped, a
+// multipart entity that ends early or has no usable boundary keeps the
+// parts read before it, and unreadable headers, charsets or structured
+// data are left out: each is a Warning, and the rest of the message is
+// kept.
 func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 	lr := &limitedReader{r: r, n: x.maxMessage}
 	tooLarge := func() error { return fmt.Errorf("%w: more than %d bytes", ErrMessageTooLarge, x.maxMessage) }
@@ -69,10 +122,9 @@ func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 		if lr.exceeded {
 			return nil, tooLarge()
 		}
-		if !message.IsUnknownCharset(err) || e == nil {
+		if e == nil || !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
 			return nil, fmt.Errorf("%w: %v", ErrMalformedMessage, err)
 		}
-		msg.Warnings = append(msg.Warnings, Warning{Source: "message", Kind: WarnHeader, Detail: err.Error()})
 	}
 	if e.Header.Len() == 0 {
 		return nil, fmt.Errorf("%w: no header fields", ErrMalformedMessage)
@@ -80,7 +132,7 @@ func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 	x.readHeader(&mail.Header{Header: e.Header}, msg)
 
 	w := &partWalker{x: x, msg: msg}
-	if err := w.walk(e, 0); err != nil {
+	if err := w.walk(e, err, "message", 0); err != nil {
 		if lr.exceeded || errors.Is(err, ErrMessageTooLarge) {
 			return nil, tooLarge()
 		}
@@ -109,70 +161,121 @@ const MaxMultipartDepth = 16
 
 // WarnTooDeepMIME reports multipart entities nested deeper than
 // MaxMultipartDepth, whose parts were skipped.
-const WarnTooDeepMIME Kind = "multipart nested too deeply"
+const WarnTooDeepMIME WarningKind = "multipart nested too deeply"
 
-// partWalker finds the first inline text/html and text/plain parts.
+// partWalker finds the first inline text/html and text/plain parts and
+// collects the other leaf parts as attachments.
 type partWalker struct {
 	x                  *Extractor
 	msg                *Message
 	htmlSeen, textSeen bool
 	deepWarned         bool
+	manyWarned         bool
 }
 
-func (w *partWalker) walk(e *message.Entity, depth int) error {
+func (w *partWalker) warn(source string, kind WarningKind, detail string) {
+	w.msg.Warnings = append(w.msg.Warnings, Warning{Source: source, Kind: kind, Detail: detail})
+}
+
+// walk reads entity e, which go-message built with error newErr (an
+// unknown charset or transfer encoding, or nil). source names e in
+// warnings ("message", "part 2.1"). Only ErrMessageTooLarge is returned:
+// everything else that goes wrong inside the message is a warning.
+func (w *partWalker) walk(e *message.Entity, newErr error, source string, depth int) error {
 	if mr := e.MultipartReader(); mr != nil {
 		if depth >= MaxMultipartDepth {
 			if !w.deepWarned {
 				w.deepWarned = true
-				w.msg.Warnings = append(w.msg.Warnings, Warning{Source: "message", Kind: WarnTooDeepMIME,
-					Detail: fmt.Sprintf("parts below %d nested multipart levels were skipped", MaxMultipartDepth)})
+				w.warn("message", WarnTooDeepMIME, fmt.Sprintf("parts below %d nested multipart levels were skipped", MaxMultipartDepth))
 			}
 			return nil // the enclosing reader skips the rest of this entity
 		}
-		for {
+		for n := 1; ; n++ {
 			p, err := mr.NextPart()
 			if err == io.EOF {
 				return nil
 			}
-			if err != nil {
-				if errors.Is(err, ErrMessageTooLarge) {
-					return err
-				}
-				if !message.IsUnknownCharset(err) || p == nil {
-					return fmt.Errorf("%w: %v", ErrMalformedMessage, err)
-				}
-				w.msg.Warnings = append(w.msg.Warnings, Warning{Source: "part", Kind: WarnHeader, Detail: err.Error()})
+			if errors.Is(err, ErrMessageTooLarge) {
+				return err
 			}
-			if err := w.walk(p, depth+1); err != nil {
+			if err != nil && (p == nil || !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err)) {
+				// The parts cannot be told apart any further: keep those
+				// read so far. The enclosing reader skips to its boundary.
+				w.warn(source, WarnTruncated, err.Error())
+				return nil
+			}
+			if err := w.walk(p, err, fmt.Sprintf("%s part %d", source, n), depth+1); err != nil {
 				return err
 			}
 		}
 	}
-	if disp, _, _ := e.Header.ContentDisposition(); strings.EqualFold(disp, "attachment") {
-		return nil // attachments are not read; their bytes still count
-	}
-	ct, _, _ := e.Header.ContentType()
+	ct, params, _ := e.Header.ContentType()
 	if ct == "" && depth == 0 {
 		ct = "text/plain" // RFC 2045: a message without Content-Type is plain text
 	}
-	if !(ct == "text/html" && !w.htmlSeen) && !(ct == "text/plain" && !w.textSeen) {
+	if message.IsUnknownEncoding(newErr) {
+		w.warn(source, WarnBrokenPart, newErr.Error())
 		return nil
+	}
+	if newErr != nil { // an unknown charset: the bytes are kept as they are
+		w.warn(source, WarnHeader, newErr.Error())
+	}
+	disp, _, _ := e.Header.ContentDisposition()
+	attachment := strings.EqualFold(disp, "attachment")
+	body := !attachment && (ct == "text/html" && !w.htmlSeen || ct == "text/plain" && !w.textSeen)
+	if !body && len(w.msg.Attachments) >= MaxAttachments {
+		if !w.manyWarned {
+			w.manyWarned = true
+			w.warn("message", WarnTooManyParts, fmt.Sprintf("parts after the first %d attachments were skipped", MaxAttachments))
+		}
+		return nil // the enclosing reader skips its bytes, which still count
 	}
 	// Decoding cannot grow a part beyond a few bytes per input byte
 	// (charset conversion), so this bound is generous but finite.
-	body, err := readBounded(e.Body, 4*w.x.maxMessage)
+	content, err := readBounded(e.Body, 4*w.x.maxMessage)
 	if err != nil {
 		if errors.Is(err, ErrMessageTooLarge) {
 			return err
 		}
-		return fmt.Errorf("%w: %s part: %v", ErrMalformedMessage, ct, err)
+		w.warn(source, WarnBrokenPart, err.Error())
+		return nil
 	}
-	if ct == "text/html" {
-		w.msg.HTML, w.htmlSeen = string(body), true
-	} else {
-		w.msg.Text, w.textSeen = string(body), true
+	switch {
+	case body && ct == "text/html":
+		w.msg.HTML, w.htmlSeen = string(content), true
+	case body:
+		w.msg.Text, w.textSeen = string(content), true
+	default:
+		w.msg.Attachments = append(w.msg.Attachments, newAttachment(e, ct, params, !attachment, newErr == nil, content))
 	}
 	return nil
+}
+
+// newAttachment describes leaf part e. converted says whether go-message
+// converted a text part's charset to UTF-8.
+func newAttachment(e *message.Entity, ct string, params map[string]string, inline, converted bool, content []byte) Attachment {
+	ah := mail.AttachmentHeader{Header: e.Header}
+	name, _ := ah.Filename()
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	if name == "." || name == ".." {
+		name = ""
+	}
+	if ct == "" {
+		ct = "text/plain"
+	}
+	if _, ok := params["charset"]; ok && converted && strings.HasPrefix(ct, "text/") {
+		params["charset"] = "utf-8"
+	}
+	full := mime.FormatMediaType(ct, params)
+	if full == "" {
+		full = ct
+	}
+	return Attachment{
+		Name: name, ContentType: full, Inline: inline, Content: content,
+		ContentID: strings.Trim(strings.TrimSpace(e.Header.Get("Content-Id")), "<>"),
+	}
 }
 
 // readHeader fills the header fields of msg, recording unreadable ones.
@@ -189,6 +292,15 @@ func (x *Extractor) readHeader(h *mail.Header, msg *Message) {
 	}
 	if msg.Cc, err = h.AddressList("Cc"); err != nil {
 		warn("Cc", err)
+	}
+	if msg.ReplyTo, err = h.AddressList("Reply-To"); err != nil {
+		warn("Reply-To", err)
+	}
+	if msg.InReplyTo, err = h.MsgIDList("In-Reply-To"); err != nil {
+		warn("In-Reply-To", err)
+	}
+	if msg.References, err = h.MsgIDList("References"); err != nil {
+		warn("References", err)
 	}
 	if msg.Subject, err = h.Subject(); err != nil {
 		warn("Subject", err)

@@ -3,11 +3,15 @@ package emailhook
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
+	netmail "net/mail"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/inbound-hooks/inbound/hooks"
 )
@@ -81,49 +85,90 @@ func (in *intake) Decode(_ context.Context, _ *hooks.Hook, _ *hooks.Arrival, bod
 		return nil, &hooks.Error{Status: http.StatusBadRequest, Code: CodeMalformedMessage,
 			Message: "the message could not be parsed as RFC 5322 mail", Err: err}
 	}
-	email := messageToEmail(msg, in.recipients)
+	email, files := messageToEmail(msg, in.recipients)
 	return &hooks.Decoded{
 		Data:           emailData(email),
 		ContentType:    "message/rfc822",
 		Email:          email,
+		Files:          files,
 		IdempotencyKey: msg.MessageID,
 	}, nil
 }
 
-func messageToEmail(msg *Message, recipients []string) *hooks.Email {
+// messageToEmail returns the Email of an event for msg and its attachments
+// as the event's Files.
+func messageToEmail(msg *Message, recipients []string) (*hooks.Email, []hooks.File) {
 	e := &hooks.Email{
 		Recipients: append([]string(nil), recipients...),
 		Subject:    msg.Subject,
 		MessageID:  msg.MessageID,
+		InReplyTo:  msg.InReplyTo,
+		References: msg.References,
 		Date:       msg.Date,
+		To:         addresses(msg.To),
+		Cc:         addresses(msg.Cc),
+		ReplyTo:    addresses(msg.ReplyTo),
 		Objects:    msg.Objects,
-	}
-	if len(msg.From) > 0 {
-		e.From = msg.From[0].Address
-	}
-	for _, a := range msg.To {
-		e.To = append(e.To, a.Address)
-	}
-	for _, a := range msg.Cc {
-		e.Cc = append(e.Cc, a.Address)
 	}
 	if e.Objects == nil {
 		e.Objects = []map[string]any{}
 	}
+	if len(msg.From) > 0 {
+		e.From, e.FromName = msg.From[0].Address, msg.From[0].Name
+	}
+	var cut bool
+	e.Text, cut = capText(msg.Text, hooks.MaxEmailBodyBytes)
+	e.BodiesTruncated = cut
+	e.HTML, cut = capText(msg.HTML, hooks.MaxEmailBodyBytes)
+	e.BodiesTruncated = e.BodiesTruncated || cut
 	for _, w := range msg.Warnings {
 		e.Warnings = append(e.Warnings, w.String())
 	}
-	return e
+	var files []hooks.File
+	for _, a := range msg.Attachments {
+		sum := sha256.Sum256(a.Content)
+		files = append(files, hooks.File{
+			Field: AttachmentsField, Name: a.Name, ContentType: a.ContentType, Size: int64(len(a.Content)),
+			SHA256: hex.EncodeToString(sum[:]), ContentID: a.ContentID, Inline: a.Inline, Content: a.Content,
+		})
+	}
+	return e, files
 }
 
-// emailData is the event data of an email hook: the message fields and the
-// extracted objects, as JSON-compatible values, so that example data and
-// field lists work as for the other kinds.
-func emailData(e *hooks.Email) map[string]any {
-	objs := make([]any, len(e.Objects))
-	for i, o := range e.Objects {
-		objs[i] = o
+// AttachmentsField is the Field of the Files that carry an email's
+// attachments, and the name they bind to (hooks.Bind).
+const AttachmentsField = "attachments"
+
+func addresses(as []*netmail.Address) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Address)
 	}
+	return out
+}
+
+// capText returns s cut to at most max bytes at a character boundary, and
+// whether it was cut.
+func capText(s string, max int) (string, bool) {
+	if len(s) <= max {
+		return s, false
+	}
+	s = s[:max]
+	// Drop the bytes of a character the cut split (at most UTFMax-1).
+	for i := 0; i < utf8.UTFMax-1 && len(s) > 0; i++ {
+		if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size != 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s, true
+}
+
+// emailData is the event data of an email hook: the header fields as
+// JSON-compatible values, so that example data and field lists work as for
+// the other kinds. The objects and bodies are in the Email alone, not
+// copied here.
+func emailData(e *hooks.Email) map[string]any {
 	d := map[string]any{
 		"from":       e.From,
 		"to":         stringsToAny(e.To),
@@ -131,10 +176,26 @@ func emailData(e *hooks.Email) map[string]any {
 		"recipients": stringsToAny(e.Recipients),
 		"subject":    e.Subject,
 		"message_id": e.MessageID,
-		"objects":    objs,
+	}
+	if e.FromName != "" {
+		d["from_name"] = e.FromName
+	}
+	if len(e.ReplyTo) > 0 {
+		d["reply_to"] = stringsToAny(e.ReplyTo)
+	}
+	if len(e.InReplyTo) > 0 {
+		d["in_reply_to"] = stringsToAny(e.InReplyTo)
+	}
+	if len(e.References) > 0 {
+		d["references"] = stringsToAny(e.References)
 	}
 	if !e.Date.IsZero() {
 		d["date"] = e.Date.UTC().Format(time.RFC3339)
+	}
+	if len(e.Warnings) > 0 {
+		// Also here so that the debug log, which keeps Data, shows what
+		// was skipped.
+		d["warnings"] = stringsToAny(e.Warnings)
 	}
 	return d
 }

@@ -2,6 +2,7 @@ package emailhook
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -19,28 +20,33 @@ const (
 	repairEntities
 	repairWrapper
 	repairControlChars
+	repairComments
 )
 
 // repairKinds lists every repair flag with its Kind, in reporting order.
 var repairKinds = []struct {
 	flag repairs
-	kind Kind
+	kind WarningKind
 }{
 	{repairWrapper, RepairWrapper},
 	{repairEntities, RepairEntities},
 	{repairTrailingComma, RepairTrailingComma},
 	{repairJoined, RepairJoined},
 	{repairControlChars, RepairControlChars},
+	{repairComments, RepairComments},
 }
 
 // wrapper prefixes and suffixes that senders put around script text; the
 // longest forms come first so "//<![CDATA[" is not read as "<![CDATA[".
+// HTML comment wrappers ("<!--" ... "-->") are read by the parser itself
+// (see jsonParser.ws), because a complete "<!-- note -->" before the JSON
+// is a comment to skip, not the opening of a wrapper.
 var (
 	wrapperPrefixes = [][]byte{
-		[]byte("/*<![CDATA[*/"), []byte("//<![CDATA["), []byte("<![CDATA["), []byte("<!--"),
+		[]byte("/*<![CDATA[*/"), []byte("//<![CDATA["), []byte("<![CDATA["),
 	}
 	wrapperSuffixes = [][]byte{
-		[]byte("/*]]>*/"), []byte("//]]>"), []byte("]]>"), []byte("//-->"), []byte("-->"),
+		[]byte("/*]]>*/"), []byte("//]]>"), []byte("]]>"), []byte("//-->"),
 	}
 )
 
@@ -120,6 +126,9 @@ type jsonParser struct {
 	depth    int
 	maxDepth int
 	rep      repairs
+	// noCloseBefore: s[noCloseFrom:noCloseBefore] is known to hold no "-->",
+	// so repeated "<!--" openers do not rescan it (keeps ws linear).
+	noCloseFrom, noCloseBefore int
 }
 
 // parseTolerantJSON reads one or more concatenated JSON values from s.
@@ -153,6 +162,9 @@ func parseTolerantJSON(s []byte, maxDepth int) ([]any, repairs, error) {
 		out = append(out, v)
 	}
 	if len(out) == 0 {
+		if p.rep != 0 {
+			return nil, p.rep, nil // only comments: an empty script
+		}
 		return nil, 0, p.fail("no JSON value")
 	}
 	return out, p.rep, nil
@@ -160,15 +172,78 @@ func parseTolerantJSON(s []byte, maxDepth int) ([]any, repairs, error) {
 
 func (p *jsonParser) fail(msg string) error { return &jsonError{off: p.i, msg: msg} }
 
+// ws skips whitespace and what senders put between JSON tokens: JavaScript
+// comments ("// ..." to the end of the line, "/* ... */"), complete HTML
+// comments used as notes ("<!-- note -->" with no JSON inside), and the
+// "<!--" and "-->" of a comment wrapped around the JSON. An unterminated
+// comment is left for the caller to fail on.
 func (p *jsonParser) ws() {
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
 		case ' ', '\t', '\n', '\r', '\f':
 			p.i++
+		case '/':
+			if p.i+1 >= len(p.s) {
+				return
+			}
+			switch p.s[p.i+1] {
+			case '/':
+				if j := bytes.IndexByte(p.s[p.i+2:], '\n'); j >= 0 {
+					p.i += 2 + j + 1
+				} else {
+					p.i = len(p.s)
+				}
+			case '*':
+				j := bytes.Index(p.s[p.i+2:], []byte("*/"))
+				if j < 0 {
+					return
+				}
+				p.i += 2 + j + 2
+			default:
+				return
+			}
+			p.rep |= repairComments
+		case '<':
+			if !bytes.HasPrefix(p.s[p.i:], []byte("<!--")) {
+				return
+			}
+			if end, ok := p.commentNote(); ok {
+				p.i = end
+				p.rep |= repairComments
+			} else {
+				p.i += len("<!--")
+				p.rep |= repairWrapper
+			}
+		case '-':
+			if !bytes.HasPrefix(p.s[p.i:], []byte("-->")) {
+				return
+			}
+			p.i += len("-->")
+			p.rep |= repairWrapper
 		default:
 			return
 		}
 	}
+}
+
+// commentNote reports whether the "<!--" at p.i is a complete comment
+// closed before the next '{' or '[' (a note, not a wrapper around JSON),
+// and returns the offset after its "-->".
+func (p *jsonParser) commentNote() (end int, ok bool) {
+	from := p.i + len("<!--")
+	limit := len(p.s)
+	if j := bytes.IndexAny(p.s[from:], "{["); j >= 0 {
+		limit = from + j
+	}
+	if from >= p.noCloseFrom && limit <= p.noCloseBefore {
+		return 0, false
+	}
+	j := bytes.Index(p.s[from:limit], []byte("-->"))
+	if j < 0 {
+		p.noCloseFrom, p.noCloseBefore = from, limit
+		return 0, false
+	}
+	return from + j + len("-->"), true
 }
 
 func (p *jsonParser) value() (any, error) {
@@ -433,9 +508,8 @@ func (p *jsonParser) number() (any, error) {
 			return nil, p.fail("invalid number")
 		}
 	}
-	f, err := strconv.ParseFloat(string(p.s[start:p.i]), 64)
-	if err != nil {
-		return nil, &jsonError{off: start, msg: "number out of range"}
-	}
-	return f, nil
+	// json.Number keeps every digit (an order ID such as
+	// 12345678901234567890 would lose its last ones as a float64), as
+	// hooks decodes the JSON of every other kind.
+	return json.Number(p.s[start:p.i]), nil
 }

@@ -1,6 +1,7 @@
 package emailhook
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -17,17 +18,18 @@ func TestParseScript(t *testing.T) {
 		err     error
 	}{
 		{name: "plain", in: `{"a":"b","n":1.5,"t":true,"f":false,"z":null}`,
-			want: []any{map[string]any{"a": "b", "n": 1.5, "t": true, "f": false, "z": nil}}},
+			want: []any{map[string]any{"a": "b", "n": json.Number("1.5"), "t": true, "f": false, "z": nil}}},
 		{name: "empty", in: "  \n\t "},
-		{name: "empty comment", in: "<!-- -->", repairs: repairWrapper},
-		{name: "trailing comma object", in: `{"a":1,}`, want: []any{map[string]any{"a": 1.0}}, repairs: repairTrailingComma},
-		{name: "trailing comma array", in: `[1,2,]`, want: []any{[]any{1.0, 2.0}}, repairs: repairTrailingComma},
-		{name: "joined top level", in: `{"a":1}{"b":2}`, want: []any{map[string]any{"a": 1.0}, map[string]any{"b": 2.0}}, repairs: repairJoined},
-		{name: "joined top level comma", in: `{"a":1},{"b":2}`, want: []any{map[string]any{"a": 1.0}, map[string]any{"b": 2.0}}, repairs: repairJoined},
-		{name: "joined in array", in: `[{"a":1}{"b":2}]`, want: []any{[]any{map[string]any{"a": 1.0}, map[string]any{"b": 2.0}}}, repairs: repairJoined},
-		{name: "html comment wrapper", in: "<!--\n{\"a\":1}\n-->", want: []any{map[string]any{"a": 1.0}}, repairs: repairWrapper},
-		{name: "cdata wrapper", in: "//<![CDATA[\n{\"a\":1}\n//]]>", want: []any{map[string]any{"a": 1.0}}, repairs: repairWrapper},
-		{name: "cdata comment wrapper", in: "/*<![CDATA[*/{\"a\":1}/*]]>*/", want: []any{map[string]any{"a": 1.0}}, repairs: repairWrapper},
+		{name: "empty comment", in: "<!-- -->", repairs: repairComments},
+		{name: "only comments", in: "// nothing yet\n/* */", repairs: repairComments},
+		{name: "trailing comma object", in: `{"a":1,}`, want: []any{map[string]any{"a": json.Number("1")}}, repairs: repairTrailingComma},
+		{name: "trailing comma array", in: `[1,2,]`, want: []any{[]any{json.Number("1"), json.Number("2")}}, repairs: repairTrailingComma},
+		{name: "joined top level", in: `{"a":1}{"b":2}`, want: []any{map[string]any{"a": json.Number("1")}, map[string]any{"b": json.Number("2")}}, repairs: repairJoined},
+		{name: "joined top level comma", in: `{"a":1},{"b":2}`, want: []any{map[string]any{"a": json.Number("1")}, map[string]any{"b": json.Number("2")}}, repairs: repairJoined},
+		{name: "joined in array", in: `[{"a":1}{"b":2}]`, want: []any{[]any{map[string]any{"a": json.Number("1")}, map[string]any{"b": json.Number("2")}}}, repairs: repairJoined},
+		{name: "html comment wrapper", in: "<!--\n{\"a\":1}\n-->", want: []any{map[string]any{"a": json.Number("1")}}, repairs: repairWrapper},
+		{name: "cdata wrapper", in: "//<![CDATA[\n{\"a\":1}\n//]]>", want: []any{map[string]any{"a": json.Number("1")}}, repairs: repairWrapper},
+		{name: "cdata comment wrapper", in: "/*<![CDATA[*/{\"a\":1}/*]]>*/", want: []any{map[string]any{"a": json.Number("1")}}, repairs: repairWrapper},
 		{name: "entities", in: `{&quot;a&quot;:&quot;Caf&eacute;&quot;}`, want: []any{map[string]any{"a": "Café"}}, repairs: repairEntities},
 		{name: "entities kept in valid JSON", in: `{"a":"Tom &amp; Jerry"}`, want: []any{map[string]any{"a": "Tom &amp; Jerry"}}},
 		{name: "bare ampersand", in: `{"a":"Parser & Breaking"}`, want: []any{map[string]any{"a": "Parser & Breaking"}}},
@@ -35,15 +37,24 @@ func TestParseScript(t *testing.T) {
 		{name: "escapes", in: `{"a":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"}`, want: []any{map[string]any{"a": "\"\\/\b\f\n\r\té😀"}}},
 		{name: "lone surrogate", in: `"\ud800x"`, want: []any{"\ufffdx"}},
 		{name: "invalid utf8", in: "\"a\xffb\"", want: []any{"a\ufffdb"}},
-		{name: "numbers", in: `[-0, 12e3, 1.25E-2]`, want: []any{[]any{0.0, 12000.0, 0.0125}}},
-		{name: "duplicate key last wins", in: `{"a":1,"a":2}`, want: []any{map[string]any{"a": 2.0}}},
+		{name: "numbers", in: `[-0, 12e3, 1.25E-2]`, want: []any{[]any{json.Number("-0"), json.Number("12e3"), json.Number("1.25E-2")}}},
+		{name: "duplicate key last wins", in: `{"a":1,"a":2}`, want: []any{map[string]any{"a": json.Number("2")}}},
 		{name: "unterminated", in: `{"a":1`, err: ErrInvalidJSON},
 		{name: "missing colon", in: `{"a" 1}`, err: ErrInvalidJSON},
 		{name: "missing comma", in: `{"a":1 "b":2}`, err: ErrInvalidJSON},
 		{name: "garbage after", in: `{"a":1} x`, err: ErrInvalidJSON},
 		{name: "bad escape", in: `"\x"`, err: ErrInvalidJSON},
 		{name: "bad number", in: `[1.]`, err: ErrInvalidJSON},
-		{name: "huge number", in: `[1e999]`, err: ErrInvalidJSON},
+		{name: "huge number kept as written", in: `[1e999]`, want: []any{[]any{json.Number("1e999")}}},
+		{name: "big integer keeps its digits", in: `{"id":12345678901234567890}`, want: []any{map[string]any{"id": json.Number("12345678901234567890")}}},
+		{name: "line comments", in: "// generated\n{\"a\":1, // the a\n\"b\":\"http://x.example/\"}\n// end", want: []any{map[string]any{"a": json.Number("1"), "b": "http://x.example/"}}, repairs: repairComments},
+		{name: "block comments", in: "/* head */{\"a\":/* one */1}/**/", want: []any{map[string]any{"a": json.Number("1")}}, repairs: repairComments},
+		{name: "comment markers in strings kept", in: `{"a":"// not /* a */ <!-- comment -->"}`, want: []any{map[string]any{"a": "// not /* a */ <!-- comment -->"}}},
+		{name: "unterminated block comment", in: `{"a":1} /* x`, err: ErrInvalidJSON},
+		{name: "html comment note", in: "<!-- booking data -->\n{\"a\":1}", want: []any{map[string]any{"a": json.Number("1")}}, repairs: repairComments},
+		{name: "notes around values", in: "<!-- a -->{\"a\":1}<!-- b -->{\"b\":2}<!-- c -->", want: []any{map[string]any{"a": json.Number("1")}, map[string]any{"b": json.Number("2")}}, repairs: repairComments | repairJoined},
+		{name: "note then wrapper", in: "<!-- note --><!--{\"a\":1}-->", want: []any{map[string]any{"a": json.Number("1")}}, repairs: repairComments | repairWrapper},
+		{name: "many openers", in: strings.Repeat("<!--", 5000) + "x", err: ErrInvalidJSON},
 		{name: "javascript", in: `var x = 1;`, err: ErrInvalidJSON},
 		{name: "deep", in: deep, err: ErrTooDeep},
 	}
@@ -69,7 +80,7 @@ func TestParseScript(t *testing.T) {
 func FuzzParseScript(f *testing.F) {
 	for _, s := range []string{
 		`{"a":1,}`, `{"a":1}{"b":2}`, `[{"a":1}{"b":2}]`, "<!--{\"a\":1}-->", "//<![CDATA[\n{}\n//]]>",
-		`{&quot;a&quot;:1}`, "{\"a\":\"x\ny\"}", `"\ud83d\ude00"`, `[[[[]]]]`, `1e5`, `null`,
+		`{&quot;a&quot;:1}`, "{\"a\":\"x\ny\"}", `"\ud83d\ude00"`, "// c\n{/* d */}", "<!-- n -->{}", `[[[[]]]]`, `1e5`, `null`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -23,6 +23,12 @@ var (
 	ErrMissingRole = errors.New("hooks: API key lacks the required role")
 	// ErrQueueStarted is returned by Queue.Start when the dispatcher runs.
 	ErrQueueStarted = errors.New("hooks: queue dispatcher already started")
+	// ErrBindTarget means Event.Bind was given something other than a
+	// non-nil pointer.
+	ErrBindTarget = errors.New("hooks: bind needs a non-nil pointer")
+	// ErrHookMismatch means Registry.Ensure found the hook of its key with
+	// another kind than the spec asks for.
+	ErrHookMismatch = errors.New("hooks: the hook of this key has another kind")
 )
 
 // ValidationError reports which input field was rejected and why. It

@@ -31,29 +31,64 @@ type Event struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
-// File is an uploaded file of a multipart form.
+// File is an uploaded file of a multipart form, or an attachment of an
+// email. Content holds the whole file, so a Trigger (or Bind, into a File
+// or []File field) reads it without parsing Raw again.
 type File struct {
-	Field       string `json:"field"` // the form field name
-	Name        string `json:"name"`  // the file name the sender gave, without directories
+	// Field is the form field name; for an email it is "attachments".
+	Field string `json:"field"`
+	Name  string `json:"name"` // the file name the sender gave, without directories; may be empty
+	// ContentType is the media type the sender declared, with its
+	// parameters (application/octet-stream when none was given).
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
 	SHA256      string `json:"sha256"` // lowercase hex
-	Content     []byte `json:"content,omitempty"`
+	// ContentID is an email part's Content-ID, without angle brackets, as
+	// the HTML body's cid: URLs name it; empty for form files.
+	ContentID string `json:"content_id,omitempty"`
+	// Inline is true for an email part shown in the message (an image the
+	// HTML body embeds) rather than attached for download.
+	Inline  bool   `json:"inline,omitempty"`
+	Content []byte `json:"content,omitempty"`
 }
 
-// Email holds the message fields of an email hook's event.
+// MaxEmailBodyBytes caps Email.Text and Email.HTML: a longer body is cut
+// there (at a character boundary) and Email.BodiesTruncated is set. The
+// whole message is still in Event.Raw, and the structured data is
+// extracted from the whole HTML part before the cut.
+const MaxEmailBodyBytes = 256 << 10
+
+// Email holds the message of an email hook's event: its header fields,
+// bodies and the schema.org objects of its HTML part. The event's Data
+// holds copies of the header fields only (as JSON-compatible values, for
+// field lists and example data); the objects and bodies are here alone.
+// The attachments are the event's Files.
 type Email struct {
-	From       string    `json:"from"`
-	To         []string  `json:"to,omitempty"`
-	Cc         []string  `json:"cc,omitempty"`
-	Recipients []string  `json:"recipients"` // the envelope recipients (RCPT TO) that are this hook
-	Subject    string    `json:"subject"`
-	MessageID  string    `json:"message_id,omitempty"`
+	From       string   `json:"from"`                // the first From address
+	FromName   string   `json:"from_name,omitempty"` // its display name, decoded
+	To         []string `json:"to,omitempty"`
+	Cc         []string `json:"cc,omitempty"`
+	ReplyTo    []string `json:"reply_to,omitempty"`
+	Recipients []string `json:"recipients"` // the envelope recipients (RCPT TO) that are this hook
+	Subject    string   `json:"subject"`
+	MessageID  string   `json:"message_id,omitempty"`
+	// InReplyTo and References are the message IDs (without angle
+	// brackets) of the thread the message answers.
+	InReplyTo  []string  `json:"in_reply_to,omitempty"`
+	References []string  `json:"references,omitempty"`
 	Date       time.Time `json:"date,omitzero"`
-	// Objects are the JSON-LD objects extracted from the HTML part, in
-	// schema.org compact form.
-	Objects  []map[string]any `json:"objects"`
-	Warnings []string         `json:"warnings,omitempty"`
+	// Text and HTML are the first text/plain and text/html parts that are
+	// not attachments, decoded to UTF-8, each at most MaxEmailBodyBytes.
+	Text            string `json:"text,omitempty"`
+	HTML            string `json:"html,omitempty"`
+	BodiesTruncated bool   `json:"bodies_truncated,omitempty"`
+	// Objects are the JSON-LD and microdata objects extracted from the
+	// HTML part, in schema.org compact form (empty, never nil, when there
+	// are none).
+	Objects []map[string]any `json:"objects"`
+	// Warnings say what could not be read and was skipped or left as given
+	// (a broken part, a bad header, repaired structured data).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Trigger is the seam to the host's workflow engine: the library calls

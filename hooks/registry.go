@@ -123,6 +123,12 @@ type HookUpdate struct {
 
 // Create makes a new hook in org with a fresh random token.
 func (r *Registry) Create(ctx context.Context, org string, spec HookSpec) (*Hook, error) {
+	return r.create(ctx, org, "", spec)
+}
+
+// create makes a new hook with the given ID, or a new one when id is "".
+// A given ID already in use fails with an error matching store.ErrConflict.
+func (r *Registry) create(ctx context.Context, org, id string, spec HookSpec) (*Hook, error) {
 	if !spec.Kind.Valid() {
 		return nil, invalid("type", `must be "form", "web" or "email"`)
 	}
@@ -137,8 +143,11 @@ func (r *Registry) Create(ctx context.Context, org string, spec HookSpec) (*Hook
 		return nil, err
 	}
 	now := r.now().UTC()
+	if id == "" {
+		id = r.ids.New(now)
+	}
 	h := &Hook{
-		ID: r.ids.New(now), Org: org, Kind: spec.Kind, Name: name, Description: spec.Description,
+		ID: id, Org: org, Kind: spec.Kind, Name: name, Description: spec.Description,
 		Settings: spec.Settings, CreatedAt: now, UpdatedAt: now,
 	}
 	for attempt := 0; ; attempt++ {

@@ -259,38 +259,20 @@ type lineTrigger struct {
 	w  io.Writer
 }
 
-// eventLine is what lineTrigger writes: the event without its raw body,
-// headers or file contents.
-type eventLine struct {
-	ID             string       `json:"id"`
-	HookID         string       `json:"hook_id"`
-	Kind           hooks.Kind   `json:"kind"`
-	HookName       string       `json:"hook_name"`
-	ReceivedAt     time.Time    `json:"received_at"`
-	ContentType    string       `json:"content_type,omitempty"`
-	IdempotencyKey string       `json:"idempotency_key,omitempty"`
-	Data           any          `json:"data"`
-	Files          []fileMeta   `json:"files,omitempty"`
-	Email          *hooks.Email `json:"email,omitempty"`
-}
-
-type fileMeta struct {
-	Field       string `json:"field"`
-	Name        string `json:"name"`
-	ContentType string `json:"content_type"`
-	Size        int64  `json:"size"`
-	SHA256      string `json:"sha256"`
-}
-
-// Fire writes e as one line.
+// Fire writes e as one line: the event as json.Marshal writes it (the
+// shape schema/event.schema.json describes), without its raw body, its
+// headers and the contents of its files, which a terminal has no use for.
 func (t *lineTrigger) Fire(_ context.Context, e *hooks.Event) error {
-	line := eventLine{ID: e.ID, HookID: e.HookID, Kind: e.HookKind, HookName: e.HookName,
-		ReceivedAt: e.ReceivedAt, ContentType: e.ContentType, IdempotencyKey: e.IdempotencyKey,
-		Data: e.Data, Email: e.Email}
-	for _, f := range e.Files {
-		line.Files = append(line.Files, fileMeta{f.Field, f.Name, f.ContentType, f.Size, f.SHA256})
+	line := *e
+	line.Raw, line.Header = nil, nil
+	if len(e.Files) > 0 {
+		line.Files = make([]hooks.File, len(e.Files))
+		for i, f := range e.Files {
+			f.Content = nil
+			line.Files[i] = f
+		}
 	}
-	b, err := json.Marshal(line)
+	b, err := json.Marshal(&line)
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
 	}
@@ -323,24 +305,29 @@ func newAdminToken() string {
 
 // seed creates a demo form hook, webhook, email hook and API key when the
 // store has no hooks, and returns what to print, or "" when it created
-// nothing.
+// nothing. The hooks are provisioned by key (Registry.Ensure), so replicas
+// that start together on one empty database make one set, and only the
+// replica that made the webhook makes the key.
 func (s *server) seed(ctx context.Context) (string, error) {
 	existing, err := s.reg.List(ctx, "")
 	if err != nil || len(existing) > 0 {
 		return "", err
 	}
-	form, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: contactHook, Kind: hooks.KindForm,
+	form, _, err := s.reg.Ensure(ctx, "", "contact", hooks.HookSpec{Name: contactHook, Kind: hooks.KindForm,
 		Settings: s.contact.Settings(s.cfg.BaseURL)})
 	if err != nil {
 		return "", err
 	}
-	web, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb})
+	web, created, err := s.reg.Ensure(ctx, "", "orders", hooks.HookSpec{Name: "Orders", Kind: hooks.KindWeb})
 	if err != nil {
 		return "", err
 	}
-	mail, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "Order mails", Kind: hooks.KindEmail})
+	mail, _, err := s.reg.Ensure(ctx, "", "order-mails", hooks.HookSpec{Name: "Order mails", Kind: hooks.KindEmail})
 	if err != nil {
 		return "", err
+	}
+	if !created {
+		return "", nil // another replica seeded the store and holds the key
 	}
 	_, key, err := s.keys.Create(ctx, "", "demo", []string{hooks.RoleHooks})
 	if err != nil {
@@ -353,7 +340,7 @@ func (s *server) seed(ctx context.Context) (string, error) {
 	fmt.Fprintf(&b, "  email hook \"Order mails\": %s\n", s.reg.Address(mail))
 	fmt.Fprintf(&b, "  API key    \"demo\":        %s\n\n", key)
 	fmt.Fprintf(&b, "Open the contact page, %s/contact/, or send to them:\n\n", s.cfg.BaseURL)
-	fmt.Fprintf(&b, "  curl -F name=Ada -F email=ada@example.com -F 'tags[]=a' -F 'tags[]=b' %s\n", s.reg.Address(form))
+	fmt.Fprintf(&b, "  curl -F name=Ada -F email=ada@example.com -F 'tags[]=a' -F 'tags[]=b' -F cv=@examples/server/cv.txt %s\n", s.reg.Address(form))
 	fmt.Fprintf(&b, "  curl --data-urlencode 'message=Hello, world' %s\n", s.reg.Address(form))
 	fmt.Fprintf(&b, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"order\":42}' %s\n", key, s.reg.Address(web))
 	fmt.Fprintf(&b, "  curl -H 'Content-Type: message/rfc822' -H 'X-Envelope-To: %s' --data-binary @examples/server/order.eml %s/hooks/email\n", s.reg.Address(mail), s.cfg.BaseURL)

@@ -70,12 +70,12 @@ func startServer(t *testing.T, delivery string) (*server, string, string, *syncB
 }
 
 // eventLines parses stdout, failing on any line that is not an event.
-func eventLines(t *testing.T, stdout *syncBuffer) []eventLine {
+func eventLines(t *testing.T, stdout *syncBuffer) []hooks.Event {
 	t.Helper()
 	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
-	var lines []eventLine
+	var lines []hooks.Event
 	for sc.Scan() {
-		var l eventLine
+		var l hooks.Event
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatalf("stdout line %q is not an event: %v", sc.Text(), err)
 		}
@@ -84,7 +84,7 @@ func eventLines(t *testing.T, stdout *syncBuffer) []eventLine {
 	return lines
 }
 
-func waitLines(t *testing.T, stdout *syncBuffer, n int) []eventLine {
+func waitLines(t *testing.T, stdout *syncBuffer, n int) []hooks.Event {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -182,11 +182,11 @@ func testEndToEnd(t *testing.T, delivery string) {
 	}
 	kinds := map[hooks.Kind]int{}
 	for _, l := range lines {
-		kinds[l.Kind]++
-		if l.Kind == hooks.KindForm && l.Data.(map[string]any)["message"] != "Hello, world" {
+		kinds[l.HookKind]++
+		if l.HookKind == hooks.KindForm && l.Data.(map[string]any)["message"] != "Hello, world" {
 			t.Errorf("form line %+v", l)
 		}
-		if l.Kind == hooks.KindEmail && (l.Email == nil || len(l.Email.Objects) != 1) {
+		if l.HookKind == hooks.KindEmail && (l.Email == nil || len(l.Email.Objects) != 1) {
 			t.Errorf("email line %+v", l)
 		}
 	}

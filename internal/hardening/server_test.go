@@ -66,7 +66,7 @@ func (l *lockedBuffer) String() string {
 type eventLine struct {
 	ID          string `json:"id"`
 	HookID      string `json:"hook_id"`
-	Kind        string `json:"kind"`
+	Kind        string `json:"hook_kind"`
 	ContentType string `json:"content_type"`
 	Data        any    `json:"data"`
 	Files       []struct {
