@@ -10,7 +10,21 @@
 //   - store/pgstore: PostgreSQL, for hosts that run several replicas.
 //
 // A host may write its own Store; store/storetest checks it with one call
-// to storetest.Run, the same conformance kit every implementation here runs.
+// to storetest.Run, the same conformance kit every implementation here runs,
+// and storetest.Bench gives it the same benchmarks. The argument rules the
+// drivers share (CheckHook, CheckKey, CheckDebugEntry, CheckEvent) live
+// here, once.
+//
+// # The queue
+//
+// A queued event is two things a QueueStore keeps apart: its payload,
+// opaque bytes written once by Enqueue, and its small delivery state, which
+// Claim, Complete, Fail and Replay change alone. A store whose queue
+// belongs to one process (boltstore, memstore) also implements the
+// optional LocalQueue: the event is committed already claimed and handed
+// to a local worker, and its completion is committed lazily, so that the
+// store is read back only after a crash, a retry or a lease that ran out.
+// A completion lost to a crash means one more delivery: at least once.
 //
 // # Caveats
 //

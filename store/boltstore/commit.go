@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,17 +30,6 @@ type lazyComplete struct {
 	attempts int
 	now      time.Time
 }
-
-// PanicError is the error a write returns when applying it panicked
-// inside the committer (a bug, or a fault of the file underneath). The
-// committer recovers, as bbolt's DB.Batch does: the group is rolled back,
-// the other writes of the group are committed without it, and the store
-// goes on.
-type PanicError struct {
-	Value any // what the write panicked with
-}
-
-func (e *PanicError) Error() string { return fmt.Sprintf("boltstore: write panicked: %v", e.Value) }
 
 // write hands apply to the committer and waits until the group holding it
 // is committed (and, unless NoSync, fsynced). ctx is honoured until the

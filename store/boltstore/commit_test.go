@@ -281,3 +281,78 @@ func TestWriteContext(t *testing.T) {
 		t.Fatalf("debug entries: got %d, %v; want 0", len(d), err)
 	}
 }
+
+// TestGroupCommitPanic checks that a write panicking inside the committer
+// fails alone, with a *PanicError, while the rest of its group commits,
+// and that the store goes on.
+func TestGroupCommitPanic(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "panic.db"), &Options{NoSync: true})
+	ctx := context.Background()
+	var panicErr error
+	enqueueErrs := make([]error, 4)
+	calls := []func(){
+		func() {
+			panicErr = s.write(ctx, func(tx *bolt.Tx) (error, error) {
+				if err := tx.Bucket(bMeta).Put([]byte("half"), []byte("done")); err != nil {
+					return nil, err
+				}
+				panic("boom")
+			})
+		},
+	}
+	for i := range enqueueErrs {
+		calls = append(calls, func() { _, enqueueErrs[i] = s.Enqueue(ctx, event(i+1, ""), t0) })
+	}
+	batches := holdGroup(t, s, calls)
+	t.Logf("%d requests in groups %v", len(calls), batches)
+	var pe *PanicError
+	if !errors.As(panicErr, &pe) || pe.Value != "boom" {
+		t.Fatalf("panicking write: got %v, want a *PanicError of %q", panicErr, "boom")
+	}
+	for i, err := range enqueueErrs {
+		if err != nil {
+			t.Fatalf("Enqueue %d: got %v, want nil", i, err)
+		}
+	}
+	if n, err := s.CountEvents(ctx, store.StatePending); err != nil || n != len(enqueueErrs) {
+		t.Fatalf("pending: got %d, %v; want %d", n, err, len(enqueueErrs))
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get([]byte("half")); v != nil {
+			t.Error("the panicking write's change was committed")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Enqueue(ctx, event(9, ""), t0); err != nil {
+		t.Fatalf("Enqueue after the panic: %v", err)
+	}
+}
+
+// TestCompleteLaterAlone checks that a completion left by CompleteLater is
+// committed within LazyDelay when no other write comes to carry it.
+func TestCompleteLaterAlone(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "lazy.db"), &Options{NoSync: true, LazyDelay: 5 * time.Millisecond})
+	ctx := context.Background()
+	e := event(1, "")
+	if _, err := s.EnqueueClaimed(ctx, e, t0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	s.CompleteLater(e.ID, 1, t0.Add(time.Second))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ev, err := s.GetEvent(ctx, e.Org, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.State == store.StateDelivered {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("state after CompleteLater and no other write: got %s, want delivered", ev.State)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

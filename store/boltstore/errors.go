@@ -1,6 +1,9 @@
 package boltstore
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors of package boltstore. Record-level errors are those of package
 // store (store.ErrNotFound and the rest), wrapped.
@@ -14,3 +17,14 @@ var (
 	// ErrCorrupt means a stored record could not be decoded.
 	ErrCorrupt = errors.New("boltstore: corrupt record")
 )
+
+// PanicError is the error a write returns when applying it panicked
+// inside the committer (a bug, or a fault of the file underneath). The
+// committer recovers, as bbolt's DB.Batch does: the group is rolled back,
+// the other writes of the group are committed without it, and the store
+// goes on.
+type PanicError struct {
+	Value any // what the write panicked with
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("boltstore: write panicked: %v", e.Value) }
