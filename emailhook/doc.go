@@ -55,8 +55,9 @@
 //     Text values follow the microdata rules (script and style text is not
 //     content) made readable: white space collapsed, no-break spaces read as
 //     spaces, <br> and block elements breaking lines. A content attribute is
-//     the value on meta, span, div and font; a link or anchor without href
-//     falls back to its content attribute. URLs (and relative JSON-LD @id
+//     the value on any element but headings and paragraphs (whose text is
+//     read), after the attribute the microdata rules name (href, src,
+//     value, datetime) when there is one. URLs (and relative JSON-LD @id
 //     values) are resolved against <base href> or ExtractOptions.BaseURL
 //     when there is one. Invalid UTF-8 becomes U+FFFD.
 //   - HTML entities in script text are decoded only when the text is not

@@ -75,7 +75,10 @@ type ExtractOptions struct {
 	MaxMessageBytes int64
 	// ContextPoolSize is how many parsed schema.org contexts are kept for
 	// the JSON-LD paths that need json-gold (each is about 1 MB and takes
-	// tens of milliseconds to build). Default runtime.GOMAXPROCS(0).
+	// tens of milliseconds to build). Other @context values that json-gold
+	// processes (such as ["https://schema.org", {...}]) are kept too, up to
+	// 16 distinct ones with at most this many parsed copies each, and
+	// reused across objects and messages. Default runtime.GOMAXPROCS(0).
 	ContextPoolSize int
 	// BaseURL is the absolute URL against which relative URLs are resolved
 	// when the document has no <base href> (or a relative one): microdata

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 // ldScript wraps JSON in an ld+json script inside a small HTML document.
@@ -485,6 +486,10 @@ func TestFailureKinds(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}
+			// Before JSON encoding, which would replace invalid UTF-8 itself.
+			if bad := invalidUTF8(res.Objects); bad != "" {
+				t.Errorf("got invalid UTF-8 in %q", bad)
+			}
 			if got := roundTrip(t, res.Objects); !reflect.DeepEqual(got, want) {
 				t.Errorf("got %s\nwant %s\nwarnings %v", js(got), js(want), res.Warnings)
 			}
@@ -493,4 +498,37 @@ func TestFailureKinds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// invalidUTF8 returns the first key or string value of v that is not valid
+// UTF-8, or "".
+func invalidUTF8(v any) string {
+	switch t := v.(type) {
+	case string:
+		if !utf8.ValidString(t) {
+			return t
+		}
+	case []map[string]any:
+		for _, e := range t {
+			if bad := invalidUTF8(e); bad != "" {
+				return bad
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if bad := invalidUTF8(e); bad != "" {
+				return bad
+			}
+		}
+	case map[string]any:
+		for k, e := range t {
+			if !utf8.ValidString(k) {
+				return k
+			}
+			if bad := invalidUTF8(e); bad != "" {
+				return bad
+			}
+		}
+	}
+	return ""
 }

@@ -287,52 +287,51 @@ func (md *mdReader) url(v string) (string, bool) {
 
 // propValue is the value of a non-item property element, by the microdata
 // rules, with the content attribute read as schema.org's and Google's
-// readers do where HTML gives the element no meaning of its own: on span,
-// div and font, as on meta, a content attribute is the value (<span
-// itemprop="startDate" content="2026-10-01T19:30">Thursday</span>). On
-// elements whose text is authored content (headings, paragraphs, ...) the
-// text stays the value. URL elements give their (resolved) URL, a link or
-// anchor without href falling back to a content attribute as some senders
-// write; data and meter their value; time its datetime; other elements
-// their text (see text).
+// readers do: on any element, a content attribute is the value (<span
+// itemprop="startDate" content="2026-10-01T19:30">Thursday</span>, <div
+// itemprop="price" content="13.00">$13.00</div>), except where the
+// microdata rules name another attribute (href, src, data, value,
+// datetime: that one, the content attribute only standing in when it is
+// missing) and on headings and paragraphs, whose text is authored prose
+// and stays the value as the microdata rules and KDE's kitinerary read it.
+// URLs are resolved (see url); other elements give their text (see text).
 func (md *mdReader) propValue(n *mdNode) string {
-	if v, ok := n.attr("content"); ok && contentElements[n.tag] {
+	content, hasContent := n.attr("content")
+	content = validUTF8(content)
+	spec := func(name string, isURL bool) string {
+		v, ok := n.attr(name)
+		if !ok && hasContent {
+			return content
+		}
+		if isURL {
+			v, _ = md.url(v)
+			return v
+		}
 		return validUTF8(v)
-	}
-	urlAttr := func(name string) string {
-		v, _ := n.attr(name)
-		u, _ := md.url(v)
-		return u
 	}
 	switch n.tag {
 	case atom.Meta:
-		return ""
+		return content
 	case atom.Audio, atom.Embed, atom.Iframe, atom.Img, atom.Source, atom.Track, atom.Video:
-		return urlAttr("src")
+		return spec("src", true)
 	case atom.A, atom.Area, atom.Link:
-		if _, ok := n.attr("href"); !ok {
-			if v, ok := n.attr("content"); ok {
-				return validUTF8(v)
-			}
-		}
-		return urlAttr("href")
+		return spec("href", true)
 	case atom.Object:
-		return urlAttr("data")
+		return spec("data", true)
 	case atom.Data, atom.Meter:
-		v, _ := n.attr("value")
-		return validUTF8(v)
+		return spec("value", false)
 	case atom.Time:
-		if v, ok := n.attr("datetime"); ok {
-			return validUTF8(v)
+		if _, ok := n.attr("datetime"); ok || hasContent {
+			return spec("datetime", false)
 		}
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.P:
+		return md.text(n)
+	}
+	if hasContent {
+		return content
 	}
 	return md.text(n)
 }
-
-// contentElements take their value from a content attribute when they have
-// one: meta by the microdata rules, and the elements HTML defines as having
-// no meaning of their own, where lenient readers honour it too.
-var contentElements = map[atom.Atom]bool{atom.Meta: true, atom.Span: true, atom.Div: true, atom.Font: true}
 
 // Elements whose start and end break a line of text content.
 var blockElements = map[atom.Atom]bool{

@@ -25,8 +25,12 @@ func TestMicrodataRules(t *testing.T) {
 	}{
 		{"content on span and div", `<div itemscope itemtype="http://schema.org/Offer"><span itemprop="validFrom" content="2026-10-01T19:30">1 Oct</span><div itemprop="price" content="13.00">$13.00</div></div>`,
 			`{"@context":"https://schema.org","@type":"Offer","validFrom":"2026-10-01T19:30","price":"13.00"}`},
-		{"content not read on a heading", `<div itemscope itemtype="http://schema.org/Thing"><h1 itemprop="name" content="x">Shown</h1></div>`,
-			`{"@context":"https://schema.org","@type":"Thing","name":"Shown"}`},
+		{"content on any element", `<div itemscope itemtype="http://schema.org/Offer"><td itemprop="price" content="9.50">9,50 €</td><b itemprop="priceCurrency" content="EUR">€</b><time itemprop="validFrom" content="2026-01-01">New Year</time><img itemprop="image" content="https://i.example/x.png"></div>`,
+			`{"@context":"https://schema.org","@type":"Offer","price":"9.50","priceCurrency":"EUR","validFrom":"2026-01-01","image":"https://i.example/x.png"}`},
+		{"microdata attributes before content", `<div itemscope itemtype="http://schema.org/Offer"><a itemprop="url" href="https://a.example/" content="x">a</a><data itemprop="price" value="3" content="4">3</data><time itemprop="validFrom" datetime="2026-02-02" content="x">Feb</time></div>`,
+			`{"@context":"https://schema.org","@type":"Offer","url":"https://a.example/","price":"3","validFrom":"2026-02-02"}`},
+		{"content not read on headings and paragraphs", `<div itemscope itemtype="http://schema.org/Thing"><h1 itemprop="name" content="x">Shown</h1><p itemprop="description" content="y">Text</p></div>`,
+			`{"@context":"https://schema.org","@type":"Thing","name":"Shown","description":"Text"}`},
 		{"anchor content without href", `<div itemscope itemtype="http://schema.org/Thing"><a itemprop="url" content="https://a.example/">a</a></div>`,
 			`{"@context":"https://schema.org","@type":"Thing","url":"https://a.example/"}`},
 		{"br and blocks", `<div itemscope itemtype="http://schema.org/Thing"><div itemprop="name">Pack<br>For<br/><br>Travel<p>Two</p>Three</div></div>`,
@@ -56,6 +60,9 @@ func TestMicrodataRules(t *testing.T) {
 			}
 			if len(res.Objects) != 1 {
 				t.Fatalf("got %d objects %v (warnings %v), want 1", len(res.Objects), res.Objects, res.Warnings)
+			}
+			if bad := invalidUTF8(res.Objects); bad != "" {
+				t.Errorf("got invalid UTF-8 in %q", bad)
 			}
 			if got, w := roundTrip(t, res.Objects[0]), roundTrip(t, obj(t, tt.want)); !reflect.DeepEqual(got, w) {
 				t.Errorf("got %s, want %s", js(got), js(w))

@@ -25,6 +25,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", ":2525", "SMTP listen address for email hooks; empty turns SMTP off")
 	fs.StringVar(&cfg.Delivery, "delivery", "queue", "queue (commit, then deliver at least once) or sync (call the trigger before answering)")
 	fs.DurationVar(&cfg.Lease, "queue-lease", 0, "how long a claimed event is reserved before another replica may retry it (default 30s); a trigger attempt gets at most half of it")
+	fs.StringVar(&cfg.Trigger, "trigger", "stdout", triggerUsage)
 	fs.BoolVar(&cfg.Seed, "seed", true, "create demo hooks and an API key when the store has no hooks")
 	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (rate limiting)")
 	if err := fs.Parse(args); err != nil {

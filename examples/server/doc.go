@@ -22,6 +22,7 @@
 //	-queue-lease      how long a claimed event is reserved before a retry elsewhere
 //	-trusted-proxies  CIDRs whose X-Forwarded-For is believed by the form rate limit
 //	-seed             create demo hooks and an API key in an empty store (default true)
+//	-trigger          where events go: stdout (default), nats://..., river or amqp://... (see trigger.go)
 //
 // Routes: /hooks/form/{token}, /hooks/web/{token}, /hooks/email (raw
 // message/rfc822 with X-Envelope-To), /admin/ (page and API), /contact/ (an

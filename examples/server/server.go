@@ -45,6 +45,7 @@ type config struct {
 	Delivery    string        // "queue" (default) or "sync"
 	Lease       time.Duration // queue lease; 0 means the library default
 	Seed        bool          // create demo hooks and a key in an empty store
+	Trigger     string        // where events go: stdout, nats://..., river, amqp://... (trigger.go)
 	Stdout      io.Writer     // event lines only
 	Logger      *slog.Logger
 }
@@ -62,6 +63,9 @@ type server struct {
 	smtp     *emailhook.Backend
 	contact  *contactform.Handler
 	mux      *http.ServeMux
+	trigger  hooks.Trigger
+	// closeTrigger releases the trigger's connection.
+	closeTrigger func() error
 	// stopMetrics shuts the metrics SDK down.
 	stopMetrics func() error
 }
@@ -85,7 +89,12 @@ func newServer(ctx context.Context, cfg config) (*server, error) {
 		return nil, err
 	}
 	s := &server{cfg: cfg, store: st}
+	if s.trigger, s.closeTrigger, err = openTrigger(ctx, cfg, st); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	if err := s.build(); err != nil {
+		_ = s.closeTrigger()
 		_ = st.Close()
 		return nil, err
 	}
@@ -120,7 +129,7 @@ func (s *server) build() error {
 		return err
 	}
 	s.stopMetrics = stopMetrics
-	trigger := &lineTrigger{w: s.cfg.Stdout}
+	trigger := s.trigger
 	var delivery hooks.Delivery = &hooks.SyncDelivery{Trigger: trigger, Telemetry: tel}
 	if s.cfg.Delivery == "queue" {
 		if s.queue, err = hooks.NewQueue(s.store, trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel}); err != nil {
@@ -249,6 +258,7 @@ func (s *server) Close() error {
 	defer cancel()
 	_ = s.dlog.Close(ctx)
 	_ = s.stopMetrics()
+	_ = s.closeTrigger()
 	return s.store.Close()
 }
 
