@@ -480,6 +480,24 @@ func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struc
 	defer close(done)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	if n, ok := q.store.(store.EnqueueNotifier); ok {
+		// Events accepted by other processes on the store wake this
+		// dispatcher as local ones do.
+		notified, unsubscribe := n.NotifyEnqueued()
+		defer unsubscribe()
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				case <-notified:
+					q.nudge()
+				}
+			}
+		})
+	}
 	workers := q.opts.Workers
 	busy, freed := &q.busy, q.freed // hand-offs count too
 	poll := time.NewTimer(q.opts.PollInterval)

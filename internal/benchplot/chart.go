@@ -5,10 +5,17 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	stddraw "image/draw"
 	"image/png"
 	"io"
 	"math"
 	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Chart limits and defaults, in pixels.
@@ -20,6 +27,9 @@ const (
 	MaxWidth      = 8192
 	MaxHeight     = 8192
 )
+
+// dpi is the resolution the chart is drawn at: a pixel is 0.75 points.
+const dpi = 96
 
 // Point is one data point of a Series.
 type Point struct {
@@ -33,15 +43,19 @@ type Series struct {
 	// Color draws the line and its markers; the zero value picks one from
 	// a built-in palette by the series' position.
 	Color color.RGBA
+	// Dashed draws the line dashed (the markers stay whole), to tell apart
+	// two series of one colour.
+	Dashed bool
 	// Points are drawn in order, joined by straight lines.
 	Points []Point
 }
 
-// Chart is a line chart with a legend under the plot. The y axis is linear
-// from 0; the x axis is linear, or log2 when LogX is set. The zero value
-// of each optional field works.
+// Chart is a line chart with its legend at the right of the plot, drawn
+// with gonum.org/v1/plot. The y axis is linear from 0; the x axis is
+// linear, or log2 when LogX is set. The zero value of each optional field
+// works.
 type Chart struct {
-	// Title is drawn above the plot; Subtitle under it in a smaller size.
+	// Title is drawn above the plot; Subtitle under it.
 	Title, Subtitle string
 	// XLabel and YLabel name the axes.
 	XLabel, YLabel string
@@ -64,22 +78,8 @@ var palette = []color.RGBA{
 	{0x94, 0x67, 0xbd, 0xff}, // purple
 }
 
-var (
-	white = color.RGBA{0xff, 0xff, 0xff, 0xff}
-	ink   = color.RGBA{0x20, 0x20, 0x20, 0xff}
-	grid  = color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
-	muted = color.RGBA{0x55, 0x55, 0x55, 0xff}
-)
-
-// layout, in pixels.
-const (
-	marginLeft   = 110
-	marginRight  = 30
-	marginTop    = 80
-	marginBottom = 110
-	tickLen      = 6
-	markerHalf   = 4
-)
+// grid is the colour of the grid lines.
+var grid = color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
 
 // WritePNG renders the chart and writes it to w as PNG.
 func (c *Chart) WritePNG(w io.Writer) error {
@@ -97,9 +97,13 @@ func (c *Chart) WritePNG(w io.Writer) error {
 	return nil
 }
 
+// px converts a length in pixels to gonum/plot's points.
+func px(n float64) vg.Length { return vg.Length(n) * vg.Inch / dpi }
+
 // Render draws the chart. It fails with ErrSize for a size out of bounds,
 // ErrNoData without points, and ErrBadPoint for a coordinate that is not
-// finite, a negative y, or an x at or below 0 on a log axis.
+// finite, a negative y, or an x at or below 0 on a log axis (all of which
+// gonum/plot would draw wrongly or panic on).
 func (c *Chart) Render() (*image.RGBA, error) {
 	w, h := c.Width, c.Height
 	if w == 0 {
@@ -116,93 +120,109 @@ func (c *Chart) Render() (*image.RGBA, error) {
 		return nil, err
 	}
 
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	fillRect(img, 0, 0, w, h, white)
-	left, top := marginLeft, marginTop
-	right, bottom := w-marginRight, h-marginBottom
-	pw, ph := right-left, bottom-top
+	// Font sizes follow the image: a small chart gets small text.
+	scale := math.Min(1, math.Min(float64(w)/DefaultWidth, float64(h)/DefaultHeight))
+	size := func(pt float64) vg.Length { return vg.Length(math.Max(7, pt*scale)) } // text
+	width := func(pt float64) vg.Length { return vg.Length(pt * scale) }           // lines and marks
 
-	// Axes scales.
+	p := plot.New()
+	p.Title.Text = c.Title
+	if c.Subtitle != "" {
+		if p.Title.Text != "" {
+			p.Title.Text += "\n"
+		}
+		p.Title.Text += c.Subtitle
+	}
+	p.Title.TextStyle.Font.Size = size(15)
+	p.Title.Padding = size(8)
+	// A title wider than the image is drawn smaller, down to 7 points.
+	for p.Title.TextStyle.Font.Size > 7 && p.Title.TextStyle.Width(p.Title.Text) > px(float64(w))-width(20) {
+		p.Title.TextStyle.Font.Size--
+	}
+	p.X.Label.Text, p.Y.Label.Text = c.XLabel, c.YLabel
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font.Size = size(13)
+		a.Tick.Label.Font.Size = size(12)
+	}
+
+	// Axes: y linear from 0 with about five round ticks, x log2 with a
+	// tick at every power of two (or round ticks when linear).
+	yticks := niceTicks(0, ymax)
+	p.Y.Min, p.Y.Max = 0, yticks[len(yticks)-1]
+	p.Y.Tick.Marker = constTicks(yticks)
 	var xticks []float64
-	fx := func(x float64) float64 { return (x - xmin) / (xmax - xmin) }
 	if c.LogX {
-		lmin, lmax := math.Log2(xmin), math.Log2(xmax)
-		fx = func(x float64) float64 { return (math.Log2(x) - lmin) / (lmax - lmin) }
-		for e := lmin; e <= lmax+1e-9; e++ {
+		p.X.Scale = plot.LogScale{}
+		for e := math.Log2(xmin); e <= math.Log2(xmax)+1e-9; e++ {
 			xticks = append(xticks, math.Exp2(e))
 		}
 	} else {
 		xticks = niceTicks(xmin, xmax)
+		xmin, xmax = xticks[0], xticks[len(xticks)-1]
 	}
-	yticks := niceTicks(0, ymax)
-	ytop := yticks[len(yticks)-1]
-	px := func(x float64) int { return left + int(math.Round(fx(x)*float64(pw))) }
-	py := func(y float64) int { return bottom - int(math.Round(y/ytop*float64(ph))) }
+	p.X.Min, p.X.Max = xmin, xmax
+	p.X.Tick.Marker = constTicks(xticks)
+	g := plotter.NewGrid()
+	g.Vertical.Color, g.Horizontal.Color = grid, grid
+	p.Add(g)
 
-	// Grid, ticks and tick labels.
-	for _, y := range yticks {
-		yy := py(y)
-		hline(img, left, right, yy, grid)
-		hline(img, left-tickLen, left, yy, ink)
-		s := formatTick(y, yticks)
-		drawText(img, left-tickLen-6-textWidth(s, 2), yy-textHeight(2)/2, s, 2, ink)
-	}
-	for _, x := range xticks {
-		xx := px(x)
-		vline(img, xx, top, bottom, grid)
-		vline(img, xx, bottom, bottom+tickLen, ink)
-		s := formatTick(x, xticks)
-		drawText(img, xx-textWidth(s, 2)/2, bottom+tickLen+6, s, 2, ink)
-	}
-	// Axes over the grid.
-	hline(img, left, right, bottom, ink)
-	vline(img, left, top, bottom, ink)
-
-	// Labels and titles.
-	if c.XLabel != "" {
-		drawText(img, left+pw/2-textWidth(c.XLabel, 2)/2, bottom+tickLen+6+textHeight(2)+12, c.XLabel, 2, ink)
-	}
-	if c.YLabel != "" {
-		drawTextUp(img, 18, top+ph/2+textWidth(c.YLabel, 2)/2, c.YLabel, 2, ink)
-	}
-	if c.Title != "" {
-		sc := fitScale(c.Title, 3, w-20)
-		drawText(img, w/2-textWidth(c.Title, sc)/2, 16, c.Title, sc, ink)
-	}
-	if c.Subtitle != "" {
-		sc := fitScale(c.Subtitle, 2, w-20)
-		drawText(img, w/2-textWidth(c.Subtitle, sc)/2, 16+textHeight(3)+12, c.Subtitle, sc, muted)
-	}
-
-	// Lines, then markers on top.
+	// The legend is drawn apart from the plot (p.Draw would put it inside).
+	legend := plot.NewLegend()
+	legend.TextStyle.Font.Size = size(12)
+	legend.Top, legend.Left = true, true
+	legend.ThumbnailWidth = width(28)
+	legend.Padding = width(4)
 	for i, s := range c.Series {
+		if len(s.Points) == 0 {
+			continue
+		}
+		xys := make(plotter.XYs, len(s.Points))
+		for j, pt := range s.Points {
+			xys[j].X, xys[j].Y = pt.X, pt.Y
+		}
+		line, dots, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %q: %v", ErrBadPoint, s.Name, err)
+		}
 		col := seriesColor(s, i)
-		for j := 1; j < len(s.Points); j++ {
-			a, b := s.Points[j-1], s.Points[j]
-			thickLine(img, px(a.X), py(a.Y), px(b.X), py(b.Y), col)
+		line.Color, line.Width = col, width(2)
+		if s.Dashed {
+			line.Dashes = []vg.Length{width(6), width(3)}
 		}
-		for _, p := range s.Points {
-			fillRect(img, px(p.X)-markerHalf, py(p.Y)-markerHalf, 2*markerHalf+1, 2*markerHalf+1, col)
-		}
+		dots.Color, dots.Shape, dots.Radius = col, draw.CircleGlyph{}, width(3)
+		p.Add(line, dots)
+		legend.Add(s.Name, line, dots)
 	}
 
-	// Legend: one row under the x-axis label, centred.
-	const swatch, gap = 28, 28
-	total := 0
-	for _, s := range c.Series {
-		total += swatch + 8 + textWidth(s.Name, 2) + gap
+	cv := vgimg.NewWith(vgimg.UseWH(px(float64(w)), px(float64(h))), vgimg.UseDPI(dpi))
+	dc := draw.New(cv)
+	// The legend gets a column at the right, as wide as its longest
+	// entry, so that it never hides a line.
+	lr := legend.Rectangle(dc)
+	lw := lr.Max.X - lr.Min.X + width(20)
+	if lw > dc.Max.X/3 {
+		lw = dc.Max.X / 3
 	}
-	total -= gap
-	lx, ly := max(left, w/2-total/2), h-textHeight(2)-14
-	for i, s := range c.Series {
-		col := seriesColor(s, i)
-		fillRect(img, lx, ly+textHeight(2)/2-1, swatch, 3, col)
-		fillRect(img, lx+swatch/2-markerHalf, ly+textHeight(2)/2-markerHalf, 2*markerHalf+1, 2*markerHalf+1, col)
-		lx += swatch + 8
-		drawText(img, lx, ly, s.Name, 2, ink)
-		lx += textWidth(s.Name, 2) + gap
+	p.Draw(draw.Crop(dc, 0, -lw, 0, 0))
+	// Line the legend's top up with the plot area's, under the title.
+	titleH := p.Title.TextStyle.Height(p.Title.Text) + p.Title.Padding
+	legend.Draw(draw.Crop(dc, dc.Max.X-lw+width(10), 0, 0, -titleH-width(10)))
+
+	if rgba, ok := cv.Image().(*image.RGBA); ok {
+		return rgba, nil
 	}
+	img := image.NewRGBA(cv.Image().Bounds())
+	stddraw.Draw(img, img.Bounds(), cv.Image(), image.Point{}, stddraw.Src)
 	return img, nil
+}
+
+// constTicks returns gonum/plot ticks at vs, labelled by formatTick.
+func constTicks(vs []float64) plot.ConstantTicks {
+	ts := make(plot.ConstantTicks, len(vs))
+	for i, v := range vs {
+		ts[i] = plot.Tick{Value: v, Label: formatTick(v, vs)}
+	}
+	return ts
 }
 
 // bounds checks every point and returns the x range (widened to whole
@@ -234,17 +254,6 @@ func (c *Chart) bounds() (xmin, xmax, ymax float64, err error) {
 		ymax = 1
 	}
 	return xmin, xmax, ymax, nil
-}
-
-// fitScale returns the largest scale up to want at which s fits in width
-// pixels, and at least 1 (wider text is clipped).
-func fitScale(s string, want, width int) int {
-	for sc := want; sc > 1; sc-- {
-		if textWidth(s, sc) <= width {
-			return sc
-		}
-	}
-	return 1
 }
 
 func seriesColor(s Series, i int) color.RGBA {
@@ -299,54 +308,4 @@ func formatTick(v float64, ticks []float64) string {
 		dec++
 	}
 	return strconv.FormatFloat(v, 'f', dec, 64)
-}
-
-// fillRect paints the w x h rectangle at (x, y), clipped to the image.
-func fillRect(img *image.RGBA, x, y, w, h int, c color.RGBA) {
-	r := image.Rect(x, y, x+w, y+h).Intersect(img.Bounds())
-	for yy := r.Min.Y; yy < r.Max.Y; yy++ {
-		for xx := r.Min.X; xx < r.Max.X; xx++ {
-			img.SetRGBA(xx, yy, c)
-		}
-	}
-}
-
-func hline(img *image.RGBA, x0, x1, y int, c color.RGBA) { fillRect(img, x0, y, x1-x0+1, 1, c) }
-
-func vline(img *image.RGBA, x, y0, y1 int, c color.RGBA) { fillRect(img, x, y0, 1, y1-y0+1, c) }
-
-// thickLine draws a 3-pixel-wide line from (x0, y0) to (x1, y1)
-// (Bresenham, stamping a 3x3 square at each step).
-func thickLine(img *image.RGBA, x0, y0, x1, y1 int, c color.RGBA) {
-	dx, dy := abs(x1-x0), -abs(y1-y0)
-	sx, sy := 1, 1
-	if x0 > x1 {
-		sx = -1
-	}
-	if y0 > y1 {
-		sy = -1
-	}
-	e := dx + dy
-	for {
-		fillRect(img, x0-1, y0-1, 3, 3, c)
-		if x0 == x1 && y0 == y1 {
-			return
-		}
-		e2 := 2 * e
-		if e2 >= dy {
-			e += dy
-			x0 += sx
-		}
-		if e2 <= dx {
-			e += dx
-			y0 += sy
-		}
-	}
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
 }

@@ -128,22 +128,3 @@ func TestNiceTicksAndFormat(t *testing.T) {
 		})
 	}
 }
-
-func TestGlyphs(t *testing.T) {
-	for r, g := range glyphs {
-		for i, row := range g {
-			if len(row) != glyphW || strings.Trim(row, "#.") != "" {
-				t.Fatalf("glyph %q row %d: got %q, want %d cells of '#' or '.'", r, i, row, glyphW)
-			}
-		}
-	}
-	if got, want := glyph('a'), glyphs['A']; got != want {
-		t.Fatalf("lower case: got %v, want %v", got, want)
-	}
-	if got, want := glyph('€'), glyphs['?']; got != want {
-		t.Fatalf("unknown rune: got %v, want %v", got, want)
-	}
-	if got, want := textWidth("ab", 2), 22; got != want {
-		t.Fatalf("textWidth: got %d, want %d", got, want)
-	}
-}

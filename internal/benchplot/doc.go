@@ -8,8 +8,8 @@
 // a form hook in sync mode (hooks.Sync, a Trigger that does nothing), and a
 // form hook in queue mode (hooks.Queue with its dispatcher running). Sweep
 // drives them with internal/loadgen at each connection count and keeps the
-// median of several runs. Chart draws line charts with the standard
-// library only (image, image/png) and a built-in 5x7 bitmap font.
+// median of several runs. Chart draws line charts with gonum.org/v1/plot,
+// the only package of the module that imports it.
 //
 // # Caveats
 //
@@ -21,7 +21,4 @@
 // deliver the backlog, so a run's figure includes the dispatcher's work
 // done during that run but not after it. Latency is closed-loop (see
 // internal/loadgen): under overload the tail is understated.
-//
-// The font has upper case letters, digits and common punctuation; lower
-// case is drawn as upper case and other runes as '?'.
 package benchplot

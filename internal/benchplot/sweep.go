@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"image/color"
 	"io"
 	"net"
 	"net/http"
@@ -307,17 +308,27 @@ func ParseConnections(s string) ([]int, error) {
 
 // ChartOf draws the measurements as a log2-x chart of throughput against
 // connections, one series per target, in the targets' order of first
-// appearance.
+// appearance. A target's name picks its style: the part before the first
+// '-' (the mode: bare, sync, queue) its colour, and a "-pg" suffix (the
+// PostgreSQL store) a dashed line, so that one mode on two stores shares
+// a colour.
 func ChartOf(ms []Measurement, title, subtitle string) *Chart {
 	c := &Chart{Title: title, Subtitle: subtitle, XLabel: "concurrent connections",
 		YLabel: "requests per second", LogX: true}
 	idx := map[string]int{}
+	modes := map[string]color.RGBA{}
 	for _, m := range ms {
 		i, ok := idx[m.Target]
 		if !ok {
 			i = len(c.Series)
 			idx[m.Target] = i
-			c.Series = append(c.Series, Series{Name: m.Target})
+			mode, _, _ := strings.Cut(m.Target, "-")
+			col, ok := modes[mode]
+			if !ok {
+				col = palette[len(modes)%len(palette)]
+				modes[mode] = col
+			}
+			c.Series = append(c.Series, Series{Name: m.Target, Color: col, Dashed: strings.HasSuffix(m.Target, "-pg")})
 		}
 		c.Series[i].Points = append(c.Series[i].Points, Point{X: float64(m.Connections), Y: m.Throughput})
 	}

@@ -35,6 +35,13 @@
 // the test skips, except under CI=true, where it fails; it needs the go
 // command and is skipped with -short. It takes about 20 seconds, most of it the lease.
 //
-// The test does not run on boltstore: a bbolt file is locked by one
+// TestTwoReplicasSeeChanges checks the replicas' lookups from memory:
+// replica B answers webhook posts with an API key (and so caches the hook
+// and the key); then, through replica A's admin API, the hook's address
+// is rotated, the key revoked and the hook deleted, and each change must
+// reach B (old address 404, revoked key 401, deleted hook 404) within 2s.
+// pgstore's NOTIFY brings it in tens of milliseconds.
+//
+// The tests do not run on boltstore: a bbolt file is locked by one
 // process at a time.
 package replicatest

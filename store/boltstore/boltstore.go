@@ -14,6 +14,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/store/internal/lookupcache"
 )
 
 // Options configures Open. The zero value (or nil) works.
@@ -51,6 +52,12 @@ type Store struct {
 	closed bool
 
 	lazyDelay time.Duration
+
+	// cache serves HookByToken, GetHook and GetKey from memory. This
+	// process makes every write (the file is locked to it), and each write
+	// of a hook or key drops its entries after it commits, so the cache is
+	// exact.
+	cache *lookupcache.Cache
 
 	// Completions waiting for a commit (CompleteLater); lazyKick wakes the
 	// committer to start its lazyDelay timer.
@@ -135,6 +142,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		db:        db,
 		maxBatch:  o.MaxBatch,
 		lazyDelay: o.LazyDelay,
+		cache:     lookupcache.New(lookupcache.Options{}),
 		lazyKick:  make(chan struct{}, 1),
 		reqs:      make(chan *writeReq),
 		quit:      make(chan struct{}),

@@ -27,6 +27,7 @@ func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
 	if err := store.CheckHook(h); err != nil {
 		return err
 	}
+	defer s.cache.InvalidateHook(h.ID) // after the commit
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bHooks).Get([]byte(h.ID)) != nil {
 			return fmt.Errorf("boltstore: hook ID %q in use: %w", h.ID, store.ErrConflict)
@@ -46,32 +47,64 @@ func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
 	})
 }
 
-// GetHook implements store.HookStore.
+// GetHook implements store.HookStore. It serves from memory what it read
+// before.
 func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
-	var h *store.Hook
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		var err error
-		h, err = getHook(tx, id)
-		if err == nil && h.Org != org {
-			h, err = nil, notFound("hook", id)
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	h, ok := s.cache.Hook(id)
+	if !ok {
+		t := s.cache.Begin()
+		err := s.db.View(func(tx *bolt.Tx) error {
+			var err error
+			h, err = getHook(tx, id)
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		return err
-	})
-	return h, err
+		s.cache.AddHook(t, h)
+	}
+	if h.Org != org {
+		return nil, notFound("hook", id)
+	}
+	return h, nil
 }
 
-// HookByToken implements store.HookStore.
+// HookByToken implements store.HookStore. It serves from memory what it
+// read before, unknown tokens included.
 func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if h, ok := s.cache.HookByToken(token); ok {
+		if h == nil {
+			return nil, fmt.Errorf("boltstore: hook token: %w", store.ErrNotFound)
+		}
+		return h, nil
+	}
+	t := s.cache.Begin()
 	var h *store.Hook
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	absent := false
+	err := s.db.View(func(tx *bolt.Tx) error {
 		id := tx.Bucket(bTokens).Get([]byte(token))
 		if id == nil {
+			absent = true
 			return fmt.Errorf("boltstore: hook token: %w", store.ErrNotFound)
 		}
 		var err error
 		h, err = getHook(tx, string(id))
 		return err
 	})
+	switch {
+	case absent:
+		s.cache.AddNoToken(t, token)
+	case err == nil:
+		s.cache.AddHook(t, h)
+	}
 	return h, err
 }
 
@@ -98,6 +131,7 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 	if err := store.CheckHook(h); err != nil {
 		return err
 	}
+	defer s.cache.InvalidateHook(h.ID) // after the commit
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		old, err := getHook(tx, h.ID)
 		if err != nil {
@@ -137,6 +171,7 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 
 // DeleteHook implements store.HookStore.
 func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
+	defer s.cache.InvalidateHook(id) // after the commit
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		old, err := getHook(tx, id)
 		if err != nil {

@@ -27,6 +27,7 @@ func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
 	if err := store.CheckKey(k); err != nil {
 		return err
 	}
+	defer s.cache.InvalidateKey(k.ID) // after the commit
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil {
 			return fmt.Errorf("boltstore: key ID %q in use: %w", k.ID, store.ErrConflict)
@@ -38,14 +39,33 @@ func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
 	})
 }
 
-// GetKey implements store.KeyStore.
+// GetKey implements store.KeyStore. It serves from memory what it read
+// before, unknown IDs included.
 func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
+	if err := s.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if k, ok := s.cache.Key(id); ok {
+		if k == nil {
+			return nil, notFound("key", id)
+		}
+		return k, nil
+	}
+	t := s.cache.Begin()
 	var k *store.Key
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	absent := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bKeys).Get([]byte(id)) == nil {
+			absent = true
+		}
 		var err error
 		k, err = getKey(tx, id)
 		return err
 	})
+	if err == nil || absent {
+		s.cache.AddKey(t, id, k)
+	}
 	return k, err
 }
 
@@ -69,6 +89,7 @@ func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) 
 
 // DeleteKey implements store.KeyStore.
 func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
+	defer s.cache.InvalidateKey(id) // after the commit
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		old, err := getKey(tx, id)
 		if err != nil {

@@ -11,7 +11,7 @@
 // # Schema and migrations
 //
 // The store keeps its tables (hooks, keys, debug_entries, events,
-// idempotency_keys and schema_migrations) in one schema, "public" unless
+// event_payloads, idempotency_keys and schema_migrations) in one schema, "public" unless
 // Options.Schema names another. Migrations are numbered; schema_migrations
 // records those applied. Open applies the missing ones in a single
 // transaction that first takes a transaction-scoped advisory lock derived
@@ -23,7 +23,50 @@
 // # Running several replicas
 //
 // Every replica opens a Store on the same database and schema. What one
-// replica commits the others see at once; nothing is cached in memory.
+// replica commits the others see at once, except for the lookups served
+// from memory (below), which see it within a bound.
+//
+//   - Lookups from memory: HookByToken, GetHook and GetKey (asked on
+//     every request) are answered from a cache of the hooks and keys read
+//     before, unknown tokens and key IDs included, with no round trip.
+//     Triggers on the hooks and keys tables (migration 3) NOTIFY every
+//     change, in the changing transaction, on the schema's channel
+//     ("inbound_" and 16 hex digits of the MD5 of the schema name); each
+//     Store LISTENs on a connection of its own (application_name
+//     inbound-pgstore-listen, outside the pool) and drops what it cached
+//     of a changed hook or key. A replica's own writes drop its entries
+//     before the write returns. Bound: a token rotation, a hook deletion
+//     or a key revocation committed through any replica (or by hand)
+//     takes effect on every replica within the NOTIFY delivery time,
+//     milliseconds on a healthy database (4-20 ms measured on loopback),
+//     and in every case within Options.CacheMaxAge (5s by default), the
+//     age at which an entry is read again whatever was heard. While the
+//     listening connection is down (noticed at once when the server
+//     closes it, and within two heartbeats of 1s when it hangs) the cache
+//     is off and every lookup is a query; once the connection listens
+//     again the cache starts empty.
+//
+//   - Group commit: concurrent Enqueues share transactions. Four
+//     committers each take the events waiting (up to 256) and store them
+//     in one round trip, a pipeline of one statement per event ending
+//     with a NOTIFY, which PostgreSQL runs as one implicit transaction;
+//     an idle store commits a lone event at once. Concurrent Completes
+//     likewise share one UPDATE (two committers). An event's payload is
+//     written once, to event_payloads; Claim, Complete, Fail and Replay
+//     update the small events row alone.
+//
+//   - Hand-off: the Store is a store.LocalQueue. EnqueueClaimed commits
+//     an event already claimed by this process, with a lease in the
+//     database like any Claim's, so package hooks hands it to a local
+//     worker with no Claim and no read back; CompleteLater's completions
+//     ride on the next Enqueue's transaction (or are committed on their
+//     own within 10ms, by FlushCompletions, or at Close). Other replicas
+//     leave a handed-off event alone until its lease runs out, and
+//     deliver it then if this one died: at least once, as always.
+//
+//   - Waking dispatchers: NotifyEnqueued gives a channel that receives
+//     after events were enqueued or replayed through any replica (the
+//     NOTIFY above), so that dispatchers need not poll for new events.
 //
 //   - Claiming work: Claim picks due pending events with
 //     SELECT ... FOR UPDATE SKIP LOCKED inside the UPDATE that takes them,
@@ -33,13 +76,16 @@
 //     dies, another replica claims the event when the lease ends. Delivery
 //     is therefore once in normal operation and at least once across
 //     crashes.
+//
 //   - Idempotency: a row per (hook, key) in idempotency_keys, whose
 //     primary key is the unique constraint, decides among concurrent
 //     Enqueues with one key, in any replica; the losers get
 //     store.ErrDuplicate with the winner's ID.
+//
 //   - Debug log: AppendDebug inserts and trims in one transaction holding
 //     an advisory lock on the hook, so a hook never keeps more than N
 //     entries however many replicas append.
+//
 //   - Pruning: Prune deletes in short batches and skips rows other
 //     transactions hold, so every replica may run it.
 //
@@ -61,11 +107,14 @@
 //     while replicas run. Dropping the schema erases everything.
 //   - Connection pool: each Store opened with Open has its own pool, of
 //     at most Options.MaxConns connections (pgx's default: the larger of
-//     4 and the number of CPUs). With R replicas the database must accept
-//     R times that many connections. Through PgBouncer in transaction
-//     mode, add default_query_exec_mode=exec (or simple_protocol) to the
-//     DSN: pgx's default prepared-statement cache does not survive
-//     connection switching.
+//     4 and the number of CPUs), plus the listening connection. With R
+//     replicas the database must accept R times that many connections.
+//     Through PgBouncer in transaction mode, add
+//     default_query_exec_mode=exec (or simple_protocol) to the DSN: pgx's
+//     default prepared-statement cache does not survive connection
+//     switching; and LISTEN needs a session, so notifications may not
+//     arrive: changes then take effect within CacheMaxAge only, and
+//     dispatchers find new events by polling.
 //   - Clocks: the store never reads a clock; times come from its callers.
 //     Leases compare one replica's now with another's, so keep the
 //     replicas' clocks synchronized (NTP): a replica whose clock runs

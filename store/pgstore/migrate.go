@@ -92,11 +92,61 @@ CREATE INDEX idempotency_keys_event ON {s}.idempotency_keys (event_id);
 	`
 ALTER TABLE {s}.hooks ADD COLUMN revision bigint NOT NULL DEFAULT 0;
 `,
+	// 3: every change of a hook or key is announced, in its transaction,
+	// on the schema's channel ('inbound_' and the first 16 hex digits of
+	// the MD5 of the schema name; see channelName): 'h' or 'k' and the
+	// ID, or '*' for a TRUNCATE. Replicas drop what they cached of it.
+	// Triggers rather than statements of the store, so that a change made
+	// by hand is announced too.
+	`
+CREATE FUNCTION {s}.notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('inbound_' || left(md5(TG_TABLE_SCHEMA::text), 16),
+		TG_ARGV[0] || CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
+	RETURN NULL;
+END
+$$;
+CREATE FUNCTION {s}.notify_flush() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('inbound_' || left(md5(TG_TABLE_SCHEMA::text), 16), '*');
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER hooks_notify AFTER INSERT OR UPDATE OR DELETE ON {s}.hooks
+	FOR EACH ROW EXECUTE FUNCTION {s}.notify_change('h');
+CREATE TRIGGER keys_notify AFTER INSERT OR UPDATE OR DELETE ON {s}.keys
+	FOR EACH ROW EXECUTE FUNCTION {s}.notify_change('k');
+CREATE TRIGGER hooks_truncate AFTER TRUNCATE ON {s}.hooks
+	FOR EACH STATEMENT EXECUTE FUNCTION {s}.notify_flush();
+CREATE TRIGGER keys_truncate AFTER TRUNCATE ON {s}.keys
+	FOR EACH STATEMENT EXECUTE FUNCTION {s}.notify_flush();
+`,
+	// 4: an event's payload moves to a table of its own, written once by
+	// Enqueue and deleted with the event: the updates of the delivery
+	// state (Claim, Complete, Fail, Replay) rewrite the small events row
+	// alone, never the payload (a PostgreSQL UPDATE writes a new version
+	// of the whole row, and payloads under ~2 KB are stored in it).
+	`
+CREATE TABLE {s}.event_payloads (
+	id      text COLLATE "C" PRIMARY KEY,
+	payload bytea NOT NULL
+);
+INSERT INTO {s}.event_payloads (id, payload) SELECT id, payload FROM {s}.events;
+ALTER TABLE {s}.events DROP COLUMN payload;
+`,
+	// 5: CountEvents counts each state through a partial index (pending:
+	// events_claim; delivered: events_delivered; dead: the new
+	// events_dead) instead of events_state, which every insert and every
+	// state change had to update.
+	`
+DROP INDEX {s}.events_state;
+CREATE INDEX events_dead ON {s}.events (id) WHERE state = 'dead';
+`,
 }
 
 // SchemaVersion is the schema version this build of the package migrates
 // a database to (len(migrations); a test keeps the two in step).
-const SchemaVersion = 2
+const SchemaVersion = 5
 
 // migrate creates the schema when it is missing and applies the
 // migrations the database lacks, all in one transaction under an advisory

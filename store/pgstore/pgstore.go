@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/store/internal/lookupcache"
 )
 
 // DefaultSchema is the PostgreSQL schema the store uses when
@@ -36,10 +38,21 @@ type Options struct {
 	// and the number of CPUs); a positive value overrides the DSN. New
 	// ignores it: the caller configured its own pool.
 	MaxConns int32
-	// Logger receives the store's few messages (migrations applied).
-	// Nil discards them.
+	// CacheMaxAge bounds how long a hook or API key looked up (by
+	// HookByToken, GetHook or GetKey) is served from memory without being
+	// read again. Changes made through any Store on the schema, or by hand,
+	// are announced with NOTIFY and reach every replica's cache in
+	// milliseconds; CacheMaxAge is the bound when an announcement is late
+	// or lost. 0 means DefaultCacheMaxAge (5s); a negative value turns the
+	// cache off (every lookup is a query).
+	CacheMaxAge time.Duration
+	// Logger receives the store's few messages (migrations applied, the
+	// listening connection lost). Nil discards them.
 	Logger *slog.Logger
 }
+
+// DefaultCacheMaxAge is Options.CacheMaxAge when it is 0.
+const DefaultCacheMaxAge = 5 * time.Second
 
 // Store is a store.Store on PostgreSQL. It is safe for concurrent use by
 // many goroutines, and several Stores (in one process or in many) may use
@@ -54,9 +67,33 @@ type Store struct {
 	debugLockClass int32
 	log            *slog.Logger
 	closed         atomic.Bool
+	// cache serves lookups from memory; nil when Options.CacheMaxAge is
+	// negative.
+	cache *lookupcache.Cache
+	// listen LISTENs on the schema's channel: cache invalidation and
+	// queue wake-ups.
+	listen *listener
+	// channel is the schema's notification channel.
+	channel string
+	// enqueues and completes feed the Enqueue and Complete committers
+	// (group commit); quit stops them, and committers counts them.
+	enqueues   chan *enqueueReq
+	completes  chan *completeReq
+	quit       chan struct{}
+	committers sync.WaitGroup
+	groups     atomic.Int64 // Enqueue transactions run, for tests
+
+	// Completions left by CompleteLater; lazyKick wakes lazyLoop.
+	lazyMu   sync.Mutex
+	lazy     []lazyComplete
+	lazyKick chan struct{} // buffered, 1
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store           = (*Store)(nil)
+	_ store.EnqueueNotifier = (*Store)(nil)
+	_ store.LocalQueue      = (*Store)(nil)
+)
 
 // Open connects to the database at dsn (a postgres:// URL or a libpq
 // keyword/value string, as pgx accepts), creates or migrates the store's
@@ -135,6 +172,26 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if o.CacheMaxAge >= 0 {
+		age := o.CacheMaxAge
+		if age == 0 {
+			age = DefaultCacheMaxAge
+		}
+		s.cache = lookupcache.New(lookupcache.Options{MaxAge: age})
+		s.cache.SetEnabled(false) // until the listener listens
+	}
+	s.channel = channelName(o.Schema)
+	s.listen = newListener(pool.Config().ConnConfig, o.Schema, s.cache, o.Logger)
+	s.listen.start()
+	s.enqueues, s.completes, s.quit = make(chan *enqueueReq), make(chan *completeReq), make(chan struct{})
+	for range enqueueCommitters {
+		s.committers.Go(func() { groupLoop(s.quit, s.enqueues, maxEnqueueBatch, s.commitGroup) })
+	}
+	for range completeCommitters {
+		s.committers.Go(func() { groupLoop(s.quit, s.completes, maxEnqueueBatch, s.completeGroup) })
+	}
+	s.lazyKick = make(chan struct{}, 1)
+	s.committers.Go(s.lazyLoop)
 	return s, nil
 }
 
@@ -152,6 +209,11 @@ func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return fmt.Errorf("pgstore: %w", store.ErrClosed)
 	}
+	// Enqueues already taken by a committer finish; later ones get
+	// ErrClosed.
+	close(s.quit)
+	s.committers.Wait()
+	s.listen.stop()
 	if s.ownPool {
 		s.pool.Close()
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,7 +17,14 @@ import (
 // loops, so that a large backlog is removed in short transactions.
 const pruneBatch = 1000
 
-const eventColumns = `id, org, hook_id, idempotency_key, payload, state, attempts, last_error, next_attempt, created_at, updated_at`
+// stateColumns are the events table's columns (the delivery state and
+// what identifies the event); the payload is in event_payloads.
+const stateColumns = `id, org, hook_id, idempotency_key, state, attempts, last_error, next_attempt, created_at, updated_at`
+
+// eventSelect selects an event with its payload, in scanEvent's order,
+// from events e joined with event_payloads p.
+const eventSelect = `e.id, e.org, e.hook_id, e.idempotency_key, coalesce(p.payload, ''::bytea), e.state, e.attempts,
+	e.last_error, e.next_attempt, e.created_at, e.updated_at`
 
 func scanEvent(row pgx.Row) (*store.QueuedEvent, error) {
 	var (
@@ -36,84 +45,388 @@ func collectEvents(rows pgx.Rows) ([]*store.QueuedEvent, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.QueuedEvent, error) { return scanEvent(r) })
 }
 
-// maxEnqueueTries bounds Enqueue's retries when the idempotency row that
-// blocked an event disappears (pruned) before Enqueue can read it.
+// maxEnqueueTries bounds the tries of an Enqueue whose idempotency row
+// disappeared (pruned) or was replaced before Enqueue could read it.
 const maxEnqueueTries = 3
 
-// Enqueue implements store.QueueStore. An event without an idempotency
-// key is one INSERT. With a key it is one statement too: it upserts the
-// row of (hook, key) in the idempotency_keys table and inserts the event
-// only if the upsert took the row. The table's primary key makes
-// concurrent Enqueues with one key, in any process, wait for each other;
-// the row is replaced only when the event it names was created before
-// dedupSince, and it keeps naming the newest event with the key. When the
-// row is not taken, a second query reads the event it names, which
-// Enqueue reports with store.ErrDuplicate.
-func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
-	if e == nil || e.ID == "" {
-		return "", invalid("event needs an ID")
-	}
-	if err := s.check(ctx); err != nil {
-		return "", err
-	}
-	payload := e.Payload
-	if payload == nil {
-		payload = []byte{}
-	}
-	key := []byte(e.IdempotencyKey)
-	if e.IdempotencyKey == "" {
-		_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.events (`+eventColumns+`)
-VALUES ($1, $2, $3, $4, $5, 'pending', 0, ''::bytea, $6, $7, $8)`),
-			e.ID, e.Org, e.HookID, key, payload, e.NextAttempt, e.CreatedAt, e.UpdatedAt)
-		if err != nil {
-			return "", s.wrap("enqueue event "+e.ID, err)
-		}
-		return e.ID, nil
-	}
-	for range maxEnqueueTries {
-		// On a conflict the existing row is locked (until this statement
-		// ends) whether or not the WHERE clause lets it be updated.
-		tag, err := s.pool.Exec(ctx, s.q(`WITH k AS (
+// enqueueSQL stores one event, in one statement that fails for no reason
+// of the event's own in normal operation (so that the other events of its
+// group commit): an ID already in use (c.taken) inserts nothing; with an
+// idempotency key, it upserts the (hook, key) row of idempotency_keys and
+// inserts the event only if the upsert took the row (the row is replaced
+// only when the event it names was created before dedupSince, and keeps
+// naming the newest event with the key). The table's primary key makes
+// concurrent Enqueues with one key, in any process, wait for each other.
+// The payload goes to event_payloads, written this once. The result row
+// says what happened, and names the event that holds the key (as the
+// statement's snapshot sees it). Only an ID inserted concurrently by
+// another transaction makes it fail (a unique violation): the group is
+// then retried one event at a time.
+//
+// $1 id, $2 org, $3 hook_id, $4 key, $5 payload, $6 next_attempt,
+// $7 created_at, $8 updated_at, $9 dedupSince, $10 attempts (0, or 1
+// for EnqueueClaimed).
+const enqueueSQL = `WITH c AS (
+	SELECT EXISTS (SELECT 1 FROM {s}.events WHERE id = $1) AS taken
+), k AS (
 	INSERT INTO {s}.idempotency_keys AS i (hook_id, key, event_id, created_at)
-	VALUES ($3, $4, $1, $7)
+	SELECT $3, $4, $1, $7 FROM c WHERE $4 <> ''::bytea AND NOT c.taken
 	ON CONFLICT (hook_id, key) DO UPDATE SET
 		event_id = CASE WHEN EXCLUDED.created_at >= i.created_at THEN EXCLUDED.event_id ELSE i.event_id END,
 		created_at = GREATEST(EXCLUDED.created_at, i.created_at)
 	WHERE i.created_at < $9
 	RETURNING 1
+), e AS (
+	INSERT INTO {s}.events (` + stateColumns + `)
+	SELECT $1, $2, $3, $4, 'pending', $10, ''::bytea, $6, $7, $8 FROM c
+	WHERE NOT c.taken AND ($4 = ''::bytea OR EXISTS (SELECT 1 FROM k))
+	RETURNING 1
+), p AS (
+	INSERT INTO {s}.event_payloads (id, payload) SELECT $1, $5 FROM e
+	ON CONFLICT (id) DO UPDATE SET payload = EXCLUDED.payload
+	RETURNING 1
 )
-INSERT INTO {s}.events (`+eventColumns+`)
-SELECT $1, $2, $3, $4, $5, 'pending', 0, ''::bytea, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM k)`),
-			e.ID, e.Org, e.HookID, key, payload, e.NextAttempt, e.CreatedAt, e.UpdatedAt, dedupSince)
-		if err != nil {
-			return "", s.wrap("enqueue event "+e.ID, err)
-		}
-		if tag.RowsAffected() == 1 {
-			return e.ID, nil
-		}
-		var (
-			dup     string
-			created time.Time
-		)
-		err = s.pool.QueryRow(ctx, s.q(`SELECT event_id, created_at FROM {s}.idempotency_keys WHERE hook_id = $1 AND key = $2`),
-			e.HookID, key).Scan(&dup, &created)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue // pruned in between: try again
-		}
-		if err != nil {
-			return "", s.wrap("enqueue event "+e.ID, err)
-		}
-		if !created.Before(dedupSince) {
-			return dup, fmt.Errorf("pgstore: event %q: %w", dup, store.ErrDuplicate)
-		}
-		// Replaced in between by an event older than the window (its
-		// clock lags): try again.
-	}
-	return "", fmt.Errorf("pgstore: enqueue event %q: idempotency key changed %d times while enqueuing: %w",
-		e.ID, maxEnqueueTries, store.ErrConflict)
+SELECT (SELECT taken FROM c), EXISTS (SELECT 1 FROM e), i.event_id, i.created_at
+FROM (SELECT 1) AS one LEFT JOIN {s}.idempotency_keys i ON $4 <> ''::bytea AND i.hook_id = $3 AND i.key = $4`
+
+// enqueueResult is what enqueueSQL reports.
+type enqueueResult struct {
+	taken, inserted bool
+	dupID           *string
+	dupCreated      *time.Time
 }
 
-// Claim implements store.QueueStore. Due events are taken by NextAttempt,
+func (r *enqueueResult) scan(row pgx.Row) error {
+	return row.Scan(&r.taken, &r.inserted, &r.dupID, &r.dupCreated)
+}
+
+// errRetryAlone marks a request its group could not settle: it is run
+// again on its own.
+var errRetryAlone = errors.New("pgstore: retry alone")
+
+// outcome turns what enqueueSQL did into Enqueue's answer.
+func (r *enqueueResult) outcome(req *enqueueReq) (id string, err error) {
+	e := req.e
+	switch {
+	case r.inserted:
+		return e.ID, nil
+	case r.taken:
+		return "", fmt.Errorf("pgstore: enqueue event %q: ID in use: %w", e.ID, store.ErrConflict)
+	case r.dupID != nil && r.dupCreated != nil && !r.dupCreated.Before(req.since):
+		return *r.dupID, fmt.Errorf("pgstore: event %q: %w", *r.dupID, store.ErrDuplicate)
+	default:
+		// The row that blocked the key is not visible to the statement's
+		// snapshot (committed meanwhile, or pruned), or was replaced by an
+		// event older than the window (its clock lags): try again.
+		return "", errRetryAlone
+	}
+}
+
+func (s *Store) enqueueArgs(req *enqueueReq) []any {
+	e := req.e
+	payload := e.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	next, updated, attempts := e.NextAttempt, e.UpdatedAt, 0
+	if req.lease > 0 { // EnqueueClaimed: claimed at e.NextAttempt
+		next, updated, attempts = e.NextAttempt.Add(req.lease), e.NextAttempt, 1
+	}
+	return []any{e.ID, e.Org, e.HookID, []byte(e.IdempotencyKey), payload, next, e.CreatedAt, updated, req.since, attempts}
+}
+
+// Enqueue implements store.QueueStore. Enqueues from concurrent callers
+// share a transaction (group commit): the store's committers each take
+// what is waiting, up to maxEnqueueBatch events, and commit it at once, so
+// that a burst costs a few commits (and WAL flushes) instead of one each;
+// an idle store commits a lone event at once. A group is one round trip:
+// a pipeline of one statement per event (see enqueueSQL) and a NOTIFY
+// that wakes the dispatchers of every replica (NotifyEnqueued), which
+// PostgreSQL runs as one implicit transaction. A group that fails is
+// retried one event at a time.
+func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
+	return s.enqueue(ctx, e, dedupSince, 0)
+}
+
+// EnqueueClaimed implements store.LocalQueue: Enqueue of an event claimed
+// in the same commit, by this process, for lease. The claim is a lease in
+// the database like any other, so this is as safe with several replicas
+// as with one: the others leave the event alone until the lease runs out,
+// and then deliver it if this process has not settled it.
+func (s *Store) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
+	if lease <= 0 {
+		return "", invalid("lease must be positive")
+	}
+	return s.enqueue(ctx, e, dedupSince, lease)
+}
+
+// enqueue is Enqueue, or EnqueueClaimed when lease is positive.
+func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
+	if err := store.CheckEvent(e); err != nil {
+		return "", err
+	}
+	for _, f := range []string{e.ID, e.Org, e.HookID} {
+		if !validText(f) {
+			return "", invalid("event ID, org and hook ID must be UTF-8 without NUL")
+		}
+	}
+	if err := s.check(ctx); err != nil {
+		return "", err
+	}
+	req := &enqueueReq{e: e, since: dedupSince, lease: lease, done: make(chan struct{})}
+	select {
+	case s.enqueues <- req:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-s.quit:
+		return "", fmt.Errorf("pgstore: %w", store.ErrClosed)
+	}
+	<-req.done
+	return req.id, req.err
+}
+
+// validText reports whether s can be stored in a text column.
+func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// enqueueReq is one Enqueue waiting for a committer.
+type enqueueReq struct {
+	e     *store.QueuedEvent
+	since time.Time
+	lease time.Duration // > 0: EnqueueClaimed
+	id    string
+	err   error
+	done  chan struct{} // closed when id and err are set
+}
+
+// Group commit of Enqueue.
+const (
+	// enqueueCommitters is how many groups may be in flight at once: while
+	// one group commits (waits for its WAL flush), the next one forms.
+	enqueueCommitters = 4
+	// maxEnqueueBatch bounds a group.
+	maxEnqueueBatch = 256
+	// commitTimeout bounds a group's transaction; callers' contexts do not,
+	// as a group holds many callers' events.
+	commitTimeout = 30 * time.Second
+)
+
+// runEnqueues stores reqs in one implicit transaction (one pipeline, one
+// round trip) and returns each one's answer. An error means nothing was
+// stored.
+func (s *Store) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueAnswer, error) {
+	b := &pgx.Batch{}
+	// Completions left for later ride on this transaction.
+	lazy := s.takeLazy()
+	if len(lazy) > 0 {
+		s.queueLazy(b, lazy)
+	}
+	sql := s.q(enqueueSQL)
+	for _, r := range reqs {
+		b.Queue(sql, s.enqueueArgs(r)...)
+	}
+	b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
+	s.groups.Add(1)
+	br := s.pool.SendBatch(ctx, b)
+	fail := func(err error) ([]enqueueAnswer, error) {
+		br.Close()
+		s.putBackLazy(lazy) // not committed
+		return nil, err
+	}
+	if len(lazy) > 0 {
+		if _, err := br.Exec(); err != nil {
+			return fail(err)
+		}
+	}
+	answers := make([]enqueueAnswer, len(reqs))
+	for i, r := range reqs {
+		var res enqueueResult
+		if err := res.scan(br.QueryRow()); err != nil {
+			return fail(err)
+		}
+		answers[i].id, answers[i].err = res.outcome(r)
+	}
+	// Close reads up to the end of the pipeline, the commit included.
+	if err := br.Close(); err != nil {
+		s.putBackLazy(lazy)
+		return nil, err
+	}
+	return answers, nil
+}
+
+type enqueueAnswer struct {
+	id  string
+	err error
+}
+
+// commitGroup stores the batch in one transaction and answers each
+// request. If the transaction fails, each request is run again on its
+// own, so that one bad request cannot fail its group.
+func (s *Store) commitGroup(batch []*enqueueReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	answers, err := s.runEnqueues(ctx, batch)
+	for i, r := range batch {
+		if err != nil && len(batch) > 1 || err == nil && errors.Is(answers[i].err, errRetryAlone) {
+			s.enqueueAlone(ctx, r)
+			continue
+		}
+		if err != nil {
+			r.id, r.err = "", s.wrap("enqueue event "+r.e.ID, err)
+		} else {
+			r.id, r.err = answers[i].id, answers[i].err
+		}
+		close(r.done)
+	}
+}
+
+// enqueueAlone stores one event on its own, trying again while the
+// idempotency row that blocked it cannot be read, and answers the request.
+func (s *Store) enqueueAlone(ctx context.Context, r *enqueueReq) {
+	defer close(r.done)
+	for range maxEnqueueTries {
+		answers, err := s.runEnqueues(ctx, []*enqueueReq{r})
+		if err != nil {
+			r.id, r.err = "", s.wrap("enqueue event "+r.e.ID, err)
+			return
+		}
+		if !errors.Is(answers[0].err, errRetryAlone) {
+			r.id, r.err = answers[0].id, answers[0].err
+			return
+		}
+	}
+	r.id, r.err = "", fmt.Errorf("pgstore: enqueue event %q: idempotency key changed %d times while enqueuing: %w",
+		r.e.ID, maxEnqueueTries, store.ErrConflict)
+}
+
+// lazyComplete is a completion CompleteLater left for a later commit.
+type lazyComplete struct {
+	id       string
+	attempts int32
+	now      time.Time
+}
+
+// lazyDelay is how long a completion left by CompleteLater waits for a
+// write to ride on before it is committed on its own.
+const lazyDelay = 10 * time.Millisecond
+
+// completeSQL marks the events of three parallel arrays (IDs, claims'
+// attempts, times) delivered, where the claim still holds, and returns
+// the IDs it changed.
+const completeSQL = `UPDATE {s}.events e SET state = 'delivered', updated_at = v.now
+FROM unnest($1::text[], $2::integer[], $3::timestamptz[]) AS v(id, attempts, now)
+WHERE e.id = v.id AND e.state = 'pending' AND e.attempts = v.attempts
+RETURNING e.id`
+
+// CompleteLater implements store.LocalQueue. The completion is committed
+// with the store's next Enqueue (in the same transaction), or on its own
+// within lazyDelay (10ms), or by FlushCompletions or Close. A stale claim
+// or an unknown ID changes nothing, silently.
+func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
+	s.lazyMu.Lock()
+	s.lazy = append(s.lazy, lazyComplete{id: id, attempts: int32(attempts), now: now})
+	s.lazyMu.Unlock()
+	select {
+	case s.lazyKick <- struct{}{}:
+	default:
+	}
+}
+
+// FlushCompletions implements store.LocalQueue: it commits what
+// CompleteLater left before it returns.
+func (s *Store) FlushCompletions(ctx context.Context) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	return s.flushLazy(ctx)
+}
+
+func (s *Store) takeLazy() []lazyComplete {
+	s.lazyMu.Lock()
+	defer s.lazyMu.Unlock()
+	l := s.lazy
+	s.lazy = nil
+	return l
+}
+
+// putBackLazy returns completions whose commit failed, for a later one.
+func (s *Store) putBackLazy(l []lazyComplete) {
+	if len(l) == 0 {
+		return
+	}
+	s.lazyMu.Lock()
+	s.lazy = append(l, s.lazy...)
+	s.lazyMu.Unlock()
+}
+
+// queueLazy adds the UPDATE of completions l to b.
+func (s *Store) queueLazy(b *pgx.Batch, l []lazyComplete) {
+	ids := make([]string, len(l))
+	atts := make([]int32, len(l))
+	nows := make([]time.Time, len(l))
+	for i, c := range l {
+		ids[i], atts[i], nows[i] = c.id, c.attempts, c.now
+	}
+	b.Queue(s.q(completeSQL), ids, atts, nows)
+}
+
+// flushLazy commits the completions left for later, on their own.
+func (s *Store) flushLazy(ctx context.Context) error {
+	l := s.takeLazy()
+	if len(l) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	s.queueLazy(b, l)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		s.putBackLazy(l)
+		return s.wrap("commit completions", err)
+	}
+	return nil
+}
+
+// lazyLoop commits completions left for later that no Enqueue carried
+// within lazyDelay, and what is left when the store closes.
+func (s *Store) lazyLoop() {
+	for {
+		select {
+		case <-s.quit:
+			ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+			if err := s.flushLazy(ctx); err != nil {
+				s.log.Error("pgstore: completions not committed at Close; their events will be delivered again after their lease", "err", err)
+			}
+			cancel()
+			return
+		case <-s.lazyKick:
+		}
+		select {
+		case <-s.quit:
+			continue // flush at once, above
+		case <-time.After(lazyDelay):
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+		if err := s.flushLazy(ctx); err != nil {
+			s.log.Warn("pgstore: completions not committed; retrying", "err", err)
+			select {
+			case s.lazyKick <- struct{}{}:
+			default:
+			}
+		}
+		cancel()
+	}
+}
+
+// NotifyEnqueued returns a channel that receives a value (coalesced: it
+// holds at most one) soon after events were enqueued or replayed through
+// any Store on the schema, in this process or another, and when the store
+// may have missed such news (its listening connection came back), and a
+// function that stops the notifications. A dispatcher waits on it instead
+// of polling for new events. It is safe for concurrent use.
+func (s *Store) NotifyEnqueued() (<-chan struct{}, func()) {
+	return s.listen.subscribe()
+}
+
+// Claim implements store.QueueStore. It updates the delivery state alone
+// and reads the payloads beside it. Due events are taken by NextAttempt,
 // then CreatedAt, then ID, with SELECT ... FOR UPDATE SKIP LOCKED: claimers
 // in any number of processes skip the rows another claimer is taking
 // instead of waiting for them, and each event goes to one claimer. A
@@ -131,13 +444,13 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 	ORDER BY next_attempt, created_at, id
 	LIMIT $3
 	FOR UPDATE SKIP LOCKED
-), u AS (
+), e AS (
 	UPDATE {s}.events e SET attempts = e.attempts + 1, next_attempt = $2, updated_at = $1
 	FROM c WHERE e.id = c.id
-	RETURNING e.id, e.org, e.hook_id, e.idempotency_key, e.payload, e.state, e.attempts, e.last_error,
-		e.next_attempt, e.created_at, e.updated_at, c.due
+	RETURNING e.*, c.due
 )
-SELECT `+eventColumns+` FROM u ORDER BY due, created_at, id`), now, now.Add(lease), limit)
+SELECT `+eventSelect+` FROM e LEFT JOIN {s}.event_payloads p ON p.id = e.id
+ORDER BY e.due, e.created_at, e.id`), now, now.Add(lease), limit)
 	if err != nil {
 		return nil, s.wrap("claim events", err)
 	}
@@ -148,20 +461,128 @@ SELECT `+eventColumns+` FROM u ORDER BY due, created_at, id`), now, now.Add(leas
 	return evs, nil
 }
 
-// Complete implements store.QueueStore.
+// Complete implements store.QueueStore. Completions from concurrent
+// callers (the dispatcher's workers) share a statement and a commit, as
+// Enqueues do: two committers each take the completions waiting and mark
+// them delivered in one UPDATE.
 func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
+	req := &completeReq{id: id, attempts: attempts, now: now, done: make(chan struct{})}
+	select {
+	case s.completes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.quit:
+		return fmt.Errorf("pgstore: %w", store.ErrClosed)
+	}
+	<-req.done
+	return req.err
+}
+
+// completeReq is one Complete waiting for a committer.
+type completeReq struct {
+	id       string
+	attempts int
+	now      time.Time
+	err      error
+	done     chan struct{} // closed when err is set
+}
+
+// completeCommitters is how many groups of completions may be in flight.
+const completeCommitters = 2
+
+// groupLoop takes one request from in, then whatever others are already
+// waiting (up to max, without waiting for more), and hands them to run,
+// until quit is closed.
+func groupLoop[R any](quit <-chan struct{}, in <-chan R, max int, run func([]R)) {
+	batch := make([]R, 0, max)
+	for {
+		select {
+		case <-quit:
+			return
+		case r := <-in:
+			batch = append(batch[:0], r)
+		drain:
+			for len(batch) < max {
+				select {
+				case r := <-in:
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+			run(batch)
+			clear(batch)
+		}
+	}
+}
+
+// completeGroup marks the batch's events delivered in one statement and
+// answers each request; a request the statement did not apply is
+// explained by notClaimed. A second completion of one event in the batch,
+// or a batch whose statement fails, is run alone.
+func (s *Store) completeGroup(batch []*completeReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	var group, later []*completeReq
+	seen := make(map[string]bool, len(batch))
+	for _, r := range batch {
+		if seen[r.id] {
+			later = append(later, r)
+			continue
+		}
+		seen[r.id] = true
+		group = append(group, r)
+	}
+	if len(group) == 1 {
+		s.completeAlone(ctx, group[0])
+	} else {
+		ids := make([]string, len(group))
+		atts := make([]int32, len(group))
+		nows := make([]time.Time, len(group))
+		for i, r := range group {
+			ids[i], atts[i], nows[i] = r.id, int32(r.attempts), r.now
+		}
+		rows, err := s.pool.Query(ctx, s.q(completeSQL), ids, atts, nows)
+		var done []string
+		if err == nil {
+			done, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		}
+		if err != nil {
+			for _, r := range group {
+				s.completeAlone(ctx, r)
+			}
+		} else {
+			applied := make(map[string]bool, len(done))
+			for _, id := range done {
+				applied[id] = true
+			}
+			for _, r := range group {
+				if !applied[r.id] {
+					r.err = s.notClaimed(ctx, r.id, r.attempts)
+				}
+				close(r.done)
+			}
+		}
+	}
+	for _, r := range later {
+		s.completeAlone(ctx, r)
+	}
+}
+
+// completeAlone marks one event delivered and answers the request.
+func (s *Store) completeAlone(ctx context.Context, r *completeReq) {
+	defer close(r.done)
 	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.events SET state = 'delivered', updated_at = $2
-WHERE id = $1 AND state = 'pending' AND attempts = $3`), id, now, attempts)
-	if err != nil {
-		return s.wrap("complete event "+id, err)
+WHERE id = $1 AND state = 'pending' AND attempts = $3`), r.id, r.now, r.attempts)
+	switch {
+	case err != nil:
+		r.err = s.wrap("complete event "+r.id, err)
+	case tag.RowsAffected() == 0:
+		r.err = s.notClaimed(ctx, r.id, r.attempts)
 	}
-	if tag.RowsAffected() == 0 {
-		return s.notClaimed(ctx, id, attempts)
-	}
-	return nil
 }
 
 // notClaimed explains why a Complete or Fail of event id for the claim
@@ -204,7 +625,8 @@ func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEven
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	ev, err := scanEvent(s.pool.QueryRow(ctx, s.q(`SELECT `+eventColumns+` FROM {s}.events WHERE id = $1 AND org = $2`), id, org))
+	ev, err := scanEvent(s.pool.QueryRow(ctx, s.q(`SELECT `+eventSelect+` FROM {s}.events e
+LEFT JOIN {s}.event_payloads p ON p.id = e.id WHERE e.id = $1 AND e.org = $2`), id, org))
 	if err != nil {
 		return nil, s.wrap(fmt.Sprintf("event %q", id), err)
 	}
@@ -212,7 +634,7 @@ func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEven
 }
 
 // ListEvents implements store.QueueStore: newest (by CreatedAt, then ID)
-// first. A limit below 1 means no limit.
+// first, without payloads. A limit below 1 means no limit.
 func (s *Store) ListEvents(ctx context.Context, org string, state store.EventState, limit int) ([]*store.QueuedEvent, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
@@ -240,12 +662,19 @@ func (s *Store) Replay(ctx context.Context, org, id string, now time.Time) error
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.events SET state = 'pending', attempts = 0, next_attempt = $3, updated_at = $3
-WHERE id = $1 AND org = $2 AND state = 'dead'`), id, org, now)
+	// One statement: the update, and the NOTIFY that wakes the
+	// dispatchers of every replica, in one transaction.
+	var n int
+	err := s.pool.QueryRow(ctx, s.q(`WITH u AS (
+	UPDATE {s}.events SET state = 'pending', attempts = 0, next_attempt = $3, updated_at = $3
+	WHERE id = $1 AND org = $2 AND state = 'dead'
+	RETURNING 1
+)
+SELECT count(*), pg_notify($4, $5) FROM u`), id, org, now, s.channel, eventsReady).Scan(&n, nil)
 	if err != nil {
 		return s.wrap("replay event "+id, err)
 	}
-	if tag.RowsAffected() == 1 {
+	if n == 1 {
 		return nil
 	}
 	var state string
@@ -257,7 +686,8 @@ WHERE id = $1 AND org = $2 AND state = 'dead'`), id, org, now)
 }
 
 // Prune implements store.QueueStore. It deletes in batches of at most
-// pruneBatch events, each with its idempotency rows in one statement, and
+// pruneBatch events, each with its payload and idempotency rows in one
+// statement, and
 // skips events another transaction holds locked (a later Prune takes
 // them).
 func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
@@ -275,6 +705,8 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 ), k AS (
 	DELETE FROM {s}.idempotency_keys i USING d
 	WHERE i.hook_id = d.hook_id AND i.key = d.idempotency_key AND i.event_id = d.id
+), p AS (
+	DELETE FROM {s}.event_payloads p USING d WHERE p.id = d.id
 )
 SELECT count(*) FROM d`), before, pruneBatch).Scan(&n)
 		if err != nil {

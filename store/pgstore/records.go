@@ -2,11 +2,13 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/store/internal/lookupcache"
 )
 
 const hookColumns = `id, org, kind, name, description, token, debug, disabled, example_data, settings, created_at, updated_at, revision`
@@ -21,12 +23,10 @@ func scanHook(row pgx.Row) (*store.Hook, error) {
 	return &h, nil
 }
 
-func checkHook(h *store.Hook) error {
-	if h == nil || h.ID == "" || h.Token == "" {
-		return invalid("hook needs an ID and a token")
-	}
-	return nil
-}
+// checkHook applies the rules every store shares (store.CheckHook); what
+// PostgreSQL itself refuses (NUL bytes, invalid UTF-8 in text) comes back
+// from the database as store.ErrInvalid.
+func checkHook(h *store.Hook) error { return store.CheckHook(h) }
 
 // CreateHook implements store.HookStore.
 func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
@@ -40,30 +40,85 @@ func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)`),
 		h.ID, h.Org, h.Kind, h.Name, h.Description, h.Token, h.Debug, h.Disabled,
 		h.ExampleData, h.Settings, h.CreatedAt, h.UpdatedAt)
+	s.hookChanged(h.ID)
 	return s.wrap("create hook "+h.ID, err)
 }
 
-// GetHook implements store.HookStore.
+// hookChanged drops what the cache holds of hook id, after a write of it
+// (whatever its outcome: dropping is always safe). Other replicas learn of
+// the change by NOTIFY; this one must not wait for its own.
+func (s *Store) hookChanged(id string) {
+	if s.cache != nil {
+		s.cache.InvalidateHook(id)
+	}
+}
+
+// keyChanged is hookChanged for key id.
+func (s *Store) keyChanged(id string) {
+	if s.cache != nil {
+		s.cache.InvalidateKey(id)
+	}
+}
+
+// GetHook implements store.HookStore. It serves from memory when it can
+// (see Options.CacheMaxAge).
 func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	h, err := scanHook(s.pool.QueryRow(ctx, s.q(`SELECT `+hookColumns+` FROM {s}.hooks WHERE id = $1 AND org = $2`), id, org))
+	if s.cache != nil {
+		if h, ok := s.cache.Hook(id); ok {
+			if h.Org != org {
+				return nil, notFound("hook", id)
+			}
+			return h, nil
+		}
+	}
+	var t lookupcache.Ticket
+	if s.cache != nil {
+		t = s.cache.Begin()
+	}
+	h, err := scanHook(s.pool.QueryRow(ctx, s.q(`SELECT `+hookColumns+` FROM {s}.hooks WHERE id = $1`), id))
 	if err != nil {
 		return nil, s.wrap(fmt.Sprintf("hook %q", id), err)
+	}
+	if s.cache != nil {
+		s.cache.AddHook(t, h)
+	}
+	if h.Org != org {
+		return nil, notFound("hook", id)
 	}
 	return h, nil
 }
 
-// HookByToken implements store.HookStore.
+// HookByToken implements store.HookStore. It serves from memory when it
+// can (see Options.CacheMaxAge), unknown tokens included.
 func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
+	if s.cache == nil {
+		h, err := scanHook(s.pool.QueryRow(ctx, s.q(`SELECT `+hookColumns+` FROM {s}.hooks WHERE token = $1`), token))
+		if err != nil {
+			return nil, s.wrap("hook token", err)
+		}
+		return h, nil
+	}
+	if h, ok := s.cache.HookByToken(token); ok {
+		if h == nil {
+			return nil, fmt.Errorf("pgstore: hook token: %w", store.ErrNotFound)
+		}
+		return h, nil
+	}
+	t := s.cache.Begin()
 	h, err := scanHook(s.pool.QueryRow(ctx, s.q(`SELECT `+hookColumns+` FROM {s}.hooks WHERE token = $1`), token))
+	if errors.Is(err, pgx.ErrNoRows) {
+		s.cache.AddNoToken(t, token)
+	}
 	if err != nil {
 		return nil, s.wrap("hook token", err)
 	}
+	s.cache.AddHook(t, h)
 	return h, nil
 }
 
@@ -99,6 +154,7 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 WHERE id = $1 AND org = $2 AND revision = $13`),
 		h.ID, h.Org, h.Kind, h.Name, h.Description, h.Token, h.Debug, h.Disabled,
 		h.ExampleData, h.Settings, h.CreatedAt, h.UpdatedAt, h.Revision)
+	s.hookChanged(h.ID)
 	if err != nil {
 		return s.wrap("update hook "+h.ID, err)
 	}
@@ -131,6 +187,7 @@ func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
 		_, err = tx.Exec(ctx, s.q(`DELETE FROM {s}.debug_entries WHERE hook_id = $1`), id)
 		return err
 	})
+	s.hookChanged(id)
 	return s.wrap("delete hook "+id, err)
 }
 
@@ -150,8 +207,8 @@ func scanKey(row pgx.Row) (*store.Key, error) {
 
 // CreateKey implements store.KeyStore.
 func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
-	if k == nil || k.ID == "" {
-		return invalid("key needs an ID")
+	if err := store.CheckKey(k); err != nil {
+		return err
 	}
 	if err := s.check(ctx); err != nil {
 		return err
@@ -166,15 +223,30 @@ func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
 	}
 	_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.keys (`+keyColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`),
 		k.ID, k.Org, k.Name, roles, hash, k.CreatedAt)
+	s.keyChanged(k.ID)
 	return s.wrap("create key "+k.ID, err)
 }
 
-// GetKey implements store.KeyStore.
+// GetKey implements store.KeyStore. It serves from memory when it can
+// (see Options.CacheMaxAge), unknown IDs included.
 func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
+	var t lookupcache.Ticket
+	if s.cache != nil {
+		if k, ok := s.cache.Key(id); ok {
+			if k == nil {
+				return nil, notFound("key", id)
+			}
+			return k, nil
+		}
+		t = s.cache.Begin()
+	}
 	k, err := scanKey(s.pool.QueryRow(ctx, s.q(`SELECT `+keyColumns+` FROM {s}.keys WHERE id = $1`), id))
+	if s.cache != nil && (err == nil || errors.Is(err, pgx.ErrNoRows)) {
+		s.cache.AddKey(t, id, k)
+	}
 	if err != nil {
 		return nil, s.wrap(fmt.Sprintf("key %q", id), err)
 	}
@@ -203,6 +275,7 @@ func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
 		return err
 	}
 	tag, err := s.pool.Exec(ctx, s.q(`DELETE FROM {s}.keys WHERE id = $1 AND org = $2`), id, org)
+	s.keyChanged(id)
 	if err != nil {
 		return s.wrap("delete key "+id, err)
 	}
@@ -230,8 +303,8 @@ func scanDebug(row pgx.Row) (*store.DebugEntry, error) {
 // concurrent appends, from any number of processes, never leave more
 // than keep entries.
 func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
-	if e == nil || e.ID == "" || e.HookID == "" {
-		return invalid("debug entry needs an ID and a hook ID")
+	if err := store.CheckDebugEntry(e); err != nil {
+		return err
 	}
 	keep = max(keep, 1)
 	if err := s.check(ctx); err != nil {

@@ -1,10 +1,15 @@
 // Command benchplot measures loopback HTTP throughput against concurrent
 // connections for the bare handler (json.Unmarshal only), a form hook in
 // sync mode and a form hook in queue mode on boltstore (fsync on, a real
-// temporary file), prints a markdown (or CSV) table to standard output and
-// draws the chart as a PNG. Run it from the repository root:
+// temporary file) and, with -pg, the same two on store/pgstore, prints a
+// markdown (or CSV) table to standard output and draws the chart as a PNG.
+// Run it from the repository root:
 //
-//	go run ./internal/benchplot/cmd/benchplot -out docs/throughput.png -table docs/throughput.md
+//	go run ./internal/benchplot/cmd/benchplot -out docs/throughput.png -table docs/throughput.md \
+//		-pg 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
+//
+// The PostgreSQL targets share one fresh schema (benchplot_ and random
+// hex), dropped at the end.
 //
 // The default sweep (1 to 64 connections, median of 3 runs of 1.5s per
 // point, the three servers' runs interleaved) takes about two and a half
@@ -14,6 +19,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,10 +38,12 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/boltstore"
 	"github.com/inbound-hooks/inbound/store/memstore"
+	"github.com/inbound-hooks/inbound/store/pgstore"
 )
 
 type config struct {
 	out, table, conns, syncStore, format string
+	pg                                   string
 	dur                                  time.Duration
 	requests, runs, bodySize             int
 	quiet                                bool
@@ -51,6 +60,7 @@ func main() {
 	flag.IntVar(&c.bodySize, "body", 1024, "size of the JSON body in bytes")
 	flag.StringVar(&c.syncStore, "sync-store", "bolt", "store of the sync-mode hook: bolt (fsync on, temporary file) or mem")
 	flag.StringVar(&c.format, "format", "md", "table format on standard output: md or csv")
+	flag.StringVar(&c.pg, "pg", "", "PostgreSQL DSN: add sync-pg and queue-pg targets on store/pgstore (a fresh schema, dropped after)")
 	flag.BoolVar(&c.quiet, "q", false, "no progress on standard error")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -131,6 +141,21 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) (err error) {
 	if err := add(benchplot.StartQueue(ctx, "queue-bolt", queueStore)); err != nil {
 		return err
 	}
+	pgVer := ""
+	if c.pg != "" {
+		pg, err := openPG(ctx, c.pg)
+		if err != nil {
+			return err
+		}
+		closers = append(closers, func() error { return dropPG(pg) })
+		pgVer = pgVersion(ctx, pg)
+		if err := add(benchplot.StartSync(ctx, "sync-pg", pg)); err != nil {
+			return err
+		}
+		if err := add(benchplot.StartQueue(ctx, "queue-pg", pg)); err != nil {
+			return err
+		}
+	}
 
 	load0 := loadAvg()
 	start := time.Now()
@@ -178,9 +203,13 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) (err error) {
 	if c.out == "" {
 		return nil
 	}
+	stores := "bolt fsync on"
+	if c.pg != "" {
+		stores += "\ndashed: PostgreSQL " + pgVer + " on the same host (pgstore)"
+	}
 	chart := benchplot.ChartOf(ms, "Throughput vs concurrent connections",
-		fmt.Sprintf("loopback, %d B JSON, median of %d runs, GOMAXPROCS=%d, bolt fsync on",
-			c.bodySize, max(c.runs, 1), runtime.GOMAXPROCS(0)))
+		fmt.Sprintf("loopback, %d B JSON, median of %d runs, GOMAXPROCS=%d, %s",
+			c.bodySize, max(c.runs, 1), runtime.GOMAXPROCS(0), stores))
 	var buf bytes.Buffer
 	if err := chart.WritePNG(&buf); err != nil {
 		return err
@@ -192,6 +221,36 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) (err error) {
 		fmt.Fprintln(stderr, "wrote", c.out)
 	}
 	return nil
+}
+
+// openPG opens a pgstore on a fresh schema of the database at dsn.
+func openPG(ctx context.Context, dsn string) (*pgstore.Store, error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	return pgstore.Open(ctx, dsn, &pgstore.Options{Schema: "benchplot_" + hex.EncodeToString(b), MaxConns: 16})
+}
+
+// dropPG drops the store's schema, then closes it.
+func dropPG(s *pgstore.Store) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := s.Pool().Exec(ctx, "DROP SCHEMA "+quoteIdent(s.Schema())+" CASCADE")
+	return errors.Join(err, s.Close())
+}
+
+// quoteIdent quotes a PostgreSQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// pgVersion returns the server's major version, such as "17", or "".
+func pgVersion(ctx context.Context, s *pgstore.Store) string {
+	var v string
+	if err := s.Pool().QueryRow(ctx, "SELECT current_setting('server_version')").Scan(&v); err != nil {
+		return ""
+	}
+	major, _, _ := strings.Cut(v, ".")
+	return major
 }
 
 // loadAvg returns the 1-minute load average from /proc/loadavg, or "n/a".

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/inbound-hooks/inbound/internal/testenv"
+	"github.com/inbound-hooks/inbound/store/pgstore"
 )
 
 func TestRun(t *testing.T) {
@@ -69,5 +72,40 @@ func TestRunInvalid(t *testing.T) {
 				t.Fatalf("got nil, want an error")
 			}
 		})
+	}
+}
+
+// TestRunPG adds the PostgreSQL targets, and checks that their schema is
+// dropped at the end.
+func TestRunPG(t *testing.T) {
+	dsn := testenv.PostgresDSN(t)
+	ctx := context.Background()
+	count := func() int {
+		s, err := pgstore.Open(ctx, dsn, &pgstore.Options{Schema: testenv.PostgresSchema(t, dsn, "benchplot_test_"), MaxConns: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var n int
+		if err := s.Pool().QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'benchplot\\_%' AND nspname NOT LIKE 'benchplot\\_test\\_%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	out := filepath.Join(t.TempDir(), "pg.png")
+	var stdout, stderr bytes.Buffer
+	cfg := config{out: out, conns: "1,4", syncStore: "bolt", format: "csv", requests: 20, runs: 1,
+		bodySize: 512, quiet: true, pg: dsn}
+	if err := run(ctx, cfg, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, want := range []string{"sync-pg,1,", "queue-pg,4,"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Fatalf("stdout: got %q, want it to contain %q", stdout.String(), want)
+		}
+	}
+	if after := count(); after != before {
+		t.Fatalf("benchplot schemas: got %d after the run, want %d as before", after, before)
 	}
 }
