@@ -141,13 +141,20 @@ func TestQueueTelemetry(t *testing.T) {
 	}
 	close(release)
 	deadline := time.Now().Add(10 * time.Second)
-	for sums(t, reader)["inbound.events.dead inbound.hook.kind=web"] < 3 {
+	// The dead counter moves when the attempt's outcome is known; the depth
+	// gauge follows the store's state, which the outcome's commit changes a
+	// moment later: wait for both.
+	got := sums(t, reader)
+	for got["inbound.events.dead inbound.hook.kind=web"] < 3 || got["inbound.queue.depth"] != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("dead count never reached 3: %v", sums(t, reader))
+			break
 		}
 		time.Sleep(5 * time.Millisecond)
+		got = sums(t, reader)
 	}
-	got := sums(t, reader)
+	if got["inbound.events.dead inbound.hook.kind=web"] != 3 {
+		t.Fatalf("dead count never reached 3: %v", got)
+	}
 	if got["inbound.events.failed inbound.hook.kind=web inbound.mode=queue"] != 3 || got["inbound.queue.depth"] != 0 {
 		t.Errorf("got %v, want 3 failed in queue mode and depth 0", got)
 	}

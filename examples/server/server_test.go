@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/smtp"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -196,17 +197,28 @@ func testEndToEnd(t *testing.T, delivery string) {
 	if kinds[formhook.KindName] != 1 || kinds[webhook.KindName] != 1 || kinds[emailhook.KindName] != 2 {
 		t.Errorf("got kinds %v, want form 1, web 1, email 2", kinds)
 	}
-	// Prometheus exposition of the library's OpenTelemetry metrics.
-	code, metrics := do("GET", base+"/metrics", "", "", "")
-	if code != 200 {
-		t.Fatalf("/metrics: got %d", code)
-	}
-	for _, want := range []string{
+	// Prometheus exposition of the library's OpenTelemetry metrics. The
+	// fired counter is bumped after Fire returns, so an event line can be
+	// printed a moment before it counts: read again until every line is
+	// there or a deadline passes.
+	wants := []string{
 		`inbound_events_received_total{inbound_hook_kind="form"} 1`,
 		`inbound_events_rejected_total{inbound_hook_kind="web",inbound_reason="unauthorized"} 1`,
 		`inbound_events_fired_total{inbound_hook_kind="email"} 2`,
 		`inbound_ingest_duration_seconds_count{inbound_hook_kind="web"} 2`,
-	} {
+	}
+	var metrics string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var code int
+		code, metrics = do("GET", base+"/metrics", "", "", "")
+		if code != 200 {
+			t.Fatalf("/metrics: got %d", code)
+		}
+		if !slices.ContainsFunc(wants, func(w string) bool { return !strings.Contains(metrics, w) }) || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range wants {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -231,7 +231,7 @@ func runHTTP(t *testing.T, s *server, c hcase, marker string) {
 	if err := json.Unmarshal(r.body, &ok); err != nil || ok.ID == "" {
 		t.Fatalf("202 body: got %q, want {\"id\":...} (%v)", r.body, err)
 	}
-	e, raw, found := s.events.wait(10*time.Second, func(_ string, e eventLine) bool { return e.ID == ok.ID })
+	e, raw, found := s.events.wait(60*time.Second, func(_ string, e eventLine) bool { return e.ID == ok.ID })
 	if !found {
 		t.Fatalf("event %s was not delivered", ok.ID)
 	}
