@@ -196,14 +196,17 @@ type QueueStore interface {
 	CountEvents(ctx context.Context, state EventState) (int, error)
 }
 
-// LocalQueue is an optional interface of a QueueStore whose queue belongs
-// to this process alone: no other process claims its events (boltstore
-// holds an exclusive lock on its file; memstore lives in this process).
-// It lets the process that accepted an event deliver it at once, with no
-// Claim and no read of the store: the event is committed already claimed,
-// handed to a local worker, and its completion may be committed lazily.
-// The store is read back only after a crash, a failed attempt or a lease
-// that ran out. package hooks finds it by a type assertion.
+// LocalQueue is an optional interface of a QueueStore that lets the
+// process that accepted an event deliver it at once, with no Claim and no
+// read of the store: the event is committed already claimed (its lease
+// stored with it, as Claim stores one), handed to a local worker, and its
+// completion may be committed lazily. The store is read back only after a
+// crash, a failed attempt or a lease that ran out. Since the claim is an
+// ordinary stored lease, a queue shared by several processes can offer it
+// too (pgstore does: another replica takes the event only once the lease
+// runs out); boltstore (an exclusive lock on its file) and memstore (in
+// this process) offer it with no other claimer at all. package hooks finds
+// it by a type assertion.
 //
 // Its methods are called concurrently.
 type LocalQueue interface {
