@@ -57,7 +57,7 @@ func (k kindSpec) Address(_, token string) string {
 // with addresses at domains[0].
 func register(p *hooks.Pipeline, domains []string) error {
 	for _, d := range domains {
-		if !validDomain(strings.ToLower(strings.TrimSuffix(d, "."))) {
+		if !isDomainName(strings.ToLower(strings.TrimSuffix(d, "."))) {
 			return fmt.Errorf("%w: Domains: %q is not a domain name such as in.example.com", ErrInvalidOptions, d)
 		}
 	}
@@ -69,22 +69,4 @@ func register(p *hooks.Pipeline, domains []string) error {
 		return fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	return nil
-}
-
-func validDomain(d string) bool {
-	if len(d) == 0 || len(d) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(d, ".") {
-		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
