@@ -357,13 +357,23 @@ func (n *normalizer) extraTerms(c any) (map[string]string, bool) {
 		for k, v := range m {
 			iri, ok := v.(string)
 			if !ok || k == "" || k[0] == '@' || strings.ContainsAny(k, ":/") || k == "type" || k == "id" ||
-				n.v.special[k] || !n.foreignIRI(iri) || strings.HasPrefix(iri, "https://schema.org/") {
+				n.v.special[k] || !n.foreignIRI(iri) || strings.HasPrefix(iri, "https://schema.org/") ||
+				!parsesAbsolute(iri) {
 				return nil, false
 			}
 			terms[k] = iri
 		}
 	}
 	return terms, true
+}
+
+// parsesAbsolute reports whether net/url reads iri as an absolute URL, the
+// test json-gold applies to a term's IRI mapping (ld.IsAbsoluteIri): a
+// mapping it refuses, such as one with a bad percent escape, makes the
+// whole context invalid, so the fast path must not take it either.
+func parsesAbsolute(iri string) bool {
+	u, err := url.Parse(iri)
+	return err == nil && u.IsAbs()
 }
 
 // termRewriter writes out the extra terms of a @context extending
