@@ -315,18 +315,8 @@ func (c *textCmp) value(v any, depth int) bool {
 			if n >= len(a) || !c.value(a[n], depth+1) {
 				return false
 			}
-			c.ws()
-			if c.i >= len(c.b) {
-				return false
-			}
-			switch c.b[c.i] {
-			case ',':
-				c.i++
-			case ']':
-				c.i++
-				return n+1 == len(a)
-			default:
-				return false
+			if more, ok := c.next(']'); !ok || !more {
+				return ok && n+1 == len(a)
 			}
 		}
 	case '"':
@@ -410,20 +400,29 @@ func (c *textCmp) object(m map[string]any, depth int) bool {
 		if !c.value(x, depth+1) {
 			return false
 		}
-		c.ws()
-		if c.i >= len(c.b) {
-			return false
-		}
-		switch c.b[c.i] {
-		case ',':
-			c.i++
-		case '}':
-			c.i++
-			return n+1 == len(m)
-		default:
-			return false
+		if more, ok := c.next('}'); !ok || !more {
+			return ok && n+1 == len(m)
 		}
 	}
+}
+
+// next consumes what follows an array element or object member: a comma
+// (more follows) or the container's closing byte (it ends). ok is false
+// for anything else, or the end of the text.
+func (c *textCmp) next(closing byte) (more, ok bool) {
+	c.ws()
+	if c.i >= len(c.b) {
+		return false, false
+	}
+	switch c.b[c.i] {
+	case ',':
+		c.i++
+		return true, true
+	case closing:
+		c.i++
+		return false, true
+	}
+	return false, false
 }
 
 // str scans the string at c.i (which is '"') and returns its bytes between
