@@ -187,28 +187,7 @@ func TestRedeliveryExactlyOnce(t *testing.T) {
 // and all arrive, once each, when it is back.
 func TestOutage(t *testing.T) {
 	b := newBroker(t)
-	counting := &brokertest.Counting{Trigger: b.trigger(t)}
-	opts := brokertest.QueueOptions()
-	opts.AttemptTimeout = 300 * time.Millisecond
-	host := brokertest.NewHost(t, counting, &opts)
-	before := host.PostN(t, 5)
-	host.WaitDelivered(t, before, 30*time.Second)
-
-	b.proxy.Cut()
-	during := host.PostN(t, 10)
-	deadline := time.Now().Add(20 * time.Second)
-	for counting.Failed() < 20 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if counting.Failed() < 20 {
-		t.Fatalf("%d failed attempts during the outage, want at least 20", counting.Failed())
-	}
-	if p := host.Pending(t, during); p != len(during) {
-		t.Fatalf("%d of %d events pending during the outage, want all", p, len(during))
-	}
-	b.proxy.Restore()
-	host.WaitDelivered(t, during, 30*time.Second)
-	brokertest.ExactlyOnce(t, b.ids(t), append(before, during...))
+	brokertest.Outage(t, b.trigger(t), b.proxy, func() []string { return b.ids(t) })
 }
 
 // TestUnroutableAndClosedChannel: a message no queue takes is an error

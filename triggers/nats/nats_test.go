@@ -218,26 +218,5 @@ func TestOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counting := &brokertest.Counting{Trigger: tr}
-	opts := brokertest.QueueOptions()
-	opts.AttemptTimeout = 300 * time.Millisecond
-	host := brokertest.NewHost(t, counting, &opts)
-	before := host.PostN(t, 5)
-	host.WaitDelivered(t, before, 30*time.Second)
-
-	s.proxy.Cut()
-	during := host.PostN(t, 10)
-	deadline := time.Now().Add(20 * time.Second)
-	for counting.Failed() < 20 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if counting.Failed() < 20 {
-		t.Fatalf("%d failed attempts during the outage, want at least 20", counting.Failed())
-	}
-	if p := host.Pending(t, during); p != len(during) {
-		t.Fatalf("%d of %d events pending during the outage, want all", p, len(during))
-	}
-	s.proxy.Restore()
-	host.WaitDelivered(t, during, 30*time.Second)
-	brokertest.ExactlyOnce(t, s.ids(t), append(before, during...))
+	brokertest.Outage(t, tr, s.proxy, func() []string { return s.ids(t) })
 }

@@ -463,3 +463,33 @@ func ExactlyOnce(t testing.TB, got, want []string) {
 		t.Errorf("the broker holds %d events, want %d", len(got), len(want))
 	}
 }
+
+// Outage is the outage scenario every adapter runs: five events go through,
+// then p is cut while ten more are posted; they must all stay pending while
+// at least 20 attempts fail, and once p is restored every event must be in
+// the broker exactly once (stored lists the event IDs the broker holds).
+func Outage(t *testing.T, tr hooks.Trigger, p *Proxy, stored func() []string) {
+	t.Helper()
+	counting := &Counting{Trigger: tr}
+	opts := QueueOptions()
+	opts.AttemptTimeout = 300 * time.Millisecond
+	host := NewHost(t, counting, &opts)
+	before := host.PostN(t, 5)
+	host.WaitDelivered(t, before, 30*time.Second)
+
+	p.Cut()
+	during := host.PostN(t, 10)
+	deadline := time.Now().Add(20 * time.Second)
+	for counting.Failed() < 20 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if counting.Failed() < 20 {
+		t.Fatalf("%d failed attempts during the outage, want at least 20", counting.Failed())
+	}
+	if n := host.Pending(t, during); n != len(during) {
+		t.Fatalf("%d of %d events pending during the outage, want all", n, len(during))
+	}
+	p.Restore()
+	host.WaitDelivered(t, during, 30*time.Second)
+	ExactlyOnce(t, stored(), append(before, during...))
+}
