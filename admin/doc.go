@@ -18,9 +18,10 @@
 //	POST   /admin/keys                     {"name","roles"} -> 201 {"id","name","roles","key","created_at"}
 //	GET    /admin/keys                     -> {"keys":[...]} (never the key itself)
 //	DELETE /admin/keys/{id}                -> 204
-//	GET    /admin/events?state=dead&limit=N -> {"events":[...]} (with Options.Events; state defaults to dead)
+//	GET    /admin/events?...               -> {"events":[...],"next_cursor"} (with Options.Events; see Events)
 //	GET    /admin/events/{id}              -> the event's delivery status and content
 //	POST   /admin/events/{id}/replay       -> 202 status; 409 not_dead unless the event is dead
+//	POST   /admin/events/replay            {"ids":[...]} -> {"replayed":[id...],"failed":[{"id","code","message"}...]}
 //	GET    /admin/                         the admin page (HTML; it asks for the token)
 //
 // A hook is {"id","type","name","description","address","debug","disabled",
@@ -37,6 +38,31 @@
 // unknown fields or an invalid field, 401 for a missing or wrong
 // credential, 404 for an unknown id, 405 for a wrong method, 413 for a
 // body over Options.MaxBodyBytes (1 MiB), 503 when the store fails.
+//
+// # Events
+//
+// With Options.Events (a durable queue), GET /admin/events lists the
+// org's queued events, newest first, as hooks.EventStatus values (ID,
+// hook, state, attempts, last error, size, idempotency key, times),
+// without their content. Its query parameters, all optional, combine:
+//
+//	state   pending, delivered or dead; absent for every state
+//	hook    a hook ID
+//	key     an idempotency key (exact)
+//	id      an event ID: the list holds that event alone, if the other
+//	        parameters select it
+//	since   RFC 3339 time: created at or after it
+//	until   RFC 3339 time: created before it
+//	limit   page size; 0 or absent means 100, at most 1000
+//	cursor  the next_cursor of the previous page
+//
+// A full page carries next_cursor; pass it back for the next, older page.
+// The cursor is a position (the last event's creation time and ID), not
+// an offset, so events arriving meanwhile neither repeat nor shift the
+// pages. GET /admin/events/{id} adds the event itself (data, headers as
+// redacted when it arrived, files). POST /admin/events/replay replays a
+// selection of dead events at once: each that is not dead or not found is
+// reported in "failed" and the others are replayed.
 //
 // The package sits above the core (hooks), the debug log and the kinds: it
 // imports hooks and debuglog and knows no kind; nothing below imports it.

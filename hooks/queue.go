@@ -691,13 +691,19 @@ type EventStatus struct {
 	NextAttempt time.Time `json:"next_attempt,omitzero"` // for pending events
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// IdempotencyKey is the key the event arrived with, if any.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Size is the length of the encoded event in bytes (its data, raw
+	// body and files, as the queue stores them).
+	Size int64 `json:"size"`
 	// Event is the queued event itself; only Get fills it.
 	Event *Event `json:"event,omitempty"`
 }
 
 func statusOf(ev *store.QueuedEvent) EventStatus {
 	s := EventStatus{ID: ev.ID, HookID: ev.HookID, State: string(ev.State), Attempts: ev.Attempts,
-		LastError: ev.LastError, CreatedAt: ev.CreatedAt.UTC(), UpdatedAt: ev.UpdatedAt.UTC()}
+		LastError: ev.LastError, CreatedAt: ev.CreatedAt.UTC(), UpdatedAt: ev.UpdatedAt.UTC(),
+		IdempotencyKey: ev.IdempotencyKey, Size: ev.PayloadSize}
 	if ev.State == store.StatePending {
 		s.NextAttempt = ev.NextAttempt.UTC()
 	}
@@ -714,23 +720,26 @@ func ParseEventState(s string) (store.EventState, error) {
 	return "", invalid("state", `must be "pending", "delivered" or "dead"`)
 }
 
-// Events lists up to limit of org's events in the given state ("pending",
-// "delivered" or "dead"), newest first. A limit of 0 means
-// DefaultQueueListLimit (100); it is capped at MaxQueueListLimit (1000). An
-// unknown state or a negative limit gives a *ValidationError.
-func (q *Queue) Events(ctx context.Context, org, state string, limit int) ([]EventStatus, error) {
-	st, err := ParseEventState(state)
-	if err != nil {
-		return nil, err
+// Events lists org's events that q selects, newest first, without their
+// content: q.State may be "" (every state), "pending", "delivered" or
+// "dead"; q.After continues a list after its last event
+// (store.CursorOf). A q.Limit of 0 means DefaultQueueListLimit (100); it
+// is capped at MaxQueueListLimit (1000). An unknown state or a negative
+// limit gives a *ValidationError.
+func (q *Queue) Events(ctx context.Context, org string, query store.EventQuery) ([]EventStatus, error) {
+	if query.State != "" {
+		if _, err := ParseEventState(string(query.State)); err != nil {
+			return nil, err
+		}
 	}
-	if limit < 0 {
+	if query.Limit < 0 {
 		return nil, invalid("limit", "must not be negative")
 	}
-	if limit == 0 {
-		limit = DefaultQueueListLimit
+	if query.Limit == 0 {
+		query.Limit = DefaultQueueListLimit
 	}
-	limit = min(limit, MaxQueueListLimit)
-	evs, err := q.store.ListEvents(ctx, org, st, limit)
+	query.Limit = min(query.Limit, MaxQueueListLimit)
+	evs, err := q.store.ListEvents(ctx, org, query)
 	if err != nil {
 		return nil, fmt.Errorf("hooks: list events: %w", err)
 	}

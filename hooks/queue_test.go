@@ -380,14 +380,14 @@ func TestQueueDeadAndReplay(t *testing.T) {
 		if !st.NextAttempt.IsZero() {
 			t.Fatalf("dead: NextAttempt: got %v, want zero", st.NextAttempt)
 		}
-		dead, err := q.Events(ctx, "org1", "dead", 0)
+		dead, err := q.Events(ctx, "org1", store.EventQuery{State: store.StateDead})
 		if err != nil || len(dead) != 1 || dead[0].ID != e.ID || dead[0].HookID != "h1" || dead[0].Attempts != 3 {
 			t.Fatalf("Events(dead): got %+v, %v, want the one dead event", dead, err)
 		}
 		if dead[0].Event != nil {
 			t.Fatalf("Events(dead): Event: got %v, want nil", dead[0].Event)
 		}
-		if other, err := q.Events(ctx, "org2", "dead", 0); err != nil || len(other) != 0 {
+		if other, err := q.Events(ctx, "org2", store.EventQuery{State: store.StateDead}); err != nil || len(other) != 0 {
 			t.Fatalf("Events(other org): got %+v, %v, want none", other, err)
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -421,7 +421,7 @@ func TestQueueDeadAndReplay(t *testing.T) {
 		if err := q.Replay(ctx, "org1", e.ID); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("Replay(delivered): got %v, want store.ErrConflict", err)
 		}
-		del, err := q.Events(ctx, "org1", "delivered", 10)
+		del, err := q.Events(ctx, "org1", store.EventQuery{State: store.StateDelivered, Limit: 10})
 		if err != nil || len(del) != 1 || del[0].ID != e.ID {
 			t.Fatalf("Events(delivered): got %+v, %v", del, err)
 		}
@@ -437,7 +437,7 @@ func TestQueueEventsValidation(t *testing.T) {
 		limit int
 		field string
 	}{
-		{"empty state", "", 0, "state"},
+		{"every state", "", 0, ""},
 		{"unknown state", "gone", 0, "state"},
 		{"upper case", "DEAD", 0, "state"},
 		{"negative limit", "dead", -1, "limit"},
@@ -445,7 +445,7 @@ func TestQueueEventsValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := q.Events(ctx, "", tt.state, tt.limit)
+			_, err := q.Events(ctx, "", store.EventQuery{State: store.EventState(tt.state), Limit: tt.limit})
 			var ve *hooks.ValidationError
 			switch {
 			case tt.field == "" && err != nil:

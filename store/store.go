@@ -138,7 +138,12 @@ type QueuedEvent struct {
 	// the slice (the store may keep it rather than copy it); a Payload a
 	// store returns is read-only (it may be shared with the store and with
 	// other callers). ListEvents leaves it nil.
-	Payload     []byte
+	Payload []byte
+	// PayloadSize is the length of Payload in bytes, kept with the
+	// delivery state so that a list can show it without reading the
+	// payload. Stores set it on every record they return; Enqueue
+	// ignores what the caller says.
+	PayloadSize int64
 	State       EventState
 	Attempts    int       // delivery attempts started so far
 	LastError   string    // the last attempt's error, if any
@@ -181,10 +186,12 @@ type QueueStore interface {
 	Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error
 	// GetEvent returns the org's event with its Payload (read-only).
 	GetEvent(ctx context.Context, org, id string) (*QueuedEvent, error)
-	// ListEvents returns up to limit of the org's events in the given
-	// state, newest (by CreatedAt, then ID) first, without their Payload:
-	// a list reads delivery states only. A limit below 1 means no limit.
-	ListEvents(ctx context.Context, org string, state EventState, limit int) ([]*QueuedEvent, error)
+	// ListEvents returns up to q.Limit of the org's events that q
+	// matches (see EventQuery.Match), newest (by CreatedAt, then ID)
+	// first, without their Payload (PayloadSize is set): a list reads
+	// delivery states only. When q.After.ID is not empty the list
+	// continues after that event (see EventCursor).
+	ListEvents(ctx context.Context, org string, q EventQuery) ([]*QueuedEvent, error)
 	// Replay moves the org's dead event back to pending, with Attempts
 	// reset, LastError kept, and NextAttempt and UpdatedAt now. Replaying
 	// an event that is not dead returns ErrConflict.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/memstore"
 	"github.com/inbound-hooks/inbound/webhook/signature"
 )
@@ -647,7 +648,7 @@ func TestDedupAfterVerification(t *testing.T) {
 	if w2.Code != http.StatusAccepted || id(w2) != id(w1) {
 		t.Fatalf("replay: got %d id %q, want 202 with the first id %q", w2.Code, id(w2), id(w1))
 	}
-	evs, err := q.Events(ctx, "", "pending", 10)
+	evs, err := q.Events(ctx, "", store.EventQuery{State: store.StatePending, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

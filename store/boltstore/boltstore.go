@@ -129,6 +129,10 @@ func Open(path string, opts *Options) (*Store, error) {
 			return meta.Put(keyVersion, fileVersion)
 		case string(v) == "1":
 			return migrateV1(tx)
+		case string(v) == "2":
+			if err := migrateV2(tx); err != nil {
+				return err
+			}
 		case !bytes.Equal(v, fileVersion):
 			return fmt.Errorf("%w: %q, want %q", ErrVersion, v, fileVersion)
 		}

@@ -297,7 +297,7 @@ func TestGroupCommitMany(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = openTest(t, path, nil)
-	evs, err := s.ListEvents(context.Background(), "acme", store.StatePending, 0)
+	evs, err := s.ListEvents(context.Background(), "acme", store.EventQuery{State: store.StatePending})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,7 +492,7 @@ func TestCorruptRecord(t *testing.T) {
 				if n, err := s.CountEvents(ctx, state); err != nil || n != want {
 					t.Fatalf("CountEvents(%s): got %d, %v; want %d", state, n, err, want)
 				}
-				list, err := s.ListEvents(ctx, "acme", state, 10)
+				list, err := s.ListEvents(ctx, "acme", store.EventQuery{State: state, Limit: 10})
 				if err != nil || len(list) != want {
 					t.Fatalf("ListEvents(%s): got %d, %v; want %d", state, len(list), err, want)
 				}

@@ -59,7 +59,14 @@
 // their leases run out.
 //
 // Files written by version 1 of this package (one JSON record per event,
-// the payload in base64) are migrated by Open, in one transaction.
+// the payload in base64) are migrated by Open, in one transaction; so are
+// files of version 2 (delivery state records without the payload's size,
+// which ListEvents shows: Open reads each payload's length once).
+//
+// ListEvents walks an index of each org's events by state and creation
+// time: a filter by state and time range reads only what it returns; a
+// filter by hook or idempotency key alone also reads (and skips) the
+// small delivery state records of the org's other events in the range.
 //
 // # Security
 //

@@ -29,7 +29,7 @@ var (
 		bStates, bPayloads, bIdem, bPending, bDelivered, bOrgState, bCounts}
 
 	keyVersion  = []byte("version")
-	fileVersion = []byte("2")
+	fileVersion = []byte("3")
 	// bEventsV1 held version 1's events: JSON records with the payload in
 	// base64 (see migrate.go).
 	bEventsV1 = []byte("events")

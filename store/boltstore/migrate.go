@@ -42,7 +42,8 @@ func migrateV1(tx *bolt.Tx) error {
 			}
 			rec := eventRecord{ID: r.ID, Org: r.Org, HookID: r.HookID, IdempotencyKey: r.IdempotencyKey,
 				State: r.State, Attempts: r.Attempts, LastError: r.LastError,
-				NextAttempt: r.NextAttempt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+				NextAttempt: r.NextAttempt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+				PayloadSize: int64(len(r.Payload))}
 			if _, ok := encodeState(r.State); !ok {
 				return tx.Bucket(bStates).Put(k, v)
 			}
@@ -52,6 +53,37 @@ func migrateV1(tx *bolt.Tx) error {
 			return err
 		}
 		if err := tx.DeleteBucket(bEventsV1); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bMeta).Put(keyVersion, fileVersion)
+}
+
+// migrateV2 brings a version 2 file to version 3, inside the transaction
+// Open runs: each delivery state record gains the size of its payload
+// (record version 2), so that ListEvents shows sizes without reading
+// payloads. Records that cannot be decoded are left to Claim, which parks
+// them.
+func migrateV2(tx *bolt.Tx) error {
+	b := tx.Bucket(bStates)
+	var recs []*eventRecord
+	err := b.ForEach(func(k, v []byte) error {
+		if len(v) == 0 || v[0] != recordVersionV1 {
+			return nil
+		}
+		r, err := decodeRecord(string(k), v)
+		if err != nil {
+			return nil
+		}
+		r.PayloadSize = payloadLen(tx, k)
+		recs = append(recs, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range recs { // a cursor does not survive changes to its bucket
+		if err := b.Put([]byte(r.ID), r.encode()); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -89,6 +91,7 @@ func newPending(e *store.QueuedEvent, claimed bool, lease time.Duration) *eventR
 	r := &eventRecord{
 		ID: e.ID, Org: e.Org, HookID: e.HookID, IdempotencyKey: e.IdempotencyKey,
 		State: store.StatePending, NextAttempt: e.NextAttempt, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
+		PayloadSize: int64(len(e.Payload)),
 	}
 	if claimed {
 		r.Attempts, r.Claimed = 1, true
@@ -479,33 +482,91 @@ func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEven
 }
 
 // ListEvents implements store.QueueStore: newest (by CreatedAt, then ID)
-// first, delivery states only. A limit below 1 means no limit.
-func (s *Store) ListEvents(ctx context.Context, org string, state store.EventState, limit int) ([]*store.QueuedEvent, error) {
+// first, delivery states only. It walks the index of the org's events in
+// each state asked for, backwards from q.Until or the cursor, and stops
+// at q.Since or once it has q.Limit matches: the hook and idempotency key
+// are checked on the (small) delivery state records it meets, so a
+// filter by hook alone reads the org's records in the time range until
+// the page is full.
+func (s *Store) ListEvents(ctx context.Context, org string, q store.EventQuery) ([]*store.QueuedEvent, error) {
+	states := []store.EventState{q.State}
+	if q.State == "" {
+		states = []store.EventState{store.StatePending, store.StateDelivered, store.StateDead}
+	} else if _, ok := encodeState(q.State); !ok {
+		return nil, nil
+	}
 	var out []*store.QueuedEvent
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		prefix := orgStatePrefix(org, string(state))
-		c := tx.Bucket(bOrgState).Cursor()
-		var k []byte
-		if end := prefixEnd(prefix); end == nil {
-			k, _ = c.Last()
-		} else if k, _ = c.Seek(end); k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			if limit > 0 && len(out) >= limit {
-				break
-			}
-			r, err := getRecord(tx, string(k[len(prefix)+timeKeyLen:]))
+		for _, st := range states {
+			evs, err := listState(tx, org, st, &q)
 			if err != nil {
 				return err
 			}
-			out = append(out, r.event(nil))
+			out = append(out, evs...)
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if len(states) > 1 {
+		slices.SortFunc(out, func(a, b *store.QueuedEvent) int {
+			if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(b.ID, a.ID)
+		})
+		if q.Limit > 0 && len(out) > q.Limit {
+			out = out[:q.Limit]
+		}
+	}
+	return out, nil
+}
+
+// listState returns up to q.Limit of the org's events in state st that q
+// matches, newest first, from the bOrgState index.
+func listState(tx *bolt.Tx, org string, st store.EventState, q *store.EventQuery) ([]*store.QueuedEvent, error) {
+	prefix := orgStatePrefix(org, string(st))
+	// upper is a key above every one the list may return.
+	upper := prefixEnd(prefix)
+	if !q.Until.IsZero() {
+		upper = appendTime(bytes.Clone(prefix), q.Until)
+	}
+	if q.After.ID != "" {
+		if k := orgStateKey(org, string(st), q.After.CreatedAt, q.After.ID); upper == nil || bytes.Compare(k, upper) < 0 {
+			upper = k
+		}
+	}
+	var since []byte
+	if !q.Since.IsZero() {
+		since = appendTime(bytes.Clone(prefix), q.Since)
+	}
+	c := tx.Bucket(bOrgState).Cursor()
+	var k []byte
+	if upper == nil {
+		k, _ = c.Last()
+	} else if k, _ = c.Seek(upper); k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	var out []*store.QueuedEvent
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		if q.Limit > 0 && len(out) >= q.Limit {
+			break
+		}
+		if since != nil && bytes.Compare(k, since) < 0 {
+			break
+		}
+		r, err := getRecord(tx, string(k[len(prefix)+timeKeyLen:]))
+		if err != nil {
+			return nil, err
+		}
+		if ev := r.event(nil); q.Match(ev) {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
 }
 
 // Replay implements store.QueueStore.

@@ -25,6 +25,7 @@ type eventRecord struct {
 	NextAttempt    time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	PayloadSize    int64
 	// Claimed says a claim holds the event's lease (Claim, EnqueueClaimed);
 	// every other change clears it. Open releases such leases: the file's
 	// lock says the process that held them is gone.
@@ -34,8 +35,13 @@ type eventRecord struct {
 // claimedBit marks a claimed record in its state byte.
 const claimedBit = 0x80
 
-// recordVersion is the first byte of an encoded eventRecord.
-const recordVersion = 1
+// recordVersion is the first byte of an encoded eventRecord. Version 1
+// had no PayloadSize; Open rewrites such records (migrateV2), and
+// decodeRecord still reads them (with a size of 0).
+const (
+	recordVersion   = 2
+	recordVersionV1 = 1
+)
 
 // The encoded states.
 const (
@@ -62,19 +68,20 @@ var decodedStates = [...]store.EventState{statePending: store.StatePending,
 // encode returns r's stored form, a compact binary record:
 //
 //	version (1 byte) | state, with claimedBit (1 byte) | uvarint Attempts |
-//	timeKey(NextAttempt) | timeKey(CreatedAt) | timeKey(UpdatedAt) |
+//	uvarint PayloadSize | timeKey(NextAttempt) | timeKey(CreatedAt) | timeKey(UpdatedAt) |
 //	lp(Org) | lp(HookID) | lp(IdempotencyKey) | LastError (the rest)
 //
 // The ID is the record's key and is not repeated.
 func (r *eventRecord) encode() []byte {
 	st, _ := encodeState(r.State)
-	b := make([]byte, 0, 2+binary.MaxVarintLen64+3*timeKeyLen+3*binary.MaxVarintLen16+
+	b := make([]byte, 0, 2+2*binary.MaxVarintLen64+3*timeKeyLen+3*binary.MaxVarintLen16+
 		len(r.Org)+len(r.HookID)+len(r.IdempotencyKey)+len(r.LastError))
 	if r.Claimed {
 		st |= claimedBit
 	}
 	b = append(b, recordVersion, st)
 	b = binary.AppendUvarint(b, uint64(max(r.Attempts, 0)))
+	b = binary.AppendUvarint(b, uint64(max(r.PayloadSize, 0)))
 	b = appendTime(b, r.NextAttempt)
 	b = appendTime(b, r.CreatedAt)
 	b = appendTime(b, r.UpdatedAt)
@@ -90,7 +97,7 @@ func decodeRecord(id string, b []byte) (*eventRecord, error) {
 	corrupt := func(what string) error {
 		return fmt.Errorf("%w: event %q: %s", ErrCorrupt, id, what)
 	}
-	if len(b) < 2 || b[0] != recordVersion {
+	if len(b) < 2 || (b[0] != recordVersion && b[0] != recordVersionV1) {
 		return nil, corrupt("unknown record version")
 	}
 	st := b[1] &^ claimedBit
@@ -104,6 +111,14 @@ func decodeRecord(id string, b []byte) (*eventRecord, error) {
 	}
 	r.Attempts = int(attempts)
 	rest := b[2+w:]
+	if b[0] == recordVersion {
+		size, w := binary.Uvarint(rest)
+		if w <= 0 || size > 1<<62 {
+			return nil, corrupt("bad payload size")
+		}
+		r.PayloadSize = int64(size)
+		rest = rest[w:]
+	}
 	if len(rest) < 3*timeKeyLen {
 		return nil, corrupt("short record")
 	}
@@ -127,6 +142,7 @@ func (r *eventRecord) event(payload []byte) *store.QueuedEvent {
 		ID: r.ID, Org: r.Org, HookID: r.HookID, IdempotencyKey: r.IdempotencyKey,
 		Payload: payload, State: r.State, Attempts: r.Attempts, LastError: r.LastError,
 		NextAttempt: r.NextAttempt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		PayloadSize: r.PayloadSize,
 	}
 }
 
@@ -179,6 +195,13 @@ func getPayload(tx *bolt.Tx, id []byte) ([]byte, bool) {
 		return v, v != nil
 	}
 	return nil, false
+}
+
+// payloadLen returns the length of the payload of event id without
+// copying it (0 when there is none).
+func payloadLen(tx *bolt.Tx, id []byte) int64 {
+	p, _ := getPayload(tx, id)
+	return int64(len(p))
 }
 
 // deletePayload removes the payload of event id, if any.

@@ -3,6 +3,7 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -128,6 +129,7 @@ func TestMigrateV1(t *testing.T) {
 	s := openTest(t, path, &Options{NoSync: true})
 	ctx := context.Background()
 	for _, want := range []*store.QueuedEvent{pending, dead} {
+		want.PayloadSize = int64(len(want.Payload))
 		got, err := s.GetEvent(ctx, "acme", want.ID)
 		if err != nil {
 			t.Fatalf("GetEvent(%s): %v", want.ID, err)
@@ -151,6 +153,75 @@ func TestMigrateV1(t *testing.T) {
 		if tx.Bucket(bEventsV1) != nil {
 			t.Error("version 1's bucket is still there")
 		}
+		if v := tx.Bucket(bMeta).Get(keyVersion); !bytes.Equal(v, fileVersion) {
+			t.Errorf("version: got %q, want %q", v, fileVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigrateV2 turns a file back into version 2 (delivery state records
+// of record version 1, without the payload's size) and checks that Open
+// gives every record its size, and that lists show it.
+func TestMigrateV2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	s := openTest(t, path, &Options{NoSync: true})
+	ctx := context.Background()
+	sizes := map[string]int{"small": 10, "big": bigPayload + 5, "empty": 0}
+	for id, n := range sizes {
+		e := &store.QueuedEvent{ID: id, HookID: "h1", Payload: bytes.Repeat([]byte("x"), n), NextAttempt: t0, CreatedAt: t0, UpdatedAt: t0}
+		if _, err := s.Enqueue(ctx, e, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bStates)
+		for id := range sizes {
+			r, err := decodeRecord(id, b.Get([]byte(id)))
+			if err != nil {
+				return err
+			}
+			// Record version 1: no size after the attempts.
+			v2 := r.encode()
+			_, w := binary.Uvarint(v2[2:])
+			_, ws := binary.Uvarint(v2[2+w:])
+			v1 := append(append([]byte{recordVersionV1, v2[1]}, v2[2:2+w]...), v2[2+w+ws:]...)
+			if back, err := decodeRecord(id, v1); err != nil || back.PayloadSize != 0 || back.CreatedAt != r.CreatedAt {
+				t.Fatalf("version 1 record: got %+v, %v", back, err)
+			}
+			if err := b.Put([]byte(id), v1); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bMeta).Put(keyVersion, []byte("2"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, path, &Options{NoSync: true})
+	evs, err := s.ListEvents(ctx, "", store.EventQuery{})
+	if err != nil || len(evs) != len(sizes) {
+		t.Fatalf("ListEvents: got %d, %v", len(evs), err)
+	}
+	for _, e := range evs {
+		if e.PayloadSize != int64(sizes[e.ID]) {
+			t.Errorf("%s: PayloadSize %d, want %d", e.ID, e.PayloadSize, sizes[e.ID])
+		}
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bMeta).Get(keyVersion); !bytes.Equal(v, fileVersion) {
 			t.Errorf("version: got %q, want %q", v, fileVersion)
 		}

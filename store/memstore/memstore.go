@@ -433,6 +433,7 @@ func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince ti
 	ev.State = ""
 	ev.Attempts = 0
 	ev.LastError = ""
+	ev.PayloadSize = int64(len(e.Payload))
 	if claim {
 		ev.Attempts = 1
 		ev.UpdatedAt = e.NextAttempt
@@ -555,21 +556,21 @@ func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEven
 }
 
 // ListEvents implements store.QueueStore: newest (by CreatedAt, then ID)
-// first. A limit below 1 means no limit.
-func (s *Store) ListEvents(ctx context.Context, org string, state store.EventState, limit int) ([]*store.QueuedEvent, error) {
+// first. It looks at every event of the store.
+func (s *Store) ListEvents(ctx context.Context, org string, q store.EventQuery) ([]*store.QueuedEvent, error) {
 	if err := s.read(ctx); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
 	var out []*store.QueuedEvent
 	for _, ev := range s.events {
-		if ev.Org == org && ev.State == state {
+		if ev.Org == org && q.Match(ev) {
 			out = append(out, ev)
 		}
 	}
 	slices.SortFunc(out, func(a, b *store.QueuedEvent) int { return byCreated(b.CreatedAt, a.CreatedAt, b.ID, a.ID) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
 	}
 	for i, ev := range out {
 		out[i] = copyEvent(ev)

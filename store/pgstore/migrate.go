@@ -142,11 +142,22 @@ ALTER TABLE {s}.events DROP COLUMN payload;
 DROP INDEX {s}.events_state;
 CREATE INDEX events_dead ON {s}.events (id) WHERE state = 'dead';
 `,
+	// 6: the size of each payload beside its delivery state (ListEvents
+	// shows it without reading event_payloads), and indexes for the
+	// filters of ListEvents: by hook, by idempotency key (only the events
+	// that carry one), and by time alone (every state).
+	`
+ALTER TABLE {s}.events ADD COLUMN payload_size bigint NOT NULL DEFAULT 0;
+UPDATE {s}.events e SET payload_size = octet_length(p.payload) FROM {s}.event_payloads p WHERE p.id = e.id;
+CREATE INDEX events_org_created ON {s}.events (org, created_at DESC, id DESC);
+CREATE INDEX events_org_hook ON {s}.events (org, hook_id, created_at DESC, id DESC);
+CREATE INDEX events_org_idem ON {s}.events (org, idempotency_key) WHERE idempotency_key <> ''::bytea;
+`,
 }
 
 // SchemaVersion is the schema version this build of the package migrates
 // a database to (len(migrations); a test keeps the two in step).
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // migrate creates the schema when it is missing and applies the
 // migrations the database lacks, all in one transaction under an advisory

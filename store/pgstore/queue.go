@@ -24,7 +24,7 @@ const stateColumns = `id, org, hook_id, idempotency_key, state, attempts, last_e
 // eventSelect selects an event with its payload, in scanEvent's order,
 // from events e joined with event_payloads p.
 const eventSelect = `e.id, e.org, e.hook_id, e.idempotency_key, coalesce(p.payload, ''::bytea), e.state, e.attempts,
-	e.last_error, e.next_attempt, e.created_at, e.updated_at`
+	e.last_error, e.next_attempt, e.created_at, e.updated_at, e.payload_size`
 
 func scanEvent(row pgx.Row) (*store.QueuedEvent, error) {
 	var (
@@ -33,7 +33,7 @@ func scanEvent(row pgx.Row) (*store.QueuedEvent, error) {
 		state    string
 	)
 	if err := row.Scan(&e.ID, &e.Org, &e.HookID, &key, &e.Payload, &state, &e.Attempts, &msg,
-		&e.NextAttempt, &e.CreatedAt, &e.UpdatedAt); err != nil {
+		&e.NextAttempt, &e.CreatedAt, &e.UpdatedAt, &e.PayloadSize); err != nil {
 		return nil, err
 	}
 	e.IdempotencyKey, e.LastError, e.State = string(key), string(msg), store.EventState(state)
@@ -77,8 +77,8 @@ const enqueueSQL = `WITH c AS (
 	WHERE i.created_at < $9
 	RETURNING 1
 ), e AS (
-	INSERT INTO {s}.events (` + stateColumns + `)
-	SELECT $1, $2, $3, $4, 'pending', $10, ''::bytea, $6, $7, $8 FROM c
+	INSERT INTO {s}.events (` + stateColumns + `, payload_size)
+	SELECT $1, $2, $3, $4, 'pending', $10, ''::bytea, $6, $7, $8, octet_length($5::bytea) FROM c
 	WHERE NOT c.taken AND ($4 = ''::bytea OR EXISTS (SELECT 1 FROM k))
 	RETURNING 1
 ), p AS (
@@ -634,19 +634,49 @@ LEFT JOIN {s}.event_payloads p ON p.id = e.id WHERE e.id = $1 AND e.org = $2`), 
 }
 
 // ListEvents implements store.QueueStore: newest (by CreatedAt, then ID)
-// first, without payloads. A limit below 1 means no limit.
-func (s *Store) ListEvents(ctx context.Context, org string, state store.EventState, limit int) ([]*store.QueuedEvent, error) {
+// first, without payloads. The statement holds only the conditions q
+// sets, so that the planner picks the index that serves them
+// (events_org_state, events_org_hook, events_org_idem or
+// events_org_created); the cursor is a row comparison those indexes
+// serve too.
+func (s *Store) ListEvents(ctx context.Context, org string, q store.EventQuery) ([]*store.QueuedEvent, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	var lim *int // NULL: LIMIT ALL
-	if limit > 0 {
-		lim = &limit
+	args := []any{org}
+	where := []string{"org = $1"}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args))))
 	}
+	if q.State != "" {
+		add("state = $?", string(q.State))
+	}
+	if q.HookID != "" {
+		add("hook_id = $?", q.HookID)
+	}
+	if q.IdempotencyKey != "" {
+		add("idempotency_key = $?", []byte(q.IdempotencyKey))
+	}
+	if !q.Since.IsZero() {
+		add("created_at >= $?", q.Since)
+	}
+	if !q.Until.IsZero() {
+		add("created_at < $?", q.Until)
+	}
+	if q.After.ID != "" {
+		args = append(args, q.After.CreatedAt)
+		add(fmt.Sprintf("(created_at, id) < ($%d, $?)", len(args)), q.After.ID)
+	}
+	var lim *int // NULL: LIMIT ALL
+	if q.Limit > 0 {
+		lim = &q.Limit
+	}
+	args = append(args, lim)
 	// A list carries delivery states only: no payload is read.
 	rows, err := s.pool.Query(ctx, s.q(`SELECT id, org, hook_id, idempotency_key, NULL::bytea, state, attempts, last_error,
-	next_attempt, created_at, updated_at FROM {s}.events
-WHERE org = $1 AND state = $2 ORDER BY created_at DESC, id DESC LIMIT $3`), org, string(state), lim)
+	next_attempt, created_at, updated_at, payload_size FROM {s}.events
+WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args))), args...)
 	if err != nil {
 		return nil, s.wrap("list events", err)
 	}

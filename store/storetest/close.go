@@ -44,7 +44,10 @@ func closeCases() []testCase {
 				{"Complete", func() error { return s.Complete(ctx, "e1", 1, at(0)) }},
 				{"Fail", func() error { return s.Fail(ctx, "e1", 1, "x", at(0), false) }},
 				{"GetEvent", func() error { _, err := s.GetEvent(ctx, "org1", "e1"); return err }},
-				{"ListEvents", func() error { _, err := s.ListEvents(ctx, "org1", store.StatePending, 10); return err }},
+				{"ListEvents", func() error {
+					_, err := s.ListEvents(ctx, "org1", store.EventQuery{State: store.StatePending, Limit: 10})
+					return err
+				}},
 				{"Replay", func() error { return s.Replay(ctx, "org1", "e1", at(0)) }},
 				{"Prune", func() error { _, err := s.Prune(ctx, at(time.Hour)); return err }},
 				{"CountEvents", func() error { _, err := s.CountEvents(ctx, store.StatePending); return err }},

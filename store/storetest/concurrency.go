@@ -51,7 +51,7 @@ func concurrencyCases() []testCase {
 			noErr(t, "ListHooks", err)
 			keys, err := s.ListKeys(ctx, "org1")
 			noErr(t, "ListKeys", err)
-			evs, err := s.ListEvents(ctx, "org1", store.StatePending, 10*n)
+			evs, err := s.ListEvents(ctx, "org1", store.EventQuery{State: store.StatePending, Limit: 10 * n})
 			noErr(t, "ListEvents", err)
 			entries, err := s.ListDebug(ctx, "h000")
 			noErr(t, "ListDebug", err)

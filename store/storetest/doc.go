@@ -24,7 +24,8 @@
 // debug entries (newest first, trimming to keep, clearing); the queue
 // (Enqueue and its idempotency window, Claim order, limit, lease and
 // re-claim after expiry, Complete, Fail, Replay, ListEvents without
-// payloads, Prune freeing idempotency keys, CountEvents, payloads of any
+// payloads (with their sizes), its filters and paging by cursor while
+// events arrive, Prune freeing idempotency keys, CountEvents, payloads of any
 // bytes and size coming back unchanged whatever the delivery state went
 // through); that delivery states go in and out as copies;
 // that every method returns store.ErrClosed after Close; concurrency

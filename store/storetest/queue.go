@@ -312,7 +312,7 @@ func queueCases() []testCase {
 
 			list := func(org string, state store.EventState, limit int) []string {
 				t.Helper()
-				evs, err := s.ListEvents(ctx, org, state, limit)
+				evs, err := s.ListEvents(ctx, org, store.EventQuery{State: state, Limit: limit})
 				noErr(t, "ListEvents", err)
 				for _, ev := range evs {
 					if ev.Org != org || ev.State != state {
@@ -444,7 +444,7 @@ func queueCases() []testCase {
 			checkEvent(t, "Claim after changing a returned record", evs[0], want)
 			checkState(t, "Claim after changing a returned record", evs[0], store.StatePending, 1)
 			evs[0].Attempts, evs[0].LastError = 42, "x"
-			list, err := s.ListEvents(ctx, "org1", store.StatePending, 10)
+			list, err := s.ListEvents(ctx, "org1", store.EventQuery{State: store.StatePending, Limit: 10})
 			noErr(t, "ListEvents", err)
 			checkState(t, "ListEvents after changing a claimed record", list[0], store.StatePending, 1)
 			if list[0].LastError != "" {
@@ -506,14 +506,106 @@ func queueCases() []testCase {
 		{name: "ListWithoutPayload", fn: func(t *testing.T, e *env) {
 			s := e.newStore(t)
 			mustEnqueue(t, s, newEvent("e1", "org1", "h1", "k", at(0)), farPast)
-			list, err := s.ListEvents(ctx, "org1", store.StatePending, 0)
+			list, err := s.ListEvents(ctx, "org1", store.EventQuery{State: store.StatePending})
 			noErr(t, "ListEvents", err)
 			checkIDs(t, "ListEvents", eventIDs(list), []string{"e1"})
 			if list[0].Payload != nil {
 				t.Fatalf("ListEvents: Payload: got %q, want nil (a list carries delivery states only)", list[0].Payload)
 			}
+			if want := int64(len(`{"event":"e1"}`)); list[0].PayloadSize != want {
+				t.Fatalf("ListEvents: PayloadSize: got %d, want %d", list[0].PayloadSize, want)
+			}
+			if got := mustGetEvent(t, s, "org1", "e1"); got.PayloadSize != int64(len(got.Payload)) {
+				t.Fatalf("GetEvent: PayloadSize: got %d, want %d", got.PayloadSize, len(got.Payload))
+			}
 			if list[0].HookID != "h1" || list[0].IdempotencyKey != "k" || !sameTime(list[0].CreatedAt, at(0)) {
 				t.Fatalf("ListEvents: got %+v, want hook h1, key k, created %v", list[0], at(0))
+			}
+		}},
+		{name: "ListEventsQuery", fn: func(t *testing.T, e *env) {
+			// Events e0..e9, one second apart; hooks alternate h1/h2;
+			// e3 and e7 carry the key "k"; e0, e1 delivered, e2 dead.
+			s := e.newStore(t)
+			for i := range 10 {
+				h, key := "h1", ""
+				if i%2 == 1 {
+					h = "h2"
+				}
+				if i == 3 || i == 7 {
+					key = "k"
+				}
+				since := farPast
+				if i == 7 { // e3 (same hook and key) is outside the window
+					since = at(5 * time.Second)
+				}
+				mustEnqueue(t, s, newEvent(fmt.Sprintf("e%d", i), "org1", h, key, at(time.Duration(i)*time.Second)), since)
+			}
+			// Two events created in the same instant: ordered by ID.
+			mustEnqueue(t, s, newEvent("s1", "org1", "h1", "", at(20*time.Second)), farPast)
+			mustEnqueue(t, s, newEvent("s2", "org1", "h1", "", at(20*time.Second)), farPast)
+			mustEnqueue(t, s, newEvent("o1", "org2", "h1", "k", at(5*time.Second)), farPast)
+			now := at(time.Minute)
+			checkIDs(t, "Claim", claimIDs(t, s, now, time.Minute, 3), []string{"e0", "e1", "e2"})
+			noErr(t, "Complete", s.Complete(ctx, "e0", 1, now))
+			noErr(t, "Complete", s.Complete(ctx, "e1", 1, now))
+			noErr(t, "Fail", s.Fail(ctx, "e2", 1, "boom", now, true))
+
+			list := func(q store.EventQuery) []string {
+				t.Helper()
+				evs, err := s.ListEvents(ctx, "org1", q)
+				noErr(t, "ListEvents", err)
+				for _, ev := range evs {
+					if ev.Org != "org1" || ev.Payload != nil || ev.PayloadSize == 0 {
+						t.Fatalf("ListEvents(%+v): got %+v", q, ev)
+					}
+				}
+				return eventIDs(evs)
+			}
+			all := []string{"s2", "s1", "e9", "e8", "e7", "e6", "e5", "e4", "e3", "e2", "e1", "e0"}
+			for _, c := range []struct {
+				name string
+				q    store.EventQuery
+				want []string
+			}{
+				{"all", store.EventQuery{}, all},
+				{"limit", store.EventQuery{Limit: 3}, all[:3]},
+				{"delivered", store.EventQuery{State: store.StateDelivered}, []string{"e1", "e0"}},
+				{"dead", store.EventQuery{State: store.StateDead}, []string{"e2"}},
+				{"unknown state", store.EventQuery{State: "lost"}, nil},
+				{"hook", store.EventQuery{HookID: "h2"}, []string{"e9", "e7", "e5", "e3", "e1"}},
+				{"hook and state", store.EventQuery{HookID: "h2", State: store.StatePending, Limit: 2}, []string{"e9", "e7"}},
+				{"key", store.EventQuery{IdempotencyKey: "k"}, []string{"e7", "e3"}},
+				{"key and hook", store.EventQuery{IdempotencyKey: "k", HookID: "h1"}, nil},
+				{"since", store.EventQuery{Since: at(8 * time.Second)}, all[:4]},
+				{"until", store.EventQuery{Until: at(2 * time.Second)}, []string{"e1", "e0"}},
+				{"range", store.EventQuery{Since: at(2 * time.Second), Until: at(4 * time.Second)}, []string{"e3", "e2"}},
+				{"after", store.EventQuery{After: store.EventCursor{CreatedAt: at(20 * time.Second), ID: "s2"}, Limit: 2}, []string{"s1", "e9"}},
+				{"after, pending", store.EventQuery{State: store.StatePending, After: store.EventCursor{CreatedAt: at(4 * time.Second), ID: "e4"}}, []string{"e3"}},
+			} {
+				checkIDs(t, "ListEvents("+c.name+")", list(c.q), c.want)
+			}
+
+			// Paging by cursor returns every event once, even with events
+			// arriving between pages (newer ones, as new arrivals are).
+			for pass, st := range []store.EventState{"", store.StatePending} {
+				var got []string
+				q := store.EventQuery{State: st, Limit: 3}
+				for page := 0; ; page++ {
+					evs, err := s.ListEvents(ctx, "org1", q)
+					noErr(t, "ListEvents page", err)
+					if len(evs) == 0 {
+						break
+					}
+					got = append(got, eventIDs(evs)...)
+					q.After = store.CursorOf(evs[len(evs)-1])
+					mustEnqueue(t, s, newEvent(fmt.Sprintf("n%d%d", pass, page), "org1", "h1", "", at(time.Duration(30+10*pass+page)*time.Second)), farPast)
+				}
+				want := all
+				if st == store.StatePending {
+					// The first pass's arrivals are pending too.
+					want = []string{"n03", "n02", "n01", "n00", "s2", "s1", "e9", "e8", "e7", "e6", "e5", "e4", "e3"}
+				}
+				checkIDs(t, fmt.Sprintf("pages of %q", st), got, want)
 			}
 		}},
 		{name: "DeliveryTimes", fn: func(t *testing.T, e *env) {
