@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/inbound-hooks/inbound/activity"
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/hooks"
 )
@@ -81,19 +82,23 @@ type Options struct {
 	// /events/{id}/replay); nil (sync delivery) leaves them out, and they
 	// answer 404.
 	Events EventQueue
+	// Activity serves GET /activity, the per-hook counts of this process
+	// (package activity); nil leaves the route out (404).
+	Activity *activity.Counter
 }
 
 // Handler serves the admin API and page. It is safe for concurrent use.
 type Handler struct {
-	reg     *hooks.Registry
-	keys    *hooks.Keyring
-	dlog    *debuglog.Log
-	auth    Authorizer
-	prefix  string
-	maxBody int64
-	log     *slog.Logger
-	events  EventQueue
-	mux     *http.ServeMux
+	reg      *hooks.Registry
+	keys     *hooks.Keyring
+	dlog     *debuglog.Log
+	auth     Authorizer
+	prefix   string
+	maxBody  int64
+	log      *slog.Logger
+	events   EventQueue
+	activity *activity.Counter
+	mux      *http.ServeMux
 }
 
 // New returns a Handler over the hooks of reg, the API keys of keys and
@@ -112,7 +117,7 @@ func New(reg *hooks.Registry, keys *hooks.Keyring, log *debuglog.Log, opts Optio
 		return nil, fmt.Errorf("%w: MaxBodyBytes must not be negative", ErrInvalidOptions)
 	}
 	h := &Handler{reg: reg, keys: keys, dlog: log, auth: opts.Authorizer, prefix: opts.Prefix,
-		maxBody: opts.MaxBodyBytes, log: opts.Logger, events: opts.Events, mux: http.NewServeMux()}
+		maxBody: opts.MaxBodyBytes, log: opts.Logger, events: opts.Events, activity: opts.Activity, mux: http.NewServeMux()}
 	if h.prefix == "" {
 		h.prefix = DefaultPrefix
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inbound-hooks/inbound/activity"
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/hooks"
 )
@@ -29,6 +30,9 @@ func (h *Handler) routes() {
 	h.api(p+"/keys/{id}", map[string]apiFunc{http.MethodDelete: h.revokeKey})
 	if h.events != nil {
 		h.eventRoutes()
+	}
+	if h.activity != nil {
+		h.api(p+"/activity", map[string]apiFunc{http.MethodGet: h.listActivity})
 	}
 	h.mux.HandleFunc(p+"/{$}", h.page)
 	for name := range assets {
@@ -383,6 +387,19 @@ type keyJSON struct {
 	Roles     []string  `json:"roles"`
 	Key       string    `json:"key,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	LastUsed  time.Time `json:"last_used,omitzero"`
+}
+
+// roleJSON describes a role the library checks, for the page to offer.
+type roleJSON struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// knownRoles are the roles the library itself checks. A key may carry
+// others, for the host's own checks.
+var knownRoles = []roleJSON{
+	{Name: hooks.RoleHooks, Description: "post to the org's webhooks"},
 }
 
 func toKeyJSON(k *hooks.APIKey) keyJSON {
@@ -390,7 +407,7 @@ func toKeyJSON(k *hooks.APIKey) keyJSON {
 	if roles == nil {
 		roles = []string{}
 	}
-	return keyJSON{ID: k.ID, Name: k.Name, Roles: roles, CreatedAt: k.CreatedAt}
+	return keyJSON{ID: k.ID, Name: k.Name, Roles: roles, CreatedAt: k.CreatedAt, LastUsed: k.LastUsed}
 }
 
 func (h *Handler) listKeys(w http.ResponseWriter, r *http.Request, org string) {
@@ -403,7 +420,7 @@ func (h *Handler) listKeys(w http.ResponseWriter, r *http.Request, org string) {
 	for _, k := range ks {
 		out = append(out, toKeyJSON(k))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"keys": out})
+	writeJSON(w, http.StatusOK, map[string]any{"keys": out, "known_roles": knownRoles})
 }
 
 // createKey makes a key; roles default to ["org.hooks"] when absent.
@@ -436,4 +453,18 @@ func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request, org string) 
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// listActivity answers the activity of each of the org's hooks.
+func (h *Handler) listActivity(w http.ResponseWriter, r *http.Request, org string) {
+	hs, err := h.reg.List(r.Context(), org)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := make([]activity.Summary, 0, len(hs))
+	for _, hk := range hs {
+		out = append(out, h.activity.Summary(hk.ID))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"hooks": out})
 }

@@ -24,7 +24,7 @@ var layers = []struct {
 	{"storage", []string{"store"}},
 	{"signature verification", []string{"webhook/signature"}},
 	{"core", []string{"hooks"}},
-	{"services", []string{"debuglog"}},
+	{"services", []string{"debuglog", "activity"}},
 	{"kinds", []string{"formhook", "webhook", "emailhook"}},
 	{"admin", []string{"admin"}},
 }

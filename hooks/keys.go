@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/inbound-hooks/inbound/store"
@@ -28,6 +30,11 @@ type APIKey struct {
 	Name      string
 	Roles     []string
 	CreatedAt time.Time
+	// LastUsed is when this process last authenticated the key, to the
+	// second; zero if it has not since it started. It is kept in memory
+	// only (never written to the store on the ingest path): replicas
+	// each know their own, and a restart forgets it.
+	LastUsed time.Time
 }
 
 // HasRole reports whether the key holds role.
@@ -46,6 +53,7 @@ type Keyring struct {
 	store store.KeyStore
 	now   func() time.Time
 	ids   IDGenerator
+	used  sync.Map // key ID -> *atomic.Int64, Unix seconds of the last authentication
 }
 
 // NewKeyring returns a Keyring over s.
@@ -108,7 +116,29 @@ func (k *Keyring) Authenticate(ctx context.Context, presented string) (*APIKey, 
 	if subtle.ConstantTimeCompare(sum[:], rec.Hash) != 1 {
 		return nil, ErrInvalidKey
 	}
+	k.touch(rec.ID)
 	return keyFromRecord(rec), nil
+}
+
+// touch notes that key id was used now: one atomic store in memory (a
+// map entry is made once per key).
+func (k *Keyring) touch(id string) {
+	sec := k.now().Unix()
+	v, ok := k.used.Load(id)
+	if !ok {
+		v, _ = k.used.LoadOrStore(id, new(atomic.Int64))
+	}
+	if t := v.(*atomic.Int64); t.Load() != sec {
+		t.Store(sec)
+	}
+}
+
+// lastUsed returns when key id was last authenticated by this process.
+func (k *Keyring) lastUsed(id string) time.Time {
+	if v, ok := k.used.Load(id); ok {
+		return time.Unix(v.(*atomic.Int64).Load(), 0).UTC()
+	}
+	return time.Time{}
 }
 
 func splitKey(presented string) (id, secret string, ok bool) {
@@ -131,7 +161,9 @@ func (k *Keyring) List(ctx context.Context, org string) ([]*APIKey, error) {
 	}
 	out := make([]*APIKey, 0, len(recs))
 	for _, rec := range recs {
-		out = append(out, keyFromRecord(rec))
+		key := keyFromRecord(rec)
+		key.LastUsed = k.lastUsed(rec.ID)
+		out = append(out, key)
 	}
 	return out, nil
 }
@@ -141,6 +173,7 @@ func (k *Keyring) Revoke(ctx context.Context, org, id string) error {
 	if err := k.store.DeleteKey(ctx, org, id); err != nil {
 		return notFound(err)
 	}
+	k.used.Delete(id)
 	return nil
 }
 

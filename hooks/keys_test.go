@@ -211,3 +211,38 @@ func TestIDsUniqueAndSortable(t *testing.T) {
 		t.Fatal("IDTime accepted a short string")
 	}
 }
+
+func TestKeyringLastUsed(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 5, 6, 7, 8, 9, 500, time.UTC)
+	kr, err := hooks.NewKeyring(memstore.New(), hooks.KeyringOptions{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, plain, err := kr.Create(ctx, "acme", "ci", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := kr.List(ctx, "acme"); !list[0].LastUsed.IsZero() {
+		t.Fatalf("unused key: LastUsed %v, want zero", list[0].LastUsed)
+	}
+	if _, err := kr.Authenticate(ctx, plain+"x"); err == nil {
+		t.Fatal("wrong secret authenticated")
+	}
+	if list, _ := kr.List(ctx, "acme"); !list[0].LastUsed.IsZero() {
+		t.Fatalf("failed authentication: LastUsed %v, want zero", list[0].LastUsed)
+	}
+	for range 2 {
+		if _, err := kr.Authenticate(ctx, plain); err != nil {
+			t.Fatal(err)
+		}
+		list, _ := kr.List(ctx, "acme")
+		if want := now.Truncate(time.Second); !list[0].LastUsed.Equal(want) {
+			t.Fatalf("LastUsed: got %v, want %v", list[0].LastUsed, want)
+		}
+		now = now.Add(time.Minute)
+	}
+	if err := kr.Revoke(ctx, "acme", k.ID); err != nil {
+		t.Fatal(err)
+	}
+}

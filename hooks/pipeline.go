@@ -269,10 +269,16 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 	res := p.run(ctx, h, a, in, &scratch)
 	if res.Err == nil {
 		p.ins.accepted.Add(ctx, 1, kindOpt)
+		if p.ins.obs != nil {
+			p.ins.obs.Observe(h.ID, OutcomeAccepted, "")
+		}
 	} else {
 		p.ins.rejected.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(h.Kind)),
 			attribute.String("inbound.reason", res.Err.Code)))
 		span.SetStatus(codes.Error, res.Err.Code)
+		if p.ins.obs != nil {
+			p.ins.obs.Observe(h.ID, OutcomeRejected, res.Err.Code)
+		}
 	}
 	if recording {
 		span.SetAttributes(attribute.Int("http.response.status_code", res.Status))

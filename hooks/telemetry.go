@@ -40,6 +40,22 @@ const (
 type Telemetry struct {
 	MeterProvider  metric.MeterProvider
 	TracerProvider trace.TracerProvider
+	// Observer, when not nil, is told of the outcomes the accepted,
+	// rejected and failed metrics count, with the hook each concerns (see
+	// Observer). Package activity keeps per-hook counts from it.
+	Observer Observer
+}
+
+// Observer hears, per hook, what the metrics MetricAccepted,
+// MetricRejected and MetricFailed count: Observe(hookID,
+// OutcomeAccepted, "") for an arrival answered with success,
+// (hookID, OutcomeRejected, code) for one refused (4xx or 5xx, with its
+// error code), and (hookID, OutcomeFailed, message) for each Trigger call
+// that returned an error, sync or queued (with the error's message). It
+// is called concurrently, on the ingest path and by the dispatcher's
+// workers: it must be fast and must not block.
+type Observer interface {
+	Observe(hookID, outcome, detail string)
 }
 
 // instruments are the metric instruments and tracer of one component.
@@ -54,6 +70,7 @@ type instruments struct {
 	dead     metric.Int64Counter
 	ingest   metric.Float64Histogram
 	trigger  metric.Float64Histogram
+	obs      Observer // nil: none
 	kindMu   sync.Mutex
 	kindAttr atomic.Pointer[map[Kind]metric.MeasurementOption] // copied on write
 }
@@ -67,7 +84,7 @@ func (t Telemetry) instruments() *instruments {
 		tp = otel.GetTracerProvider()
 	}
 	m := mp.Meter(instrumentationName)
-	ins := &instruments{meter: m, tracer: tp.Tracer(instrumentationName)}
+	ins := &instruments{meter: m, tracer: tp.Tracer(instrumentationName), obs: t.Observer}
 	counter := func(name, desc string) metric.Int64Counter {
 		c, err := m.Int64Counter(name, metric.WithDescription(desc), metric.WithUnit("{event}"))
 		if err != nil || c == nil {
@@ -134,6 +151,9 @@ func (ins *instruments) fire(ctx context.Context, t Trigger, e *Event, mode stri
 		ins.failed.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(e.HookKind)),
 			attribute.String("inbound.mode", mode)))
 		span.SetStatus(codes.Error, "trigger failed")
+		if ins.obs != nil {
+			ins.obs.Observe(e.HookID, OutcomeFailed, err.Error())
+		}
 	} else {
 		ins.fired.Add(ctx, 1, ins.kind(e.HookKind))
 	}

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/inbound-hooks/inbound/activity"
 	"github.com/inbound-hooks/inbound/admin"
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/emailhook"
@@ -132,6 +133,9 @@ func (s *server) build() error {
 		return err
 	}
 	s.stopMetrics = stopMetrics
+	// The admin page's per-hook activity hears what the metrics count.
+	act := activity.New(activity.Options{})
+	tel.Observer = act
 	trigger := s.trigger
 	var delivery hooks.Delivery = &hooks.SyncDelivery{Trigger: trigger, Telemetry: tel}
 	if s.cfg.Delivery == "queue" {
@@ -161,7 +165,7 @@ func (s *server) build() error {
 	if s.smtp, err = emailhook.NewBackend(s.pipeline, emailhook.SMTPOptions{Domains: domains, Logger: log}); err != nil {
 		return err
 	}
-	adminOpts := admin.Options{Authorizer: admin.BearerToken(s.cfg.AdminToken), Logger: log}
+	adminOpts := admin.Options{Authorizer: admin.BearerToken(s.cfg.AdminToken), Logger: log, Activity: act}
 	if s.queue != nil {
 		adminOpts.Events = s.queue
 	}
