@@ -2,8 +2,12 @@ package webhook
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/hooks/intake"
@@ -31,8 +35,16 @@ const (
 //	{"auth": "signature", "signature": {"scheme": "github", "secrets": ["..."]}}
 //
 // ("signature": null removes the configuration) and shown as
-// {"auth": "signature", "signature_configured": true}: the secrets are
-// never shown.
+// {"auth": "signature", "signature_configured": true, "signature_info":
+// {...}}: the configuration without its secrets, and for each secret,
+// newest first, a fingerprint (secretFingerprint); the secrets are never
+// shown. Secrets rotate without being sent back:
+//
+//	{"add_secret": "<new secret>"}    the new secret signs from now on;
+//	                                  the others still verify (overlap)
+//	{"drop_old_secrets": true}        keep only the newest secret
+//
+// Both need a configured signature; they apply after "signature".
 type Settings struct {
 	// Auth says what a webhook requires: AuthKey (""), AuthSignature
 	// ("signature") or AuthKeyAndSignature ("both").
@@ -77,11 +89,44 @@ func (s *Settings) Validate() error {
 // Redacted is what the admin API shows: the mode and whether a signature
 // is configured, never the configuration (it holds the secrets).
 func (s *Settings) Redacted() any {
-	return struct {
-		Auth                AuthMode `json:"auth"`
-		SignatureConfigured bool     `json:"signature_configured"`
-	}{s.Auth, s.Signature != nil || s.badSignature != nil}
+	out := struct {
+		Auth                AuthMode       `json:"auth"`
+		SignatureConfigured bool           `json:"signature_configured"`
+		SignatureInfo       *signatureInfo `json:"signature_info,omitempty"`
+	}{Auth: s.Auth, SignatureConfigured: s.Signature != nil || s.badSignature != nil}
+	if s.Signature != nil {
+		c := s.Signature.Redacted()
+		info := &signatureInfo{Config: c, Secrets: make([]secretInfo, len(s.Signature.Secrets))}
+		info.Config.Secrets = nil
+		for i, sec := range s.Signature.Secrets {
+			info.Secrets[i] = secretInfo{Fingerprint: secretFingerprint(sec)}
+		}
+		out.SignatureInfo = info
+	}
+	return out
 }
+
+// signatureInfo is what the admin API shows of a signature configuration.
+type signatureInfo struct {
+	signature.Config
+	Secrets []secretInfo `json:"secrets"`
+}
+
+type secretInfo struct {
+	Fingerprint string `json:"fingerprint"`
+}
+
+// secretFingerprint names a secret without showing it: "sha256:" and the
+// first 8 hex digits of its SHA-256. It tells secrets apart in the admin
+// page; for a secret of little entropy it narrows a guess, so choose
+// random secrets (as providers issue them).
+func secretFingerprint(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return "sha256:" + hex.EncodeToString(sum[:4])
+}
+
+// maxSecrets is how many secrets signature.New accepts.
+const maxSecrets = 16
 
 // settingsJSON is the JSON form of Settings; signature_configured is
 // accepted (so that what the admin API shows may be sent back) and
@@ -90,6 +135,9 @@ type settingsJSON struct {
 	Auth                *AuthMode       `json:"auth"`
 	Signature           json.RawMessage `json:"signature"`
 	SignatureConfigured *bool           `json:"signature_configured"`
+	SignatureInfo       json.RawMessage `json:"signature_info"` // shown, ignored
+	AddSecret           *string         `json:"add_secret"`
+	DropOldSecrets      bool            `json:"drop_old_secrets"`
 }
 
 // UnmarshalJSON sets the members data has and leaves the others, so that a
@@ -121,6 +169,29 @@ func (s *Settings) UnmarshalJSON(data []byte) error {
 			s.Signature, s.badSignature, s.sigErr = &cfg, nil, nil
 		}
 	}
+	if in.AddSecret == nil && !in.DropOldSecrets {
+		return nil
+	}
+	if s.Signature == nil {
+		return &hooks.ValidationError{Field: "signature", Reason: "no signature is configured to rotate the secrets of"}
+	}
+	cfg := *s.Signature // a copy: the stored value is shared with readers
+	if in.AddSecret != nil {
+		if *in.AddSecret == "" {
+			return &hooks.ValidationError{Field: "add_secret", Reason: "must not be empty"}
+		}
+		if slices.Contains(cfg.Secrets, *in.AddSecret) {
+			return &hooks.ValidationError{Field: "add_secret", Reason: "is already one of the secrets"}
+		}
+		if len(cfg.Secrets) >= maxSecrets {
+			return &hooks.ValidationError{Field: "add_secret", Reason: fmt.Sprintf("at most %d secrets; drop the old ones first", maxSecrets)}
+		}
+		cfg.Secrets = append([]string{*in.AddSecret}, cfg.Secrets...)
+	}
+	if in.DropOldSecrets && len(cfg.Secrets) > 1 {
+		cfg.Secrets = cfg.Secrets[:1:1]
+	}
+	s.Signature = &cfg
 	return nil
 }
 

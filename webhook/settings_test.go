@@ -16,7 +16,9 @@ import (
 func FuzzSettingsJSON(f *testing.F) {
 	for _, s := range []string{`{}`, `{"auth":"signature","signature":{"scheme":"github","secrets":["topsecret"]}}`,
 		`{"auth":"both","signature":{"scheme":"hmac","header":"X-Sig","secrets":["topsecret"],"encoding":"base64"}}`,
-		`{"signature":null}`, `{"signature":["topsecret"]}`, `{"auth":"x"}`, `{"signature_configured":true}`, `[]`, `{"x":1}`} {
+		`{"signature":null}`, `{"signature":["topsecret"]}`, `{"auth":"x"}`, `{"signature_configured":true}`, `[]`, `{"x":1}`,
+		`{"signature":{"scheme":"github","secrets":["topsecret"]},"add_secret":"topsecret2"}`, `{"add_secret":"x"}`,
+		`{"signature":{"scheme":"github","secrets":["topsecret","old"]},"drop_old_secrets":true}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
@@ -52,4 +54,48 @@ func FuzzSettingsJSON(f *testing.F) {
 			t.Fatalf("Redacted shows a secret: %s", b)
 		}
 	})
+}
+
+func TestRotateSecrets(t *testing.T) {
+	s := &Settings{}
+	apply := func(doc string) error {
+		t.Helper()
+		return json.Unmarshal([]byte(doc), s)
+	}
+	if err := apply(`{"add_secret":"new"}`); err == nil {
+		t.Fatal("add_secret without a signature: got nil, want an error")
+	}
+	if err := apply(`{"auth":"signature","signature":{"scheme":"github","secrets":["first"]}}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := apply(`{"add_secret":"second"}`); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.Signature.Secrets, ","); got != "second,first" {
+		t.Fatalf("after add_secret: got %s, want second,first", got)
+	}
+	for _, doc := range []string{`{"add_secret":"second"}`, `{"add_secret":""}`} {
+		if err := apply(doc); err == nil {
+			t.Fatalf("%s: got nil, want an error", doc)
+		}
+	}
+	b, _ := json.Marshal(s.Redacted())
+	for _, want := range []string{secretFingerprint("second"), secretFingerprint("first"), `"scheme":"github"`} {
+		if !strings.Contains(string(b), want) {
+			t.Fatalf("Redacted: %s lacks %s", b, want)
+		}
+	}
+	if strings.Contains(string(b), `"first"`) || strings.Contains(string(b), `"second"`) {
+		t.Fatalf("Redacted shows a secret: %s", b)
+	}
+	// What the API shows may be sent back.
+	if err := apply(string(b)); err != nil || len(s.Signature.Secrets) != 2 {
+		t.Fatalf("sending back the redacted form: %v, %v", err, s.Signature)
+	}
+	if err := apply(`{"drop_old_secrets":true}`); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.Signature.Secrets, ","); got != "second" {
+		t.Fatalf("after drop_old_secrets: got %s, want second", got)
+	}
 }
