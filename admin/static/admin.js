@@ -1,7 +1,7 @@
-// inbound admin page. Plain JavaScript, no dependencies. Every value from
-// the API is rendered with textContent, never as HTML: debug entries hold
-// what strangers posted.
-'use strict';
+// inbound admin page. Plain JavaScript (an ES module), no dependencies.
+// Every value from the API is rendered with textContent or as an
+// attribute value, never as HTML: debug entries, events and hook names
+// hold what strangers posted.
 
 (() => {
   const base = location.pathname.replace(/\/+$/, ''); // the API prefix, e.g. "/admin"
@@ -32,7 +32,25 @@
     return e;
   }
 
-  class APIError extends Error {}
+  const SVG = 'http://www.w3.org/2000/svg';
+  function svg(tag, attrs, ...children) {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+    for (const c of children) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
+    return e;
+  }
+
+  function when(t) { return t ? new Date(t).toLocaleString() : ''; }
+
+  function size(n) {
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(1) + ' KiB';
+    return (n / 1024 / 1024).toFixed(1) + ' MiB';
+  }
+
+  class APIError extends Error {
+    constructor(message, code) { super(message); this.code = code; }
+  }
 
   // api calls the admin API with the token. body is a value to encode, or
   // a string already holding JSON.
@@ -51,7 +69,7 @@
     let data = null;
     try { data = await res.json(); } catch (e) { data = null; }
     if (!res.ok) {
-      throw new APIError(data && data.error ? data.error.message : 'HTTP ' + res.status);
+      throw new APIError(data && data.error ? data.error.message : 'HTTP ' + res.status, data && data.error ? data.error.code : '');
     }
     return data;
   }
@@ -89,12 +107,18 @@
     $('login-error').hidden = true;
     status('Signed in.');
     await loadKeys();
+    await orgEvents.refresh();
   }
 
   // --- hooks ---
 
+  let hookNames = new Map(); // hook ID -> name, for the event lists
+  let activity = null; // hook ID -> activity summary; null without the route
+
   async function loadHooks() {
     const data = await api('GET', '/hooks');
+    hookNames = new Map(data.hooks.map((h) => [h.id, h.name]));
+    await loadActivity();
     const list = $('hooks-list');
     list.replaceChildren();
     $('hooks-empty').hidden = data.hooks.length > 0;
@@ -103,10 +127,82 @@
         el('td', {}, h.name, h.disabled ? ' (disabled)' : ''),
         el('td', {}, h.type),
         el('td', { 'data-testid': 'hook-debug' }, h.debug ? 'on' : 'off'),
-        el('td', {}, el('code', {}, h.address)),
+        el('td', { className: 'chart-cell', 'data-testid': 'hook-activity' }, activityCell(h.id)),
+        el('td', { className: 'hide-narrow' }, el('code', {}, h.address)),
         el('td', {}, el('button', { type: 'button', 'data-testid': 'open-hook', onclick: () => run(() => openHook(h.id)) }, 'Open'))));
       if (current && current.id === h.id) showHook(h);
     }
+    orgEvents.setHooks(data.hooks);
+  }
+
+  // --- activity ---
+
+  async function loadActivity() {
+    try {
+      const data = await api('GET', '/activity');
+      activity = new Map(data.hooks.map((a) => [a.hook_id, a]));
+    } catch (e) {
+      if (e instanceof APIError && e.code === 'not_found') { activity = null; return; }
+      throw e;
+    }
+  }
+
+  function total(v) { return v.reduce((a, b) => a + b, 0); }
+
+  // chart draws a series as stacked bars: accepted, rejected, failed.
+  function chart(series, width, height, label) {
+    const n = series.accepted.length;
+    const sums = series.accepted.map((a, i) => a + series.rejected[i] + series.failed[i]);
+    const top = Math.max(1, ...sums);
+    const bw = width / n;
+    const g = svg('svg', { class: 'chart', width, height, viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': label });
+    g.append(svg('line', { class: 'chart-axis', x1: 0, y1: height - 0.5, x2: width, y2: height - 0.5 }));
+    const stepMs = series.step === '1h' ? 3600e3 : 60e3;
+    const start = new Date(series.start).getTime();
+    for (let i = 0; i < n; i++) {
+      let y = height - 1;
+      const tip = new Date(start + i * stepMs).toLocaleString() + ': ' + series.accepted[i] + ' accepted, ' +
+        series.rejected[i] + ' rejected, ' + series.failed[i] + ' failed';
+      for (const kind of ['accepted', 'rejected', 'failed']) {
+        const v = series[kind][i];
+        if (!v) continue;
+        const h = Math.max(1, (v / top) * (height - 2));
+        y -= h;
+        g.append(svg('rect', { class: 'bar-' + kind, x: (i * bw).toFixed(2), y: y.toFixed(2), width: Math.max(1, bw - 0.5).toFixed(2), height: h.toFixed(2) },
+          svg('title', {}, tip)));
+      }
+    }
+    return g;
+  }
+
+  function legend(series) {
+    return el('div', { className: 'legend', 'data-testid': 'activity-totals',
+      'data-accepted': String(total(series.accepted)), 'data-rejected': String(total(series.rejected)), 'data-failed': String(total(series.failed)) },
+    el('span', { className: 'accepted' }, total(series.accepted) + ' accepted'), ' · ',
+    el('span', { className: 'rejected' }, total(series.rejected) + ' rejected'), ' · ',
+    el('span', { className: 'failed' }, total(series.failed) + ' failed'));
+  }
+
+  function activityCell(id) {
+    if (!activity) return 'n/a';
+    const a = activity.get(id);
+    if (!a) return '';
+    return el('div', {}, chart(a.hour, 120, 24, 'activity of the last hour'), legend(a.hour));
+  }
+
+  function showActivity() {
+    const box = $('detail-activity');
+    if (!activity) { box.replaceChildren(el('p', {}, 'Activity counts are not enabled on this server.')); return; }
+    const a = activity.get(current.id);
+    if (!a) { box.replaceChildren(); return; }
+    box.replaceChildren(
+      el('div', { className: 'activity-charts' },
+        el('figure', {}, chart(a.hour, 300, 60, 'last hour, by minute'), el('figcaption', {}, 'Last hour, by minute'), legend(a.hour)),
+        el('figure', {}, chart(a.day, 300, 60, 'last day, by hour'), el('figcaption', {}, 'Last day, by hour'), legend(a.day))),
+      a.last_error
+        ? el('p', { className: 'last-error', 'data-testid': 'last-error' }, 'Last error (' + when(a.last_error.time) + ', ' + a.last_error.outcome + '): ' + a.last_error.detail)
+        : el('p', {}, 'No errors since this server started.'),
+      el('p', { className: 'legend' }, 'Counted by this server process since it started; each replica counts its own.'));
   }
 
   async function openHook(id) {
@@ -116,7 +212,10 @@
     $('example-error').textContent = '';
     $('example-input').value = h.example_data === null ? '' : JSON.stringify(h.example_data, null, 2);
     $('hook-detail').hidden = false;
-    await Promise.all([loadEntries(), loadFields()]);
+    showActivity();
+    buildSettings(h);
+    hookEvents.setFixedHook(h.id);
+    await Promise.all([loadEntries(), loadFields(), hookEvents.refresh()]);
     $('hook-detail').scrollIntoView({ block: 'start' });
   }
 
@@ -268,19 +367,43 @@
 
   // --- API keys ---
 
+  let rolesShown = false;
+
   async function loadKeys() {
     const data = await api('GET', '/keys');
+    if (!rolesShown) {
+      rolesShown = true;
+      $('known-roles').replaceChildren(...(data.known_roles || []).map((r) => {
+        const id = 'role-' + r.name.replace(/[^a-z0-9]/g, '-');
+        const box = el('input', { type: 'checkbox', id, value: r.name, 'data-testid': 'role-choice' });
+        box.checked = r.name === 'org.hooks';
+        return el('span', {}, box, el('label', { for: id }, r.name + ' (' + r.description + ')'));
+      }));
+    }
     $('keys-list').replaceChildren(...data.keys.map((k) =>
-      el('tr', { 'data-testid': 'key-row', 'data-key-id': k.id },
+      el('tr', { 'data-testid': 'key-row', 'data-key-id': k.id, 'data-key-name': k.name },
         el('td', {}, k.name),
-        el('td', {}, k.roles.join(', ')),
-        el('td', {}, new Date(k.created_at).toLocaleString()),
+        el('td', { 'data-testid': 'key-roles' }, k.roles.join(', ')),
+        el('td', {}, when(k.created_at)),
+        el('td', { 'data-testid': 'key-last-used' }, k.last_used ? when(k.last_used) : 'not since the server started'),
         el('td', {}, el('button', { type: 'button', className: 'danger', 'data-testid': 'revoke-key',
           onclick: () => run(() => revokeKey(k)) }, 'Revoke')))));
   }
 
   async function createKey(name) {
-    const k = await api('POST', '/keys', { name, roles: ['org.hooks'] });
+    const roles = [...document.querySelectorAll('#known-roles input:checked')].map((b) => b.value);
+    for (const r of $('new-key-other-roles').value.split(',')) {
+      if (r.trim() !== '' && !roles.includes(r.trim())) roles.push(r.trim());
+    }
+    $('new-key-error').textContent = '';
+    let k;
+    try {
+      k = await api('POST', '/keys', { name, roles });
+    } catch (e) {
+      $('new-key-error').textContent = e.message;
+      throw e;
+    }
+    $('new-key-other-roles').value = '';
     $('new-key-value').textContent = k.key;
     $('new-key-box').hidden = false;
     status('Key created. It is shown once.');
@@ -292,6 +415,300 @@
     await api('DELETE', '/keys/' + encodeURIComponent(k.id));
     status('Key revoked.');
     await loadKeys();
+  }
+
+  // --- settings ---
+
+  // A settings editor is a list of rows: a label, a control, and the spot
+  // where an error the API gives for that setting is shown. Errors of
+  // validation name the setting first ("redirect_url must be ..."), so
+  // the error goes next to the setting whose name starts the message.
+  function settingRow(form, name, label, control, hint) {
+    const id = 'set-' + name.replace(/[^a-z0-9]/g, '-');
+    control.id = id;
+    control.setAttribute('data-setting', name);
+    form.append(el('label', { for: id }, label), control);
+    if (hint) form.append(el('span', { className: 'field-error legend', 'data-hint': name }, hint));
+    form.append(el('span', { className: 'field-error', 'data-field': name, role: 'alert' }));
+    return control;
+  }
+
+  function input(type, value, attrs) {
+    const i = el('input', Object.assign({ type }, attrs || {}));
+    i.value = value === undefined || value === null ? '' : String(value);
+    return i;
+  }
+
+  function textarea(lines) {
+    const t = el('textarea', { rows: '3', spellcheck: 'false' });
+    t.value = (lines || []).join('\n');
+    return t;
+  }
+
+  function select(options, value) {
+    const s = el('select', {}, ...options.map(([v, label]) => el('option', { value: v }, label)));
+    s.value = value || '';
+    return s;
+  }
+
+  function lines(t) { return t.value.split('\n').map((x) => x.trim()).filter((x) => x !== ''); }
+
+  function clearErrors(form) {
+    for (const e of form.querySelectorAll('[data-field]')) e.textContent = '';
+  }
+
+  // showError puts the API's message next to the setting it names, or in
+  // the form's general error spot.
+  function showError(form, e) {
+    const spots = [...form.querySelectorAll('[data-field]')];
+    let best = null;
+    for (const spot of spots) {
+      const f = spot.getAttribute('data-field');
+      if (f !== '' && (e.message === f || e.message.startsWith(f + ' ') || e.message.startsWith(f + '.')) &&
+          (!best || f.length > best.getAttribute('data-field').length)) best = spot;
+    }
+    (best || form.querySelector('[data-field=""]')).textContent = e.message;
+  }
+
+  async function saveSettings(form, settings, done) {
+    clearErrors(form);
+    try {
+      const h = await api('PATCH', hookPath(), { settings });
+      showHook(h);
+      buildSettings(h);
+      status(done || 'Settings saved.');
+    } catch (e) {
+      if (e instanceof APIError && e.message !== 'unauthorized') { showError(form, e); status('The settings were not saved.', true); return; }
+      throw e;
+    }
+  }
+
+  function button(label, testid, fn) {
+    return el('button', { type: 'button', 'data-testid': testid, onclick: () => run(fn) }, label);
+  }
+
+  const EDITORS = {
+    form(form, st) {
+      const origins = settingRow(form, 'allowed_origins', 'CORS origins', textarea(st.allowed_origins), 'One per line: scheme://host[:port], or * for any.');
+      const redirect = settingRow(form, 'redirect_url', 'Redirect URL', input('url', st.redirect_url, { placeholder: 'https://example.com/thanks' }));
+      const honeypot = settingRow(form, 'honeypot', 'Honeypot field', input('text', st.honeypot, { maxlength: '200' }));
+      const rl = st.rate_limit || {};
+      const perSec = settingRow(form, 'rate_limit', 'Rate limit (posts per second per client)', input('number', rl.per_second, { step: 'any', min: '0' }), 'Empty: no per-hook limit.');
+      const burst = settingRow(form, 'rate_limit.burst', 'Burst', input('number', rl.burst, { step: '1', min: '0' }));
+      return () => ({
+        allowed_origins: lines(origins), redirect_url: redirect.value.trim(), honeypot: honeypot.value.trim(),
+        rate_limit: perSec.value === '' ? null : { per_second: Number(perSec.value), burst: burst.value === '' ? 0 : Number(burst.value) },
+      });
+    },
+    web(form, st) {
+      const info = st.signature_info || null;
+      const auth = settingRow(form, 'auth', 'Sender authentication', select([['', 'API key (org.hooks role)'], ['signature', 'Signature only'], ['both', 'API key and signature']], st.auth));
+      const scheme = settingRow(form, 'signature', 'Signature scheme', select([['', '(none)'], ['standard-webhooks', 'Standard Webhooks'],
+        ['github', 'GitHub'], ['stripe', 'Stripe'], ['shopify', 'Shopify'], ['hmac', 'HMAC of the body']], info ? info.scheme : ''));
+      const header = settingRow(form, 'signature.header', 'Header (hmac)', input('text', info && info.header));
+      const algorithm = settingRow(form, 'signature.algorithm', 'Algorithm (hmac)', select([['', 'sha256'], ['sha512', 'sha512']], info && info.algorithm));
+      const encoding = settingRow(form, 'signature.encoding', 'Encoding (hmac)', select([['', 'hex'], ['base64', 'base64']], info && info.encoding));
+      const prefix = settingRow(form, 'signature.prefix', 'Prefix (hmac)', input('text', info && info.prefix));
+      const tolerance = settingRow(form, 'signature.tolerance_seconds', 'Timestamp tolerance, seconds', input('number', info && info.tolerance_seconds ? info.tolerance_seconds : '', { min: '0', step: '1' }), 'Standard Webhooks and Stripe; empty: 300.');
+      const secret = settingRow(form, 'signature.secrets', 'Secret', input('password', '', { autocomplete: 'new-password' }),
+        info ? 'Set: replaces every secret. Changing the scheme or its options needs the secret again.' : 'The shared secret the sender signs with.');
+      const fps = el('ol', { className: 'fingerprints', 'data-testid': 'secret-fingerprints' },
+        ...(info ? info.secrets : []).map((x, i) => el('li', { 'data-fingerprint': x.fingerprint }, el('code', {}, x.fingerprint), i === 0 ? ' signs and verifies' : ' verifies (older)')));
+      form.append(el('span', {}, 'Secrets, newest first'), info ? fps : el('span', { 'data-testid': 'no-signature' }, 'No signature configured.'));
+      const add = settingRow(form, 'add_secret', 'New secret (rotate)', input('password', '', { autocomplete: 'new-password' }), 'Added first; the others keep verifying until you drop them.');
+      form.append(el('span', {}), el('div', { className: 'actions' },
+        button('Add secret', 'add-secret', () => {
+          if (add.value === '') { form.querySelector('[data-field="add_secret"]').textContent = 'add_secret must not be empty'; return; }
+          return saveSettings(form, { add_secret: add.value }, 'Secret added: both secrets verify until the old ones are dropped.');
+        }),
+        button('Drop old secrets', 'drop-secrets', () => saveSettings(form, { drop_old_secrets: true }, 'Old secrets dropped.'))));
+      return () => {
+        const out = { auth: auth.value };
+        const changed = !info || scheme.value !== info.scheme || header.value !== (info.header || '') || algorithm.value !== (info.algorithm || '') ||
+          encoding.value !== (info.encoding || '') || prefix.value !== (info.prefix || '') || Number(tolerance.value || 0) !== (info.tolerance_seconds || 0);
+        if (scheme.value === '') {
+          if (info) out.signature = null;
+        } else if (secret.value !== '' || changed) {
+          const sig = { scheme: scheme.value, secrets: secret.value === '' ? [] : [secret.value] };
+          if (header.value) sig.header = header.value;
+          if (algorithm.value) sig.algorithm = algorithm.value;
+          if (encoding.value) sig.encoding = encoding.value;
+          if (prefix.value) sig.prefix = prefix.value;
+          if (tolerance.value) sig.tolerance_seconds = Number(tolerance.value);
+          out.signature = sig;
+        }
+        return out;
+      };
+    },
+    email(form, st) {
+      const p = st.sender_policy || {};
+      const mode = settingRow(form, 'sender_policy.mode', 'Sender policy', select([['', 'Off: take mail from anyone'], ['flag', 'Flag other senders'], ['reject', 'Reject other senders']], p.mode === 'off' ? '' : p.mode));
+      const allowed = settingRow(form, 'sender_policy.allowed', 'Allowed senders', textarea(p.allowed), 'One per line: example.net, *.example.net or orders@example.net.');
+      return () => ({ sender_policy: mode.value === '' && lines(allowed).length === 0 ? null : { mode: mode.value, allowed: lines(allowed) } });
+    },
+  };
+
+  function buildSettings(h) {
+    const form = $('settings-form');
+    form.replaceChildren();
+    const editor = EDITORS[h.type];
+    if (!editor) { form.append(el('p', { className: 'full' }, 'This kind of hook has no settings the page can edit.')); return; }
+    const read = editor(form, h.settings || {});
+    form.append(el('span', {}), el('div', { className: 'actions' },
+      el('button', { type: 'submit', 'data-testid': 'save-settings' }, 'Save settings'),
+      el('span', { className: 'error', 'data-field': '', role: 'alert' })));
+    form.onsubmit = (ev) => { ev.preventDefault(); run(() => saveSettings(form, read())); };
+  }
+
+  // --- events ---
+
+  // eventList builds an event list with its filters in root. With a fixed
+  // hook (the hook detail) it lists that hook's events only.
+  function eventList(root, name) {
+    let fixedHook = null;
+    let cursor = null;
+    let available = true;
+    const state = select([['', 'Any state'], ['pending', 'Pending'], ['delivered', 'Delivered'], ['dead', 'Dead']], '');
+    const hook = select([['', 'Any hook']], '');
+    const since = input('datetime-local', '');
+    const until = input('datetime-local', '');
+    const id = input('search', '', { placeholder: 'event ID' });
+    const key = input('search', '', { placeholder: 'idempotency key' });
+    const hookLabel = el('label', {}, 'Hook', hook);
+    const filters = el('form', { className: 'filters', 'data-testid': name + '-filters' },
+      el('label', {}, 'State', state), hookLabel, el('label', {}, 'From', since), el('label', {}, 'Before', until),
+      el('label', {}, 'Event ID', id), el('label', {}, 'Idempotency key', key),
+      el('button', { type: 'submit', 'data-testid': name + '-apply' }, 'Show'));
+    for (const [c, n] of [[state, 'state'], [hook, 'hook'], [id, 'id'], [key, 'key'], [since, 'since'], [until, 'until']]) c.setAttribute('data-filter', n);
+    const rows = el('tbody', { 'data-testid': name + '-list' });
+    const table = el('div', { className: 'table-wrap' }, el('table', {},
+      el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'Created'), el('th', {}, 'Hook'), el('th', {}, 'State'),
+        el('th', {}, 'Attempts'), el('th', {}, 'Last error'), el('th', { className: 'hide-narrow' }, 'Size'), el('th', {}, ''))), rows));
+    const empty = el('p', {}, 'No events.');
+    const more = el('button', { type: 'button', 'data-testid': name + '-more', hidden: '' }, 'Older events');
+    const replaySel = el('button', { type: 'button', 'data-testid': name + '-replay-selected', disabled: '' }, 'Replay selected');
+    const detail = el('div', { 'data-testid': name + '-detail' });
+    root.replaceChildren(filters, table, empty, el('div', { className: 'actions' }, replaySel, more), detail);
+
+    function query() {
+      const q = new URLSearchParams();
+      if (state.value) q.set('state', state.value);
+      const h = fixedHook || hook.value;
+      if (h) q.set('hook', h);
+      if (since.value) q.set('since', new Date(since.value).toISOString());
+      if (until.value) q.set('until', new Date(until.value).toISOString());
+      if (id.value.trim()) q.set('id', id.value.trim());
+      if (key.value.trim()) q.set('key', key.value.trim());
+      q.set('limit', '50');
+      if (cursor) q.set('cursor', cursor);
+      return q;
+    }
+
+    function selected() { return [...rows.querySelectorAll('input[type=checkbox]:checked')].map((b) => b.value); }
+    function updateSelection() { replaySel.disabled = selected().length === 0; }
+
+    function row(ev) {
+      const box = el('input', { type: 'checkbox', value: ev.id, 'aria-label': 'select event ' + ev.id, 'data-testid': 'select-event' });
+      box.disabled = ev.state !== 'dead';
+      box.addEventListener('change', updateSelection);
+      return el('tr', { 'data-testid': 'event-row', 'data-event-id': ev.id, 'data-state': ev.state },
+        el('td', {}, box),
+        el('td', {}, when(ev.created_at)),
+        el('td', {}, hookNames.get(ev.hook_id) || ev.hook_id),
+        el('td', { className: 'state-' + ev.state, 'data-testid': 'event-state' }, ev.state),
+        el('td', {}, String(ev.attempts)),
+        el('td', { className: 'error-cell', 'data-testid': 'event-error' }, ev.last_error || ''),
+        el('td', { className: 'hide-narrow' }, size(ev.size)),
+        el('td', {}, el('button', { type: 'button', 'data-testid': 'open-event', onclick: () => run(() => open(ev.id)) }, 'Open'),
+          ev.state === 'dead' ? el('button', { type: 'button', 'data-testid': 'replay-event', onclick: () => run(() => replay([ev.id])) }, 'Replay') : null));
+    }
+
+    async function load(append) {
+      if (!available) return;
+      let data;
+      const q = query().toString();
+      try {
+        data = await api('GET', '/events?' + q);
+      } catch (e) {
+        if (e instanceof APIError && e.code === 'not_found' && !append) {
+          available = false;
+          $('events-section').hidden = true;
+          root.replaceChildren(el('p', {}, 'Events are kept only with durable delivery (a queue).'));
+          return;
+        }
+        throw e;
+      }
+      if (name === 'org-events') $('events-section').hidden = false;
+      if (!append) rows.replaceChildren();
+      rows.append(...data.events.map(row));
+      rows.setAttribute('data-query', q);
+      empty.hidden = rows.children.length > 0;
+      cursor = data.next_cursor || null;
+      more.hidden = !cursor;
+      updateSelection();
+    }
+
+    async function refresh() { cursor = null; await load(false); }
+
+    async function open(eid) {
+      const ev = await api('GET', '/events/' + encodeURIComponent(eid));
+      const e = ev.event || {};
+      const headers = Object.entries(e.header || {}).map(([k, vs]) => vs.map((v) => k + ': ' + v).join('\n')).join('\n');
+      detail.replaceChildren(el('div', { className: 'event-detail', 'data-testid': 'event-detail', 'data-event-id': ev.id },
+        el('h4', {}, 'Event ' + ev.id),
+        el('ul', {},
+          el('li', {}, 'Hook: ' + (hookNames.get(ev.hook_id) || ev.hook_id)),
+          el('li', {}, 'State: ' + ev.state + ', ' + ev.attempts + ' attempt(s)'),
+          el('li', {}, 'Created: ' + when(ev.created_at) + '; updated: ' + when(ev.updated_at)),
+          ev.next_attempt ? el('li', {}, 'Next attempt: ' + when(ev.next_attempt)) : null,
+          ev.idempotency_key ? el('li', {}, 'Idempotency key: ' + ev.idempotency_key) : null,
+          el('li', {}, 'Size: ' + size(ev.size)),
+          e.remote_addr ? el('li', {}, 'From: ' + e.remote_addr) : null,
+          e.content_type ? el('li', {}, 'Content type: ' + e.content_type) : null,
+          ev.last_error ? el('li', { className: 'error' }, 'Last error: ' + ev.last_error) : null),
+        el('h4', {}, 'Data'), pre(ev.event ? JSON.stringify(e.data, null, 2) : 'The stored event cannot be read.'),
+        el('h4', {}, 'Headers (as redacted on arrival)'), pre(headers || 'none'),
+        e.email ? el('h4', {}, 'Email') : null,
+        e.email ? pre('From: ' + e.email.from + '\nSubject: ' + e.email.subject) : null,
+        (e.files || []).length ? el('h4', {}, 'Files') : null,
+        (e.files || []).length ? el('ul', {}, ...e.files.map((f) => el('li', {}, f.field + ': ' + (f.name || '(no name)') + ', ' + f.content_type + ', ' + size(f.size)))) : null,
+        el('div', { className: 'actions' },
+          ev.state === 'dead' ? el('button', { type: 'button', 'data-testid': 'detail-replay', onclick: () => run(() => replay([ev.id])) }, 'Replay') : null,
+          el('button', { type: 'button', onclick: () => detail.replaceChildren() }, 'Close'))));
+    }
+
+    async function replay(ids) {
+      const res = await api('POST', '/events/replay', { ids });
+      detail.replaceChildren();
+      const msg = res.replayed.length + ' event(s) replayed' + (res.failed.length ? '; not replayed: ' + res.failed.map((f) => f.id + ' (' + f.message + ')').join(', ') : '.');
+      status(msg, res.failed.length > 0);
+      await refreshAll();
+    }
+
+    filters.addEventListener('submit', (ev) => { ev.preventDefault(); run(refresh); });
+    more.addEventListener('click', () => run(() => load(true)));
+    replaySel.addEventListener('click', () => run(() => replay(selected())));
+
+    return {
+      refresh,
+      setFixedHook(h) { fixedHook = h; hookLabel.hidden = true; },
+      setHooks(hs) {
+        const v = hook.value;
+        hook.replaceChildren(el('option', { value: '' }, 'Any hook'), ...hs.map((h) => el('option', { value: h.id }, h.name)));
+        hook.value = hs.some((h) => h.id === v) ? v : '';
+      },
+    };
+  }
+
+  const orgEvents = eventList($('org-events'), 'org-events');
+  const hookEvents = eventList($('hook-events'), 'hook-events');
+
+  // refreshAll reloads what an action may have changed: the lists of
+  // events and the activity.
+  async function refreshAll() {
+    await loadHooks();
+    if (current) { showActivity(); await hookEvents.refresh(); }
+    await orgEvents.refresh();
   }
 
   // --- wiring ---
@@ -330,6 +747,7 @@
       $('new-key-value').textContent = '';
       $('new-key-box').hidden = true;
     });
+    $('activity-refresh') && $('activity-refresh').addEventListener('click', () => run(refreshAll));
     if (token()) run(() => login(token()));
   });
 })();
