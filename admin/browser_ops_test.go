@@ -393,7 +393,16 @@ func TestBrowserOperator(t *testing.T) {
 
 	// 8. At 400 px wide.
 	do("narrow", chromedp.EmulateViewport(400, 900))
-	shot("09-narrow-hook-detail")
+	for i, id := range []string{"app", "hook-detail", "settings-form", "hook-events", "events-section", "keys-section"} {
+		eval(`document.getElementById('` + id + `').scrollIntoView()`)
+		b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("09-narrow-%d-%s.png", i, id)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	eval(`window.scrollTo(0, 0)`)
 	wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= 400`))
 	if err != nil || !wide {

@@ -124,7 +124,7 @@
     $('hooks-empty').hidden = data.hooks.length > 0;
     for (const h of data.hooks) {
       list.append(el('tr', { 'data-testid': 'hook-row', 'data-hook-id': h.id, 'data-hook-name': h.name },
-        el('td', {}, h.name, h.disabled ? ' (disabled)' : ''),
+        el('td', { className: 'name-cell' }, h.name, h.disabled ? ' (disabled)' : ''),
         el('td', {}, h.type),
         el('td', { 'data-testid': 'hook-debug' }, h.debug ? 'on' : 'off'),
         el('td', { className: 'chart-cell', 'data-testid': 'hook-activity' }, activityCell(h.id)),
@@ -428,7 +428,7 @@
     control.id = id;
     control.setAttribute('data-setting', name);
     form.append(el('label', { for: id }, label), control);
-    if (hint) form.append(el('span', { className: 'field-error legend', 'data-hint': name }, hint));
+    if (hint) form.append(el('span', { className: 'hint', 'data-hint': name }, hint));
     form.append(el('span', { className: 'field-error', 'data-field': name, role: 'alert' }));
     return control;
   }
@@ -614,7 +614,7 @@
       return el('tr', { 'data-testid': 'event-row', 'data-event-id': ev.id, 'data-state': ev.state },
         el('td', {}, box),
         el('td', {}, when(ev.created_at)),
-        el('td', {}, hookNames.get(ev.hook_id) || ev.hook_id),
+        el('td', { className: 'name-cell' }, hookNames.get(ev.hook_id) || ev.hook_id),
         el('td', { className: 'state-' + ev.state, 'data-testid': 'event-state' }, ev.state),
         el('td', {}, String(ev.attempts)),
         el('td', { className: 'error-cell', 'data-testid': 'event-error' }, ev.last_error || ''),
