@@ -30,10 +30,12 @@ type APIKey struct {
 	Name      string
 	Roles     []string
 	CreatedAt time.Time
-	// LastUsed is when this process last authenticated the key, to the
-	// second; zero if it has not since it started. It is kept in memory
-	// only (never written to the store on the ingest path): replicas
-	// each know their own, and a restart forgets it.
+	// LastUsed is when the key last authenticated, to the second; zero
+	// if never. The Keyring notes it in memory on each authentication and,
+	// when its store is a store.KeyUsageStore, writes it there in the
+	// background at most once a minute per key:
+	// what List shows is this process's own time, or the stored one (up
+	// to a minute behind, from any replica), whichever is later.
 	LastUsed time.Time
 }
 
@@ -51,9 +53,20 @@ type KeyringOptions struct {
 // keys are compared in constant time. It is safe for concurrent use.
 type Keyring struct {
 	store store.KeyStore
+	usage store.KeyUsageStore // nil: last use is kept in memory only
 	now   func() time.Time
 	ids   IDGenerator
-	used  sync.Map // key ID -> *atomic.Int64, Unix seconds of the last authentication
+	used  sync.Map // key ID -> *keyUse
+}
+
+// keyUsageInterval is how often at most the last use of a key is written
+// to a store.KeyUsageStore.
+const keyUsageInterval = time.Minute
+
+// keyUse is when a key was last authenticated, and last written to the
+// store, in Unix seconds.
+type keyUse struct {
+	last, written atomic.Int64
 }
 
 // NewKeyring returns a Keyring over s.
@@ -62,6 +75,7 @@ func NewKeyring(s store.KeyStore, opts KeyringOptions) (*Keyring, error) {
 		return nil, invalid("store", "is nil")
 	}
 	k := &Keyring{store: s, now: opts.Now}
+	k.usage, _ = s.(store.KeyUsageStore)
 	if k.now == nil {
 		k.now = time.Now
 	}
@@ -120,23 +134,42 @@ func (k *Keyring) Authenticate(ctx context.Context, presented string) (*APIKey, 
 	return keyFromRecord(rec), nil
 }
 
-// touch notes that key id was used now: one atomic store in memory (a
-// map entry is made once per key).
+// touch notes that key id was used now: an atomic store in memory (a map
+// entry is made once per key) and, at most once per keyUsageInterval, a
+// write to the usage store in a goroutine of its own, so that the
+// authentication never waits for the store.
 func (k *Keyring) touch(id string) {
 	sec := k.now().Unix()
 	v, ok := k.used.Load(id)
 	if !ok {
-		v, _ = k.used.LoadOrStore(id, new(atomic.Int64))
+		v, _ = k.used.LoadOrStore(id, new(keyUse))
 	}
-	if t := v.(*atomic.Int64); t.Load() != sec {
-		t.Store(sec)
+	u := v.(*keyUse)
+	if u.last.Load() != sec {
+		u.last.Store(sec)
 	}
+	if k.usage == nil {
+		return
+	}
+	w := u.written.Load()
+	if sec-w < int64(keyUsageInterval/time.Second) || !u.written.CompareAndSwap(w, sec) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if k.usage.TouchKey(ctx, id, time.Unix(sec, 0).UTC()) != nil {
+			// Try again with the next authentication rather than in
+			// a minute; the time in memory is right meanwhile.
+			u.written.CompareAndSwap(sec, w)
+		}
+	}()
 }
 
 // lastUsed returns when key id was last authenticated by this process.
 func (k *Keyring) lastUsed(id string) time.Time {
 	if v, ok := k.used.Load(id); ok {
-		return time.Unix(v.(*atomic.Int64).Load(), 0).UTC()
+		return time.Unix(v.(*keyUse).last.Load(), 0).UTC()
 	}
 	return time.Time{}
 }
@@ -162,7 +195,10 @@ func (k *Keyring) List(ctx context.Context, org string) ([]*APIKey, error) {
 	out := make([]*APIKey, 0, len(recs))
 	for _, rec := range recs {
 		key := keyFromRecord(rec)
-		key.LastUsed = k.lastUsed(rec.ID)
+		key.LastUsed = rec.LastUsed.UTC()
+		if t := k.lastUsed(rec.ID); t.After(key.LastUsed) {
+			key.LastUsed = t
+		}
 		out = append(out, key)
 	}
 	return out, nil

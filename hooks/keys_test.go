@@ -214,8 +214,12 @@ func TestIDsUniqueAndSortable(t *testing.T) {
 
 func TestKeyringLastUsed(t *testing.T) {
 	ctx := context.Background()
+	var mu sync.Mutex
 	now := time.Date(2026, 5, 6, 7, 8, 9, 500, time.UTC)
-	kr, err := hooks.NewKeyring(memstore.New(), hooks.KeyringOptions{Now: func() time.Time { return now }})
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	st := memstore.New()
+	kr, err := hooks.NewKeyring(st, hooks.KeyringOptions{Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,24 +227,66 @@ func TestKeyringLastUsed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if list, _ := kr.List(ctx, "acme"); !list[0].LastUsed.IsZero() {
-		t.Fatalf("unused key: LastUsed %v, want zero", list[0].LastUsed)
+	listed := func(kr *hooks.Keyring) time.Time {
+		t.Helper()
+		list, err := kr.List(ctx, "acme")
+		if err != nil || len(list) != 1 {
+			t.Fatalf("List: got %v, %v", list, err)
+		}
+		return list[0].LastUsed
+	}
+	stored := func() time.Time {
+		ks, _ := st.ListKeys(ctx, "acme")
+		return ks[0].LastUsed
+	}
+	waitStored := func(want time.Time) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !stored().Equal(want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("stored LastUsed: got %v, want %v", stored(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if got := listed(kr); !got.IsZero() {
+		t.Fatalf("unused key: LastUsed %v, want zero", got)
 	}
 	if _, err := kr.Authenticate(ctx, plain+"x"); err == nil {
 		t.Fatal("wrong secret authenticated")
 	}
-	if list, _ := kr.List(ctx, "acme"); !list[0].LastUsed.IsZero() {
-		t.Fatalf("failed authentication: LastUsed %v, want zero", list[0].LastUsed)
+	if got := listed(kr); !got.IsZero() {
+		t.Fatalf("failed authentication: LastUsed %v, want zero", got)
 	}
-	for range 2 {
-		if _, err := kr.Authenticate(ctx, plain); err != nil {
-			t.Fatal(err)
-		}
-		list, _ := kr.List(ctx, "acme")
-		if want := now.Truncate(time.Second); !list[0].LastUsed.Equal(want) {
-			t.Fatalf("LastUsed: got %v, want %v", list[0].LastUsed, want)
-		}
-		now = now.Add(time.Minute)
+	first := now.Truncate(time.Second)
+	if _, err := kr.Authenticate(ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	if got := listed(kr); !got.Equal(first) {
+		t.Fatalf("LastUsed: got %v, want %v", got, first)
+	}
+	waitStored(first)
+	// Within the minute: memory moves, the store does not.
+	advance(30 * time.Second)
+	if _, err := kr.Authenticate(ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	if got := listed(kr); !got.Equal(first.Add(30 * time.Second)) {
+		t.Fatalf("LastUsed: got %v, want %v", got, first.Add(30*time.Second))
+	}
+	time.Sleep(20 * time.Millisecond)
+	if got := stored(); !got.Equal(first) {
+		t.Fatalf("stored within the minute: got %v, want %v (no write)", got, first)
+	}
+	advance(31 * time.Second)
+	if _, err := kr.Authenticate(ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	waitStored(first.Add(61 * time.Second))
+	// Another process (or a restart) sees the stored time.
+	other, _ := hooks.NewKeyring(st, hooks.KeyringOptions{Now: clock})
+	if got := listed(other); !got.Equal(first.Add(61 * time.Second)) {
+		t.Fatalf("another Keyring: LastUsed %v, want %v", got, first.Add(61*time.Second))
 	}
 	if err := kr.Revoke(ctx, "acme", k.ID); err != nil {
 		t.Fatal(err)

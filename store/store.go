@@ -74,6 +74,20 @@ type Key struct {
 	Roles     []string
 	Hash      []byte // SHA-256 of the secret; never the secret itself
 	CreatedAt time.Time
+	// LastUsed is when the key was last used, as a KeyUsageStore keeps it
+	// (zero if never, or without one). ListKeys returns it; GetKey, which
+	// serves authentication, may leave it zero. CreateKey ignores it.
+	LastUsed time.Time
+}
+
+// KeyUsageStore is an optional interface of a KeyStore that keeps when
+// each key was last used. hooks.Keyring finds it by a type assertion and
+// calls it in the background, at most about once a minute per key, never
+// on the path of an authentication. Its methods are called concurrently.
+type KeyUsageStore interface {
+	// TouchKey records that key id was used at at, unless the stored time
+	// is later. An unknown (or revoked) key is ignored: no error.
+	TouchKey(ctx context.Context, id string, at time.Time) error
 }
 
 // KeyStore keeps API keys.

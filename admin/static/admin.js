@@ -385,7 +385,7 @@
         el('td', {}, k.name),
         el('td', { 'data-testid': 'key-roles' }, k.roles.join(', ')),
         el('td', {}, when(k.created_at)),
-        el('td', { 'data-testid': 'key-last-used' }, k.last_used ? when(k.last_used) : 'not since the server started'),
+        el('td', { 'data-testid': 'key-last-used' }, k.last_used ? when(k.last_used) : 'never'),
         el('td', {}, el('button', { type: 'button', className: 'danger', 'data-testid': 'revoke-key',
           onclick: () => run(() => revokeKey(k)) }, 'Revoke')))));
   }

@@ -78,8 +78,9 @@ type Store struct {
 }
 
 var (
-	_ store.Store      = (*Store)(nil)
-	_ store.LocalQueue = (*Store)(nil)
+	_ store.Store         = (*Store)(nil)
+	_ store.LocalQueue    = (*Store)(nil)
+	_ store.KeyUsageStore = (*Store)(nil)
 )
 
 // Open opens (creating if needed) the database file at path. It fails with

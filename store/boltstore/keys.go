@@ -3,7 +3,9 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -32,7 +34,9 @@ func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
 		if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil {
 			return fmt.Errorf("boltstore: key ID %q in use: %w", k.ID, store.ErrConflict)
 		}
-		if err := put(tx.Bucket(bKeys), []byte(k.ID), k); err != nil {
+		c := *k
+		c.LastUsed = time.Time{}
+		if err := put(tx.Bucket(bKeys), []byte(k.ID), &c); err != nil {
 			return err
 		}
 		return tx.Bucket(bKeyOrg).Put(orgKey(k.Org, k.CreatedAt, k.ID), nil)
@@ -102,5 +106,25 @@ func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
 			return err
 		}
 		return tx.Bucket(bKeys).Delete([]byte(id))
+	})
+}
+
+// TouchKey implements store.KeyUsageStore: the time is kept in the key's
+// record. It does not drop the key from the lookup cache (authentication
+// does not read the time), so GetKey may show an older LastUsed.
+func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		k, err := getKey(tx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !at.After(k.LastUsed) {
+			return nil
+		}
+		k.LastUsed = at.UTC()
+		return put(tx.Bucket(bKeys), []byte(id), k)
 	})
 }

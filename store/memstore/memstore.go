@@ -35,8 +35,9 @@ type Store struct {
 type idemKey struct{ hookID, key string }
 
 var (
-	_ store.Store      = (*Store)(nil)
-	_ store.LocalQueue = (*Store)(nil)
+	_ store.KeyUsageStore = (*Store)(nil)
+	_ store.Store         = (*Store)(nil)
+	_ store.LocalQueue    = (*Store)(nil)
 )
 
 // New returns an empty Store.
@@ -255,7 +256,21 @@ func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
 	if _, ok := s.keys[k.ID]; ok {
 		return fmt.Errorf("memstore: key ID %q in use: %w", k.ID, store.ErrConflict)
 	}
-	s.keys[k.ID] = copyKey(k)
+	c := copyKey(k)
+	c.LastUsed = time.Time{}
+	s.keys[k.ID] = c
+	return nil
+}
+
+// TouchKey implements store.KeyUsageStore.
+func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if k, ok := s.keys[id]; ok && at.After(k.LastUsed) {
+		k.LastUsed = at
+	}
 	return nil
 }
 

@@ -153,11 +153,19 @@ CREATE INDEX events_org_created ON {s}.events (org, created_at DESC, id DESC);
 CREATE INDEX events_org_hook ON {s}.events (org, hook_id, created_at DESC, id DESC);
 CREATE INDEX events_org_idem ON {s}.events (org, idempotency_key) WHERE idempotency_key <> ''::bytea;
 `,
+	// 7: when each API key was last used (TouchKey), apart from the keys
+	// table: its updates fire no change notification.
+	`
+CREATE TABLE {s}.key_usage (
+	id        text COLLATE "C" PRIMARY KEY,
+	last_used timestamptz NOT NULL
+);
+`,
 }
 
 // SchemaVersion is the schema version this build of the package migrates
 // a database to (len(migrations); a test keeps the two in step).
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // migrate creates the schema when it is missing and applies the
 // migrations the database lacks, all in one transaction under an advisory

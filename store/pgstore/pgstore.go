@@ -93,6 +93,7 @@ var (
 	_ store.Store           = (*Store)(nil)
 	_ store.EnqueueNotifier = (*Store)(nil)
 	_ store.LocalQueue      = (*Store)(nil)
+	_ store.KeyUsageStore   = (*Store)(nil)
 )
 
 // Open connects to the database at dsn (a postgres:// URL or a libpq

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -193,9 +194,10 @@ func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
 
 const keyColumns = `id, org, name, roles, hash, created_at`
 
-func scanKey(row pgx.Row) (*store.Key, error) {
+// scanKey reads a row of keyColumns and the extra columns given.
+func scanKey(row pgx.Row, extra ...any) (*store.Key, error) {
 	var k store.Key
-	if err := row.Scan(&k.ID, &k.Org, &k.Name, &k.Roles, &k.Hash, &k.CreatedAt); err != nil {
+	if err := row.Scan(append([]any{&k.ID, &k.Org, &k.Name, &k.Roles, &k.Hash, &k.CreatedAt}, extra...)...); err != nil {
 		return nil, err
 	}
 	k.CreatedAt = utc(k.CreatedAt)
@@ -258,11 +260,19 @@ func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) 
 	if err := s.check(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, s.q(`SELECT `+keyColumns+` FROM {s}.keys WHERE org = $1 ORDER BY created_at, id`), org)
+	rows, err := s.pool.Query(ctx, s.q(`SELECT k.id, k.org, k.name, k.roles, k.hash, k.created_at, u.last_used
+FROM {s}.keys k LEFT JOIN {s}.key_usage u ON u.id = k.id WHERE k.org = $1 ORDER BY k.created_at, k.id`), org)
 	if err != nil {
 		return nil, s.wrap("list keys", err)
 	}
-	keys, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.Key, error) { return scanKey(r) })
+	keys, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*store.Key, error) {
+		var used *time.Time
+		k, err := scanKey(r, &used)
+		if err == nil && used != nil {
+			k.LastUsed = utc(*used)
+		}
+		return k, err
+	})
 	if err != nil {
 		return nil, s.wrap("list keys", err)
 	}
@@ -274,7 +284,9 @@ func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, s.q(`DELETE FROM {s}.keys WHERE id = $1 AND org = $2`), id, org)
+	tag, err := s.pool.Exec(ctx, s.q(`WITH d AS (DELETE FROM {s}.keys WHERE id = $1 AND org = $2 RETURNING id),
+u AS (DELETE FROM {s}.key_usage WHERE id IN (SELECT id FROM d))
+SELECT 1 FROM d`), id, org)
 	s.keyChanged(id)
 	if err != nil {
 		return s.wrap("delete key "+id, err)
@@ -283,6 +295,19 @@ func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
 		return notFound("key", id)
 	}
 	return nil
+}
+
+// TouchKey implements store.KeyUsageStore. The time lives in a table of
+// its own (key_usage), so that recording it neither rewrites the key's
+// row nor announces a change of the key to the replicas' caches.
+func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.key_usage (id, last_used)
+SELECT id, $2 FROM {s}.keys WHERE id = $1
+ON CONFLICT (id) DO UPDATE SET last_used = GREATEST({s}.key_usage.last_used, EXCLUDED.last_used)`), id, at)
+	return s.wrap("touch key "+id, err)
 }
 
 const debugColumns = `id, hook_id, time, data`

@@ -29,6 +29,43 @@ func mustCreateKey(t *testing.T, s store.Store, k *store.Key) {
 func keyCases() []testCase {
 	ctx := context.Background()
 	return []testCase{
+		{name: "TouchKey", fn: func(t *testing.T, e *env) {
+			s := e.newStore(t)
+			ku, ok := s.(store.KeyUsageStore)
+			if !ok {
+				t.Skip("the store keeps no key usage (store.KeyUsageStore is optional)")
+			}
+			k := newKey("k1", "org1", at(0))
+			k.LastUsed = at(time.Hour) // CreateKey ignores it
+			mustCreateKey(t, s, k)
+			lastUsed := func() time.Time {
+				t.Helper()
+				ks, err := s.ListKeys(ctx, "org1")
+				noErr(t, "ListKeys", err)
+				if len(ks) != 1 {
+					t.Fatalf("ListKeys: got %d keys, want 1", len(ks))
+				}
+				return ks[0].LastUsed
+			}
+			if got := lastUsed(); !got.IsZero() {
+				t.Fatalf("LastUsed of a new key: got %v, want zero", got)
+			}
+			noErr(t, "TouchKey", ku.TouchKey(ctx, "k1", at(10*time.Second)))
+			if got := lastUsed(); !sameTime(got, at(10*time.Second)) {
+				t.Fatalf("LastUsed: got %v, want %v", got, at(10*time.Second))
+			}
+			noErr(t, "TouchKey(earlier)", ku.TouchKey(ctx, "k1", at(5*time.Second)))
+			if got := lastUsed(); !sameTime(got, at(10*time.Second)) {
+				t.Fatalf("LastUsed after an earlier touch: got %v, want %v", got, at(10*time.Second))
+			}
+			noErr(t, "TouchKey(unknown)", ku.TouchKey(ctx, "nope", at(0)))
+			noErr(t, "DeleteKey", s.DeleteKey(ctx, "org1", "k1"))
+			noErr(t, "TouchKey(revoked)", ku.TouchKey(ctx, "k1", at(time.Minute)))
+			mustCreateKey(t, s, newKey("k1", "org1", at(0)))
+			if got := lastUsed(); !got.IsZero() {
+				t.Fatalf("LastUsed of a key made again with a revoked key's ID: got %v, want zero", got)
+			}
+		}},
 		{name: "CreateGet", fn: func(t *testing.T, e *env) {
 			s := e.newStore(t)
 			want := newKey("k1", "org1", at(0))
