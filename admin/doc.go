@@ -16,12 +16,13 @@
 //	POST   /admin/hooks/{id}/example-data  {"from_debug_entry":"<entry id>"} or {"data":...} -> hook
 //	GET    /admin/hooks/{id}/fields        -> {"fields":[{"path","type"}...]}
 //	POST   /admin/keys                     {"name","roles"} -> 201 {"id","name","roles","key","created_at"}
-//	GET    /admin/keys                     -> {"keys":[...]} (never the key itself)
+//	GET    /admin/keys                     -> {"keys":[{"id","name","roles","created_at","last_used"}...],"known_roles":[{"name","description"}...]} (never the key itself)
 //	DELETE /admin/keys/{id}                -> 204
 //	GET    /admin/events?...               -> {"events":[...],"next_cursor"} (with Options.Events; see Events)
 //	GET    /admin/events/{id}              -> the event's delivery status and content
 //	POST   /admin/events/{id}/replay       -> 202 status; 409 not_dead unless the event is dead
 //	POST   /admin/events/replay            {"ids":[...]} -> {"replayed":[id...],"failed":[{"id","code","message"}...]}
+//	GET    /admin/activity                 -> {"hooks":[activity.Summary...]} (with Options.Activity)
 //	GET    /admin/                         the admin page (HTML; it asks for the token)
 //
 // A hook is {"id","type","name","description","address","debug","disabled",
@@ -63,6 +64,24 @@
 // redacted when it arrived, files). POST /admin/events/replay replays a
 // selection of dead events at once: each that is not dead or not found is
 // reported in "failed" and the others are replayed.
+//
+// # Activity and keys
+//
+// With Options.Activity (an *activity.Counter set as the Observer of the
+// Telemetry the Pipeline, SyncDelivery and Queue use), GET /admin/activity
+// gives each of the org's hooks its accepted, rejected and failed counts
+// per minute over the last hour and per hour over the last day, with its
+// last error. The counts are this process's own (see package activity).
+//
+// A key's "last_used" is the later of this process's own record and what
+// the store keeps (written at most once a minute per key, see
+// hooks.APIKey); it is absent for a key never used. "known_roles" lists
+// the roles the library checks (org.hooks: post to webhooks); a key may
+// carry others for the host's own checks.
+//
+// A webhook's "settings" show its signature configuration without the
+// secrets, with a fingerprint per secret; "add_secret" and
+// "drop_old_secrets" rotate them (see webhook.Settings).
 //
 // The package sits above the core (hooks), the debug log and the kinds: it
 // imports hooks and debuglog and knows no kind; nothing below imports it.
