@@ -29,6 +29,22 @@ var _ EventQueue = (*hooks.Queue)(nil)
 // maxReplayIDs bounds the IDs of one bulk replay.
 const maxReplayIDs = 1000
 
+// The page sizes of the event list: the default, and the most a request
+// may ask for (the queue's own cap).
+const (
+	defaultPageSize = 100
+	maxPageSize     = 1000
+)
+
+// checkState refuses a state filter that names no state.
+func checkState(st store.EventState) error {
+	switch st {
+	case "", store.StatePending, store.StateDelivered, store.StateDead:
+		return nil
+	}
+	return badRequest(`state must be "pending", "delivered" or "dead"`)
+}
+
 // eventRoutes registers the routes of the durable queue (see the package
 // documentation for their parameters):
 //
@@ -70,13 +86,19 @@ func decodeCursor(s string) (store.EventCursor, error) {
 // eventQuery reads the list's parameters.
 func eventQuery(r *http.Request) (store.EventQuery, error) {
 	v := r.URL.Query()
-	q := store.EventQuery{State: store.EventState(v.Get("state")), HookID: v.Get("hook"), IdempotencyKey: v.Get("key")}
+	q := store.EventQuery{State: store.EventState(v.Get("state")), HookID: v.Get("hook"), IdempotencyKey: v.Get("key"),
+		Limit: defaultPageSize}
+	if err := checkState(q.State); err != nil {
+		return q, err
+	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
 			return q, badRequest("limit must be a non-negative integer")
 		}
-		q.Limit = n
+		if n > 0 {
+			q.Limit = min(n, maxPageSize)
+		}
 	}
 	for _, f := range []struct {
 		name string
@@ -121,11 +143,7 @@ func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request, org string)
 		evs = []hooks.EventStatus{}
 	}
 	out := map[string]any{"events": evs}
-	limit := q.Limit
-	if limit == 0 {
-		limit = hooks.DefaultQueueListLimit
-	}
-	if len(evs) > 0 && len(evs) >= min(limit, hooks.MaxQueueListLimit) {
+	if len(evs) > 0 && len(evs) >= q.Limit {
 		last := evs[len(evs)-1]
 		out["next_cursor"] = encodeCursor(store.EventCursor{CreatedAt: last.CreatedAt, ID: last.ID})
 	}
@@ -135,11 +153,6 @@ func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request, org string)
 // findEvent returns the org's event id as a list of one, or none when it
 // is unknown or q does not select it.
 func (h *Handler) findEvent(ctx context.Context, org, id string, q store.EventQuery) ([]hooks.EventStatus, error) {
-	if q.State != "" {
-		if _, err := hooks.ParseEventState(string(q.State)); err != nil {
-			return nil, err
-		}
-	}
 	ev, err := h.events.Get(ctx, org, id)
 	if errors.Is(err, hooks.ErrNotFound) {
 		return nil, nil
