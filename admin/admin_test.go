@@ -476,7 +476,7 @@ func TestErrors(t *testing.T) {
 func TestPage(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct{ path, ctype, contains string }{
-		{"/admin/", "text/html", `<script src="admin.js"`},
+		{"/admin/", "text/html", `<script type="module" src="admin.js"`},
 		{"/admin/admin.js", "text/javascript", "Authorization"},
 		{"/admin/admin.css", "text/css", "[hidden]"},
 	}
