@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/internal/limit"
 )
 
@@ -250,7 +251,7 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 	h, err := p.reg.Lookup(ctx, a.Kind, a.Token)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return &Result{Status: http.StatusNotFound, Err: NewError(http.StatusNotFound, CodeNotFound, "no such hook")}
+			return &Result{Status: http.StatusNotFound, Err: NewError(http.StatusNotFound, errcode.NotFound, "no such hook")}
 		}
 		p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
 		return failed(nil, storeUnavailable(err))
@@ -357,7 +358,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 			}
 			p.log.WarnContext(ctx, "inbound: trigger failed", "hook", h.ID, "event", e.ID, "err", te.Err)
 			return &Result{Hook: h, Event: e, Status: http.StatusServiceUnavailable,
-				Err: &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+				Err: &Error{Status: http.StatusServiceUnavailable, Code: errcode.Unavailable,
 					Message: "the receiver is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}}
 		}
 		if he := (*Error)(nil); errors.As(err, &he) {
@@ -373,7 +374,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 func failed(h *Hook, e *Error) *Result { return &Result{Hook: h, Status: e.Status, Err: e} }
 
 func storeUnavailable(err error) *Error {
-	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+	return &Error{Status: http.StatusServiceUnavailable, Code: errcode.Unavailable,
 		Message: "the service is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}
 }
 
@@ -385,15 +386,15 @@ func asStepError(err error, status int) *Error {
 		return AsError(he)
 	}
 	if status == http.StatusBadRequest {
-		return &Error{Status: status, Code: CodeMalformedBody, Message: "the body could not be decoded", Err: err}
+		return &Error{Status: status, Code: errcode.MalformedBody, Message: "the body could not be decoded", Err: err}
 	}
 	return storeUnavailable(err)
 }
 
 func bodyError(err error, max int64) *Error {
 	if errors.Is(err, limit.ErrTooLarge) {
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodePayloadTooLarge,
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: errcode.PayloadTooLarge,
 			Message: fmt.Sprintf("the body is larger than the limit of %d bytes", max), Err: err}
 	}
-	return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: "the body could not be read", Err: err}
+	return &Error{Status: http.StatusBadRequest, Code: errcode.BadRequest, Message: "the body could not be read", Err: err}
 }

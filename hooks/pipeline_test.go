@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -103,17 +104,17 @@ func TestPipelineOutcomes(t *testing.T) {
 	}{
 		{name: "accepted", body: "hello", status: 202, outcome: hooks.OutcomeAccepted, fired: true},
 		{name: "dropped", in: stubIntake{drop: "honeypot"}, body: "x", status: 202, outcome: hooks.OutcomeDropped},
-		{name: "auth *Error", in: stubIntake{authErr: hooks.NewError(401, hooks.CodeUnauthorized, "no")}, status: 401, code: hooks.CodeUnauthorized, outcome: hooks.OutcomeRejected},
-		{name: "auth plain error", in: stubIntake{authErr: errors.New("db down")}, status: 503, code: hooks.CodeUnavailable, outcome: hooks.OutcomeFailed},
-		{name: "decode plain error", in: stubIntake{decodeErr: errors.New("bad")}, body: "x", status: 400, code: hooks.CodeMalformedBody, outcome: hooks.OutcomeRejected},
-		{name: "decode *Error", in: stubIntake{decodeErr: hooks.NewError(415, hooks.CodeUnsupportedMedia, "no")}, body: "x", status: 415, code: hooks.CodeUnsupportedMedia, outcome: hooks.OutcomeRejected},
+		{name: "auth *Error", in: stubIntake{authErr: hooks.NewError(401, errcode.Unauthorized, "no")}, status: 401, code: errcode.Unauthorized, outcome: hooks.OutcomeRejected},
+		{name: "auth plain error", in: stubIntake{authErr: errors.New("db down")}, status: 503, code: errcode.Unavailable, outcome: hooks.OutcomeFailed},
+		{name: "decode plain error", in: stubIntake{decodeErr: errors.New("bad")}, body: "x", status: 400, code: errcode.MalformedBody, outcome: hooks.OutcomeRejected},
+		{name: "decode *Error", in: stubIntake{decodeErr: hooks.NewError(415, errcode.UnsupportedMedia, "no")}, body: "x", status: 415, code: errcode.UnsupportedMedia, outcome: hooks.OutcomeRejected},
 		{name: "body at limit", body: strings.Repeat("a", 16), status: 202, outcome: hooks.OutcomeAccepted, fired: true},
-		{name: "body over limit", body: strings.Repeat("a", 17), status: 413, code: hooks.CodePayloadTooLarge, outcome: hooks.OutcomeRejected},
+		{name: "body over limit", body: strings.Repeat("a", 17), status: 413, code: errcode.PayloadTooLarge, outcome: hooks.OutcomeRejected},
 		{name: "per-arrival limit", body: strings.Repeat("a", 17), maxBytes: 32, status: 202, outcome: hooks.OutcomeAccepted, fired: true},
-		{name: "trigger error", body: "x", trigger: errors.New("engine down"), status: 503, code: hooks.CodeUnavailable, outcome: hooks.OutcomeFailed},
+		{name: "trigger error", body: "x", trigger: errors.New("engine down"), status: 503, code: errcode.Unavailable, outcome: hooks.OutcomeFailed},
 		{name: "trigger *Error", body: "x", trigger: fmt.Errorf("w: %w", hooks.NewError(422, "invalid_order", "bad order")), status: 422, code: "invalid_order", outcome: hooks.OutcomeRejected},
 		{name: "quiet hook records nothing", quiet: true, body: "x", status: 202, fired: true},
-		{name: "unknown token", token: strings.Repeat("z", 32), status: 404, code: hooks.CodeNotFound},
+		{name: "unknown token", token: strings.Repeat("z", 32), status: 404, code: errcode.NotFound},
 	}
 	for _, tt := range tests {
 		for _, chunked := range []bool{false, true} {
