@@ -284,7 +284,7 @@ func (s *session) Data(r io.Reader) error {
 	case malformed > 0:
 		return errMalformed
 	}
-	return errNoMailbox // every hook went away between RCPT and DATA
+	return errNoMailbox // every hook refused it (a sender policy)
 }
 
 func (s *session) Reset() {

@@ -3,6 +3,7 @@ package emailhook
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/smtp"
 	"runtime"
 	"strings"
@@ -159,4 +160,43 @@ func bigMessage(size int) string {
 		b.WriteString(line)
 	}
 	return b.String()
+}
+
+// TestSMTPHookChangedAfterRcpt checks that DATA delivers to the hook RCPT
+// TO accepted, as it was then, even if it was disabled in between: the
+// message is treated as having arrived at RCPT time.
+func TestSMTPHookChangedAfterRcpt(t *testing.T) {
+	env := newEmailEnv(t)
+	addr := startSMTP(t, env.p, SMTPOptions{})
+	c := dialSMTP(t, addr)
+	if err := c.Mail("shop@example.net"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(env.reg.Address(env.hook)); err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	if _, err := env.reg.Update(context.Background(), "", env.hook.ID, hooks.HookUpdate{Disabled: &on}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(w, orderMessage("x@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("end of DATA: %v", err)
+	}
+	if evs := env.trig.all(); len(evs) != 1 || evs[0].HookID != env.hook.ID {
+		t.Fatalf("events: got %d, want 1 for the hook RCPT accepted", len(evs))
+	}
+	// The next transaction sees the hook disabled.
+	if err := c.Mail("shop@example.net"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(env.reg.Address(env.hook)); err == nil {
+		t.Fatal("RCPT to a disabled hook: accepted, want 550")
+	}
 }

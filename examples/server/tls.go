@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,7 +20,8 @@ type smtpConfig struct {
 
 // tlsConfig returns the SMTP listener's TLS configuration from
 // -smtp-tls-cert and -smtp-tls-key, or nil when neither is set, and the
-// first DNS name of the certificate (the default -smtp-hostname).
+// certificate's first DNS name that is not a wildcard (the default
+// -smtp-hostname).
 func (cfg smtpConfig) tlsConfig(log *slog.Logger) (*tls.Config, string, error) {
 	switch {
 	case cfg.TLSCert == "" && cfg.TLSKey == "":
@@ -35,8 +37,13 @@ func (cfg smtpConfig) tlsConfig(log *slog.Logger) (*tls.Config, string, error) {
 		return nil, "", err
 	}
 	name := ""
-	if leaf := files.cert.Leaf; leaf != nil && len(leaf.DNSNames) > 0 {
-		name = leaf.DNSNames[0]
+	if leaf := files.cert.Leaf; leaf != nil {
+		for _, n := range leaf.DNSNames {
+			if !strings.HasPrefix(n, "*") { // a wildcard names no host
+				name = n
+				break
+			}
+		}
 	}
 	return &tls.Config{GetCertificate: files.GetCertificate, MinVersion: tls.VersionTLS12}, name, nil
 }
