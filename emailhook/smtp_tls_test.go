@@ -3,6 +3,7 @@ package emailhook
 import (
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/smtp"
 	"net/textproto"
 	"strings"
@@ -128,5 +129,55 @@ func sendOn(t *testing.T, c *smtp.Client, from, to, msg string) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatalf("end of DATA: %v", err)
+	}
+}
+
+// addrConn reports another client address, as the connections of a
+// PROXY-protocol listener do.
+type addrConn struct {
+	net.Conn
+	remote net.Addr
+}
+
+func (c addrConn) RemoteAddr() net.Addr { return c.remote }
+
+// addrListener wraps a listener whose connections report remote.
+type addrListener struct {
+	net.Listener
+	remote net.Addr
+}
+
+func (l addrListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return addrConn{c, l.remote}, nil
+}
+
+// TestSMTPRemoteAddrFromListener checks that the client address of an
+// event is the one the listener's connection reports: a host behind a
+// proxy can serve on a listener that reads the PROXY protocol (go-smtp has
+// no support of its own) and get the sender's address.
+func TestSMTPRemoteAddrFromListener(t *testing.T) {
+	env := newEmailEnv(t)
+	b, err := NewBackend(env.p, SMTPOptions{Domains: []string{"in.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := b.NewServer(ln.Addr().String())
+	sender := &net.TCPAddr{IP: net.ParseIP("203.0.113.9"), Port: 41000}
+	go func() { _ = srv.Serve(addrListener{ln, sender}) }()
+	t.Cleanup(func() { srv.Close() })
+	if err := smtp.SendMail(ln.Addr().String(), nil, "shop@example.net", []string{env.reg.Address(env.hook)},
+		[]byte(orderMessage("x@example.org"))); err != nil {
+		t.Fatal(err)
+	}
+	if evs := env.trig.all(); len(evs) != 1 || evs[0].RemoteAddr != sender.String() {
+		t.Fatalf("events: got %+v, want one from %s", evs, sender)
 	}
 }
