@@ -1,7 +1,6 @@
 package emailhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -247,7 +246,7 @@ func (c *providerCore) deliver(w http.ResponseWriter, r *http.Request, body []by
 	for _, rt := range routes {
 		a := &hooks.Arrival{
 			Kind: KindName, Token: rt.token, Method: r.Method, Path: c.recordedPath(r), RemoteAddr: r.RemoteAddr,
-			Header: r.Header, Body: bytes.NewReader(body), ContentLength: int64(len(body)), MaxBytes: c.opts.MaxPostBytes,
+			Header: r.Header, Raw: body, MaxBytes: c.opts.MaxPostBytes, // read once, shared by every hook
 		}
 		in := &postIntake{core: c, post: post, parsed: parsed, recipients: rt.addrs, credential: credential}
 		res := c.p.Ingest(r.Context(), a, in)

@@ -40,6 +40,15 @@ type Arrival struct {
 	ContentLength int64
 	// MaxBytes overrides the pipeline's body limit when positive.
 	MaxBytes int64
+	// Raw is the body when Body is nil: bytes the kind has already read,
+	// such as an SMTP message going to several hooks. They become the
+	// Event's Raw as they are, shared and never modified, and are held to
+	// the limit like a read body.
+	Raw []byte
+	// Hook, when not nil, is the hook of Kind and Token that the kind has
+	// already resolved (an SMTP backend resolves each recipient at RCPT
+	// time): Ingest uses it instead of looking Token up again.
+	Hook *Hook
 }
 
 // Decoded is what a kind's decoder makes of a body.
@@ -248,13 +257,16 @@ type Result struct {
 // Ingest runs the pipeline for one arrival.
 func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 	start := p.now()
-	h, err := p.reg.Lookup(ctx, a.Kind, a.Token)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return &Result{Status: http.StatusNotFound, Err: NewError(http.StatusNotFound, errcode.NotFound, "no such hook")}
+	h := a.Hook
+	if h == nil {
+		var err error
+		if h, err = p.reg.Lookup(ctx, a.Kind, a.Token); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return &Result{Status: http.StatusNotFound, Err: NewError(http.StatusNotFound, errcode.NotFound, "no such hook")}
+			}
+			p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
+			return failed(nil, storeUnavailable(err))
 		}
-		p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
-		return failed(nil, storeUnavailable(err))
 	}
 	ctx, span := p.ins.tracer.Start(ctx, "inbound.ingest")
 	defer span.End()
@@ -322,14 +334,18 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	if a.MaxBytes > 0 {
 		max = a.MaxBytes
 	}
-	if a.ContentLength > max {
+	if a.ContentLength > max || a.Body == nil && int64(len(a.Raw)) > max {
 		return failed(h, bodyError(limit.ErrTooLarge, max))
 	}
-	body, err := limit.Read(a.Body, max)
-	rec.Body = body
-	if err != nil {
-		return failed(h, bodyError(err, max))
+	body := a.Raw
+	if a.Body != nil {
+		var err error
+		if body, err = limit.Read(a.Body, max); err != nil {
+			rec.Body = body
+			return failed(h, bodyError(err, max))
+		}
 	}
+	rec.Body = body
 	dec, err := sess.Decode(ctx, body)
 	if err != nil {
 		return failed(h, asStepError(err, http.StatusBadRequest))
