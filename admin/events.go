@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store"
 )
 
@@ -61,7 +62,7 @@ func (h *Handler) eventRoutes() {
 }
 
 func badRequest(msg string) error {
-	return hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, msg)
+	return hooks.NewError(http.StatusBadRequest, errcode.BadRequest, msg)
 }
 
 // encodeCursor and decodeCursor give the API's opaque cursor: the
@@ -229,7 +230,7 @@ func (h *Handler) replayEvents(w http.ResponseWriter, r *http.Request, org strin
 		case err == nil:
 			replayed = append(replayed, id)
 		case errors.Is(err, hooks.ErrNotFound):
-			failed = append(failed, replayFailure{id, hooks.CodeNotFound, "no such event"})
+			failed = append(failed, replayFailure{id, errcode.NotFound, "no such event"})
 		case errors.Is(err, store.ErrConflict):
 			failed = append(failed, replayFailure{id, "not_dead", "only dead events can be replayed"})
 		default:
