@@ -142,11 +142,26 @@ ALTER TABLE {s}.events DROP COLUMN payload;
 DROP INDEX {s}.events_state;
 CREATE INDEX events_dead ON {s}.events (id) WHERE state = 'dead';
 `,
+	// 6: the idempotency keys of arrivals delivered without the queue
+	// (store.IdempotencyStore): one row per hook and key, reserved or
+	// confirmed by one event until expires_at. The primary key makes
+	// concurrent reservations of one key, from any replica, agree on one.
+	`
+CREATE TABLE {s}.seen_keys (
+	hook_id    text COLLATE "C" NOT NULL,
+	key        bytea NOT NULL,
+	event_id   text COLLATE "C" NOT NULL,
+	confirmed  boolean NOT NULL,
+	expires_at timestamptz NOT NULL,
+	PRIMARY KEY (hook_id, key)
+);
+CREATE INDEX seen_keys_expires ON {s}.seen_keys (expires_at);
+`,
 }
 
 // SchemaVersion is the schema version this build of the package migrates
 // a database to (len(migrations); a test keeps the two in step).
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // migrate creates the schema when it is missing and applies the
 // migrations the database lacks, all in one transaction under an advisory
