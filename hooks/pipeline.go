@@ -107,7 +107,10 @@ func Sync(t Trigger) Delivery { return &SyncDelivery{Trigger: t} }
 
 // SyncDelivery calls the Trigger before the sender is answered: a Trigger
 // error reaches the sender (503 with Retry-After, or the status of an
-// *Error). Nothing is stored, so nothing is retried.
+// *Error). No event is stored, so nothing is retried but by the sender.
+// The Pipeline deduplicates its arrivals by idempotency key (see
+// PipelineOptions.DedupWindow), so that the sender's retry of an arrival
+// that was fired is acknowledged, not fired again.
 type SyncDelivery struct {
 	Trigger   Trigger
 	Telemetry Telemetry // the zero value uses the global providers
@@ -188,6 +191,14 @@ type PipelineOptions struct {
 	// Telemetry chooses the OpenTelemetry providers; the zero value uses
 	// the global ones.
 	Telemetry Telemetry
+	// DedupWindow is how long an idempotency key is remembered for its
+	// hook when Delivery is not a Queue (a Queue deduplicates as it
+	// commits, with QueueOptions.DedupWindow): an arrival with the same key
+	// inside the window is acknowledged with the first event's ID and not
+	// delivered again. It needs a Registry store that implements
+	// store.IdempotencyStore (memstore, boltstore and pgstore do); 0 means
+	// DefaultQueueDedupWindow (24h).
+	DedupWindow time.Duration
 }
 
 // Pipeline is the ingest path every hook kind runs: resolve the hook by
@@ -203,6 +214,7 @@ type Pipeline struct {
 	now      func() time.Time
 	ids      IDGenerator
 	ins      *instruments
+	dedup    *keyDedup // nil: Delivery deduplicates itself, or the store keeps no keys
 }
 
 // NewPipeline returns a Pipeline resolving tokens with reg.
@@ -216,6 +228,12 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 	if opts.MaxBodyBytes < 0 {
 		return nil, invalid("max_body_bytes", "must not be negative")
 	}
+	if opts.DedupWindow < 0 {
+		return nil, invalid("dedup_window", "must not be negative")
+	}
+	if opts.DedupWindow == 0 {
+		opts.DedupWindow = DefaultQueueDedupWindow
+	}
 	p := &Pipeline{reg: reg, delivery: opts.Delivery, recorder: opts.Recorder,
 		maxBody: opts.MaxBodyBytes, log: opts.Logger, now: opts.Now, ins: opts.Telemetry.instruments()}
 	if p.maxBody == 0 {
@@ -227,6 +245,7 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 	if p.now == nil {
 		p.now = time.Now
 	}
+	p.dedup = newKeyDedup(opts.Delivery, reg.store, opts.DedupWindow, p.now, p.log)
 	return p, nil
 }
 
@@ -345,7 +364,12 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 		IdempotencyKey: dec.IdempotencyKey,
 	}
 	rec.Header = e.Header
-	receipt, err := p.delivery.Deliver(ctx, e)
+	var receipt Receipt
+	if p.dedup != nil && e.IdempotencyKey != "" {
+		receipt, err = p.dedup.deliver(ctx, p.delivery, e)
+	} else {
+		receipt, err = p.delivery.Deliver(ctx, e)
+	}
 	if err != nil {
 		var te *TriggerError
 		if errors.As(err, &te) {

@@ -184,6 +184,10 @@ func TestNewPipelineValidation(t *testing.T) {
 			_, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d, MaxBodyBytes: -1})
 			return err
 		},
+		"negative dedup window": func() error {
+			_, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d, DedupWindow: -1})
+			return err
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := f(); !errors.Is(err, hooks.ErrInvalid) {
