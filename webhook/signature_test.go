@@ -685,6 +685,78 @@ func TestDedupSyncForgedNeverDelivered(t *testing.T) {
 	}
 }
 
+// TestExactReplayFiresOnce posts every signed request twice, byte for
+// byte, within the signature tolerance (a sender's retry, or a replay by
+// whoever saw the request): each scheme with a delivery id fires once, in
+// sync and queue mode, and the copy is answered with the first event's
+// ID. The generic HMAC scheme has no delivery id: both copies fire.
+func TestExactReplayFiresOnce(t *testing.T) {
+	body := []byte(`{"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy","object":"event","type":"invoice.paid","data":{"object":{"id":"in_1"}}}`)
+	wantKey := map[string]string{
+		"standard-webhooks": "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+		"github":            "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+		"shopify":           "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+		"stripe":            "evt_1NG8Du2eZvKYlo2CUI79vXWy",
+		"hmac":              "",
+	}
+	for _, mode := range []string{"sync", "queue"} {
+		for _, sc := range schemes() {
+			t.Run(mode+"/"+sc.name, func(t *testing.T) {
+				var q *hooks.Queue
+				var delivery func(hooks.Trigger) hooks.Delivery
+				if mode == "queue" {
+					delivery = func(tr hooks.Trigger) hooks.Delivery {
+						st := memstore.New()
+						t.Cleanup(func() { _ = st.Close() })
+						var err error
+						if q, err = hooks.NewQueue(st, tr, hooks.QueueOptions{}); err != nil {
+							t.Fatal(err)
+						}
+						return q
+					}
+				}
+				e := newSigEnv(t, delivery, Options{})
+				hk := e.hook(t, AuthSignature, sc.cfg)
+				h := http.Header{}
+				sc.sign(t, sc.secret, time.Now().Add(-time.Minute), "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", body, h)
+				id := func(w *httptest.ResponseRecorder) string {
+					var v struct{ ID string }
+					_ = json.Unmarshal(w.Body.Bytes(), &v)
+					return v.ID
+				}
+				w1 := e.post(t, hk, body, h)
+				w2 := e.post(t, hk, body, h)
+				if w1.Code != http.StatusAccepted || w2.Code != http.StatusAccepted {
+					t.Fatalf("got %d %s and %d %s, want 202 twice", w1.Code, w1.Body, w2.Code, w2.Body)
+				}
+				fired := e.eventCount()
+				if q != nil {
+					evs, err := q.Events(context.Background(), "", "pending", 10)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fired = len(evs)
+				}
+				want := 1
+				if wantKey[sc.name] == "" {
+					want = 2
+				}
+				if fired != want {
+					t.Fatalf("fired (or queued) %d events, want %d", fired, want)
+				}
+				if want == 1 && id(w2) != id(w1) {
+					t.Fatalf("the copy got ID %q, want the first one's %q", id(w2), id(w1))
+				}
+				if q == nil {
+					if got := e.lastEvent().IdempotencyKey; got != wantKey[sc.name] {
+						t.Fatalf("idempotency key: got %q, want %q", got, wantKey[sc.name])
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestSecretRotationThroughRegistry changes a hook's secrets and sees the
 // cached verifier follow at once.
 func TestSecretRotationThroughRegistry(t *testing.T) {

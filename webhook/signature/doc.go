@@ -14,7 +14,9 @@
 // body bytes, before decoding anything, and answers 401 with [Code](err) as
 // the error code when it fails. Optional interfaces add abilities:
 // [DeliveryIDer] gives the sender's delivery id (an idempotency key, to use
-// only after Verify passed), [HeaderNamer] names the headers to redact in
+// only after Verify passed: Standard Webhooks' webhook-id,
+// X-GitHub-Delivery, X-Shopify-Webhook-Id, or the top-level "id" of a
+// Stripe event's JSON body), [HeaderNamer] names the headers to redact in
 // debug logs, and [Signer] signs a request. Each scheme also has a Sign
 // function (SignStandardWebhooks, SignGitHub, ...) for tests and for hosts
 // that send webhooks.

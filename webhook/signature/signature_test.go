@@ -537,6 +537,7 @@ func TestOptionalInterfaces(t *testing.T) {
 	h.Set(HeaderWebhookID, "msg_1")
 	h.Set(HeaderGitHubDelivery, "72d3162e-cc78-11e3-81ab-4c9367dc0958")
 	h.Set(HeaderShopifyWebhookID, "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043")
+	body := []byte(`{"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy","object":"event","id_x":"no"}`)
 	sw, _ := NewStandardWebhooks([]string{swSecret}, nil)
 	gh, _ := NewGitHub([]string{"s"})
 	st, _ := NewStripe([]string{"s"}, nil)
@@ -550,18 +551,57 @@ func TestOptionalInterfaces(t *testing.T) {
 	}{
 		{"standard-webhooks", sw, "msg_1", "Webhook-Signature"},
 		{"github", gh, "72d3162e-cc78-11e3-81ab-4c9367dc0958", "X-Hub-Signature-256"},
-		{"stripe", st, "", "Stripe-Signature"},
+		{"stripe", st, "evt_1NG8Du2eZvKYlo2CUI79vXWy", "Stripe-Signature"},
 		{"shopify", sh, "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", "X-Shopify-Hmac-Sha256"},
 		{"hmac", hm, "", "X-My-Sig"},
 		{"func", VerifierFunc(func(http.Header, []byte) error { return nil }), "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := DeliveryID(tt.v, h); got != tt.wantID {
+			if got := DeliveryID(tt.v, h, body); got != tt.wantID {
 				t.Errorf("DeliveryID: got %v, want %v", got, tt.wantID)
 			}
 			if got := strings.Join(HeaderNames(tt.v), ","); got != tt.wantHeaders {
 				t.Errorf("HeaderNames: got %v, want %v", got, tt.wantHeaders)
+			}
+		})
+	}
+}
+
+// TestStripeDeliveryID reads the event id from bodies Stripe would send and
+// from bodies it would not.
+func TestStripeDeliveryID(t *testing.T) {
+	v, err := NewStripe([]string{"whsec_s"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("e", maxIDLen)
+	tests := []struct {
+		name, body, want string
+	}{
+		{"first member", `{"id":"evt_1","object":"event","data":{"object":{"id":"pi_1"}}}`, "evt_1"},
+		{"after nested members", `{"object":"event","data":{"object":{"id":"pi_1","list":[{"id":"x"}]}},"id":"evt_2"}`, "evt_2"},
+		{"whitespace", " \n{ \"id\" : \"evt_3\" }\n", "evt_3"},
+		{"escaped name and value", `{"\u0069d":"evt_\u0034"}`, "evt_4"},
+		{"longest id", `{"id":"` + long + `"}`, long},
+		{"id too long", `{"id":"` + long + `e"}`, ""},
+		{"only nested ids", `{"data":{"id":"pi_1"},"list":[{"id":"x"}]}`, ""},
+		{"number id", `{"id":42}`, ""},
+		{"null id", `{"id":null}`, ""},
+		{"object id", `{"id":{"id":"evt_5"}}`, ""},
+		{"array", `[{"id":"evt_6"}]`, ""},
+		{"string", `"evt_7"`, ""},
+		{"empty", ``, ""},
+		{"broken before", `{"object":"event",,"id":"evt_8"}`, ""},
+		{"repeated name before", `{"object":"a","object":"b","id":"evt_9"}`, ""},
+		{"cut short", `{"object":"ev`, ""},
+		{"invalid UTF-8 before", "{\"o\":\"\xff\",\"id\":\"evt_10\"}", ""},
+		{"form body", `id=evt_11`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := v.DeliveryID(http.Header{}, []byte(tt.body)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -151,7 +151,7 @@ func (v *StandardWebhooks) Verify(header http.Header, body []byte) error {
 var dot = []byte{'.'}
 
 // DeliveryID returns the webhook-id header, which the signature covers.
-func (v *StandardWebhooks) DeliveryID(header http.Header) string {
+func (v *StandardWebhooks) DeliveryID(header http.Header, _ []byte) string {
 	return header.Get(HeaderWebhookID)
 }
 
