@@ -39,6 +39,15 @@
 // request; the file context holds a marker that must not appear in any
 // event.
 //
+// Beside the table, TestSMTPPartialFailureFiresOnce runs a server in sync
+// mode whose Trigger publishes to a NATS JetStream stream that captures
+// only one of two email hooks at first: a message to both is answered 451
+// until the stream captures the second too, and each hook's event must be
+// in the stream once however often the sender retried (the pipeline
+// deduplicates by Message-ID in sync mode too). It needs NATS with
+// JetStream (INBOUND_TEST_NATS_ADDR, default 127.0.0.1:4222) and skips
+// without it, except under CI=true.
+//
 // The suite needs the go command and takes about 30 to 45 seconds; it is
 // skipped with -short.
 //
