@@ -24,15 +24,24 @@
 // # Delivery
 //
 // Sync(trigger) calls the Trigger before the sender is answered: a Trigger
-// error reaches the sender as 503 with Retry-After, and nothing is kept.
+// error reaches the sender as 503 with Retry-After, and no event is kept.
 // A Queue (NewQueue) commits each event to the store before the sender gets
 // its 2xx, then a dispatcher delivers it at least once, with exponential
 // backoff and jitter, parking it as dead after MaxAttempts; dead events are
 // listed and replayed through Queue.Events and Queue.Replay (and the admin
-// API). A repeated Idempotency-Key, webhook-id or email Message-ID for the
-// same hook within DedupWindow is acknowledged with the first event's ID
-// and not fired again. Several processes may share one store (PostgreSQL):
-// a claimed event is leased to one dispatcher at a time.
+// API). Several processes may share one store (PostgreSQL): a claimed
+// event is leased to one dispatcher at a time.
+//
+// Whatever the Delivery, a repeated idempotency key (Idempotency-Key, a
+// signature scheme's delivery id, an email's Message-ID) for the same hook
+// within the dedup window is acknowledged with the first event's ID and
+// not fired again. A Queue checks it as it commits (QueueOptions.DedupWindow);
+// for any other Delivery the Pipeline keeps the keys in the Registry's
+// store when it is a store.IdempotencyStore (PipelineOptions.DedupWindow):
+// reserved before the Trigger runs, kept when it succeeded, released when
+// it failed so that the sender's retry fires. A copy that arrives while
+// the first copy's Trigger runs is answered 503 "in_progress" with
+// Retry-After.
 //
 // # Observability
 //
