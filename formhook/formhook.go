@@ -167,13 +167,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && h.limits != nil {
 		key := limitKey(clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.trusted))
 		if wait, ok := h.limits.reserve(key, h.now()); !ok {
-			hooks.WriteError(w, &hooks.Error{Status: http.StatusTooManyRequests, Code: hooks.CodeRateLimited,
+			intake.WriteError(w, &hooks.Error{Status: http.StatusTooManyRequests, Code: hooks.CodeRateLimited,
 				Message: "too many posts from this address; try again later", RetryAfter: wait})
 			return
 		}
 	}
 	if r.Method != http.MethodPost {
-		hooks.WriteError(w, &hooks.Error{Status: http.StatusMethodNotAllowed, Code: hooks.CodeMethodNotAllowed,
+		intake.WriteError(w, &hooks.Error{Status: http.StatusMethodNotAllowed, Code: hooks.CodeMethodNotAllowed,
 			Message: "use POST", Header: allowMethods})
 		return
 	}
@@ -182,7 +182,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		setCORS(w.Header(), r, settingsOf(res.Hook))
 	}
 	if res.Err != nil {
-		hooks.WriteError(w, res.Err)
+		intake.WriteError(w, res.Err)
 		return
 	}
 	if u := settingsOf(res.Hook).RedirectURL; u != "" && wantsHTML(r.Header.Values("Accept")) {

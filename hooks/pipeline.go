@@ -17,8 +17,8 @@ import (
 	"github.com/inbound-hooks/inbound/hooks/internal/limit"
 )
 
-// DefaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
-const DefaultMaxBodyBytes = 1 << 20
+// defaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
+const defaultMaxBodyBytes = 1 << 20
 
 // Arrival is one request to a hook as a kind package hands it to the
 // pipeline: the address token and what came with it, before the body is
@@ -80,7 +80,7 @@ type Session interface {
 }
 
 // HeaderRedacter is implemented by a Session that knows headers to redact
-// in the event and the debug log besides those IsSensitiveHeader matches
+// in the event and the debug log besides those RedactHeader always redacts
 // (the webhook: the header of a signature scheme whose name is
 // configurable). RedactHeaders is called after Authenticate, whatever its
 // outcome.
@@ -181,7 +181,7 @@ type PipelineOptions struct {
 	// Recorder records interactions of hooks with Debug on; nil records
 	// nothing.
 	Recorder Recorder
-	// MaxBodyBytes limits bodies; 0 means DefaultMaxBodyBytes.
+	// MaxBodyBytes limits bodies; 0 means 1 MiB.
 	MaxBodyBytes int64
 	// Logger receives operational logs (never secrets or bodies); nil
 	// discards them.
@@ -237,7 +237,7 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 	p := &Pipeline{reg: reg, delivery: opts.Delivery, recorder: opts.Recorder,
 		maxBody: opts.MaxBodyBytes, log: opts.Logger, now: opts.Now, ins: opts.Telemetry.instruments()}
 	if p.maxBody == 0 {
-		p.maxBody = DefaultMaxBodyBytes
+		p.maxBody = defaultMaxBodyBytes
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
