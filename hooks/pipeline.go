@@ -197,7 +197,7 @@ type PipelineOptions struct {
 	// inside the window is acknowledged with the first event's ID and not
 	// delivered again. It needs a Registry store that implements
 	// store.IdempotencyStore (memstore, boltstore and pgstore do); 0 means
-	// DefaultQueueDedupWindow (24h).
+	// 24h.
 	DedupWindow time.Duration
 }
 
@@ -232,7 +232,7 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 		return nil, invalid("dedup_window", "must not be negative")
 	}
 	if opts.DedupWindow == 0 {
-		opts.DedupWindow = DefaultQueueDedupWindow
+		opts.DedupWindow = defaultQueueDedupWindow
 	}
 	p := &Pipeline{reg: reg, delivery: opts.Delivery, recorder: opts.Recorder,
 		maxBody: opts.MaxBodyBytes, log: opts.Logger, now: opts.Now, ins: opts.Telemetry.instruments()}
