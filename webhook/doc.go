@@ -33,7 +33,7 @@
 // scheme, else the Idempotency-Key header, else the webhook-id header:
 //
 //	scheme             delivery id                              signed
-//	standard-webhooks  the webhook-id header                    yes
+//	standard-webhooks  the webhook-id header (Svix: svix-id)     yes
 //	github             the X-GitHub-Delivery header             no
 //	shopify            the X-Shopify-Webhook-Id header          no
 //	stripe             the body's top-level "id" (evt_...)      yes (the body)

@@ -256,6 +256,25 @@ func schemes() []scheme {
 			},
 		},
 		{
+			// Svix's names for the Standard Webhooks headers.
+			name: "svix", secret: swSecretNew, sigHdr: "Svix-Signature", timed: true, deliver: "Svix-Id",
+			cfg: signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew, swSecretOld}},
+			sign: func(t *testing.T, secret string, ts time.Time, id string, body []byte, h http.Header) {
+				tss := strconv.FormatInt(ts.Unix(), 10)
+				sum := hmacSum(sha256.New, swKey(t, secret), id, ".", tss, ".", string(body))
+				h.Set("Svix-Id", id)
+				h.Set("Svix-Timestamp", tss)
+				h.Set("Svix-Signature", "v1,"+base64.StdEncoding.EncodeToString(sum))
+			},
+			pkgValue: func(t *testing.T, secret string, ts time.Time, id string, body []byte) string {
+				v, err := signature.SignStandardWebhooks(secret, id, ts, body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			},
+		},
+		{
 			name: "github", secret: ghSecret, sigHdr: "X-Hub-Signature-256", deliver: "X-Github-Delivery",
 			cfg: signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{ghSecret, "gh-old-secret"}},
 			sign: func(t *testing.T, secret string, _ time.Time, id string, body []byte, h http.Header) {
@@ -349,7 +368,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 				{"valid", func() http.Header { return signed(sc.secret, now, "msg_valid", body) }, body, 202, ""},
 				{"rotated: any configured secret", func() http.Header { return signed(sc.cfg.Secrets[len(sc.cfg.Secrets)-1], now, "msg_rot", body) }, body, 202, ""},
 				{"unknown secret", func() http.Header {
-					if sc.name == "standard-webhooks" {
+					if sc.cfg.Scheme == signature.SchemeStandardWebhooks {
 						return signed("whsec_"+base64.StdEncoding.EncodeToString([]byte("another-key-entirely")), now, "msg_x", body)
 					}
 					return signed("another-secret", now, "msg_x", body)
@@ -389,7 +408,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 					}{"future timestamp", func() http.Header { return signed(sc.secret, now.Add(10*time.Minute), "msg_new", body) }, body, 401, hooks.CodeTimestampOutOfRange},
 				)
 			}
-			if sc.name == "standard-webhooks" {
+			if sc.cfg.Scheme == signature.SchemeStandardWebhooks {
 				tests = append(tests, struct {
 					name   string
 					hdr    func() http.Header
@@ -398,7 +417,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 					code   string
 				}{"tampered webhook-id", func() http.Header {
 					h := signed(sc.secret, now, "msg_a", body)
-					h.Set("Webhook-Id", "msg_b")
+					h.Set(sc.deliver, "msg_b") // Webhook-Id, or Svix-Id
 					return h
 				}, body, 401, hooks.CodeSignatureInvalid}, struct {
 					name   string
@@ -408,7 +427,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 					code   string
 				}{"tampered timestamp", func() http.Header {
 					h := signed(sc.secret, now, "msg_c", body)
-					h.Set("Webhook-Timestamp", strconv.FormatInt(now.Unix()+1, 10))
+					h.Set(strings.TrimSuffix(sc.deliver, "Id")+"Timestamp", strconv.FormatInt(now.Unix()+1, 10))
 					return h
 				}, body, 401, hooks.CodeSignatureInvalid})
 			}
@@ -694,6 +713,7 @@ func TestExactReplayFiresOnce(t *testing.T) {
 	body := []byte(`{"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy","object":"event","type":"invoice.paid","data":{"object":{"id":"in_1"}}}`)
 	wantKey := map[string]string{
 		"standard-webhooks": "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+		"svix":              "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
 		"github":            "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
 		"shopify":           "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
 		"stripe":            "evt_1NG8Du2eZvKYlo2CUI79vXWy",
