@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,7 +40,7 @@ type dedupEnv struct {
 	fired  []*hooks.Event
 }
 
-func newDedupEnv(t *testing.T, hide bool) *dedupEnv {
+func newDedupEnv(t testing.TB, hide bool) *dedupEnv {
 	t.Helper()
 	ctx := context.Background()
 	ms := memstore.New()
@@ -225,5 +226,31 @@ func TestSyncDedupConcurrent(t *testing.T) {
 	res := e.post(e.h1, "k1")
 	if res.Status != 202 || !res.Duplicate || res.EventID != first {
 		t.Fatalf("retry: got status %d, duplicate %v, ID %q; want 202, a duplicate of %q", res.Status, res.Duplicate, res.EventID, first)
+	}
+}
+
+// BenchmarkSyncDedup measures a sync arrival without a key (no store call)
+// beside one with a new key each time (reserve and confirm in memstore)
+// and one whose key was seen (one reserve, nothing fired).
+func BenchmarkSyncDedup(b *testing.B) {
+	for _, c := range []string{"no-key", "new-key", "seen-key"} {
+		b.Run(c, func(b *testing.B) {
+			e := newDedupEnv(b, false)
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				key := ""
+				switch c {
+				case "new-key":
+					n++
+					key = "k" + strconv.Itoa(n)
+				case "seen-key":
+					key = "k"
+				}
+				if res := e.post(e.h1, key); res.Status != 202 {
+					b.Fatal(res.Err)
+				}
+			}
+		})
 	}
 }
