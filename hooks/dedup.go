@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store"
 )
 
@@ -39,10 +40,6 @@ const dedupLease = 5 * time.Minute
 // dedupPruneInterval is how often expired keys are pruned, from the path
 // of a keyed arrival, in the background.
 const dedupPruneInterval = time.Hour
-
-// codeInProgress answers a copy that arrived while the first copy's
-// delivery runs.
-const codeInProgress = "in_progress"
 
 // keyDedup deduplicates keyed arrivals of a Delivery that does not
 // deduplicate itself, through a store.IdempotencyStore.
@@ -80,7 +77,7 @@ func (k *keyDedup) deliver(ctx context.Context, del Delivery, e *Event) (Receipt
 	case errors.Is(err, store.ErrDuplicate) && id != "":
 		return Receipt{ID: id, Duplicate: true}, nil
 	case errors.Is(err, store.ErrConflict):
-		return Receipt{}, &Error{Status: http.StatusServiceUnavailable, Code: codeInProgress,
+		return Receipt{}, &Error{Status: http.StatusServiceUnavailable, Code: errcode.InProgress,
 			Message:    "an arrival with the same idempotency key is being delivered; try again later",
 			RetryAfter: 5 * time.Second, Err: err}
 	case err != nil:

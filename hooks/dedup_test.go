@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
@@ -213,7 +214,7 @@ func TestSyncDedupConcurrent(t *testing.T) {
 			if res.EventID != first {
 				t.Fatalf("copy %d: accepted as %q, but %q fired", i, res.EventID, first)
 			}
-		case res.Status == 503 && res.Err.Code == "in_progress" && res.Err.RetryAfter > 0:
+		case res.Status == 503 && res.Err.Code == errcode.InProgress && res.Err.RetryAfter > 0:
 			inProgress++
 		default:
 			t.Fatalf("copy %d: got status %d, duplicate %v, error %v", i, res.Status, res.Duplicate, res.Err)
