@@ -20,12 +20,17 @@ type Event struct {
 	ReceivedAt time.Time `json:"received_at"`
 	Data       any       `json:"data"`
 	// Raw is the exact body received (for email, the whole message).
-	Raw         []byte      `json:"raw,omitempty"`
-	ContentType string      `json:"content_type,omitempty"`
-	Header      http.Header `json:"header,omitempty"` // redacted with RedactHeader
-	RemoteAddr  string      `json:"remote_addr,omitempty"`
-	Files       []File      `json:"files,omitempty"`
-	Email       *Email      `json:"email,omitempty"`
+	Raw         []byte `json:"raw,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	// Header holds the request headers, redacted with RedactHeader and
+	// kept within MaxHeaderBytes; HeadersDropped counts the header values
+	// left out, HeaderBytesDropped their bytes.
+	Header             http.Header `json:"header,omitempty"`
+	HeadersDropped     int         `json:"headers_dropped,omitempty"`
+	HeaderBytesDropped int         `json:"header_bytes_dropped,omitempty"`
+	RemoteAddr         string      `json:"remote_addr,omitempty"`
+	Files              []File      `json:"files,omitempty"`
+	Email              *Email      `json:"email,omitempty"`
 	// IdempotencyKey is the sender's key for this delivery (the
 	// Idempotency-Key or webhook-id header, or an email's Message-ID), or "".
 	IdempotencyKey string `json:"idempotency_key,omitempty"`

@@ -21,12 +21,18 @@ import (
 // retry or a lease that ran out). A 1 KiB JSON webhook so costs the body
 // plus a few hundred bytes, not two copies of it in base64.
 //
+// A multipart form carries each file's bytes as they are inside the raw
+// body: such a file's content is stored as its place in Raw (offset and
+// length), so that an upload is stored once, not twice.
+//
 // The layout:
 //
 //	payloadVersion (1 byte) | uvarint flags |
 //	uvarint len(JSON) | JSON |
 //	uvarint len(Raw)+1 (0: nil) | Raw |
 //	for each file of the JSON: uvarint len(Content)+1 (0: nil) | Content
+//	  or, with flagFileRefs: uvarint 0 (nil) | uvarint 1, uvarint len(Content)+1, Content |
+//	  uvarint 2, uvarint offset, uvarint length (Content is Raw[offset:offset+length])
 //
 // Payloads of the first format were the JSON alone (starting with '{');
 // decodeEvent reads both.
@@ -40,9 +46,23 @@ const (
 	// flagTypeFromHeader: ContentType is the first Content-Type header
 	// value and is not in the JSON.
 	flagTypeFromHeader
+	// flagFileRefs: each file's content is tagged, and may be a place in
+	// Raw (see the layout).
+	flagFileRefs
 
-	knownFlags = flagDataFromRaw | flagTypeFromHeader
+	knownFlags = flagDataFromRaw | flagTypeFromHeader | flagFileRefs
 )
+
+// Tags of a file's content with flagFileRefs.
+const (
+	fileNil   = 0
+	fileBytes = 1
+	fileInRaw = 2
+)
+
+// minFileRef is the smallest file content looked for in the raw body:
+// below it, a reference saves too little to be worth the search.
+const minFileRef = 512
 
 // JSON the payload leaves out: the fields the store keeps (empty here,
 // and not omitempty in Event's tags) and a Data taken from the raw body.
@@ -77,12 +97,19 @@ func encodeEvent(e *Event) ([]byte, error) {
 		c.ContentType = ""
 	}
 	size := len(e.Raw)
+	refs := fileRefs(e)
+	if refs != nil {
+		flags |= flagFileRefs
+	}
 	if len(e.Files) > 0 {
 		c.Files = make([]File, len(e.Files))
 		for i, f := range e.Files {
 			f.Content = nil
 			c.Files[i] = f
-			size += len(e.Files[i].Content) + binary.MaxVarintLen64
+			size += 2*binary.MaxVarintLen64 + 1
+			if refs == nil || refs[i] < 0 {
+				size += len(e.Files[i].Content)
+			}
 		}
 	}
 	js, err := json.Marshal(&c)
@@ -106,10 +133,56 @@ func encodeEvent(e *Event) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(js)))
 	b = append(b, js...)
 	b = appendBytes(b, e.Raw)
-	for _, f := range e.Files {
-		b = appendBytes(b, f.Content)
+	for i, f := range e.Files {
+		switch {
+		case refs == nil:
+			b = appendBytes(b, f.Content)
+		case f.Content == nil:
+			b = append(b, fileNil)
+		case refs[i] >= 0:
+			b = append(b, fileInRaw)
+			b = binary.AppendUvarint(b, uint64(refs[i]))
+			b = binary.AppendUvarint(b, uint64(len(f.Content)))
+		default:
+			b = append(b, fileBytes)
+			b = appendBytes(b, f.Content)
+		}
 	}
 	return b, nil
+}
+
+// fileRefs returns, for each file of a multipart form event, the offset in
+// e.Raw where its content is found as it is, or -1; nil when no file is.
+// Parts come in order, so each search starts where the last match ended,
+// and the search stops at the first file that is not found (a form whose
+// parts were transformed): the cost stays linear in the body.
+func fileRefs(e *Event) []int {
+	if e.ContentType != "multipart/form-data" || len(e.Files) == 0 || len(e.Raw) < minFileRef {
+		return nil
+	}
+	var refs []int
+	from, searching := 0, true
+	for i, f := range e.Files {
+		off := -1
+		if searching && len(f.Content) >= minFileRef {
+			if j := bytes.Index(e.Raw[from:], f.Content); j >= 0 {
+				off = from + j
+				from = off + len(f.Content)
+			} else {
+				searching = false
+			}
+		}
+		if off >= 0 && refs == nil {
+			refs = make([]int, len(e.Files))
+			for k := range i {
+				refs[k] = -1
+			}
+		}
+		if refs != nil {
+			refs[i] = off
+		}
+	}
+	return refs
 }
 
 // appendBytes appends p with its length plus one in front (0 for nil).
@@ -134,6 +207,36 @@ func cutBytes(b []byte) (p, rest []byte, err error) {
 	}
 	end := w + int(n-1)
 	return b[w:end:end], b[end:], nil
+}
+
+// cutFile reads a file's content tagged as flagFileRefs says; a place in
+// raw gives a slice of raw.
+func cutFile(b, raw []byte) (p, rest []byte, err error) {
+	if len(b) == 0 {
+		return nil, nil, errors.New("missing file tag")
+	}
+	switch b[0] {
+	case fileNil:
+		return nil, b[1:], nil
+	case fileBytes:
+		return cutBytes(b[1:])
+	case fileInRaw:
+		off, w := binary.Uvarint(b[1:])
+		if w <= 0 {
+			return nil, nil, errors.New("bad offset")
+		}
+		b = b[1+w:]
+		n, w := binary.Uvarint(b)
+		if w <= 0 {
+			return nil, nil, errors.New("bad length")
+		}
+		if off > uint64(len(raw)) || n > uint64(len(raw))-off {
+			return nil, nil, errors.New("place past the raw body")
+		}
+		end := int(off + n)
+		return raw[off:end:end], b[w:], nil
+	}
+	return nil, nil, errors.New("unknown file tag")
 }
 
 // decodeEvent is the inverse of encodeEvent; id, org and hookID are the
@@ -179,7 +282,12 @@ func decodePayload(p []byte) (*Event, error) {
 		if e.Files[i].Content != nil {
 			return nil, errors.New("file content inside the JSON")
 		}
-		if e.Files[i].Content, rest, err = cutBytes(rest); err != nil {
+		if flags&flagFileRefs != 0 {
+			e.Files[i].Content, rest, err = cutFile(rest, e.Raw)
+		} else {
+			e.Files[i].Content, rest, err = cutBytes(rest)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("file %d: %w", i, err)
 		}
 	}

@@ -280,6 +280,54 @@ func FuzzJSONTextEqual(f *testing.F) {
 	})
 }
 
+// TestEncodeEventFilesInRaw checks that a multipart form's files are
+// stored once: as their place in the raw body, not as a second copy.
+func TestEncodeEventFilesInRaw(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 64<<10/16) // 64 KiB
+	other := bytes.Repeat([]byte{7}, 4096)
+	raw := []byte("--b\r\nContent-Disposition: form-data; name=\"cv\"; filename=\"cv.bin\"\r\n\r\n")
+	raw = append(raw, big...)
+	raw = append(raw, "\r\n--b\r\nContent-Disposition: form-data; name=\"p\"; filename=\"p.bin\"\r\n\r\n"...)
+	raw = append(raw, big...) // the same bytes twice: the second file is the second copy
+	raw = append(raw, "\r\n--b--\r\n"...)
+	tests := []struct {
+		name     string
+		files    []File
+		maxBytes int // the payload's bound
+	}{
+		{"two files in the body", []File{{Field: "cv", Name: "cv.bin", Content: big}, {Field: "p", Name: "p.bin", Content: big},
+			{Field: "e", Name: "empty", Content: []byte{}}, {Field: "n", Name: "none"}}, len(raw) + 1024},
+		{"a small file and one not in the body", []File{{Field: "s", Content: []byte("0123")}, {Field: "cv", Content: big},
+			{Field: "x", Content: other}}, len(raw) + len(other) + 1024},
+		{"not found first: no search after it", []File{{Field: "x", Content: other}, {Field: "cv", Content: big}},
+			len(raw) + len(other) + len(big) + 1024},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &Event{ID: "e", HookID: "h", HookKind: "form", Raw: raw, ContentType: "multipart/form-data",
+				Data: map[string]any{}, Files: tt.files}
+			p, err := encodeEvent(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p) > tt.maxBytes {
+				t.Errorf("payload: got %d bytes for a %d-byte body, want at most %d", len(p), len(raw), tt.maxBytes)
+			}
+			t.Logf("%d-byte body: %d-byte payload", len(raw), len(p))
+			got := roundTrip(t, e)
+			if !reflect.DeepEqual(got, e) {
+				t.Fatalf("round trip:\ngot  %#v\nwant %#v", got.Files, e.Files)
+			}
+		})
+	}
+	// Another content type is not searched.
+	e := &Event{ID: "e", HookID: "h", Raw: raw, ContentType: "message/rfc822", Data: map[string]any{},
+		Files: []File{{Field: "attachments", Content: big}}}
+	if p, _ := encodeEvent(e); len(p) < len(raw)+len(big) {
+		t.Errorf("an email's attachment: got a %d-byte payload, want the content stored on its own", len(p))
+	}
+}
+
 // FuzzDecodePayload feeds arbitrary stored payloads to decodeEvent: it
 // must return an event or an error, never panic; and an event encoded
 // from a decodable JSON body round-trips deep-equal.
@@ -290,6 +338,10 @@ func FuzzDecodePayload(f *testing.F) {
 	f.Add(p, []byte(`{"a":1}`))
 	f.Add([]byte{1, 1, 2, '{', '}', 0}, []byte(`[1,2]`))
 	f.Add([]byte(`{"id":"x"}`), []byte(`"s"`))
+	big := bytes.Repeat([]byte("x"), minFileRef)
+	mp, _ := encodeEvent(&Event{ID: "e", HookID: "h", Raw: append([]byte("--b\r\n\r\n"), big...),
+		ContentType: "multipart/form-data", Files: []File{{Name: "f", Content: big}, {Name: "g"}}})
+	f.Add(mp, []byte(`{}`))
 	f.Fuzz(func(t *testing.T, payload, body []byte) {
 		_, _ = decodeEvent(payload, "e", "o", "h")
 		v, err := unmarshalNumbers(body)
