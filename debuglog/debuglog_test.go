@@ -485,7 +485,7 @@ func TestFieldRedaction(t *testing.T) {
 	l := newLog(t, s, debuglog.Options{})
 	in := interaction("h", "/", []byte("name=Ada&password=secret-pw&card%5Bcvv%5D=secret-cvv"))
 	in.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
-	in.HeadersDropped, in.HeaderBytesDropped = 2, 1 << 20
+	in.HeadersDropped, in.HeaderBytesDropped = 2, 1<<20
 	data := map[string]any{"name": "Ada", "password": "secret-pw", "card": map[string]any{"cvv": "secret-cvv"}}
 	in.Data = data
 	l.Record(context.Background(), in)
