@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"unicode/utf8"
 )
@@ -21,8 +22,10 @@ import (
 // retry or a lease that ran out). A 1 KiB JSON webhook so costs the body
 // plus a few hundred bytes, not two copies of it in base64.
 //
-// A multipart form carries each file's bytes as they are inside the raw
-// body: such a file's content is stored as its place in Raw (offset and
+// Likewise a large Data that is exactly what DecodeBody makes of the raw
+// body (a big form, XML or text body, as a kind decoded it) is left out
+// and decoded again on the read back. A multipart form carries each
+// file's bytes as they are inside the raw body: such a file's content is stored as its place in Raw (offset and
 // length), so that an upload is stored once, not twice.
 //
 // The layout:
@@ -49,9 +52,49 @@ const (
 	// flagFileRefs: each file's content is tagged, and may be a place in
 	// Raw (see the layout).
 	flagFileRefs
+	// flagDataFromBody: Data is what DecodeBody makes of Raw with the
+	// first Content-Type header value (a form, XML, text) and is not in
+	// the JSON.
+	flagDataFromBody
 
-	knownFlags = flagDataFromRaw | flagTypeFromHeader | flagFileRefs
+	knownFlags = flagDataFromRaw | flagTypeFromHeader | flagFileRefs | flagDataFromBody
 )
+
+// minDataFromBody is the smallest encoded Data that encodeEvent tries to
+// leave out as the body's decoding: the check decodes the body again,
+// which is worth its cost only for a large body.
+const minDataFromBody = 4 << 10
+
+// replayDecode are the options a Data left out as flagDataFromBody is
+// decoded again with. Limits only refuse, so any limits a kind decoded
+// the body under, if these are as wide, give the same Data; encodeEvent
+// checks that they do before it leaves Data out.
+var replayDecode = DecodeOptions{MaxDepth: 1000, MaxFields: 1 << 20, MaxArrayIndex: 1 << 16}
+
+// dataFromBody reports whether e.Data is what DecodeBody makes of e.Raw
+// with e's first Content-Type header value.
+func dataFromBody(e *Event) bool {
+	ct := e.Header["Content-Type"]
+	if len(ct) == 0 || ct[0] == "" || e.Raw == nil {
+		return false
+	}
+	d, err := DecodeBody(ct[0], e.Raw, replayDecode)
+	return err == nil && reflect.DeepEqual(d.Data, e.Data)
+}
+
+// decodeDataFromBody is the inverse of leaving Data out as
+// flagDataFromBody.
+func decodeDataFromBody(e *Event) (any, error) {
+	ct := e.Header["Content-Type"]
+	if len(ct) == 0 || ct[0] == "" {
+		return nil, errors.New("no content type to decode the body with")
+	}
+	d, err := DecodeBody(ct[0], e.Raw, replayDecode)
+	if err != nil {
+		return nil, err
+	}
+	return d.Data, nil
+}
 
 // Tags of a file's content with flagFileRefs.
 const (
@@ -90,7 +133,12 @@ func encodeEvent(e *Event) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
 		}
-		c.Data = json.RawMessage(data)
+		if len(data) >= minDataFromBody && dataFromBody(e) {
+			flags |= flagDataFromBody
+			c.Data = nil
+		} else {
+			c.Data = json.RawMessage(data)
+		}
 	}
 	if ct := e.Header["Content-Type"]; e.ContentType != "" && len(ct) > 0 && ct[0] == e.ContentType {
 		flags |= flagTypeFromHeader
@@ -120,7 +168,7 @@ func encodeEvent(e *Event) ([]byte, error) {
 		js = js[len(emptyIDs)-1:]
 		js[0] = '{'
 	}
-	if flags&flagDataFromRaw != 0 {
+	if flags&(flagDataFromRaw|flagDataFromBody) != 0 {
 		// A string cannot hold this (its quotes would be escaped): the
 		// first match is the data field.
 		if i := bytes.Index(js, nullData); i >= 0 {
@@ -300,6 +348,14 @@ func decodePayload(p []byte) (*Event, error) {
 			return nil, errors.New("content type both in the JSON and in the header")
 		}
 		e.ContentType = ct[0]
+	}
+	if flags&flagDataFromBody != 0 {
+		if e.Data != nil || e.Raw == nil || flags&flagDataFromRaw != 0 {
+			return nil, errors.New("data both in the JSON and in the raw body")
+		}
+		if e.Data, err = decodeDataFromBody(e); err != nil {
+			return nil, fmt.Errorf("data from the body: %w", err)
+		}
 	}
 	if flags&flagDataFromRaw != 0 {
 		if e.Data != nil || e.Raw == nil {

@@ -3,7 +3,9 @@ package hooks
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -328,6 +330,52 @@ func TestEncodeEventFilesInRaw(t *testing.T) {
 	}
 }
 
+// TestEncodeEventDataFromBody checks that a large form, XML or text body
+// whose decoding is Data is stored once, and that a Data changed after
+// decoding (a honeypot field removed) is stored as it is.
+func TestEncodeEventDataFromBody(t *testing.T) {
+	big := strings.Repeat("a b+c", 2000)
+	tests := []struct {
+		name, ct, body string
+		edit           func(any)
+		fromBody       bool
+	}{
+		{"urlencoded", "application/x-www-form-urlencoded", "m=x&big=" + url.QueryEscape(big) + "&a[b]=1&t[]=1&t[]=2", nil, true},
+		{"latin-1 form", "application/x-www-form-urlencoded; charset=iso-8859-1", "v=%E9t%E9&big=" + big, nil, true},
+		{"xml", "application/xml", "<o id=\"7\"><big>" + big + "</big><i>1</i><i>2</i></o>", nil, true},
+		{"text", "text/plain", big, nil, true},
+		{"honeypot removed", "application/x-www-form-urlencoded", "m=x&website=&big=" + big,
+			func(v any) { delete(v.(map[string]any), "website") }, false},
+		{"small form", "application/x-www-form-urlencoded", "m=x", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := DecodeBody(tt.ct, []byte(tt.body), DecodeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.edit != nil {
+				tt.edit(d.Data)
+			}
+			e := &Event{ID: "e", HookID: "h", HookKind: "form", Raw: []byte(tt.body), Data: d.Data, ContentType: d.ContentType,
+				Header: map[string][]string{"Content-Type": {tt.ct}}}
+			p, err := encodeEvent(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p[1]&flagDataFromBody != 0; got != tt.fromBody {
+				t.Errorf("data from the body: got %v, want %v", got, tt.fromBody)
+			}
+			if tt.fromBody && len(p) > len(tt.body)+512 {
+				t.Errorf("payload: got %d bytes for a %d-byte body, want the body once", len(p), len(tt.body))
+			}
+			if got := roundTrip(t, e); !reflect.DeepEqual(got, e) {
+				t.Fatalf("round trip:\ngot  %#v\nwant %#v", got.Data, e.Data)
+			}
+		})
+	}
+}
+
 // FuzzDecodePayload feeds arbitrary stored payloads to decodeEvent: it
 // must return an event or an error, never panic; and an event encoded
 // from a decodable JSON body round-trips deep-equal.
@@ -342,6 +390,10 @@ func FuzzDecodePayload(f *testing.F) {
 	mp, _ := encodeEvent(&Event{ID: "e", HookID: "h", Raw: append([]byte("--b\r\n\r\n"), big...),
 		ContentType: "multipart/form-data", Files: []File{{Name: "f", Content: big}, {Name: "g"}}})
 	f.Add(mp, []byte(`{}`))
+	form := "big=" + strings.Repeat("x", minDataFromBody)
+	fp, _ := encodeEvent(&Event{ID: "e", HookID: "h", Raw: []byte(form), Data: map[string]any{"big": form[4:]},
+		Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}})
+	f.Add(fp, []byte(`{}`))
 	f.Fuzz(func(t *testing.T, payload, body []byte) {
 		_, _ = decodeEvent(payload, "e", "o", "h")
 		v, err := unmarshalNumbers(body)
