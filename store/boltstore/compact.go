@@ -15,6 +15,9 @@ import (
 // the new file.
 const compactTxBytes = 64 << 20
 
+// compactGrowBytes is how much Compact grows the new file by at a time.
+const compactGrowBytes = 1 << 20
+
 // Compact writes a copy of the store file at src to a new file at dst,
 // holding only the pages in use: the space of pruned events and cleared
 // debug entries, which the file keeps (bbolt reuses it but never gives
@@ -57,6 +60,9 @@ func Compact(dst, src string, opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("boltstore: compact: create %s: %w", dst, err)
 	}
+	// Grow the new file by what it needs, in steps of compactGrowBytes,
+	// not bbolt's 16 MiB: the file ends near the size of what it holds.
+	out.AllocSize = compactGrowBytes
 	if err := bolt.Compact(out, in, compactTxBytes); err != nil {
 		_ = out.Close()
 		_ = os.Remove(dst)
