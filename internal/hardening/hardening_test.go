@@ -573,6 +573,29 @@ func boundedPosts(t *testing.T, s *server, marker string) {
 			t.Errorf("event %s: got %d header values (%d bytes) dropped, want the 1 MB one: %s", id, e.HeadersDropped, e.HeaderBytesDropped, tail(raw, 300))
 		}
 	}
+	if s.mode == "queue" {
+		// The stored event, as the admin API reads it back.
+		var st struct {
+			Event struct {
+				Header         map[string][]string `json:"header"`
+				HeadersDropped int                 `json:"headers_dropped"`
+				Files          []struct {
+					Size int64 `json:"size"`
+				} `json:"files"`
+			} `json:"event"`
+		}
+		s.admin(t, http.MethodGet, "/admin/events/"+ids[0], nil, &st)
+		size := 0
+		for k, vs := range st.Event.Header {
+			for _, v := range vs {
+				size += len(k) + len(v) + 4
+			}
+		}
+		if size > 16<<10 || st.Event.HeadersDropped != 1 || len(st.Event.Files) != 1 || st.Event.Files[0].Size != 1000*1000 {
+			t.Errorf("stored event %s: %d bytes of headers, %d dropped, files %+v; want at most 16 KiB, 1 dropped, the 1 MB file",
+				ids[0], size, st.Event.HeadersDropped, st.Event.Files)
+		}
+	}
 	var logs struct {
 		Entries []struct {
 			Headers        map[string][]string `json:"headers"`
