@@ -12,6 +12,7 @@ import (
 
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
 // apiFunc handles one method of one route for an authorized org.
@@ -85,7 +86,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		h.log.ErrorContext(r.Context(), "admin: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	hooks.WriteError(w, err)
+	intake.WriteError(w, err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

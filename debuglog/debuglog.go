@@ -77,10 +77,10 @@ type Entry struct {
 	Status     int         `json:"status"`
 	Outcome    string      `json:"outcome"`          // one of the hooks.Outcome constants
 	Reason     string      `json:"reason,omitempty"` // the error code or drop reason
-	Headers    http.Header `json:"headers"`          // redacted, at most hooks.MaxHeaderBytes
+	Headers    http.Header `json:"headers"`          // redacted, at most 16 KiB
 	// HeadersDropped and HeaderBytesDropped count the header values, and
-	// their bytes, left out of Headers to keep it within
-	// hooks.MaxHeaderBytes.
+	// their bytes, left out of Headers to keep it within 16 KiB (see
+	// hooks.Event.Header).
 	HeadersDropped     int `json:"headers_dropped,omitempty"`
 	HeaderBytesDropped int `json:"header_bytes_dropped,omitempty"`
 	// Body is the body as text, or base64 when Encoding is "base64".

@@ -34,7 +34,7 @@
 // Headers are redacted with hooks.RedactHeader (Authorization, Cookie,
 // API-key and signature headers, and any header whose name suggests a
 // secret) when the entry is built, even though the pipeline has already
-// redacted them. At most hooks.MaxHeaderBytes (16 KiB) of them are kept,
+// redacted them. At most 16 KiB of them are kept (see hooks.Event.Header),
 // the smallest values first; HeadersDropped and HeaderBytesDropped say
 // what was left out.
 //

@@ -115,7 +115,7 @@ func (a answers) write(w http.ResponseWriter, id string, err *hooks.Error, authE
 		return
 	}
 	if temporary(err.Status) {
-		hooks.WriteError(w, err)
+		intake.WriteError(w, err)
 		return
 	}
 	status := a.refuse
@@ -135,7 +135,7 @@ func (a answers) write(w http.ResponseWriter, id string, err *hooks.Error, authE
 	}
 	c := *err
 	c.Status = status
-	hooks.WriteError(w, &c)
+	intake.WriteError(w, &c)
 }
 
 // providerCore runs provider posts through the pipeline.
@@ -175,7 +175,7 @@ func (c *providerCore) refuse(w http.ResponseWriter, r *http.Request, err *hooks
 // readPost checks the method and reads the body under MaxPostBytes.
 func (c *providerCore) readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if r.Method != http.MethodPost {
-		hooks.WriteError(w, hooks.NewError(http.StatusMethodNotAllowed, hooks.CodeMethodNotAllowed, "use POST"))
+		intake.WriteError(w, hooks.NewError(http.StatusMethodNotAllowed, hooks.CodeMethodNotAllowed, "use POST"))
 		return nil, false
 	}
 	if r.ContentLength > c.opts.MaxPostBytes {

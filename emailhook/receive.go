@@ -26,6 +26,10 @@ const (
 // "Token+tag@in.example.com": the local part without any "+tag", checked
 // against domains (case-insensitively; empty domains accepts any). It
 // returns false when the address is not one of ours.
+// maxEmailBodyBytes caps hooks.Email.Text and HTML: a longer body is cut
+// there (at a character boundary) and BodiesTruncated is set.
+const maxEmailBodyBytes = 256 << 10
+
 func splitRecipient(addr string, domains []string) (string, bool) {
 	addr = strings.TrimSpace(addr)
 	addr = strings.TrimSuffix(strings.TrimPrefix(addr, "<"), ">")
@@ -142,9 +146,9 @@ func messageToEmail(msg *Message, recipients []string) (*hooks.Email, []hooks.Fi
 		e.From, e.FromName = msg.From[0].Address, msg.From[0].Name
 	}
 	var cut bool
-	e.Text, cut = capText(msg.Text, hooks.MaxEmailBodyBytes)
+	e.Text, cut = capText(msg.Text, maxEmailBodyBytes)
 	e.BodiesTruncated = cut
-	e.HTML, cut = capText(msg.HTML, hooks.MaxEmailBodyBytes)
+	e.HTML, cut = capText(msg.HTML, maxEmailBodyBytes)
 	e.BodiesTruncated = e.BodiesTruncated || cut
 	for _, w := range msg.Warnings {
 		e.Warnings = append(e.Warnings, w.String())

@@ -60,12 +60,12 @@ func setCORS(h http.Header, r *http.Request, s *Settings) {
 func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
 	token, ok := intake.TokenFromPath(r.URL.Path, h.http.Prefix)
 	if !ok {
-		hooks.WriteError(w, hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook"))
+		intake.WriteError(w, hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook"))
 		return
 	}
 	hk, err := h.p.Registry().Lookup(r.Context(), KindName, token)
 	if err != nil {
-		hooks.WriteError(w, lookupError(err))
+		intake.WriteError(w, lookupError(err))
 		return
 	}
 	s := settingsOf(hk)

@@ -173,12 +173,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// its body read (session.Decode).
 		key := limitKey(clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.trusted))
 		if wait, ok := h.limits.peek(key, h.now()); !ok {
-			hooks.WriteError(w, rateLimited(wait, false))
+			intake.WriteError(w, rateLimited(wait, false))
 			return
 		}
 	}
 	if r.Method != http.MethodPost {
-		hooks.WriteError(w, &hooks.Error{Status: http.StatusMethodNotAllowed, Code: hooks.CodeMethodNotAllowed,
+		intake.WriteError(w, &hooks.Error{Status: http.StatusMethodNotAllowed, Code: hooks.CodeMethodNotAllowed,
 			Message: "use POST", Header: allowMethods})
 		return
 	}
@@ -187,7 +187,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		setCORS(w.Header(), r, settingsOf(res.Hook))
 	}
 	if res.Err != nil {
-		hooks.WriteError(w, res.Err)
+		intake.WriteError(w, res.Err)
 		return
 	}
 	if u := settingsOf(res.Hook).RedirectURL; u != "" && wantsHTML(r.Header.Values("Accept")) {

@@ -316,7 +316,7 @@ func TestFilesReachEvent(t *testing.T) {
 		f.SHA256 != want.SHA256 || string(f.Content) != "hello" {
 		t.Fatalf("got %+v, want %+v", f, want)
 	}
-	if ev.HookKind != KindName || ev.HookName != "Contact" || ev.ContentType != hooks.MediaMultipart {
+	if ev.HookKind != KindName || ev.HookName != "Contact" || ev.ContentType != "multipart/form-data" {
 		t.Errorf("got kind %s name %s content type %s", ev.HookKind, ev.HookName, ev.ContentType)
 	}
 }

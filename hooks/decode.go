@@ -25,17 +25,17 @@ import (
 
 // Default limits of DecodeBody.
 const (
-	DefaultMaxDepth      = 64   // JSON nesting and form key segments
-	DefaultMaxFields     = 1000 // form fields and multipart parts
-	DefaultMaxArrayIndex = 1000 // highest index of a form array a[i]
+	defaultMaxDepth      = 64   // JSON nesting and form key segments
+	defaultMaxFields     = 1000 // form fields and multipart parts
+	defaultMaxArrayIndex = 1000 // highest index of a form array a[i]
 )
 
 // Error codes of DecodeBody, beside CodeMalformedBody and
 // CodeUnsupportedMedia.
 const (
-	CodeTooDeep            = "nesting_too_deep"      // 400: JSON or form key nesting over MaxDepth
-	CodeTooManyFields      = "too_many_fields"       // 413: more form fields or parts than MaxFields
-	CodeArrayIndexTooHigh  = "array_index_too_large" // 400: a[i] with i over MaxArrayIndex
+	CodeTooDeep            = "nesting_too_deep"      // 400: JSON or form key nesting over DecodeOptions.MaxDepth
+	CodeTooManyFields      = "too_many_fields"       // 413: more form fields or parts than DecodeOptions.MaxFields
+	CodeArrayIndexTooHigh  = "array_index_too_large" // 400: a[i] with i over DecodeOptions.MaxArrayIndex
 	CodeUnsupportedCharset = "unsupported_charset"   // 415: a charset parameter no decoder knows
 )
 
@@ -43,34 +43,34 @@ const (
 // defaults.
 type DecodeOptions struct {
 	// MaxDepth limits JSON nesting (objects and arrays) and the number of
-	// segments of a form key such as a[b][c]; 0 means DefaultMaxDepth.
+	// segments of a form key such as a[b][c]; 0 means 64.
 	MaxDepth int
 	// MaxFields limits the fields of a urlencoded form and the parts of a
-	// multipart form; 0 means DefaultMaxFields.
+	// multipart form; 0 means 1000.
 	MaxFields int
 	// MaxArrayIndex is the highest index a form key such as a[7] may use,
-	// as go-playground/form's SetMaxArraySize; 0 means DefaultMaxArrayIndex.
+	// as go-playground/form's SetMaxArraySize; 0 means 1000.
 	MaxArrayIndex int
 }
 
 func (o DecodeOptions) withDefaults() DecodeOptions {
 	if o.MaxDepth <= 0 {
-		o.MaxDepth = DefaultMaxDepth
+		o.MaxDepth = defaultMaxDepth
 	}
 	if o.MaxFields <= 0 {
-		o.MaxFields = DefaultMaxFields
+		o.MaxFields = defaultMaxFields
 	}
 	if o.MaxArrayIndex <= 0 {
-		o.MaxArrayIndex = DefaultMaxArrayIndex
+		o.MaxArrayIndex = defaultMaxArrayIndex
 	}
 	return o
 }
 
 // Media types DecodeBody understands.
 const (
-	MediaJSON      = "application/json"
-	MediaForm      = "application/x-www-form-urlencoded"
-	MediaMultipart = "multipart/form-data"
+	mediaJSON      = "application/json"
+	mediaForm      = "application/x-www-form-urlencoded"
+	mediaMultipart = "multipart/form-data"
 )
 
 // DecodeBody decodes an HTTP body by its Content-Type into JSON-compatible
@@ -112,13 +112,13 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 		params map[string]string
 		err    error
 	)
-	if contentType == MediaJSON || contentType == MediaForm {
+	if contentType == mediaJSON || contentType == mediaForm {
 		mt = contentType // the common cases, without parsing
 	} else if mt, params, err = mime.ParseMediaType(contentType); err != nil {
 		return nil, unsupportedMedia()
 	}
 	switch {
-	case mt == MediaJSON || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
+	case mt == mediaJSON || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
 		if cs := params["charset"]; cs != "" && !isUTF8(cs) {
 			return nil, badCharset(cs)
 		}
@@ -126,8 +126,8 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 		if err != nil {
 			return nil, err
 		}
-		return &Decoded{Data: data, ContentType: MediaJSON}, nil
-	case mt == MediaForm:
+		return &Decoded{Data: data, ContentType: mediaJSON}, nil
+	case mt == mediaForm:
 		enc, err := charsetEncoding(params["charset"])
 		if err != nil {
 			return nil, err
@@ -140,8 +140,8 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 		if err != nil {
 			return nil, err
 		}
-		return &Decoded{Data: data, ContentType: MediaForm}, nil
-	case mt == MediaMultipart:
+		return &Decoded{Data: data, ContentType: mediaForm}, nil
+	case mt == mediaMultipart:
 		enc, err := charsetEncoding(params["charset"])
 		if err != nil {
 			return nil, err
@@ -158,10 +158,10 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 		if err != nil {
 			return nil, err
 		}
-		return &Decoded{Data: data, ContentType: MediaMultipart, Files: files}, nil
+		return &Decoded{Data: data, ContentType: mediaMultipart, Files: files}, nil
 	case isXMLMedia(mt): // decode_xml.go
 		return decodeXMLBody(body, params["charset"], opts)
-	case mt == MediaText: // decode_text.go
+	case mt == mediaText: // decode_text.go
 		return decodeTextBody(body, params["charset"])
 	}
 	return nil, unsupportedMedia()

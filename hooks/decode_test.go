@@ -212,8 +212,8 @@ func TestDecodeBodyMultipart(t *testing.T) {
 	if d.Files[1].SHA256 != "b413f47d13ee2fe6c845b2ee141af81de858df4ec549a58b7970bb96645bc8d2" {
 		t.Fatalf("got sha256 %s", d.Files[1].SHA256)
 	}
-	if d.ContentType != MediaMultipart {
-		t.Fatalf("got %s, want %s", d.ContentType, MediaMultipart)
+	if d.ContentType != mediaMultipart {
+		t.Fatalf("got %s, want %s", d.ContentType, mediaMultipart)
 	}
 }
 
@@ -253,14 +253,14 @@ func TestDecodeOptionsLimits(t *testing.T) {
 		name, ct, body string
 		status         int
 	}{
-		{"json depth 2 ok", MediaJSON, `{"a":{}}`, 0},
-		{"json depth 3", MediaJSON, `{"a":{"b":[]}}`, http.StatusBadRequest},
-		{"form depth 2 ok", MediaForm, `a[b]=1`, 0},
-		{"form depth 3", MediaForm, `a[b][c]=1`, http.StatusBadRequest},
-		{"fields 2 ok", MediaForm, `a=1&b=2`, 0},
-		{"fields 3", MediaForm, `a=1&b=2&c=3`, http.StatusRequestEntityTooLarge},
-		{"index 3 ok", MediaForm, `a[3]=1`, 0},
-		{"index 4", MediaForm, `a[4]=1`, http.StatusBadRequest},
+		{"json depth 2 ok", mediaJSON, `{"a":{}}`, 0},
+		{"json depth 3", mediaJSON, `{"a":{"b":[]}}`, http.StatusBadRequest},
+		{"form depth 2 ok", mediaForm, `a[b]=1`, 0},
+		{"form depth 3", mediaForm, `a[b][c]=1`, http.StatusBadRequest},
+		{"fields 2 ok", mediaForm, `a=1&b=2`, 0},
+		{"fields 3", mediaForm, `a=1&b=2&c=3`, http.StatusRequestEntityTooLarge},
+		{"index 3 ok", mediaForm, `a[3]=1`, 0},
+		{"index 4", mediaForm, `a[4]=1`, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,7 +329,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		const limit = 8
-		d, err := DecodeBody(MediaJSON, body, DecodeOptions{MaxDepth: limit})
+		d, err := DecodeBody(mediaJSON, body, DecodeOptions{MaxDepth: limit})
 		checkFuzzResult(t, d, err)
 		var want any
 		jd := json.NewDecoder(bytes.NewReader(body))
@@ -370,7 +370,7 @@ func FuzzDecodeForm(f *testing.F) {
 		f.Add([]byte(s), "windows-1252")
 	}
 	f.Fuzz(func(t *testing.T, body []byte, charset string) {
-		ct := MediaForm
+		ct := mediaForm
 		if charset != "" {
 			ct += "; charset=" + charset
 		}

@@ -43,8 +43,8 @@ func TestDecodeXML(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DecodeBody: %v", err)
 			}
-			if d.ContentType != MediaXML {
-				t.Errorf("ContentType: got %q, want %q", d.ContentType, MediaXML)
+			if d.ContentType != mediaXML {
+				t.Errorf("ContentType: got %q, want %q", d.ContentType, mediaXML)
 			}
 			var want any
 			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
@@ -62,11 +62,11 @@ func TestDecodeXMLRefusals(t *testing.T) {
 	deep := strings.Repeat("<a>", 65) + strings.Repeat("</a>", 65)
 	var attrs strings.Builder
 	attrs.WriteString("<a")
-	for i := range MaxXMLAttributes + 1 {
+	for i := range maxXMLAttributes + 1 {
 		attrs.WriteString(" x" + itoa(i) + `="1"`)
 	}
 	attrs.WriteString("/>")
-	many := "<a>" + strings.Repeat("<b/>", MaxXMLNodes) + "</a>"
+	many := "<a>" + strings.Repeat("<b/>", maxXMLNodes) + "</a>"
 	laughs := `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><lolz>&lol2;</lolz>`
 	external := `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>`
 	tests := []struct {
@@ -127,8 +127,8 @@ func TestDecodeText(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(d.Data, map[string]any{TextKey: tt.want}) || d.ContentType != MediaText {
-				t.Errorf("got %#v (%s), want {%q: %q}", d.Data, d.ContentType, TextKey, tt.want)
+			if !reflect.DeepEqual(d.Data, map[string]any{textKey: tt.want}) || d.ContentType != mediaText {
+				t.Errorf("got %#v (%s), want {%q: %q}", d.Data, d.ContentType, textKey, tt.want)
 			}
 		})
 	}
@@ -146,14 +146,14 @@ func TestFieldsOfXMLAndText(t *testing.T) {
 	}
 	got := Fields(d.Data)
 	want := []Field{
-		{"order", TypeObject},
-		{"order.@id", TypeString},
-		{"order.customer", TypeObject},
-		{"order.customer.email", TypeString},
-		{"order.item", TypeArray},
-		{"order.item[]", TypeObject},
-		{"order.item[].$text", TypeString},
-		{"order.item[].@sku", TypeString},
+		{"order", typeObject},
+		{"order.@id", typeString},
+		{"order.customer", typeObject},
+		{"order.customer.email", typeString},
+		{"order.item", typeArray},
+		{"order.item[]", typeObject},
+		{"order.item[].$text", typeString},
+		{"order.item[].@sku", typeString},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("XML fields:\ngot  %v\nwant %v", got, want)
@@ -162,7 +162,7 @@ func TestFieldsOfXMLAndText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := Fields(d.Data); !reflect.DeepEqual(got, []Field{{"text", TypeString}}) {
+	if got := Fields(d.Data); !reflect.DeepEqual(got, []Field{{"text", typeString}}) {
 		t.Errorf("text fields: got %v", got)
 	}
 }

@@ -36,12 +36,19 @@
 //
 // # Observability
 //
-// Pipeline, SyncDelivery and Queue record OpenTelemetry metrics (see the
-// Metric constants) and spans through the OpenTelemetry API only; the zero
-// Telemetry uses the global providers, which discard everything until the
-// host installs an SDK. Operational logs go to the *slog.Logger of each
-// component's options (nil discards them) and never carry bodies or
-// secrets.
+// Pipeline, SyncDelivery and Queue record OpenTelemetry metrics and spans
+// through the OpenTelemetry API only. The counters are
+// inbound.events.received (arrivals that resolved to a hook), .accepted
+// (answered 2xx), .rejected (answered 4xx or 5xx, by inbound.reason, the
+// error code), .fired, .failed (Trigger.Fire returned nil or an error) and
+// .dead (parked after the last attempt); the histograms
+// inbound.ingest.duration and inbound.trigger.duration (seconds); the gauge
+// inbound.queue.depth (pending events). Every measurement carries
+// inbound.hook.kind, and failed deliveries inbound.mode ("sync" or
+// "queue"). The zero Telemetry uses the global providers, which discard
+// everything until the host installs an SDK. Operational logs go to the
+// *slog.Logger of each component's options (nil discards them) and never
+// carry bodies or secrets.
 //
 // # Orgs
 //
@@ -56,6 +63,6 @@
 // 256-bit secret, are shown once, stored only as a SHA-256 hash and
 // compared in constant time. Headers that carry credentials or signatures
 // are redacted (RedactHeader) before an event or a debug entry keeps them,
-// and at most MaxHeaderBytes of headers are kept.
+// and at most 16 KiB of headers are kept (Event.Header).
 // Bodies are read under a limit and never decoded when truncated.
 package hooks

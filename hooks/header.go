@@ -6,22 +6,12 @@ import (
 	"slices"
 )
 
-// MaxHeaderBytes is the budget of header bytes an Event keeps, and so the
-// debug log: each value counts its name, its value and four bytes (": "
-// and CRLF, as on the wire), after redaction. When a request's headers
-// are over it, the smallest values are kept first, so that one huge value
-// does not push out the ordinary ones; the rest are dropped and counted
-// (Event.HeadersDropped, Event.HeaderBytesDropped).
-//
-// 16 KiB is some eight times the headers a browser or a webhook sender
-// sends once cookies and credentials are redacted, and twice the largest
-// single header line nginx accepts by default (8 KiB); an HTTP server
-// reads up to 1 MiB of headers (net/http's default), which would otherwise
-// be stored with every event and every debug entry.
-const MaxHeaderBytes = 16 << 10
+// maxHeaderBytes is the budget of header bytes an Event keeps, and so the
+// debug log (documented at Event.Header).
+const maxHeaderBytes = 16 << 10
 
 // keptHeader returns h redacted (RedactHeader with extra) and cut to max
-// bytes as MaxHeaderBytes says, with how many values and bytes it left
+// bytes as maxHeaderBytes says, with how many values and bytes it left
 // out. It is the one place the headers an Event and an Interaction keep
 // are chosen.
 func keptHeader(h http.Header, max int, extra ...string) (out http.Header, dropped, droppedBytes int) {
@@ -79,5 +69,5 @@ func keptHeader(h http.Header, max int, extra ...string) (out http.Header, dropp
 	return out, dropped, droppedBytes
 }
 
-// headerCost is what one header value counts against MaxHeaderBytes.
+// headerCost is what one header value counts against maxHeaderBytes.
 func headerCost(name, value string) int { return len(name) + len(value) + 4 }

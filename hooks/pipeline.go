@@ -17,8 +17,8 @@ import (
 	"github.com/inbound-hooks/inbound/hooks/internal/limit"
 )
 
-// DefaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
-const DefaultMaxBodyBytes = 1 << 20
+// defaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
+const defaultMaxBodyBytes = 1 << 20
 
 // Arrival is one request to a hook as a kind package hands it to the
 // pipeline: the address token and what came with it, before the body is
@@ -80,7 +80,7 @@ type Session interface {
 }
 
 // HeaderRedacter is implemented by a Session that knows headers to redact
-// in the event and the debug log besides those IsSensitiveHeader matches
+// in the event and the debug log besides those RedactHeader always redacts
 // (the webhook: the header of a signature scheme whose name is
 // configurable). RedactHeaders is called after Authenticate, whatever its
 // outcome.
@@ -154,9 +154,9 @@ type Interaction struct {
 	Status     int
 	Outcome    string      // one of the Outcome constants
 	Reason     string      // the error code or drop reason; "" when accepted
-	Header     http.Header // redacted, within MaxHeaderBytes
+	Header     http.Header // redacted, at most 16 KiB (see Event.Header)
 	// HeadersDropped and HeaderBytesDropped count the header values, and
-	// their bytes, left out of Header (see MaxHeaderBytes).
+	// their bytes, left out of Header (see Event.Header).
 	HeadersDropped     int
 	HeaderBytesDropped int
 	Body               []byte // what was read of the body; the recorder caps it
@@ -182,7 +182,7 @@ type PipelineOptions struct {
 	// Recorder records interactions of hooks with Debug on; nil records
 	// nothing.
 	Recorder Recorder
-	// MaxBodyBytes limits bodies; 0 means DefaultMaxBodyBytes.
+	// MaxBodyBytes limits bodies; 0 means 1 MiB.
 	MaxBodyBytes int64
 	// Logger receives operational logs (never secrets or bodies); nil
 	// discards them.
@@ -223,7 +223,7 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 	p := &Pipeline{reg: reg, delivery: opts.Delivery, recorder: opts.Recorder,
 		maxBody: opts.MaxBodyBytes, log: opts.Logger, now: opts.Now, ins: opts.Telemetry.instruments()}
 	if p.maxBody == 0 {
-		p.maxBody = DefaultMaxBodyBytes
+		p.maxBody = defaultMaxBodyBytes
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -288,7 +288,7 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 		rec.Status = res.Status
 		rec.Duration = p.now().Sub(start)
 		if rec.Header == nil {
-			rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = keptHeader(a.Header, MaxHeaderBytes)
+			rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = keptHeader(a.Header, maxHeaderBytes)
 		}
 		switch {
 		case res.Err == nil && res.Duplicate:
@@ -317,7 +317,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	}
 	// The headers the event and the debug log keep: redacted and capped,
 	// once for both.
-	hdr, hdrDropped, hdrDroppedBytes := keptHeader(a.Header, MaxHeaderBytes, redact...)
+	hdr, hdrDropped, hdrDroppedBytes := keptHeader(a.Header, maxHeaderBytes, redact...)
 	rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = hdr, hdrDropped, hdrDroppedBytes
 	if authErr != nil {
 		return failed(h, asStepError(authErr, http.StatusServiceUnavailable))

@@ -341,7 +341,7 @@ func TestEventFields(t *testing.T) {
 		{"name", ev.HookName, "good"},
 		{"idempotency", ev.IdempotencyKey, "abc-1"},
 		{"raw", string(ev.Raw), c.body},
-		{"content type", ev.ContentType, hooks.MediaJSON},
+		{"content type", ev.ContentType, "application/json"},
 		{"remote", ev.RemoteAddr, "192.0.2.1:1234"},
 		{"authorization redacted", ev.Header.Get("Authorization"), hooks.Redacted},
 		{"custom header kept", ev.Header.Get("X-Custom"), "v"},

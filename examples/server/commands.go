@@ -116,7 +116,7 @@ func serveOn(ctx context.Context, s *server, ln, smtpLn net.Listener, stderr io.
 		return err
 	}
 	fmt.Fprintf(stderr, "\n%s\n", banner)
-	fmt.Fprintf(stderr, "Each event is printed on stdout as one JSON line. Ctrl-C stops.\n\n")
+	fmt.Fprintf(stderr, "%s Ctrl-C stops.\n\n", whereEventsGo(s.cfg.Trigger))
 	s.cfg.Logger.Info("serving", "addr", ln.Addr().String())
 	return s.Serve(ctx, ln, smtpLn)
 }
@@ -159,4 +159,13 @@ func cmdCompact(args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "compacted %s: %d bytes -> %d bytes\n", *data, before.Size(), after.Size())
 	return nil
+}
+
+// whereEventsGo is the start-up line that says where the -trigger flag
+// sends events, with any password in a broker URL redacted.
+func whereEventsGo(trigger string) string {
+	if trigger == "" || trigger == "stdout" {
+		return "Each event is printed on stdout as one JSON line."
+	}
+	return "Each event goes to " + redactURL(trigger) + "."
 }

@@ -346,13 +346,13 @@ func (s *server) admin(t *testing.T, method, p string, in, out any) {
 		t.Fatalf("admin %s %s: %v", method, p, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20)) // an event with its raw body
 	if resp.StatusCode/100 != 2 {
-		t.Fatalf("admin %s %s: status %d: %s", method, p, resp.StatusCode, b)
+		t.Fatalf("admin %s %s: status %d: %s", method, p, resp.StatusCode, tail(string(b), 1000))
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("admin %s %s: %v: %s", method, p, err, b)
+			t.Fatalf("admin %s %s: %v: %s", method, p, err, tail(string(b), 1000))
 		}
 	}
 }

@@ -91,7 +91,7 @@
 // "server compact -data FILE") into a new file, and rename it over the
 // old one. Each stored event costs its body once (a multipart form's
 // files are stored as their place in the body), its decoded data unless
-// it is the JSON body itself, and at most hooks.MaxHeaderBytes of
+// it is the JSON body itself, and at most 16 KiB of
 // headers.
 //
 // A queued event whose stored record cannot be decoded (damage from
