@@ -8,6 +8,7 @@ import (
 	"github.com/inbound-hooks/inbound/emailhook"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/intake"
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/webhook"
@@ -173,7 +174,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	intake.WriteError(w, hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook"))
+	intake.WriteError(w, hooks.NewError(http.StatusNotFound, errcode.NotFound, "no such hook"))
 }
 
 // Prefix returns the URL path the Handler answers under, where the host

@@ -15,6 +15,7 @@ import (
 	"github.com/inbound-hooks/inbound/emailhook"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store/memstore"
 	"github.com/inbound-hooks/inbound/webhook"
 )
@@ -142,7 +143,7 @@ func TestMountedUnderPrefixes(t *testing.T) {
 
 	for _, path := range []string{"/inbound/", "/inbound/web", "/inbound/form/x", "/inbound/email/x", "/inbound/f/a/b"} {
 		status, eb := post(t, srv.URL+path, "application/json", "{}", auth)
-		if status != http.StatusNotFound || eb.Error.Code != hooks.CodeNotFound {
+		if status != http.StatusNotFound || eb.Error.Code != errcode.NotFound {
 			t.Errorf("POST %s: got %d %+v, want 404 not_found", path, status, eb)
 		}
 	}

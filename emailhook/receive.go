@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 // Error codes of email hook answers, beside those of package hooks.
@@ -100,7 +101,7 @@ func (s *hookSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, er
 	msg, err := s.parsed.get(body)
 	switch {
 	case errors.Is(err, ErrMessageTooLarge):
-		return nil, &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: hooks.CodePayloadTooLarge,
+		return nil, &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: errcode.PayloadTooLarge,
 			Message: "the message is larger than the limit", Err: err}
 	case err != nil:
 		return nil, &hooks.Error{Status: http.StatusBadRequest, Code: CodeMalformedMessage,

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
@@ -178,7 +179,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.Method != http.MethodPost {
-		intake.WriteError(w, &hooks.Error{Status: http.StatusMethodNotAllowed, Code: hooks.CodeMethodNotAllowed,
+		intake.WriteError(w, &hooks.Error{Status: http.StatusMethodNotAllowed, Code: errcode.MethodNotAllowed,
 			Message: "use POST", Header: allowMethods})
 		return
 	}
@@ -269,7 +270,7 @@ func rateLimited(wait time.Duration, hook bool) *hooks.Error {
 	if hook {
 		msg = "too many posts from this address to this hook; try again later"
 	}
-	return &hooks.Error{Status: http.StatusTooManyRequests, Code: hooks.CodeRateLimited, Message: msg, RetryAfter: wait}
+	return &hooks.Error{Status: http.StatusTooManyRequests, Code: errcode.RateLimited, Message: msg, RetryAfter: wait}
 }
 
 // Decode takes the post's rate-limit tokens, decodes the body by its

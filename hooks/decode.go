@@ -21,6 +21,8 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
+
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 // Default limits of DecodeBody.
@@ -28,15 +30,6 @@ const (
 	defaultMaxDepth      = 64   // JSON nesting and form key segments
 	defaultMaxFields     = 1000 // form fields and multipart parts
 	defaultMaxArrayIndex = 1000 // highest index of a form array a[i]
-)
-
-// Error codes of DecodeBody, beside CodeMalformedBody and
-// CodeUnsupportedMedia.
-const (
-	CodeTooDeep            = "nesting_too_deep"      // 400: JSON or form key nesting over DecodeOptions.MaxDepth
-	CodeTooManyFields      = "too_many_fields"       // 413: more form fields or parts than DecodeOptions.MaxFields
-	CodeArrayIndexTooHigh  = "array_index_too_large" // 400: a[i] with i over DecodeOptions.MaxArrayIndex
-	CodeUnsupportedCharset = "unsupported_charset"   // 415: a charset parameter no decoder knows
 )
 
 // DecodeOptions limits what DecodeBody accepts. The zero value applies the
@@ -104,7 +97,7 @@ const (
 func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, error) {
 	opts = opts.withDefaults()
 	if strings.TrimSpace(contentType) == "" {
-		return nil, NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+		return nil, NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedMedia,
 			"a Content-Type header is required: application/json, application/x-www-form-urlencoded or multipart/form-data")
 	}
 	var (
@@ -168,17 +161,17 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 }
 
 func unsupportedMedia() *Error {
-	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+	return NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedMedia,
 		"the Content-Type must be application/json, application/x-www-form-urlencoded, multipart/form-data, application/xml or text/plain")
 }
 
 func badCharset(cs string) *Error {
-	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedCharset,
+	return NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedCharset,
 		fmt.Sprintf("the charset %q is not supported", truncate(cs, 40)))
 }
 
 func malformed(msg string, cause error) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeMalformedBody, Message: msg, Err: cause}
+	return &Error{Status: http.StatusBadRequest, Code: errcode.MalformedBody, Message: msg, Err: cause}
 }
 
 func truncate(s string, n int) string {
@@ -244,7 +237,7 @@ func decodeJSON(body []byte, maxDepth int) (any, error) {
 	}()
 	v, err := readJSONValue(d, maxDepth)
 	if errors.Is(err, errTooDeep) {
-		return nil, NewError(http.StatusBadRequest, CodeTooDeep, fmt.Sprintf("the JSON body nests deeper than %d levels", maxDepth))
+		return nil, NewError(http.StatusBadRequest, errcode.TooDeep, fmt.Sprintf("the JSON body nests deeper than %d levels", maxDepth))
 	}
 	if err != nil {
 		return nil, malformed("the body is not valid JSON", err)
@@ -365,7 +358,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding, maxFields int) ([]field
 }
 
 func tooManyFields(n int) *Error {
-	return NewError(http.StatusRequestEntityTooLarge, CodeTooManyFields,
+	return NewError(http.StatusRequestEntityTooLarge, errcode.TooManyFields,
 		fmt.Sprintf("the form has more than %d fields", n))
 }
 
@@ -489,7 +482,7 @@ func parseKey(name string, o DecodeOptions) ([]segment, error) {
 			return []segment{{key: name, index: -1}}, nil // a[b]c
 		}
 		if len(segs) >= o.MaxDepth {
-			return nil, NewError(http.StatusBadRequest, CodeTooDeep,
+			return nil, NewError(http.StatusBadRequest, errcode.TooDeep,
 				fmt.Sprintf("a form field name nests deeper than %d levels", o.MaxDepth))
 		}
 		seg := segment{key: raw, index: -1}
@@ -499,7 +492,7 @@ func parseKey(name string, o DecodeOptions) ([]segment, error) {
 		case bracket && isIndex(raw):
 			n, err := strconv.Atoi(raw)
 			if err != nil || n > o.MaxArrayIndex {
-				return nil, NewError(http.StatusBadRequest, CodeArrayIndexTooHigh,
+				return nil, NewError(http.StatusBadRequest, errcode.ArrayIndexTooHigh,
 					fmt.Sprintf("a form array index is larger than %d", o.MaxArrayIndex))
 			}
 			seg.index = n
@@ -566,7 +559,7 @@ func addValue(cur any, v string) any {
 }
 
 func conflict(name string) *Error {
-	return NewError(http.StatusBadRequest, CodeMalformedBody,
+	return NewError(http.StatusBadRequest, errcode.MalformedBody,
 		fmt.Sprintf("the form field %q is used both as a value and as an object", truncate(name, 60)))
 }
 
@@ -600,7 +593,7 @@ func setPath(root map[string]any, segs []segment, v string, slots *int) error {
 			}
 			if grow := idx + 1 - len(arr); grow > 0 {
 				if *slots -= grow; *slots < 0 {
-					return NewError(http.StatusBadRequest, CodeArrayIndexTooHigh,
+					return NewError(http.StatusBadRequest, errcode.ArrayIndexTooHigh,
 						"the form's array indexes leave too many gaps")
 				}
 				for len(arr) <= idx {

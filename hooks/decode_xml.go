@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/text/encoding/htmlindex"
+
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 // mediaXML is the media type DecodeBody reports for XML bodies
@@ -24,13 +26,6 @@ const (
 	// maxXMLNodes is the most elements and attributes a document may hold
 	// in all, so that a small body cannot build an outsized tree.
 	maxXMLNodes = 100000
-)
-
-// Error codes of the XML decoder.
-const (
-	CodeXMLDTD             = "xml_dtd_not_allowed" // 400: a <!DOCTYPE> or other declaration
-	CodeTooManyAttributes  = "too_many_attributes" // 400: an element with more than 256 attributes
-	CodeXMLTooManyElements = "too_many_xml_nodes"  // 413: more than 100000 elements and attributes
 )
 
 // xmlTextKey is the member that holds an element's text when the
@@ -107,7 +102,7 @@ func decodeXMLBody(body []byte, charset string, opts DecodeOptions) (*Decoded, e
 	v, err := x.document()
 	if err != nil {
 		if badCharset != "" {
-			return nil, NewError(http.StatusUnsupportedMediaType, CodeUnsupportedCharset,
+			return nil, NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedCharset,
 				fmt.Sprintf("the charset %q is not supported", truncate(badCharset, 40)))
 		}
 		var he *Error
@@ -161,16 +156,16 @@ func (x *xmlBuilder) document() (any, error) {
 				return nil, malformed("the XML body has more than one root element", nil)
 			}
 			if len(stack) >= x.maxDepth {
-				return nil, NewError(http.StatusBadRequest, CodeTooDeep,
+				return nil, NewError(http.StatusBadRequest, errcode.TooDeep,
 					fmt.Sprintf("the XML body nests deeper than %d elements", x.maxDepth))
 			}
 			if len(t.Attr) > maxXMLAttributes {
-				return nil, NewError(http.StatusBadRequest, CodeTooManyAttributes,
+				return nil, NewError(http.StatusBadRequest, errcode.TooManyAttributes,
 					fmt.Sprintf("an XML element has more than %d attributes", maxXMLAttributes))
 			}
 			x.nodes += 1 + len(t.Attr)
 			if x.nodes > maxXMLNodes {
-				return nil, NewError(http.StatusRequestEntityTooLarge, CodeXMLTooManyElements,
+				return nil, NewError(http.StatusRequestEntityTooLarge, errcode.XMLTooManyElements,
 					fmt.Sprintf("the XML body has more than %d elements and attributes", maxXMLNodes))
 			}
 			e := &xmlElem{name: xmlName(t.Name)}
@@ -220,7 +215,7 @@ func (x *xmlBuilder) document() (any, error) {
 			}
 			stack[len(stack)-1].text.Write(t)
 		case xml.Directive:
-			return nil, NewError(http.StatusBadRequest, CodeXMLDTD,
+			return nil, NewError(http.StatusBadRequest, errcode.XMLDTD,
 				"XML with a DTD or other declaration (<!...>) is not accepted")
 		case xml.Comment, xml.ProcInst:
 		}

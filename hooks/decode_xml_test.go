@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 func TestDecodeXML(t *testing.T) {
@@ -74,20 +76,20 @@ func TestDecodeXMLRefusals(t *testing.T) {
 		status         int
 		code           string
 	}{
-		{"deep nesting", "application/xml", deep, 400, CodeTooDeep},
-		{"huge attribute count", "application/xml", attrs.String(), 400, CodeTooManyAttributes},
-		{"too many nodes", "application/xml", many, 413, CodeXMLTooManyElements},
-		{"billion laughs", "application/xml", laughs, 400, CodeXMLDTD},
-		{"external entity", "text/xml", external, 400, CodeXMLDTD},
-		{"undeclared entity", "application/xml", `<a>&nope;</a>`, 400, CodeMalformedBody},
-		{"two roots", "application/xml", `<a/><b/>`, 400, CodeMalformedBody},
-		{"text after root", "application/xml", `<a/>x`, 400, CodeMalformedBody},
-		{"unclosed", "application/xml", `<a><b></b>`, 400, CodeMalformedBody},
-		{"mismatched", "application/xml", `<a></b>`, 400, CodeMalformedBody},
-		{"empty", "application/xml", ``, 400, CodeMalformedBody},
-		{"duplicate attribute", "application/xml", `<a x="1" x="2"/>`, 400, CodeMalformedBody},
-		{"unknown charset parameter", "application/xml; charset=x-nope", `<a/>`, 415, CodeUnsupportedCharset},
-		{"unknown declared encoding", "application/xml", `<?xml version="1.0" encoding="x-nope"?><a/>`, 415, CodeUnsupportedCharset},
+		{"deep nesting", "application/xml", deep, 400, errcode.TooDeep},
+		{"huge attribute count", "application/xml", attrs.String(), 400, errcode.TooManyAttributes},
+		{"too many nodes", "application/xml", many, 413, errcode.XMLTooManyElements},
+		{"billion laughs", "application/xml", laughs, 400, errcode.XMLDTD},
+		{"external entity", "text/xml", external, 400, errcode.XMLDTD},
+		{"undeclared entity", "application/xml", `<a>&nope;</a>`, 400, errcode.MalformedBody},
+		{"two roots", "application/xml", `<a/><b/>`, 400, errcode.MalformedBody},
+		{"text after root", "application/xml", `<a/>x`, 400, errcode.MalformedBody},
+		{"unclosed", "application/xml", `<a><b></b>`, 400, errcode.MalformedBody},
+		{"mismatched", "application/xml", `<a></b>`, 400, errcode.MalformedBody},
+		{"empty", "application/xml", ``, 400, errcode.MalformedBody},
+		{"duplicate attribute", "application/xml", `<a x="1" x="2"/>`, 400, errcode.MalformedBody},
+		{"unknown charset parameter", "application/xml; charset=x-nope", `<a/>`, 415, errcode.UnsupportedCharset},
+		{"unknown declared encoding", "application/xml", `<?xml version="1.0" encoding="x-nope"?><a/>`, 415, errcode.UnsupportedCharset},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,8 +103,8 @@ func TestDecodeXMLRefusals(t *testing.T) {
 	t.Run("depth option", func(t *testing.T) {
 		_, err := DecodeBody("application/xml", []byte("<a><b><c/></b></a>"), DecodeOptions{MaxDepth: 2})
 		var he *Error
-		if !errors.As(err, &he) || he.Code != CodeTooDeep {
-			t.Fatalf("got %v, want %s", err, CodeTooDeep)
+		if !errors.As(err, &he) || he.Code != errcode.TooDeep {
+			t.Fatalf("got %v, want %s", err, errcode.TooDeep)
 		}
 	})
 }
@@ -134,8 +136,8 @@ func TestDecodeText(t *testing.T) {
 	}
 	_, err := DecodeBody("text/plain; charset=x-nope", []byte("a"), DecodeOptions{})
 	var he *Error
-	if !errors.As(err, &he) || he.Status != http.StatusUnsupportedMediaType || he.Code != CodeUnsupportedCharset {
-		t.Fatalf("unknown charset: got %v, want 415 %s", err, CodeUnsupportedCharset)
+	if !errors.As(err, &he) || he.Status != http.StatusUnsupportedMediaType || he.Code != errcode.UnsupportedCharset {
+		t.Fatalf("unknown charset: got %v, want 415 %s", err, errcode.UnsupportedCharset)
 	}
 }
 

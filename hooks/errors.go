@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 // Sentinel errors of package hooks, matched with errors.Is.
@@ -52,7 +54,7 @@ func invalid(field, reason string) error { return &ValidationError{Field: field,
 // the sender sees; any other Trigger error answers 503 with Retry-After.
 type Error struct {
 	Status     int           // HTTP status, 400-599
-	Code       string        // stable, snake_case: "payload_too_large", ...
+	Code       string        // stable, snake_case: "payload_too_large", ... (package hooks/errcode lists the library's)
 	Message    string        // for the sender; never internal detail
 	RetryAfter time.Duration // sent as Retry-After (whole seconds, at least 1) when positive
 	// Header holds response headers sent with the answer: the challenge of
@@ -79,22 +81,6 @@ func NewError(status int, code, message string) *Error {
 	return &Error{Status: status, Code: code, Message: message}
 }
 
-// The stable error codes of the pipeline and the HTTP kinds.
-const (
-	CodeBadRequest          = "bad_request"
-	CodeMalformedBody       = "malformed_body"
-	CodeUnauthorized        = "unauthorized"
-	CodeForbidden           = "forbidden"
-	CodeNotFound            = "not_found"
-	CodeMethodNotAllowed    = "method_not_allowed"
-	CodePayloadTooLarge     = "payload_too_large"
-	CodeUnsupportedMedia    = "unsupported_media_type"
-	CodeRateLimited         = "rate_limited"
-	CodeUnavailable         = "unavailable"
-	CodeSignatureInvalid    = "signature_invalid"
-	CodeTimestampOutOfRange = "timestamp_out_of_tolerance"
-)
-
 // AsError returns err as an *Error. An error that is not (and does not wrap)
 // an *Error becomes a 503 "unavailable" with a generic message, so that no
 // internal detail reaches the sender.
@@ -109,13 +95,13 @@ func AsError(err error) *Error {
 			c := *he
 			c.Status = http.StatusServiceUnavailable
 			if c.Code == "" {
-				c.Code = CodeUnavailable
+				c.Code = errcode.Unavailable
 			}
 			return &c
 		}
 		return he
 	}
-	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+	return &Error{Status: http.StatusServiceUnavailable, Code: errcode.Unavailable,
 		Message: "the service is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}
 }
 

@@ -19,7 +19,8 @@ type Event struct {
 	HookName   string    `json:"hook_name"`
 	ReceivedAt time.Time `json:"received_at"`
 	Data       any       `json:"data"`
-	// Raw is the exact body received (for email, the whole message).
+	// Raw is the exact body received (for email, the whole message, whose
+	// bytes the events of its several hook recipients share).
 	Raw         []byte `json:"raw,omitempty"`
 	ContentType string `json:"content_type,omitempty"`
 	// Header holds the request headers, redacted with RedactHeader, at

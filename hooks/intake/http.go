@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/internal/limit"
 )
 
@@ -77,11 +78,11 @@ func TokenFromPath(path, prefix string) (string, bool) {
 // (WriteResult, or its own answer for success).
 func Ingest(p *hooks.Pipeline, r *http.Request, kind hooks.Kind, opts HTTPOptions, in hooks.Intake) *hooks.Result {
 	if r.Method != http.MethodPost {
-		return failed(hooks.NewError(http.StatusMethodNotAllowed, hooks.CodeMethodNotAllowed, "use POST"))
+		return failed(hooks.NewError(http.StatusMethodNotAllowed, errcode.MethodNotAllowed, "use POST"))
 	}
 	token, ok := TokenFromPath(r.URL.Path, opts.Prefix)
 	if !ok {
-		return failed(hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook"))
+		return failed(hooks.NewError(http.StatusNotFound, errcode.NotFound, "no such hook"))
 	}
 	a := &hooks.Arrival{
 		Kind: kind, Token: token, Method: r.Method, Path: r.URL.Path, RemoteAddr: r.RemoteAddr,
