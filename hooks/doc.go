@@ -92,6 +92,7 @@
 // Tokens carry 160 bits and IDs 80 bits from crypto/rand. API keys carry a
 // 256-bit secret, are shown once, stored only as a SHA-256 hash and
 // compared in constant time. Headers that carry credentials or signatures
-// are redacted (RedactHeader) before an event or a debug entry keeps them.
+// are redacted (RedactHeader) before an event or a debug entry keeps them,
+// and at most 16 KiB of headers are kept (Event.Header).
 // Bodies are read under a limit and never decoded when truncated.
 package hooks

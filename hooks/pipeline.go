@@ -167,12 +167,16 @@ type Interaction struct {
 	Status     int
 	Outcome    string      // one of the Outcome constants
 	Reason     string      // the error code or drop reason; "" when accepted
-	Header     http.Header // redacted
-	Body       []byte      // what was read of the body; the recorder caps it
-	Data       any         // the decoded data, when decoding got that far
-	EventID    string
-	TriggerErr string // the trigger's error message, when it failed
-	Duration   time.Duration
+	Header     http.Header // redacted, at most 16 KiB (see Event.Header)
+	// HeadersDropped and HeaderBytesDropped count the header values, and
+	// their bytes, left out of Header (see Event.Header).
+	HeadersDropped     int
+	HeaderBytesDropped int
+	Body               []byte // what was read of the body; the recorder caps it
+	Data               any    // the decoded data, when decoding got that far
+	EventID            string
+	TriggerErr         string // the trigger's error message, when it failed
+	Duration           time.Duration
 }
 
 // Recorder keeps interactions with hooks whose Debug setting is on.
@@ -316,7 +320,7 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 		rec.Status = res.Status
 		rec.Duration = p.now().Sub(start)
 		if rec.Header == nil {
-			rec.Header = RedactHeader(a.Header)
+			rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = keptHeader(a.Header, maxHeaderBytes)
 		}
 		switch {
 		case res.Err == nil && res.Duplicate:
@@ -343,9 +347,10 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	if hr, ok := sess.(HeaderRedacter); ok {
 		redact = hr.RedactHeaders()
 	}
-	if h.Debug {
-		rec.Header = RedactHeader(a.Header, redact...)
-	}
+	// The headers the event and the debug log keep: redacted and capped,
+	// once for both.
+	hdr, hdrDropped, hdrDroppedBytes := keptHeader(a.Header, maxHeaderBytes, redact...)
+	rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = hdr, hdrDropped, hdrDroppedBytes
 	if authErr != nil {
 		return failed(h, asStepError(authErr, http.StatusServiceUnavailable))
 	}
@@ -377,10 +382,9 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	e := &Event{
 		ID: p.ids.New(now), Org: h.Org, HookID: h.ID, HookKind: h.Kind, HookName: h.Name,
 		ReceivedAt: now, Data: dec.Data, Raw: body, ContentType: dec.ContentType,
-		Header: RedactHeader(a.Header, redact...), RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email,
-		IdempotencyKey: dec.IdempotencyKey,
+		Header: hdr, HeadersDropped: hdrDropped, HeaderBytesDropped: hdrDroppedBytes,
+		RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email, IdempotencyKey: dec.IdempotencyKey,
 	}
-	rec.Header = e.Header
 	var receipt Receipt
 	if p.dedup != nil && e.IdempotencyKey != "" {
 		receipt, err = p.dedup.deliver(ctx, p.delivery, e)
