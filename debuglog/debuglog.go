@@ -46,6 +46,17 @@ type Options struct {
 	// an interaction recorded while it is full is dropped. 0 means
 	// DefaultBuffer (256).
 	Buffer int
+	// RedactFields lists the words of secret-like field names: a body
+	// field or data member whose name, lowercased and with everything but
+	// letters and digits removed ("api_key" and "apiKey" are "apikey"),
+	// contains one of them has its value replaced by hooks.Redacted in the
+	// recorded body and data. Nested names match by any part
+	// ("user[password]"). nil means the default words: password, passwd,
+	// passphrase, secret, token, apikey, accesskey, privatekey,
+	// authorization, cardnumber, ccnumber, creditcard, cvv, cvc and ssn.
+	// An empty, non-nil list turns this redaction off. The Trigger always
+	// gets the event as it came; only the debug log is redacted.
+	RedactFields []string
 	// Timeout bounds each store write; 0 means DefaultTimeout (5s).
 	Timeout time.Duration
 	// Logger receives write failures (never bodies or headers); nil
@@ -66,7 +77,12 @@ type Entry struct {
 	Status     int         `json:"status"`
 	Outcome    string      `json:"outcome"`          // one of the hooks.Outcome constants
 	Reason     string      `json:"reason,omitempty"` // the error code or drop reason
-	Headers    http.Header `json:"headers"`          // redacted
+	Headers    http.Header `json:"headers"`          // redacted, at most 16 KiB
+	// HeadersDropped and HeaderBytesDropped count the header values, and
+	// their bytes, left out of Headers to keep it within 16 KiB (see
+	// hooks.Event.Header).
+	HeadersDropped     int `json:"headers_dropped,omitempty"`
+	HeaderBytesDropped int `json:"header_bytes_dropped,omitempty"`
 	// Body is the body as text, or base64 when Encoding is "base64".
 	Body          string `json:"body"`
 	Encoding      string `json:"encoding,omitempty"`
@@ -96,6 +112,7 @@ type Log struct {
 	keep    int
 	maxBody int
 	maxData int
+	redact  *redactor
 	timeout time.Duration
 	log     *slog.Logger
 	now     func() time.Time
@@ -123,7 +140,7 @@ func New(s store.DebugStore, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("%w: Keep, MaxBody, MaxData, Buffer and Timeout must not be negative", ErrInvalid)
 	}
 	l := &Log{
-		store: s, keep: opts.Keep, maxBody: opts.MaxBody, maxData: opts.MaxData,
+		store: s, keep: opts.Keep, maxBody: opts.MaxBody, maxData: opts.MaxData, redact: newRedactor(opts.RedactFields),
 		timeout: opts.Timeout, log: opts.Logger, now: opts.Now, done: make(chan struct{}),
 	}
 	if l.keep == 0 {
@@ -263,17 +280,20 @@ func (l *Log) write(in *hooks.Interaction) {
 	}
 }
 
-// build turns an interaction into an Entry, capping and encoding the body
-// and redacting the headers once more.
+// build turns an interaction into an Entry, redacting the headers once
+// more and the secret-like fields of the body and data, then capping and
+// encoding the body.
 func (l *Log) build(in *hooks.Interaction) *Entry {
 	e := &Entry{
 		ID: l.ids.New(l.now()), Time: in.Time.UTC(), RemoteAddr: in.RemoteAddr, Method: in.Method,
 		Path: in.Path, Status: in.Status, Outcome: in.Outcome, Reason: in.Reason,
-		Headers: hooks.RedactHeader(in.Header), BodySize: len(in.Body), EventID: in.EventID,
+		Headers: hooks.RedactHeader(in.Header), HeadersDropped: in.HeadersDropped, HeaderBytesDropped: in.HeaderBytesDropped,
+		BodySize: len(in.Body), EventID: in.EventID,
 		TriggerError: in.TriggerErr, DurationMS: float64(in.Duration) / float64(time.Millisecond),
 		Data: json.RawMessage("null"),
 	}
-	e.Body, e.Encoding, e.BodyTruncated = capBody(in.Body, l.maxBody)
+	body := l.redact.body(in.Header.Get("Content-Type"), in.Body)
+	e.Body, e.Encoding, e.BodyTruncated = capBody(body, l.maxBody)
 	if in.Data != nil {
 		b, err := json.Marshal(in.Data)
 		switch {
@@ -282,7 +302,7 @@ func (l *Log) build(in *hooks.Interaction) *Entry {
 		case len(b) > l.maxData:
 			e.DataOmitted = true
 		default:
-			e.Data = b
+			e.Data = l.redact.data(b)
 		}
 	}
 	return e

@@ -477,3 +477,47 @@ func (formKind) Address(base, token string) string { return base + "/hooks/form/
 type noSettings struct{}
 
 func (*noSettings) Validate() error { return nil }
+
+// TestFieldRedaction checks that secret-like fields of the body and the
+// data are redacted in the entry, that the interaction (which the Trigger's
+// event shares) is left as it came, and that dropped headers are shown.
+func TestFieldRedaction(t *testing.T) {
+	s := &rawStore{Store: memstore.New()}
+	l := newLog(t, s, debuglog.Options{})
+	in := interaction("h", "/", []byte("name=Ada&password=secret-pw&card%5Bcvv%5D=secret-cvv"))
+	in.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	in.HeadersDropped, in.HeaderBytesDropped = 2, 1<<20
+	data := map[string]any{"name": "Ada", "password": "secret-pw", "card": map[string]any{"cvv": "secret-cvv"}}
+	in.Data = data
+	l.Record(context.Background(), in)
+	flush(t, l)
+	es, _ := l.Entries(context.Background(), "h")
+	if len(es) != 1 {
+		t.Fatalf("got %d entries, want 1", len(es))
+	}
+	e := es[0]
+	if want := "name=Ada&password=[redacted]&card%5Bcvv%5D=[redacted]"; e.Body != want {
+		t.Errorf("body: got %q, want %q", e.Body, want)
+	}
+	if want := `{"card":{"cvv":"[redacted]"},"name":"Ada","password":"[redacted]"}`; string(e.Data) != want {
+		t.Errorf("data: got %s, want %s", e.Data, want)
+	}
+	if e.BodySize != len(in.Body) || e.HeadersDropped != 2 || e.HeaderBytesDropped != 1<<20 {
+		t.Errorf("got body size %d, headers dropped %d (%d bytes)", e.BodySize, e.HeadersDropped, e.HeaderBytesDropped)
+	}
+	if data["password"] != "secret-pw" || !bytes.Contains(in.Body, []byte("secret-pw")) {
+		t.Error("the interaction was changed")
+	}
+	for _, b := range s.seen {
+		if bytes.Contains(b, []byte("secret-")) {
+			t.Errorf("stored entry holds a secret: %s", b)
+		}
+	}
+	// An empty list keeps the fields.
+	l2 := newLog(t, memstore.New(), debuglog.Options{RedactFields: []string{}})
+	l2.Record(context.Background(), in)
+	flush(t, l2)
+	if es, _ := l2.Entries(context.Background(), "h"); len(es) != 1 || !strings.Contains(es[0].Body, "secret-pw") {
+		t.Errorf("RedactFields empty: got %+v, want the body as it came", es)
+	}
+}

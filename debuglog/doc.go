@@ -34,11 +34,23 @@
 // Headers are redacted with hooks.RedactHeader (Authorization, Cookie,
 // API-key and signature headers, and any header whose name suggests a
 // secret) when the entry is built, even though the pipeline has already
-// redacted them. Bodies are kept as received, up to MaxBody: a form or a
-// payload that carries secrets in its body keeps them in the debug log,
-// which is why debug is off by default and meant to be switched on while
-// a hook is being set up. Entries may hold attacker-controlled text: render
-// them as text, never as HTML.
+// redacted them. At most 16 KiB of them are kept (see hooks.Event.Header),
+// the smallest values first; HeadersDropped and HeaderBytesDropped say
+// what was left out.
+//
+// Body fields and data members with secret-like names (password, token,
+// secret, api_key, card number, cvv, ssn...; Options.RedactFields) are
+// redacted too: their values become "[redacted]" in the recorded data
+// and in the recorded body of a JSON, URL-encoded or multipart form
+// request, whose other bytes are kept as received (the text fields of a
+// multipart form are redacted, its files are kept). Data captured as a
+// hook's example data from an entry is so redacted too. Other bodies (XML,
+// text, email) are kept as received, up to MaxBody, and a JSON body that
+// does not parse is redacted only up to its first error: a payload that
+// carries secrets elsewhere keeps them in the debug log, which is why
+// debug is off by default and meant to be switched on while a hook is
+// being set up. The Trigger always gets the event as it came. Entries may
+// hold attacker-controlled text: render them as text, never as HTML.
 //
 // # Caveats
 //

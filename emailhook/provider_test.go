@@ -613,3 +613,42 @@ func TestSendGridSecretPathNotRecorded(t *testing.T) {
 		t.Errorf("recorded path: got %q, want the secret redacted", got)
 	}
 }
+
+// TestProviderRetryFiresOnce posts one message twice through Postmark (a
+// retry after a lost answer) and once over SMTP, to a sync pipeline whose
+// store keeps idempotency keys: the Message-ID of the rebuilt message is
+// the key, so the hook fires once and every copy gets the first event's
+// ID.
+func TestProviderRetryFiresOnce(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		t.Run(map[bool]string{false: "parsed", true: "RawEmail"}[raw], func(t *testing.T) {
+			env := newDedupEmailEnv(t)
+			h := newPostmark(t, env)
+			body := postmarkJSON(env.reg.Address(env.hook), "", raw)
+			var ids []string
+			for range 2 {
+				w := post(h, "/hooks/email/postmark", "application/json", body,
+					func(r *http.Request) { r.SetBasicAuth("postmark", "pm-secret") })
+				if w.Code != http.StatusOK {
+					t.Fatalf("status: got %d, want 200 (%s)", w.Code, w.Body)
+				}
+				var v struct{ ID string }
+				if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil || v.ID == "" {
+					t.Fatalf("answer %s: no id", w.Body)
+				}
+				ids = append(ids, v.ID)
+			}
+			addr := startSMTP(t, env.p, SMTPOptions{})
+			if err := smtp.SendMail(addr, nil, "bounce@example.net", []string{env.reg.Address(env.hook)}, []byte(fxRaw())); err != nil {
+				t.Fatalf("SendMail: %v", err)
+			}
+			evs := env.trig.all()
+			if len(evs) != 1 || evs[0].ID != ids[0] || ids[1] != ids[0] {
+				t.Fatalf("got %d events and answers %v, want one event answered twice", len(evs), ids)
+			}
+			if want := strings.Trim(fxMessageID, "<>"); evs[0].IdempotencyKey != want {
+				t.Errorf("IdempotencyKey: got %q, want the Message-ID %q", evs[0].IdempotencyKey, want)
+			}
+		})
+	}
+}

@@ -272,10 +272,11 @@ func (s *session) Data(r io.Reader) error {
 	switch {
 	case temporary > 0:
 		// Some hook could not take the message now: the sender retries the
-		// whole message. In queue mode a hook that took it already sees the
-		// same Message-ID again, which the dedup window acknowledges without
-		// firing; in sync mode, or for mail without a Message-ID, such a hook
-		// fires again (at least once, never lost).
+		// whole message. A hook that took it already sees the same
+		// Message-ID again, which the pipeline acknowledges without firing
+		// (the queue's dedup window, or in sync mode the store's record of
+		// keys); mail without a Message-ID fires such a hook again (at
+		// least once, never lost).
 		return errTempLocal
 	case accepted > 0:
 		return nil

@@ -13,20 +13,22 @@ import (
 	"github.com/inbound-hooks/inbound/internal/testenv"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
 // recorder is a Trigger that keeps the events it is given.
 type recorder struct {
-	mu     sync.Mutex
-	events []*hooks.Event
-	err    error
+	mu       sync.Mutex
+	events   []*hooks.Event
+	err      error
+	failHook string // when set, only this hook's events fail with err
 }
 
 func (r *recorder) Fire(_ context.Context, e *hooks.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.err != nil {
+	if r.err != nil && (r.failHook == "" || r.failHook == e.HookID) {
 		return r.err
 	}
 	r.events = append(r.events, e)
@@ -46,10 +48,32 @@ type emailEnv struct {
 	hook *hooks.Hook
 }
 
+// noKeys is a store that hides its store.IdempotencyStore, so that a
+// sync pipeline on it does not deduplicate.
+type noKeys struct{ store.Store }
+
+// newEmailEnv returns a sync pipeline with one email hook, on a store that
+// keeps no idempotency keys: most tests here deliver one message (one
+// Message-ID) several times and compare the events. newDedupEmailEnv
+// keeps them.
 func newEmailEnv(t *testing.T) *emailEnv {
 	t.Helper()
 	st := memstore.New()
 	t.Cleanup(func() { st.Close() })
+	return newEmailEnvOn(t, noKeys{st})
+}
+
+// newDedupEmailEnv is newEmailEnv on a store that keeps idempotency keys,
+// as a host's does: a message is fired once per hook.
+func newDedupEmailEnv(t *testing.T) *emailEnv {
+	t.Helper()
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	return newEmailEnvOn(t, st)
+}
+
+func newEmailEnvOn(t *testing.T, st store.Store) *emailEnv {
+	t.Helper()
 	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://localhost"})
 	if err != nil {
 		t.Fatal(err)
@@ -296,6 +320,58 @@ func TestSMTPTwoHooksOneMessage(t *testing.T) {
 	}
 	if !seen[env.hook.ID] || !seen[other.ID] {
 		t.Fatalf("hooks fired: got %v, want both", seen)
+	}
+}
+
+// TestSMTPPartialFailureFiresOnce is a message to two hooks of which one
+// fails for a while: DATA answers 451, the sender retries the whole
+// message, and the hook that took it the first time is not fired again
+// (its Message-ID was recorded), while the other is fired once it works.
+func TestSMTPPartialFailureFiresOnce(t *testing.T) {
+	env := newDedupEmailEnv(t)
+	other, err := env.reg.Create(context.Background(), "", hooks.HookSpec{Name: "Shipping", Kind: KindName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startSMTP(t, env.p, SMTPOptions{})
+	rcpts := []string{env.reg.Address(env.hook), env.reg.Address(other)}
+	msg := []byte(orderMessage("x@example.org"))
+	env.trig.mu.Lock()
+	env.trig.err, env.trig.failHook = errors.New("engine down"), other.ID
+	env.trig.mu.Unlock()
+	err = smtp.SendMail(addr, nil, "a@example.net", rcpts, msg)
+	if err == nil || !strings.Contains(err.Error(), "451") {
+		t.Fatalf("first try: got %v, want 451", err)
+	}
+	fired := func() map[string]int {
+		n := map[string]int{}
+		for _, e := range env.trig.all() {
+			n[e.HookID]++
+		}
+		return n
+	}
+	if got := fired(); got[env.hook.ID] != 1 || got[other.ID] != 0 {
+		t.Fatalf("after the 451: fired %v, want the first hook once", got)
+	}
+	// The sender retries while the second hook still fails, then after.
+	if err := smtp.SendMail(addr, nil, "a@example.net", rcpts, msg); err == nil || !strings.Contains(err.Error(), "451") {
+		t.Fatalf("second try: got %v, want 451", err)
+	}
+	env.trig.mu.Lock()
+	env.trig.err = nil
+	env.trig.mu.Unlock()
+	if err := smtp.SendMail(addr, nil, "a@example.net", rcpts, msg); err != nil {
+		t.Fatalf("third try: %v", err)
+	}
+	if got := fired(); got[env.hook.ID] != 1 || got[other.ID] != 1 {
+		t.Fatalf("after the retries: fired %v, want each hook once", got)
+	}
+	// A fourth copy (the sender lost the 250) changes nothing and is taken.
+	if err := smtp.SendMail(addr, nil, "a@example.net", rcpts, msg); err != nil {
+		t.Fatalf("fourth try: %v", err)
+	}
+	if got := fired(); got[env.hook.ID] != 1 || got[other.ID] != 1 {
+		t.Fatalf("after a fourth copy: fired %v, want each hook once", got)
 	}
 }
 

@@ -36,9 +36,10 @@
 //     "dropped" with reason "honeypot" and its data. Empty, the field is
 //     removed from the event data.
 //   - RateLimit: a token bucket per client and hook ({"per_second": 0.5,
-//     "burst": 5}), besides the Handler's; a post over it is answered 429
-//     rate_limited with Retry-After after its hook is resolved and before
-//     its body is read, and is recorded in the hook's debug log.
+//     "burst": 5}), besides the Handler's; a client over it is answered
+//     429 rate_limited with Retry-After after the hook is resolved and
+//     before the body is read, and the post is recorded in the hook's
+//     debug log.
 //
 // Per Handler (Options):
 //
@@ -47,6 +48,14 @@
 //     answered 429 with Retry-After (the limiter's delay, rounded up to a
 //     second) before the hook is looked up or the body read; the refused
 //     post consumes no token.
+//
+// Both limits take a post's token only once its hook is found and its
+// body read within the size limit (before it is decoded): posts to
+// unknown, disabled or rotated tokens (404) and oversize bodies (413) use
+// up nothing, so a person trying a form, or a test suite, is not locked
+// out by its own mistakes. A malformed body, a filled honeypot and a
+// failed captcha do count. Under concurrent posts from one client, a post
+// that passed the first look may still be refused once its body is read.
 //   - TrustedProxies: the client address is the peer's unless the peer is
 //     a trusted proxy; then it is the right-most X-Forwarded-For address that
 //     is not a trusted proxy. Without trusted proxies X-Forwarded-For is
@@ -73,8 +82,9 @@
 //     long enough for its bucket to refill is forgotten at no cost; when more
 //     clients than that are active at once, the least recently seen is
 //     forgotten and starts again with a full burst.
-//   - Preflights and rate-limited posts are not recorded in the debug log
-//     (they never reach a hook), and preflights are not rate limited.
+//   - Preflights, and posts refused by the Handler's rate limit before the
+//     hook is looked up, are not recorded in the debug log (they never
+//     reach a hook), and preflights are not rate limited.
 //   - Event.Raw is the exact body, so it still holds the honeypot and
 //     captcha fields that the event data no longer shows.
 //   - A peer that is not an IP address (a Unix socket) counts as a trusted

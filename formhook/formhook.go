@@ -46,9 +46,13 @@ type Options struct {
 
 	// RateLimit is how many posts per second each client may make over
 	// time, across all form hooks of the Handler; 0 means no rate limit.
-	// A client is an IPv4 address or an IPv6 /64 network. A post over the
-	// limit is refused with 429 and Retry-After before its hook is looked
-	// up or its body read.
+	// A client is an IPv4 address or an IPv6 /64 network. A client over
+	// the limit is refused with 429 and Retry-After before its hook is
+	// looked up or its body read. A post uses up the client's budget only
+	// once its hook is found and its body is read within the size limit:
+	// posts to unknown tokens (404) and oversize bodies (413) do not, so
+	// that a person trying a form or a test suite is not locked out by
+	// its own mistakes.
 	RateLimit rate.Limit
 	// Burst is how many posts a client may make at once; 0 means
 	// DefaultBurst (5). Used only with RateLimit.
@@ -166,10 +170,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodPost && h.limits != nil {
+		// Only a look: the post takes its token once its hook is found and
+		// its body read (session.Decode).
 		key := limitKey(clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.trusted))
-		if wait, ok := h.limits.reserve(key, h.now()); !ok {
-			intake.WriteError(w, &hooks.Error{Status: http.StatusTooManyRequests, Code: errcode.RateLimited,
-				Message: "too many posts from this address; try again later", RetryAfter: wait})
+		if wait, ok := h.limits.peek(key, h.now()); !ok {
+			intake.WriteError(w, rateLimited(wait, false))
 			return
 		}
 	}
@@ -218,24 +223,63 @@ type session struct {
 	a        *hooks.Arrival
 }
 
-// Authenticate accepts every sender (a form hook's address is public),
-// within the hook's rate limit.
+// Authenticate accepts every sender (a form hook's address is public)
+// whose client is within the hook's rate limit. It only looks: Decode
+// takes the token, once the body was read within the size limit.
 func (s *session) Authenticate(context.Context) error {
 	rl := s.settings.RateLimit
 	if rl == nil {
 		return nil
 	}
-	key := limitKey(clientIP(s.a.RemoteAddr, s.a.Header.Values("X-Forwarded-For"), s.in.trusted))
-	if wait, ok := s.in.hookLimits.reserve(s.hk.ID, *rl, key, s.in.now()); !ok {
-		return &hooks.Error{Status: http.StatusTooManyRequests, Code: errcode.RateLimited,
-			Message: "too many posts from this address to this hook; try again later", RetryAfter: wait}
+	if wait, ok := s.in.hookLimits.peek(s.hk.ID, *rl, s.clientKey(), s.in.now()); !ok {
+		return rateLimited(wait, true)
 	}
 	return nil
 }
 
-// Decode decodes the body by its Content-Type, then applies the hook's
-// honeypot and the Handler's captcha.
+// clientKey is the rate limits' key of the post's client.
+func (s *session) clientKey() netip.Addr {
+	return limitKey(clientIP(s.a.RemoteAddr, s.a.Header.Values("X-Forwarded-For"), s.in.trusted))
+}
+
+// takeTokens takes the post's token from the Handler's rate limit and the
+// hook's.
+func (s *session) takeTokens() error {
+	in := s.in
+	if in.limits == nil && s.settings.RateLimit == nil {
+		return nil
+	}
+	key, now := s.clientKey(), in.now()
+	if in.limits != nil {
+		if wait, ok := in.limits.reserve(key, now); !ok {
+			return rateLimited(wait, false)
+		}
+	}
+	if rl := s.settings.RateLimit; rl != nil {
+		if wait, ok := in.hookLimits.reserve(s.hk.ID, *rl, key, now); !ok {
+			return rateLimited(wait, true)
+		}
+	}
+	return nil
+}
+
+// rateLimited is the answer to a client over a rate limit: the Handler's,
+// or the hook's.
+func rateLimited(wait time.Duration, hook bool) *hooks.Error {
+	msg := "too many posts from this address; try again later"
+	if hook {
+		msg = "too many posts from this address to this hook; try again later"
+	}
+	return &hooks.Error{Status: http.StatusTooManyRequests, Code: errcode.RateLimited, Message: msg, RetryAfter: wait}
+}
+
+// Decode takes the post's rate-limit tokens, decodes the body by its
+// Content-Type, then applies the hook's honeypot and the Handler's
+// captcha.
 func (s *session) Decode(ctx context.Context, body []byte) (*hooks.Decoded, error) {
+	if err := s.takeTokens(); err != nil {
+		return nil, err
+	}
 	in, a := s.in, s.a
 	d, err := hooks.DecodeBody(a.Header.Get("Content-Type"), body, in.dec)
 	if err != nil {

@@ -715,3 +715,57 @@ func TestSettingsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimitSparesMistakes checks that posts to unknown tokens and
+// oversize bodies (chunked or not) take nothing from a client's budget,
+// the Handler's or the hook's: only posts that reach a hook with a body
+// within the limit do.
+func TestRateLimitSparesMistakes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		rl   *RateLimit
+	}{
+		{"handler limit", Options{RateLimit: 0.1, Burst: 2, MaxBodyBytes: 64}, nil},
+		{"hook limit", Options{MaxBodyBytes: 64}, &RateLimit{PerSecond: 0.1, Burst: 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newProtEnv(t, tc.opts)
+			hk := e.hook(t, &Settings{RateLimit: tc.rl})
+			remote := "192.0.2.9:1000"
+			for i := range 20 {
+				if w := e.do(nil, req{body: "a=1", remote: remote}); w.Code != http.StatusNotFound {
+					t.Fatalf("unknown token %d: got %d %s, want 404", i, w.Code, w.Body)
+				}
+				if w := e.do(hk, req{body: "a=" + strings.Repeat("x", 100), remote: remote}); w.Code != http.StatusRequestEntityTooLarge {
+					t.Fatalf("oversize body %d: got %d %s, want 413", i, w.Code, w.Body)
+				}
+				hr := httptest.NewRequest(http.MethodPost, "/hooks/form/"+hk.Token, chunked{strings.NewReader("a=" + strings.Repeat("x", 100))})
+				hr.Header.Set("Content-Type", urlenc)
+				hr.RemoteAddr = remote
+				w := httptest.NewRecorder()
+				e.h.ServeHTTP(w, hr)
+				if w.Code != http.StatusRequestEntityTooLarge {
+					t.Fatalf("oversize chunked body %d: got %d %s, want 413", i, w.Code, w.Body)
+				}
+			}
+			for i := range 2 {
+				if w := e.do(hk, req{body: "a=1", remote: remote}); w.Code != http.StatusAccepted {
+					t.Fatalf("good post %d after the mistakes: got %d %s, want 202 (the burst is 2)", i, w.Code, w.Body)
+				}
+			}
+			w := e.do(hk, req{body: "a=1", remote: remote})
+			if w.Code != http.StatusTooManyRequests || code(w) != errcode.RateLimited || w.Header().Get("Retry-After") != "10" {
+				t.Fatalf("third good post: got %d %s Retry-After %q, want 429 with Retry-After 10", w.Code, w.Body, w.Header().Get("Retry-After"))
+			}
+			// A malformed body reaches the hook within the limit: it counts.
+			e.advance(10 * time.Second)
+			if w := e.do(hk, req{body: "a=%zz", remote: remote}); w.Code != http.StatusBadRequest {
+				t.Fatalf("malformed post: got %d, want 400", w.Code)
+			}
+			if w := e.do(hk, req{body: "a=1", remote: remote}); w.Code != http.StatusTooManyRequests {
+				t.Fatalf("after a malformed post: got %d, want 429", w.Code)
+			}
+		})
+	}
+}

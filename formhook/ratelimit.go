@@ -75,6 +75,26 @@ func (l *limiters) reserve(key netip.Addr, now time.Time) (time.Duration, bool) 
 	return 0, true
 }
 
+// peek reports, without taking a token, whether key's bucket holds one at
+// now, and otherwise how long until it does. A client not remembered has
+// a full bucket.
+func (l *limiters) peek(key netip.Addr, now time.Time) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.m[key]
+	if e == nil {
+		return 0, true
+	}
+	tokens := e.Value.(*client).lim.TokensAt(now)
+	if tokens >= 1 {
+		return 0, true
+	}
+	if l.limit <= 0 {
+		return l.idle, false
+	}
+	return time.Duration((1 - tokens) / float64(l.limit) * float64(time.Second)), false
+}
+
 // size returns how many clients are remembered.
 func (l *limiters) size() int {
 	l.mu.Lock()
@@ -104,6 +124,16 @@ type hookLimiter struct {
 
 // reserve takes a token of client key's bucket for hook id, limited by rl.
 func (h *hookLimiters) reserve(id string, rl RateLimit, key netip.Addr, now time.Time) (time.Duration, bool) {
+	return h.get(id, rl).reserve(key, now)
+}
+
+// peek is limiters.peek of hook id's limiters.
+func (h *hookLimiters) peek(id string, rl RateLimit, key netip.Addr, now time.Time) (time.Duration, bool) {
+	return h.get(id, rl).peek(key, now)
+}
+
+// get returns hook id's limiters for rl, made anew when rl changed.
+func (h *hookLimiters) get(id string, rl RateLimit) *limiters {
 	if rl.Burst == 0 {
 		rl.Burst = DefaultBurst
 	}
@@ -123,5 +153,5 @@ func (h *hookLimiters) reserve(id string, rl RateLimit, key netip.Addr, now time
 		h.m[id] = hl
 	}
 	h.mu.Unlock()
-	return hl.lim.reserve(key, now)
+	return hl.lim
 }

@@ -45,15 +45,24 @@
 // # Delivery
 //
 // Sync(trigger) calls the Trigger before the sender is answered: a Trigger
-// error reaches the sender as 503 with Retry-After, and nothing is kept.
+// error reaches the sender as 503 with Retry-After, and no event is kept.
 // A Queue (NewQueue) commits each event to the store before the sender gets
 // its 2xx, then a dispatcher delivers it at least once, with exponential
 // backoff and jitter, parking it as dead after MaxAttempts; dead events are
 // listed and replayed through Queue.Events and Queue.Replay (and the admin
-// API). A repeated Idempotency-Key, webhook-id or email Message-ID for the
-// same hook within DedupWindow is acknowledged with the first event's ID
-// and not fired again. Several processes may share one store (PostgreSQL):
-// a claimed event is leased to one dispatcher at a time.
+// API). Several processes may share one store (PostgreSQL): a claimed
+// event is leased to one dispatcher at a time.
+//
+// Whatever the Delivery, a repeated idempotency key (Idempotency-Key, a
+// signature scheme's delivery id, an email's Message-ID) for the same hook
+// within the dedup window is acknowledged with the first event's ID and
+// not fired again. A Queue checks it as it commits (QueueOptions.DedupWindow);
+// for any other Delivery the Pipeline keeps the keys in the Registry's
+// store when it is a store.IdempotencyStore (PipelineOptions.DedupWindow):
+// reserved before the Trigger runs, kept when it succeeded, released when
+// it failed so that the sender's retry fires. A copy that arrives while
+// the first copy's Trigger runs is answered 503 "in_progress" with
+// Retry-After.
 //
 // # Observability
 //
@@ -83,6 +92,7 @@
 // Tokens carry 160 bits and IDs 80 bits from crypto/rand. API keys carry a
 // 256-bit secret, are shown once, stored only as a SHA-256 hash and
 // compared in constant time. Headers that carry credentials or signatures
-// are redacted (RedactHeader) before an event or a debug entry keeps them.
+// are redacted (RedactHeader) before an event or a debug entry keeps them,
+// and at most 16 KiB of headers are kept (Event.Header).
 // Bodies are read under a limit and never decoded when truncated.
 package hooks

@@ -21,12 +21,25 @@ type Event struct {
 	Data       any       `json:"data"`
 	// Raw is the exact body received (for email, the whole message, whose
 	// bytes the events of its several hook recipients share).
-	Raw         []byte      `json:"raw,omitempty"`
-	ContentType string      `json:"content_type,omitempty"`
-	Header      http.Header `json:"header,omitempty"` // redacted with RedactHeader
-	RemoteAddr  string      `json:"remote_addr,omitempty"`
-	Files       []File      `json:"files,omitempty"`
-	Email       *Email      `json:"email,omitempty"`
+	Raw         []byte `json:"raw,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	// Header holds the request headers, redacted with RedactHeader, at
+	// most 16 KiB of them: each value counts its name, its value and four
+	// bytes (": " and CRLF, as on the wire), after redaction. Over that
+	// budget the smallest values are kept first, so that one huge value
+	// does not push out the ordinary ones; HeadersDropped counts the
+	// values left out, HeaderBytesDropped their bytes. The same headers
+	// are kept in the debug log. 16 KiB is some eight times what a
+	// browser or a webhook sender sends once cookies and credentials are
+	// redacted, and twice the largest header line nginx accepts by
+	// default; an HTTP server reads up to 1 MiB of headers (net/http's
+	// default), which would otherwise be stored with every event.
+	Header             http.Header `json:"header,omitempty"`
+	HeadersDropped     int         `json:"headers_dropped,omitempty"`
+	HeaderBytesDropped int         `json:"header_bytes_dropped,omitempty"`
+	RemoteAddr         string      `json:"remote_addr,omitempty"`
+	Files              []File      `json:"files,omitempty"`
+	Email              *Email      `json:"email,omitempty"`
 	// IdempotencyKey is the sender's key for this delivery (the
 	// Idempotency-Key or webhook-id header, or an email's Message-ID), or "".
 	IdempotencyKey string `json:"idempotency_key,omitempty"`

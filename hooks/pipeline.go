@@ -117,7 +117,10 @@ func Sync(t Trigger) Delivery { return &SyncDelivery{Trigger: t} }
 
 // SyncDelivery calls the Trigger before the sender is answered: a Trigger
 // error reaches the sender (503 with Retry-After, or the status of an
-// *Error). Nothing is stored, so nothing is retried.
+// *Error). No event is stored, so nothing is retried but by the sender.
+// The Pipeline deduplicates its arrivals by idempotency key (see
+// PipelineOptions.DedupWindow), so that the sender's retry of an arrival
+// that was fired is acknowledged, not fired again.
 type SyncDelivery struct {
 	Trigger   Trigger
 	Telemetry Telemetry // the zero value uses the global providers
@@ -164,12 +167,16 @@ type Interaction struct {
 	Status     int
 	Outcome    string      // one of the Outcome constants
 	Reason     string      // the error code or drop reason; "" when accepted
-	Header     http.Header // redacted
-	Body       []byte      // what was read of the body; the recorder caps it
-	Data       any         // the decoded data, when decoding got that far
-	EventID    string
-	TriggerErr string // the trigger's error message, when it failed
-	Duration   time.Duration
+	Header     http.Header // redacted, at most 16 KiB (see Event.Header)
+	// HeadersDropped and HeaderBytesDropped count the header values, and
+	// their bytes, left out of Header (see Event.Header).
+	HeadersDropped     int
+	HeaderBytesDropped int
+	Body               []byte // what was read of the body; the recorder caps it
+	Data               any    // the decoded data, when decoding got that far
+	EventID            string
+	TriggerErr         string // the trigger's error message, when it failed
+	Duration           time.Duration
 }
 
 // Recorder keeps interactions with hooks whose Debug setting is on.
@@ -198,6 +205,14 @@ type PipelineOptions struct {
 	// Telemetry chooses the OpenTelemetry providers; the zero value uses
 	// the global ones.
 	Telemetry Telemetry
+	// DedupWindow is how long an idempotency key is remembered for its
+	// hook when Delivery is not a Queue (a Queue deduplicates as it
+	// commits, with QueueOptions.DedupWindow): an arrival with the same key
+	// inside the window is acknowledged with the first event's ID and not
+	// delivered again. It needs a Registry store that implements
+	// store.IdempotencyStore (memstore, boltstore and pgstore do); 0 means
+	// 24h.
+	DedupWindow time.Duration
 }
 
 // Pipeline is the ingest path every hook kind runs: resolve the hook by
@@ -213,6 +228,7 @@ type Pipeline struct {
 	now      func() time.Time
 	ids      IDGenerator
 	ins      *instruments
+	dedup    *keyDedup // nil: Delivery deduplicates itself, or the store keeps no keys
 }
 
 // NewPipeline returns a Pipeline resolving tokens with reg.
@@ -226,6 +242,12 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 	if opts.MaxBodyBytes < 0 {
 		return nil, invalid("max_body_bytes", "must not be negative")
 	}
+	if opts.DedupWindow < 0 {
+		return nil, invalid("dedup_window", "must not be negative")
+	}
+	if opts.DedupWindow == 0 {
+		opts.DedupWindow = defaultQueueDedupWindow
+	}
 	p := &Pipeline{reg: reg, delivery: opts.Delivery, recorder: opts.Recorder,
 		maxBody: opts.MaxBodyBytes, log: opts.Logger, now: opts.Now, ins: opts.Telemetry.instruments()}
 	if p.maxBody == 0 {
@@ -237,6 +259,7 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 	if p.now == nil {
 		p.now = time.Now
 	}
+	p.dedup = newKeyDedup(opts.Delivery, reg.store, opts.DedupWindow, p.now, p.log)
 	return p, nil
 }
 
@@ -303,7 +326,7 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 		rec.Status = res.Status
 		rec.Duration = p.now().Sub(start)
 		if rec.Header == nil {
-			rec.Header = RedactHeader(a.Header)
+			rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = keptHeader(a.Header, maxHeaderBytes)
 		}
 		switch {
 		case res.Err == nil && res.Duplicate:
@@ -330,9 +353,10 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	if hr, ok := sess.(HeaderRedacter); ok {
 		redact = hr.RedactHeaders()
 	}
-	if h.Debug {
-		rec.Header = RedactHeader(a.Header, redact...)
-	}
+	// The headers the event and the debug log keep: redacted and capped,
+	// once for both.
+	hdr, hdrDropped, hdrDroppedBytes := keptHeader(a.Header, maxHeaderBytes, redact...)
+	rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = hdr, hdrDropped, hdrDroppedBytes
 	if authErr != nil {
 		return failed(h, asStepError(authErr, http.StatusServiceUnavailable))
 	}
@@ -364,11 +388,15 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	e := &Event{
 		ID: p.ids.New(now), Org: h.Org, HookID: h.ID, HookKind: h.Kind, HookName: h.Name,
 		ReceivedAt: now, Data: dec.Data, Raw: body, ContentType: dec.ContentType,
-		Header: RedactHeader(a.Header, redact...), RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email,
-		IdempotencyKey: dec.IdempotencyKey,
+		Header: hdr, HeadersDropped: hdrDropped, HeaderBytesDropped: hdrDroppedBytes,
+		RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email, IdempotencyKey: dec.IdempotencyKey,
 	}
-	rec.Header = e.Header
-	receipt, err := p.delivery.Deliver(ctx, e)
+	var receipt Receipt
+	if p.dedup != nil && e.IdempotencyKey != "" {
+		receipt, err = p.dedup.deliver(ctx, p.delivery, e)
+	} else {
+		receipt, err = p.delivery.Deliver(ctx, e)
+	}
 	if err != nil {
 		var te *TriggerError
 		if errors.As(err, &te) {

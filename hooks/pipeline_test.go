@@ -214,6 +214,10 @@ func TestNewPipelineValidation(t *testing.T) {
 			_, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d, MaxBodyBytes: -1})
 			return err
 		},
+		"negative dedup window": func() error {
+			_, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d, DedupWindow: -1})
+			return err
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := f(); !errors.Is(err, hooks.ErrInvalid) {
@@ -224,5 +228,60 @@ func TestNewPipelineValidation(t *testing.T) {
 	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: d, Now: func() time.Time { return time.Unix(0, 0) }})
 	if err != nil || p.Registry() != reg {
 		t.Fatalf("got %v, %v", p, err)
+	}
+}
+
+// TestPipelineHeaderCap checks that a request with a huge header keeps at
+// most 16 KiB of headers in its event and its debug entry, the
+// smaller ones first, and counts what it dropped.
+func TestPipelineHeaderCap(t *testing.T) {
+	e := newPipelineEnv(t)
+	huge := strings.Repeat("h", 1<<20)
+	h := http.Header{
+		"Authorization": {"Bearer secret"}, "User-Agent": {"curl/8"}, "X-Big": {huge},
+		"X-Many": make([]string, 0, 400),
+	}
+	for i := range 400 {
+		h["X-Many"] = append(h["X-Many"], fmt.Sprintf("%039d", i)) // 50 bytes each with its name
+	}
+	a := &hooks.Arrival{Kind: kindWeb, Token: e.debug.Token, Method: "POST", Path: "/p", RemoteAddr: "192.0.2.1:1",
+		Header: h, Body: strings.NewReader("x")}
+	res := e.p.Ingest(context.Background(), a, stubIntake{})
+	if res.Status != 202 || len(e.fired) != 1 || len(e.rec.ins) != 1 {
+		t.Fatalf("got status %d, %d events, %d interactions", res.Status, len(e.fired), len(e.rec.ins))
+	}
+	ev, in := e.fired[0], e.rec.ins[0]
+	size := 0
+	for k, vs := range ev.Header {
+		for _, v := range vs {
+			size += len(k) + len(v) + 4
+		}
+	}
+	if size > 16<<10 {
+		t.Errorf("event headers: got %d bytes, want at most 16 KiB", size)
+	}
+	if ev.Header.Get("Authorization") != hooks.Redacted || ev.Header.Get("User-Agent") != "curl/8" || ev.Header.Get("X-Big") != "" {
+		t.Errorf("event headers: got Authorization %q, User-Agent %q, X-Big of %d bytes; want redacted, kept, dropped",
+			ev.Header.Get("Authorization"), ev.Header.Get("User-Agent"), len(ev.Header.Get("X-Big")))
+	}
+	kept := len(ev.Header["X-Many"])
+	if kept < 300 || kept == 400 {
+		t.Errorf("X-Many: kept %d of 400 values, want most but not all", kept)
+	}
+	wantDropped := 1 + 400 - kept
+	if ev.HeadersDropped != wantDropped || ev.HeaderBytesDropped < len(huge) {
+		t.Errorf("event: got %d values and %d bytes dropped, want %d and over %d", ev.HeadersDropped, ev.HeaderBytesDropped, wantDropped, len(huge))
+	}
+	if in.HeadersDropped != ev.HeadersDropped || in.HeaderBytesDropped != ev.HeaderBytesDropped || len(in.Header["X-Many"]) != kept {
+		t.Errorf("interaction: got %d values and %d bytes dropped, want the event's", in.HeadersDropped, in.HeaderBytesDropped)
+	}
+	if len(h["X-Big"]) != 1 || len(h["X-Many"]) != 400 || h.Get("Authorization") != "Bearer secret" {
+		t.Error("the arrival's headers were changed")
+	}
+	// Under the budget nothing is dropped.
+	a = &hooks.Arrival{Kind: kindWeb, Token: e.debug.Token, Method: "POST", Path: "/p", Header: http.Header{"A": {"b"}}, Body: strings.NewReader("x")}
+	e.p.Ingest(context.Background(), a, stubIntake{})
+	if ev := e.fired[1]; ev.HeadersDropped != 0 || ev.Header.Get("A") != "b" {
+		t.Errorf("small headers: got %+v", ev)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"unicode/utf8"
 )
@@ -21,12 +22,20 @@ import (
 // retry or a lease that ran out). A 1 KiB JSON webhook so costs the body
 // plus a few hundred bytes, not two copies of it in base64.
 //
+// Likewise a large Data that is exactly what DecodeBody makes of the raw
+// body (a big form, XML or text body, as a kind decoded it) is left out
+// and decoded again on the read back. A multipart form carries each
+// file's bytes as they are inside the raw body: such a file's content is stored as its place in Raw (offset and
+// length), so that an upload is stored once, not twice.
+//
 // The layout:
 //
 //	payloadVersion (1 byte) | uvarint flags |
 //	uvarint len(JSON) | JSON |
 //	uvarint len(Raw)+1 (0: nil) | Raw |
 //	for each file of the JSON: uvarint len(Content)+1 (0: nil) | Content
+//	  or, with flagFileRefs: uvarint 0 (nil) | uvarint 1, uvarint len(Content)+1, Content |
+//	  uvarint 2, uvarint offset, uvarint length (Content is Raw[offset:offset+length])
 //
 // Payloads of the first format were the JSON alone (starting with '{');
 // decodeEvent reads both.
@@ -40,9 +49,63 @@ const (
 	// flagTypeFromHeader: ContentType is the first Content-Type header
 	// value and is not in the JSON.
 	flagTypeFromHeader
+	// flagFileRefs: each file's content is tagged, and may be a place in
+	// Raw (see the layout).
+	flagFileRefs
+	// flagDataFromBody: Data is what DecodeBody makes of Raw with the
+	// first Content-Type header value (a form, XML, text) and is not in
+	// the JSON.
+	flagDataFromBody
 
-	knownFlags = flagDataFromRaw | flagTypeFromHeader
+	knownFlags = flagDataFromRaw | flagTypeFromHeader | flagFileRefs | flagDataFromBody
 )
+
+// minDataFromBody is the smallest encoded Data that encodeEvent tries to
+// leave out as the body's decoding: the check decodes the body again,
+// which is worth its cost only for a large body.
+const minDataFromBody = 4 << 10
+
+// replayDecode are the options a Data left out as flagDataFromBody is
+// decoded again with. Limits only refuse, so any limits a kind decoded
+// the body under, if these are as wide, give the same Data; encodeEvent
+// checks that they do before it leaves Data out.
+var replayDecode = DecodeOptions{MaxDepth: 1000, MaxFields: 1 << 20, MaxArrayIndex: 1 << 16}
+
+// dataFromBody reports whether e.Data is what DecodeBody makes of e.Raw
+// with e's first Content-Type header value.
+func dataFromBody(e *Event) bool {
+	ct := e.Header["Content-Type"]
+	if len(ct) == 0 || ct[0] == "" || e.Raw == nil {
+		return false
+	}
+	d, err := DecodeBody(ct[0], e.Raw, replayDecode)
+	return err == nil && reflect.DeepEqual(d.Data, e.Data)
+}
+
+// decodeDataFromBody is the inverse of leaving Data out as
+// flagDataFromBody.
+func decodeDataFromBody(e *Event) (any, error) {
+	ct := e.Header["Content-Type"]
+	if len(ct) == 0 || ct[0] == "" {
+		return nil, errors.New("no content type to decode the body with")
+	}
+	d, err := DecodeBody(ct[0], e.Raw, replayDecode)
+	if err != nil {
+		return nil, err
+	}
+	return d.Data, nil
+}
+
+// Tags of a file's content with flagFileRefs.
+const (
+	fileNil   = 0
+	fileBytes = 1
+	fileInRaw = 2
+)
+
+// minFileRef is the smallest file content looked for in the raw body:
+// below it, a reference saves too little to be worth the search.
+const minFileRef = 512
 
 // JSON the payload leaves out: the fields the store keeps (empty here,
 // and not omitempty in Event's tags) and a Data taken from the raw body.
@@ -70,19 +133,31 @@ func encodeEvent(e *Event) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
 		}
-		c.Data = json.RawMessage(data)
+		if len(data) >= minDataFromBody && dataFromBody(e) {
+			flags |= flagDataFromBody
+			c.Data = nil
+		} else {
+			c.Data = json.RawMessage(data)
+		}
 	}
 	if ct := e.Header["Content-Type"]; e.ContentType != "" && len(ct) > 0 && ct[0] == e.ContentType {
 		flags |= flagTypeFromHeader
 		c.ContentType = ""
 	}
 	size := len(e.Raw)
+	refs := fileRefs(e)
+	if refs != nil {
+		flags |= flagFileRefs
+	}
 	if len(e.Files) > 0 {
 		c.Files = make([]File, len(e.Files))
 		for i, f := range e.Files {
 			f.Content = nil
 			c.Files[i] = f
-			size += len(e.Files[i].Content) + binary.MaxVarintLen64
+			size += 2*binary.MaxVarintLen64 + 1
+			if refs == nil || refs[i] < 0 {
+				size += len(e.Files[i].Content)
+			}
 		}
 	}
 	js, err := json.Marshal(&c)
@@ -93,7 +168,7 @@ func encodeEvent(e *Event) ([]byte, error) {
 		js = js[len(emptyIDs)-1:]
 		js[0] = '{'
 	}
-	if flags&flagDataFromRaw != 0 {
+	if flags&(flagDataFromRaw|flagDataFromBody) != 0 {
 		// A string cannot hold this (its quotes would be escaped): the
 		// first match is the data field.
 		if i := bytes.Index(js, nullData); i >= 0 {
@@ -106,10 +181,56 @@ func encodeEvent(e *Event) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(js)))
 	b = append(b, js...)
 	b = appendBytes(b, e.Raw)
-	for _, f := range e.Files {
-		b = appendBytes(b, f.Content)
+	for i, f := range e.Files {
+		switch {
+		case refs == nil:
+			b = appendBytes(b, f.Content)
+		case f.Content == nil:
+			b = append(b, fileNil)
+		case refs[i] >= 0:
+			b = append(b, fileInRaw)
+			b = binary.AppendUvarint(b, uint64(refs[i]))
+			b = binary.AppendUvarint(b, uint64(len(f.Content)))
+		default:
+			b = append(b, fileBytes)
+			b = appendBytes(b, f.Content)
+		}
 	}
 	return b, nil
+}
+
+// fileRefs returns, for each file of a multipart form event, the offset in
+// e.Raw where its content is found as it is, or -1; nil when no file is.
+// Parts come in order, so each search starts where the last match ended,
+// and the search stops at the first file that is not found (a form whose
+// parts were transformed): the cost stays linear in the body.
+func fileRefs(e *Event) []int {
+	if e.ContentType != "multipart/form-data" || len(e.Files) == 0 || len(e.Raw) < minFileRef {
+		return nil
+	}
+	var refs []int
+	from, searching := 0, true
+	for i, f := range e.Files {
+		off := -1
+		if searching && len(f.Content) >= minFileRef {
+			if j := bytes.Index(e.Raw[from:], f.Content); j >= 0 {
+				off = from + j
+				from = off + len(f.Content)
+			} else {
+				searching = false
+			}
+		}
+		if off >= 0 && refs == nil {
+			refs = make([]int, len(e.Files))
+			for k := range i {
+				refs[k] = -1
+			}
+		}
+		if refs != nil {
+			refs[i] = off
+		}
+	}
+	return refs
 }
 
 // appendBytes appends p with its length plus one in front (0 for nil).
@@ -134,6 +255,36 @@ func cutBytes(b []byte) (p, rest []byte, err error) {
 	}
 	end := w + int(n-1)
 	return b[w:end:end], b[end:], nil
+}
+
+// cutFile reads a file's content tagged as flagFileRefs says; a place in
+// raw gives a slice of raw.
+func cutFile(b, raw []byte) (p, rest []byte, err error) {
+	if len(b) == 0 {
+		return nil, nil, errors.New("missing file tag")
+	}
+	switch b[0] {
+	case fileNil:
+		return nil, b[1:], nil
+	case fileBytes:
+		return cutBytes(b[1:])
+	case fileInRaw:
+		off, w := binary.Uvarint(b[1:])
+		if w <= 0 {
+			return nil, nil, errors.New("bad offset")
+		}
+		b = b[1+w:]
+		n, w := binary.Uvarint(b)
+		if w <= 0 {
+			return nil, nil, errors.New("bad length")
+		}
+		if off > uint64(len(raw)) || n > uint64(len(raw))-off {
+			return nil, nil, errors.New("place past the raw body")
+		}
+		end := int(off + n)
+		return raw[off:end:end], b[w:], nil
+	}
+	return nil, nil, errors.New("unknown file tag")
 }
 
 // decodeEvent is the inverse of encodeEvent; id, org and hookID are the
@@ -179,7 +330,12 @@ func decodePayload(p []byte) (*Event, error) {
 		if e.Files[i].Content != nil {
 			return nil, errors.New("file content inside the JSON")
 		}
-		if e.Files[i].Content, rest, err = cutBytes(rest); err != nil {
+		if flags&flagFileRefs != 0 {
+			e.Files[i].Content, rest, err = cutFile(rest, e.Raw)
+		} else {
+			e.Files[i].Content, rest, err = cutBytes(rest)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("file %d: %w", i, err)
 		}
 	}
@@ -192,6 +348,14 @@ func decodePayload(p []byte) (*Event, error) {
 			return nil, errors.New("content type both in the JSON and in the header")
 		}
 		e.ContentType = ct[0]
+	}
+	if flags&flagDataFromBody != 0 {
+		if e.Data != nil || e.Raw == nil || flags&flagDataFromRaw != 0 {
+			return nil, errors.New("data both in the JSON and in the raw body")
+		}
+		if e.Data, err = decodeDataFromBody(e); err != nil {
+			return nil, fmt.Errorf("data from the body: %w", err)
+		}
 	}
 	if flags&flagDataFromRaw != 0 {
 		if e.Data != nil || e.Raw == nil {

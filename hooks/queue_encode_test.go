@@ -3,7 +3,9 @@ package hooks
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -280,6 +282,100 @@ func FuzzJSONTextEqual(f *testing.F) {
 	})
 }
 
+// TestEncodeEventFilesInRaw checks that a multipart form's files are
+// stored once: as their place in the raw body, not as a second copy.
+func TestEncodeEventFilesInRaw(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 64<<10/16) // 64 KiB
+	other := bytes.Repeat([]byte{7}, 4096)
+	raw := []byte("--b\r\nContent-Disposition: form-data; name=\"cv\"; filename=\"cv.bin\"\r\n\r\n")
+	raw = append(raw, big...)
+	raw = append(raw, "\r\n--b\r\nContent-Disposition: form-data; name=\"p\"; filename=\"p.bin\"\r\n\r\n"...)
+	raw = append(raw, big...) // the same bytes twice: the second file is the second copy
+	raw = append(raw, "\r\n--b--\r\n"...)
+	tests := []struct {
+		name     string
+		files    []File
+		maxBytes int // the payload's bound
+	}{
+		{"two files in the body", []File{{Field: "cv", Name: "cv.bin", Content: big}, {Field: "p", Name: "p.bin", Content: big},
+			{Field: "e", Name: "empty", Content: []byte{}}, {Field: "n", Name: "none"}}, len(raw) + 1024},
+		{"a small file and one not in the body", []File{{Field: "s", Content: []byte("0123")}, {Field: "cv", Content: big},
+			{Field: "x", Content: other}}, len(raw) + len(other) + 1024},
+		{"not found first: no search after it", []File{{Field: "x", Content: other}, {Field: "cv", Content: big}},
+			len(raw) + len(other) + len(big) + 1024},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &Event{ID: "e", HookID: "h", HookKind: "form", Raw: raw, ContentType: "multipart/form-data",
+				Data: map[string]any{}, Files: tt.files}
+			p, err := encodeEvent(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p) > tt.maxBytes {
+				t.Errorf("payload: got %d bytes for a %d-byte body, want at most %d", len(p), len(raw), tt.maxBytes)
+			}
+			t.Logf("%d-byte body: %d-byte payload", len(raw), len(p))
+			got := roundTrip(t, e)
+			if !reflect.DeepEqual(got, e) {
+				t.Fatalf("round trip:\ngot  %#v\nwant %#v", got.Files, e.Files)
+			}
+		})
+	}
+	// Another content type is not searched.
+	e := &Event{ID: "e", HookID: "h", Raw: raw, ContentType: "message/rfc822", Data: map[string]any{},
+		Files: []File{{Field: "attachments", Content: big}}}
+	if p, _ := encodeEvent(e); len(p) < len(raw)+len(big) {
+		t.Errorf("an email's attachment: got a %d-byte payload, want the content stored on its own", len(p))
+	}
+}
+
+// TestEncodeEventDataFromBody checks that a large form, XML or text body
+// whose decoding is Data is stored once, and that a Data changed after
+// decoding (a honeypot field removed) is stored as it is.
+func TestEncodeEventDataFromBody(t *testing.T) {
+	big := strings.Repeat("a b+c", 2000)
+	tests := []struct {
+		name, ct, body string
+		edit           func(any)
+		fromBody       bool
+	}{
+		{"urlencoded", "application/x-www-form-urlencoded", "m=x&big=" + url.QueryEscape(big) + "&a[b]=1&t[]=1&t[]=2", nil, true},
+		{"latin-1 form", "application/x-www-form-urlencoded; charset=iso-8859-1", "v=%E9t%E9&big=" + big, nil, true},
+		{"xml", "application/xml", "<o id=\"7\"><big>" + big + "</big><i>1</i><i>2</i></o>", nil, true},
+		{"text", "text/plain", big, nil, true},
+		{"honeypot removed", "application/x-www-form-urlencoded", "m=x&website=&big=" + big,
+			func(v any) { delete(v.(map[string]any), "website") }, false},
+		{"small form", "application/x-www-form-urlencoded", "m=x", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := DecodeBody(tt.ct, []byte(tt.body), DecodeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.edit != nil {
+				tt.edit(d.Data)
+			}
+			e := &Event{ID: "e", HookID: "h", HookKind: "form", Raw: []byte(tt.body), Data: d.Data, ContentType: d.ContentType,
+				Header: map[string][]string{"Content-Type": {tt.ct}}}
+			p, err := encodeEvent(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p[1]&flagDataFromBody != 0; got != tt.fromBody {
+				t.Errorf("data from the body: got %v, want %v", got, tt.fromBody)
+			}
+			if tt.fromBody && len(p) > len(tt.body)+512 {
+				t.Errorf("payload: got %d bytes for a %d-byte body, want the body once", len(p), len(tt.body))
+			}
+			if got := roundTrip(t, e); !reflect.DeepEqual(got, e) {
+				t.Fatalf("round trip:\ngot  %#v\nwant %#v", got.Data, e.Data)
+			}
+		})
+	}
+}
+
 // FuzzDecodePayload feeds arbitrary stored payloads to decodeEvent: it
 // must return an event or an error, never panic; and an event encoded
 // from a decodable JSON body round-trips deep-equal.
@@ -290,6 +386,14 @@ func FuzzDecodePayload(f *testing.F) {
 	f.Add(p, []byte(`{"a":1}`))
 	f.Add([]byte{1, 1, 2, '{', '}', 0}, []byte(`[1,2]`))
 	f.Add([]byte(`{"id":"x"}`), []byte(`"s"`))
+	big := bytes.Repeat([]byte("x"), minFileRef)
+	mp, _ := encodeEvent(&Event{ID: "e", HookID: "h", Raw: append([]byte("--b\r\n\r\n"), big...),
+		ContentType: "multipart/form-data", Files: []File{{Name: "f", Content: big}, {Name: "g"}}})
+	f.Add(mp, []byte(`{}`))
+	form := "big=" + strings.Repeat("x", minDataFromBody)
+	fp, _ := encodeEvent(&Event{ID: "e", HookID: "h", Raw: []byte(form), Data: map[string]any{"big": form[4:]},
+		Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}})
+	f.Add(fp, []byte(`{}`))
 	f.Fuzz(func(t *testing.T, payload, body []byte) {
 		_, _ = decodeEvent(payload, "e", "o", "h")
 		v, err := unmarshalNumbers(body)

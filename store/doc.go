@@ -44,6 +44,15 @@
 // store is read back only after a crash, a retry or a lease that ran out.
 // A completion lost to a crash means one more delivery: at least once.
 //
+// # Idempotency keys without the queue
+//
+// The queue keeps each event's idempotency key with the event. A delivery
+// without the queue (package hooks' sync delivery) keeps the keys it has
+// fired in the optional IdempotencyStore instead: reserved before the
+// delivery, confirmed after it, released when it failed, each record
+// expiring at a time the caller gives. memstore, boltstore and pgstore
+// implement it.
+//
 // # Caveats
 //
 // Records are plain data. Package hooks gives them meaning (kinds, settings,

@@ -29,11 +29,27 @@
 // application/x-www-form-urlencoded or multipart/form-data, with
 // hooks.DecodeBody) and the event handed to the pipeline's Delivery.
 //
-// The event's idempotency key is the scheme's delivery id (Standard
-// Webhooks' webhook-id, X-GitHub-Delivery, X-Shopify-Webhook-Id), else the
-// Idempotency-Key header, else webhook-id. It is read only after the
-// signature passed, so a forged request carrying a genuine delivery's id
-// never consumes it in the queue's deduplication window.
+// The event's idempotency key is the delivery id of the hook's signature
+// scheme, else the Idempotency-Key header, else the webhook-id header:
+//
+//	scheme             delivery id                              signed
+//	standard-webhooks  the webhook-id header (Svix: svix-id)     yes
+//	github             the X-GitHub-Delivery header             no
+//	shopify            the X-Shopify-Webhook-Id header          no
+//	stripe             the body's top-level "id" (evt_...)      yes (the body)
+//	hmac               none: Idempotency-Key, else webhook-id   no
+//
+// The scheme's id comes first because a sender's retry keeps it and, where
+// it is signed, a replayer cannot change it (an Idempotency-Key header
+// added to a replayed Stripe event does not make it a new arrival). It is
+// read only after the signature passed, so a forged request carrying a
+// genuine delivery's id never consumes it. The pipeline acknowledges an
+// arrival whose key its hook saw within the deduplication window (24 hours
+// by default), in queue and sync mode alike, with 202 and the first
+// event's ID, and does not fire it again: an exact replay inside the
+// signature tolerance fires once. In sync mode, a copy that arrives while
+// the first copy's Trigger runs is answered 503 "in_progress" with
+// Retry-After (see hooks.PipelineOptions.DedupWindow).
 //
 // Answers: 202 {"id":"<event id>"}; 401 for a missing or invalid key
 // (WWW-Authenticate: Bearer, code "unauthorized"); 401 for a signature
@@ -77,7 +93,7 @@
 // captured request can be replayed, and their delivery ids are not signed,
 // so a replay with a fresh id is not deduplicated. Standard Webhooks and
 // Stripe sign a timestamp (default tolerance 5 minutes); Standard Webhooks
-// also signs webhook-id, which makes the deduplication window catch
-// replays inside the tolerance. Prefer Standard Webhooks where the sender
-// offers it.
+// also signs webhook-id, and Stripe's event id is in the signed body,
+// which makes the deduplication window catch every replay inside the
+// tolerance. Prefer Standard Webhooks where the sender offers it.
 package webhook

@@ -258,6 +258,25 @@ func schemes() []scheme {
 			},
 		},
 		{
+			// Svix's names for the Standard Webhooks headers.
+			name: "svix", secret: swSecretNew, sigHdr: "Svix-Signature", timed: true, deliver: "Svix-Id",
+			cfg: signature.Config{Scheme: signature.SchemeStandardWebhooks, Secrets: []string{swSecretNew, swSecretOld}},
+			sign: func(t *testing.T, secret string, ts time.Time, id string, body []byte, h http.Header) {
+				tss := strconv.FormatInt(ts.Unix(), 10)
+				sum := hmacSum(sha256.New, swKey(t, secret), id, ".", tss, ".", string(body))
+				h.Set("Svix-Id", id)
+				h.Set("Svix-Timestamp", tss)
+				h.Set("Svix-Signature", "v1,"+base64.StdEncoding.EncodeToString(sum))
+			},
+			pkgValue: func(t *testing.T, secret string, ts time.Time, id string, body []byte) string {
+				v, err := signature.SignStandardWebhooks(secret, id, ts, body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			},
+		},
+		{
 			name: "github", secret: ghSecret, sigHdr: "X-Hub-Signature-256", deliver: "X-Github-Delivery",
 			cfg: signature.Config{Scheme: signature.SchemeGitHub, Secrets: []string{ghSecret, "gh-old-secret"}},
 			sign: func(t *testing.T, secret string, _ time.Time, id string, body []byte, h http.Header) {
@@ -351,7 +370,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 				{"valid", func() http.Header { return signed(sc.secret, now, "msg_valid", body) }, body, 202, ""},
 				{"rotated: any configured secret", func() http.Header { return signed(sc.cfg.Secrets[len(sc.cfg.Secrets)-1], now, "msg_rot", body) }, body, 202, ""},
 				{"unknown secret", func() http.Header {
-					if sc.name == "standard-webhooks" {
+					if sc.cfg.Scheme == signature.SchemeStandardWebhooks {
 						return signed("whsec_"+base64.StdEncoding.EncodeToString([]byte("another-key-entirely")), now, "msg_x", body)
 					}
 					return signed("another-secret", now, "msg_x", body)
@@ -391,7 +410,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 					}{"future timestamp", func() http.Header { return signed(sc.secret, now.Add(10*time.Minute), "msg_new", body) }, body, 401, errcode.TimestampOutOfRange},
 				)
 			}
-			if sc.name == "standard-webhooks" {
+			if sc.cfg.Scheme == signature.SchemeStandardWebhooks {
 				tests = append(tests, struct {
 					name   string
 					hdr    func() http.Header
@@ -400,7 +419,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 					code   string
 				}{"tampered webhook-id", func() http.Header {
 					h := signed(sc.secret, now, "msg_a", body)
-					h.Set("Webhook-Id", "msg_b")
+					h.Set(sc.deliver, "msg_b") // Webhook-Id, or Svix-Id
 					return h
 				}, body, 401, errcode.SignatureInvalid}, struct {
 					name   string
@@ -410,7 +429,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 					code   string
 				}{"tampered timestamp", func() http.Header {
 					h := signed(sc.secret, now, "msg_c", body)
-					h.Set("Webhook-Timestamp", strconv.FormatInt(now.Unix()+1, 10))
+					h.Set(strings.TrimSuffix(sc.deliver, "Id")+"Timestamp", strconv.FormatInt(now.Unix()+1, 10))
 					return h
 				}, body, 401, errcode.SignatureInvalid})
 			}
@@ -684,6 +703,79 @@ func TestDedupSyncForgedNeverDelivered(t *testing.T) {
 	}
 	if got := e.lastEvent().IdempotencyKey; got != "72d3162e-cc78-11e3-81ab-4c9367dc0958" {
 		t.Errorf("got idempotency key %q, want the delivery id", got)
+	}
+}
+
+// TestExactReplayFiresOnce posts every signed request twice, byte for
+// byte, within the signature tolerance (a sender's retry, or a replay by
+// whoever saw the request): each scheme with a delivery id fires once, in
+// sync and queue mode, and the copy is answered with the first event's
+// ID. The generic HMAC scheme has no delivery id: both copies fire.
+func TestExactReplayFiresOnce(t *testing.T) {
+	body := []byte(`{"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy","object":"event","type":"invoice.paid","data":{"object":{"id":"in_1"}}}`)
+	wantKey := map[string]string{
+		"standard-webhooks": "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+		"svix":              "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+		"github":            "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+		"shopify":           "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+		"stripe":            "evt_1NG8Du2eZvKYlo2CUI79vXWy",
+		"hmac":              "",
+	}
+	for _, mode := range []string{"sync", "queue"} {
+		for _, sc := range schemes() {
+			t.Run(mode+"/"+sc.name, func(t *testing.T) {
+				var q *hooks.Queue
+				var delivery func(hooks.Trigger) hooks.Delivery
+				if mode == "queue" {
+					delivery = func(tr hooks.Trigger) hooks.Delivery {
+						st := memstore.New()
+						t.Cleanup(func() { _ = st.Close() })
+						var err error
+						if q, err = hooks.NewQueue(st, tr, hooks.QueueOptions{}); err != nil {
+							t.Fatal(err)
+						}
+						return q
+					}
+				}
+				e := newSigEnv(t, delivery, Options{})
+				hk := e.hook(t, AuthSignature, sc.cfg)
+				h := http.Header{}
+				sc.sign(t, sc.secret, time.Now().Add(-time.Minute), "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", body, h)
+				id := func(w *httptest.ResponseRecorder) string {
+					var v struct{ ID string }
+					_ = json.Unmarshal(w.Body.Bytes(), &v)
+					return v.ID
+				}
+				w1 := e.post(t, hk, body, h)
+				w2 := e.post(t, hk, body, h)
+				if w1.Code != http.StatusAccepted || w2.Code != http.StatusAccepted {
+					t.Fatalf("got %d %s and %d %s, want 202 twice", w1.Code, w1.Body, w2.Code, w2.Body)
+				}
+				fired := e.eventCount()
+				if q != nil {
+					evs, err := q.Events(context.Background(), "", "pending", 10)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fired = len(evs)
+				}
+				want := 1
+				if wantKey[sc.name] == "" {
+					want = 2
+				}
+				if fired != want {
+					t.Fatalf("fired (or queued) %d events, want %d", fired, want)
+				}
+				if want == 1 && id(w2) != id(w1) {
+					t.Fatalf("the copy got ID %q, want the first one's %q", id(w2), id(w1))
+				}
+				if q == nil {
+					if got := e.lastEvent().IdempotencyKey; got != wantKey[sc.name] {
+						t.Fatalf("idempotency key: got %q, want %q", got, wantKey[sc.name])
+					}
+				}
+			})
+		}
 	}
 }
 

@@ -215,7 +215,7 @@ func (ss *session) Decode(_ context.Context, body []byte) (*hooks.Decoded, error
 			return nil, s.verifyError(err)
 		}
 	}
-	idem, err := idempotencyKey(s, a.Header)
+	idem, err := idempotencyKey(s, a.Header, body)
 	if err != nil {
 		return nil, err
 	}
@@ -228,12 +228,14 @@ func (ss *session) Decode(_ context.Context, body []byte) (*hooks.Decoded, error
 }
 
 // idempotencyKey returns the delivery id of the hook's signature scheme
-// (signed by Standard Webhooks, so a replay cannot change it), or the
-// sender's Idempotency-Key, or its webhook-id, or "".
-func idempotencyKey(s *signer, h http.Header) (string, error) {
+// (see signature.DeliveryIDer: webhook-id, X-GitHub-Delivery,
+// X-Shopify-Webhook-Id, the Stripe event's id), or the sender's
+// Idempotency-Key, or its webhook-id, or "". It is called after the
+// signature passed, on the same body.
+func idempotencyKey(s *signer, h http.Header, body []byte) (string, error) {
 	var k string
 	if s != nil {
-		k = signature.DeliveryID(s.v, h)
+		k = signature.DeliveryID(s.v, h, body)
 	}
 	if k == "" {
 		k = h.Get("Idempotency-Key")

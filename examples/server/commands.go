@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/inbound-hooks/inbound/store/boltstore"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -32,7 +37,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.StringVar(&cfg.Trigger, "trigger", "stdout", triggerUsage)
 	fs.BoolVar(&cfg.Seed, "seed", true, "create demo hooks and an API key when the store has no hooks")
 	addProviderFlags(fs, &cfg.Providers, getenv)
+	fs.Float64Var(&cfg.FormRate, "form-rate", 1, "form posts per second each client (address) may make to the form hooks, in bursts of 10 (or of one second's posts if more); 0 turns the limit off. A hook's own rate_limit setting applies besides it; posts to unknown tokens and oversize bodies do not count")
 	trusted := fs.String("trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed (rate limiting)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage:\n  server [flags]\n  server compact [-data FILE]   (reclaim the space of a stopped server's bbolt file)\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,6 +51,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			continue
 		}
 		cfg.Trusted = append(cfg.Trusted, c) // formhook.New validates them
+	}
+	if cfg.FormRate < 0 || math.IsNaN(cfg.FormRate) || math.IsInf(cfg.FormRate, 0) {
+		return fmt.Errorf("-form-rate must be 0 (no limit) or more, not %v", cfg.FormRate)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: manage hooks and keys with the admin API or page", fs.Args())
@@ -113,6 +126,46 @@ func serveOn(ctx context.Context, s *server, ln, smtpLn net.Listener, stderr io.
 	fmt.Fprintf(stderr, "%s Ctrl-C stops.\n\n", whereEventsGo(s.cfg.Trigger))
 	s.cfg.Logger.Info("serving", "addr", ln.Addr().String())
 	return s.Serve(ctx, ln, smtpLn)
+}
+
+// cmdCompact compacts a stopped server's bbolt file: it writes the live
+// pages into FILE.compact beside it, then renames that over FILE. bbolt
+// reuses the pages that pruned events and debug entries free, but never
+// gives them back to the file system; this does, after a burst.
+func cmdCompact(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./inbound.db", "bbolt data file to compact (the server must be stopped)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage:\n  server compact [-data FILE]\n\nWrites the pages in use of FILE into FILE.compact and renames it over FILE.\nStop the server first: a running one holds the file's lock.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("compact: unexpected arguments %q", fs.Args())
+	}
+	before, err := os.Stat(*data)
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	tmp := *data + ".compact"
+	if err := boltstore.Compact(tmp, *data, &boltstore.Options{Timeout: time.Second, FileMode: before.Mode().Perm()}); err != nil {
+		if errors.Is(err, boltstore.ErrLocked) {
+			return fmt.Errorf("compact: %s is in use (stop the server first): %w", *data, err)
+		}
+		return fmt.Errorf("compact: %w (remove %s if it is left from an earlier run)", err, tmp)
+	}
+	if err := os.Rename(tmp, *data); err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	after, err := os.Stat(*data)
+	if err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	fmt.Fprintf(stderr, "compacted %s: %d bytes -> %d bytes\n", *data, before.Size(), after.Size())
+	return nil
 }
 
 // whereEventsGo is the start-up line that says where the -trigger flag

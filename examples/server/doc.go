@@ -7,6 +7,11 @@
 // Usage:
 //
 //	go run ./examples/server [flags]
+//	go run ./examples/server compact [-data FILE]
+//
+// compact reclaims the space of a stopped server's bbolt file (see
+// boltstore.Compact): it writes the pages in use into FILE.compact and
+// renames it over FILE.
 //
 // Flags:
 //
@@ -24,6 +29,7 @@
 //	-smtp-require-tls refuse mail before STARTTLS (not on a public MX)
 //	-delivery         queue (default: commit, then deliver at least once) or sync
 //	-queue-lease      how long a claimed event is reserved before a retry elsewhere
+//	-form-rate        form posts per second per client, across form hooks (default 1, bursts of 10; 0 turns it off)
 //	-trusted-proxies  CIDRs whose X-Forwarded-For is believed by the form rate limit
 //	-seed             create demo hooks and an API key in an empty store (default true)
 //	-trigger          where events go: stdout (default), nats://..., river or amqp://... (see trigger.go)

@@ -29,7 +29,11 @@ func exitStatus(err error, stderr io.Writer) int {
 	return 1
 }
 
-// run parses the command line and serves until ctx is done.
+// run parses the command line and serves until ctx is done, or runs the
+// compact command.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "compact" {
+		return cmdCompact(args[1:], stderr)
+	}
 	return cmdServe(ctx, args, stdout, stderr, getenv)
 }

@@ -28,8 +28,16 @@ const providerMessage = "From: Shop <shop@example.net>\r\nTo: customer@example.o
 	"Content-Type: text/html; charset=utf-8\r\n\r\n" +
 	`<script type="application/ld+json">{"@context":"https://schema.org","@type":"Order","orderNumber":"77"}</script>` + "\r\n"
 
+// providerMessageWithID is providerMessage with another Message-ID (the
+// idempotency key of an email).
+func providerMessageWithID(id string) string {
+	return strings.Replace(providerMessage, "<order-77@example.net>", "<"+id+"@example.net>", 1)
+}
+
 // TestProviderEndpoints posts one message through each provider endpoint
-// the demo mounts, and XML (a bomb, then a good document) to a form hook.
+// the demo mounts (each its own Message-ID, then a provider's retry, which
+// is acknowledged without a second event), and XML (a bomb, then a good
+// document) to a form hook.
 func TestProviderEndpoints(t *testing.T) {
 	stdout := &syncBuffer{}
 	cfg := config{Data: filepath.Join(t.TempDir(), "inbound.db"), Delivery: "sync", EmailDomain: "in.localhost",
@@ -58,11 +66,11 @@ func TestProviderEndpoints(t *testing.T) {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	mac := hmac.New(sha256.New, []byte("mg-key"))
 	mac.Write([]byte(ts + "tok-1"))
-	mgBody, mgCT := form(map[string]string{"recipient": rcpt, "sender": "b@example.net", "body-mime": providerMessage,
+	mgBody, mgCT := form(map[string]string{"recipient": rcpt, "sender": "b@example.net", "body-mime": providerMessageWithID("mg"),
 		"timestamp": ts, "token": "tok-1", "signature": hex.EncodeToString(mac.Sum(nil))})
 	env, _ := json.Marshal(map[string]any{"to": []string{rcpt}, "from": "b@example.net"})
-	sgBody, sgCT := form(map[string]string{"email": providerMessage, "envelope": string(env), "SPF": "pass"})
-	pmBody, _ := json.Marshal(map[string]any{"OriginalRecipient": rcpt, "RawEmail": providerMessage,
+	sgBody, sgCT := form(map[string]string{"email": providerMessageWithID("sg"), "envelope": string(env), "SPF": "pass"})
+	pmBody, _ := json.Marshal(map[string]any{"OriginalRecipient": rcpt, "RawEmail": providerMessageWithID("pm"),
 		"FromFull": map[string]string{"Email": "shop@example.net"}})
 	h := s.Handler()
 	for _, tt := range []struct {
@@ -77,6 +85,7 @@ func TestProviderEndpoints(t *testing.T) {
 		{"sendgrid wrong secret", "/hooks/email/sendgrid/nope", sgCT, sgBody, "", 401},
 		{"postmark", "/hooks/email/postmark", "application/json", pmBody, "pm-secret", 200},
 		{"postmark no credential", "/hooks/email/postmark", "application/json", pmBody, "", 401},
+		{"postmark retry", "/hooks/email/postmark", "application/json", pmBody, "pm-secret", 200},
 	} {
 		r := httptest.NewRequest(http.MethodPost, tt.path, bytes.NewReader(tt.body))
 		r.Header.Set("Content-Type", tt.ct)

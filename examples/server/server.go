@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -43,6 +44,7 @@ type config struct {
 	AdminToken  string
 	SMTPAddr    string        // empty turns SMTP off
 	Trusted     []string      // proxies (CIDRs) whose X-Forwarded-For is believed
+	FormRate    float64       // form posts per second per client, all form hooks; 0 turns the limit off
 	Delivery    string        // "queue" (default) or "sync"
 	Lease       time.Duration // queue lease; 0 means the library default
 	Seed        bool          // create demo hooks and a key in an empty store
@@ -151,8 +153,9 @@ func (s *server) build() error {
 		Delivery: delivery, Recorder: s.dlog, Logger: log, Telemetry: tel}); err != nil {
 		return err
 	}
+	rl, burst := formRate(s.cfg.FormRate)
 	form, err := formhook.New(s.pipeline, formhook.Options{
-		RateLimit: rate.Limit(1), Burst: 10, TrustedProxies: s.cfg.Trusted, Logger: log})
+		RateLimit: rl, Burst: burst, TrustedProxies: s.cfg.Trusted, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -205,6 +208,19 @@ func (s *server) build() error {
 	})
 	return nil
 }
+
+// formRate turns -form-rate into the form Handler's limit: perSecond
+// posts a second per client, with a burst of formBurst or of one second's
+// posts, whichever is larger; 0 (or less) turns the limit off.
+func formRate(perSecond float64) (rate.Limit, int) {
+	if perSecond <= 0 {
+		return 0, 0
+	}
+	return rate.Limit(perSecond), max(formBurst, int(math.Ceil(perSecond)))
+}
+
+// formBurst is the least burst of the demo's form rate limit.
+const formBurst = 10
 
 // contactHook is the name of the form hook the contact page posts to.
 const contactHook = "Contact"

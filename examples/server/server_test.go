@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/smtp"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,6 +22,8 @@ import (
 	"github.com/inbound-hooks/inbound/emailhook"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/store"
+	"github.com/inbound-hooks/inbound/store/boltstore"
 	"github.com/inbound-hooks/inbound/webhook"
 )
 
@@ -292,4 +296,87 @@ func TestHelpExitsZero(t *testing.T) {
 			t.Errorf("%v: no usage printed: %q", tc.args, stderr.String())
 		}
 	}
+}
+
+// TestFormRateFlag: -form-rate sets the form limit (0 turns it off) and
+// refuses what is not a rate.
+func TestFormRateFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in    float64
+		limit float64
+		burst int
+	}{{0, 0, 0}, {1, 1, 10}, {0.5, 0.5, 10}, {25, 25, 25}, {2.5, 2.5, 10}, {10.2, 10.2, 11}} {
+		if l, b := formRate(tc.in); float64(l) != tc.limit || b != tc.burst {
+			t.Errorf("formRate(%v): got %v, %d; want %v, %d", tc.in, l, b, tc.limit, tc.burst)
+		}
+	}
+	for _, bad := range []string{"-1", "NaN", "+Inf", "x"} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), []string{"-form-rate", bad}, io.Discard, &stderr, func(string) string { return "" })
+		if err == nil || exitStatus(err, &stderr) != 1 {
+			t.Errorf("-form-rate %s: got %v, want an error", bad, err)
+		}
+	}
+	var stderr bytes.Buffer
+	_ = run(context.Background(), []string{"-h"}, io.Discard, &stderr, func(string) string { return "" })
+	if !strings.Contains(stderr.String(), "-form-rate") || !strings.Contains(stderr.String(), "server compact") {
+		t.Errorf("-h: want -form-rate and the compact command in %q", stderr.String())
+	}
+}
+
+// TestCompactCommand: "compact" refuses a file a server holds, and
+// reclaims the space of a stopped server's pruned events.
+func TestCompactCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "inbound.db")
+	ctx := context.Background()
+	st, err := boltstore.Open(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if err := run(ctx, []string{"compact", "-data", data}, io.Discard, &stderr, nil); err == nil || !strings.Contains(err.Error(), "stop the server") {
+		t.Fatalf("compact of a file in use: got %v", err)
+	}
+	now := time.Now().UTC()
+	for i := range 40 {
+		e := &store.QueuedEvent{ID: fmt.Sprintf("ev%04d", i), HookID: "h", Payload: bytes.Repeat([]byte{1}, 256<<10),
+			NextAttempt: now, CreatedAt: now, UpdatedAt: now}
+		if _, err := st.Enqueue(ctx, e, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := st.Claim(ctx, now, time.Minute, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if err := st.Complete(ctx, e.ID, e.Attempts, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := st.Prune(ctx, now.Add(time.Second)); err != nil || n != 40 {
+		t.Fatalf("prune: %d, %v", n, err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(data)
+	before := fi.Size()
+	stderr.Reset()
+	if err := run(ctx, []string{"compact", "-data", data}, io.Discard, &stderr, nil); err != nil {
+		t.Fatalf("compact: %v (%s)", err, stderr.String())
+	}
+	fi, _ = os.Stat(data)
+	t.Logf("%s", stderr.String())
+	if before < 10<<20 || fi.Size() > 1<<20 || !strings.Contains(stderr.String(), "compacted") {
+		t.Fatalf("got %d bytes before and %d after, want over 10 MiB before and at most 1 MiB after", before, fi.Size())
+	}
+	if _, err := os.Stat(data + ".compact"); !os.IsNotExist(err) {
+		t.Errorf("the temporary file is left: %v", err)
+	}
+	st, err = boltstore.Open(data, nil)
+	if err != nil {
+		t.Fatalf("open the compacted file: %v", err)
+	}
+	_ = st.Close()
 }

@@ -21,6 +21,7 @@ const (
 	UnsupportedMedia    = "unsupported_media_type"     // 415: a Content-Type no decoder takes
 	RateLimited         = "rate_limited"               // 429: over a rate limit, with Retry-After
 	Unavailable         = "unavailable"                // 503: the Trigger or the store failed, with Retry-After
+	InProgress          = "in_progress"                // 503: sync delivery of a copy whose idempotency key's first arrival is still being fired, with Retry-After
 	SignatureInvalid    = "signature_invalid"          // 401: a webhook signature that does not verify
 	TimestampOutOfRange = "timestamp_out_of_tolerance" // 401: a signed timestamp too far from now
 )

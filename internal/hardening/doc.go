@@ -8,7 +8,9 @@
 // (read back from the banner on stderr), a fresh bbolt file, a fixed
 // -admin-token, SMTP on, no seed data, and 127.0.0.1 as a trusted proxy so
 // that every form post can carry its own X-Forwarded-For address and the
-// form rate limit does not turn the cases into 429s. Through the admin API
+// form rate limit does not turn the cases into 429s. The queue-mode server
+// keeps the default -form-rate (1/s, bursts of 10 per client); the
+// sync-mode one runs with -form-rate 0 (no limit). Through the admin API
 // it creates what the cases need: a form hook, a webhook and an email hook;
 // a disabled one of each; a rotated one of each (whose old address is
 // used); a key with the org.hooks role, one without it, and a revoked one.
@@ -19,7 +21,16 @@
 // bombs, 10,000 multipart parts and urlencoded fields, invalid UTF-8 in
 // JSON and in forms, wrong and missing content types and charsets, wrong
 // methods, unknown, disabled, rotated and malformed tokens, missing, bad,
-// revoked and role-less keys, a form burst over the rate limit, JSON-LD
+// revoked and role-less keys, a form burst over the rate limit after 20
+// posts to an unknown token and 3 oversize bodies from the same client
+// (which must not use up its budget; with -form-rate 0, no 429 at all),
+// mail with one unreadable part (bad base64, an unknown
+// Content-Transfer-Encoding, a multipart cut short; over HTTP and SMTP:
+// accepted with the readable part and a warning), ten form posts with a 1
+// MB header and a 1 MB upload to a debug-on hook (each event and debug
+// entry keeps at most 16 KiB of headers and counts the dropped one, the
+// debug entry redacts the "password" field in body and data, and the
+// bbolt file grows by about the bodies once), JSON-LD
 // with a remote and with a file @context (over HTTP and SMTP), HTML with
 // 100,000 nested elements around a JSON-LD script, a 30 MiB email (HTTP and
 // SMTP), a header-field bomb, deeply nested MIME, and unknown SMTP
@@ -31,13 +42,23 @@
 // all. After every row it checks that the process is alive, that its
 // stderr mentions no panic, and that it still accepts and delivers a good
 // webhook post and still greets on SMTP. At the end it stops the server
-// with SIGTERM and expects a clean exit. Beside the table, a slowloris
+// with SIGTERM, expects a clean exit, and runs "server compact" on its
+// data file, which must not grow. Beside the table, a slowloris
 // connection trickles header bytes forever and must be cut off within the
 // server's ReadHeaderTimeout (10 s).
 //
 // The "remote" JSON-LD context is an httptest server that must receive no
 // request; the file context holds a marker that must not appear in any
 // event.
+//
+// Beside the table, TestSMTPPartialFailureFiresOnce runs a server in sync
+// mode whose Trigger publishes to a NATS JetStream stream that captures
+// only one of two email hooks at first: a message to both is answered 451
+// until the stream captures the second too, and each hook's event must be
+// in the stream once however often the sender retried (the pipeline
+// deduplicates by Message-ID in sync mode too). It needs NATS with
+// JetStream (INBOUND_TEST_NATS_ADDR, default 127.0.0.1:4222) and skips
+// without it, except under CI=true.
 //
 // TestSMTPTLS runs the server as an MX: with -smtp-tls-cert and
 // -smtp-tls-key (a self-signed certificate made by the test) it must offer

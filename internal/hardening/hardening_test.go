@@ -135,6 +135,12 @@ func TestHardening(t *testing.T) {
 			if out := strings.ToLower(s.stderr.String()); strings.Contains(out, "panic") {
 				t.Errorf("the server's stderr mentions a panic:\n%s", tail(s.stderr.String(), 4000))
 			}
+			// The stopped server's file compacts, to no more than it was.
+			if before, after := s.compact(t); after > before {
+				t.Errorf("server compact: the file grew from %d to %d bytes", before, after)
+			} else {
+				t.Logf("server compact: %d -> %d bytes", before, after)
+			}
 		})
 	}
 	if n := remoteHits.Load(); n != 0 {
@@ -488,7 +494,164 @@ func manyHeaders(n int) func(*server, string) []byte {
 	}
 }
 
+// brokenPartMessage is a multipart message with an HTML part holding an
+// Order whose orderNumber is the marker, and a second part that cannot be
+// read: bad base64, an unknown Content-Transfer-Encoding, or a message cut
+// short inside it (no closing boundary).
+func brokenPartMessage(kind string) func(*server, string) []byte {
+	return func(_ *server, marker string) []byte {
+		var b strings.Builder
+		b.WriteString("From: Shop <shop@example.com>\r\nTo: customer@example.com\r\nSubject: " + marker +
+			"\r\nMessage-ID: <" + marker + "@example.com>\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+			`<html><body><script type="application/ld+json">{"@context":"https://schema.org","@type":"Order","orderNumber":"` +
+			marker + `"}</script></body></html>` + "\r\n--zz\r\nContent-Type: application/pdf\r\n")
+		switch kind {
+		case "bad-base64":
+			b.WriteString("Content-Transfer-Encoding: base64\r\n\r\n!!!! not base64 ****\r\n--zz--\r\n")
+		case "unknown-cte":
+			b.WriteString("Content-Transfer-Encoding: x-rot13\r\n\r\nfbzr qngn\r\n--zz--\r\n")
+		case "truncated":
+			b.WriteString("Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\nJVBER")
+		}
+		return []byte(b.String())
+	}
+}
+
+// boundedPosts sends, in the queue-mode server, ten form posts each with a
+// 1 MB header and a multipart body just under the 1 MiB limit (a
+// "password" field and a ~1 MB file) to a debug-on hook, and checks that
+// each event and debug entry keeps at most 16 KiB of headers (the rest
+// counted), that the debug entry redacts the password in body and data,
+// and that the bbolt file grows by about the bodies, once each: the
+// events, with 16 KiB of headers, and ten debug entries. In sync mode
+// nothing is queued: it checks one post.
+func boundedPosts(t *testing.T, s *server, marker string) {
+	hk := s.createHook(t, "bounded "+marker, "form")
+	s.admin(t, http.MethodPatch, "/admin/hooks/"+hk.ID, map[string]bool{"debug": true}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const posts = 10
+	n := posts
+	if s.mode == "sync" {
+		n = 1
+	}
+	before := s.dataSize(t)
+	bigHeader := strings.Repeat("h", 1000*1000)
+	var ids []string
+	for i := range n {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		_ = w.WriteField("m", marker)
+		_ = w.WriteField("password", "pw-"+marker)
+		fw, _ := w.CreateFormFile("cv", "cv.bin")
+		_, _ = fw.Write(bytes.Repeat([]byte{'a' + byte(i)}, 1000*1000))
+		_ = w.Close()
+		c := hcase{path: "/hooks/form/" + hk.token(t), header: map[string]string{"Content-Type": w.FormDataContentType(), "X-Big": bigHeader},
+			body: func(*server, string) []byte { return body.Bytes() }}
+		r, err := s.send(ctx, c, marker)
+		if err != nil {
+			t.Fatalf("post %d: %v", i+1, err)
+		}
+		checkAnswer(t, r, http.StatusAccepted, "", nil)
+		var ok struct{ ID string }
+		if err := json.Unmarshal(r.body, &ok); err != nil || ok.ID == "" {
+			t.Fatalf("post %d: body %q", i+1, r.body)
+		}
+		ids = append(ids, ok.ID)
+	}
+	for _, id := range ids {
+		_, raw, found := s.events.wait(60*time.Second, func(_ string, e eventLine) bool { return e.ID == id })
+		if !found {
+			t.Fatalf("event %s was not delivered", id)
+		}
+		var e struct {
+			HeadersDropped     int `json:"headers_dropped"`
+			HeaderBytesDropped int `json:"header_bytes_dropped"`
+		}
+		if err := json.Unmarshal([]byte(raw), &e); err != nil || e.HeadersDropped != 1 || e.HeaderBytesDropped < 1000*1000 {
+			t.Errorf("event %s: got %d header values (%d bytes) dropped, want the 1 MB one: %s", id, e.HeadersDropped, e.HeaderBytesDropped, tail(raw, 300))
+		}
+	}
+	if s.mode == "queue" {
+		// The stored event, as the admin API reads it back.
+		var st struct {
+			Event struct {
+				Header         map[string][]string `json:"header"`
+				HeadersDropped int                 `json:"headers_dropped"`
+				Files          []struct {
+					Size int64 `json:"size"`
+				} `json:"files"`
+			} `json:"event"`
+		}
+		s.admin(t, http.MethodGet, "/admin/events/"+ids[0], nil, &st)
+		size := 0
+		for k, vs := range st.Event.Header {
+			for _, v := range vs {
+				size += len(k) + len(v) + 4
+			}
+		}
+		if size > 16<<10 || st.Event.HeadersDropped != 1 || len(st.Event.Files) != 1 || st.Event.Files[0].Size != 1000*1000 {
+			t.Errorf("stored event %s: %d bytes of headers, %d dropped, files %+v; want at most 16 KiB, 1 dropped, the 1 MB file",
+				ids[0], size, st.Event.HeadersDropped, st.Event.Files)
+		}
+	}
+	var logs struct {
+		Entries []struct {
+			Headers        map[string][]string `json:"headers"`
+			HeadersDropped int                 `json:"headers_dropped"`
+			Body           string              `json:"body"`
+			Data           map[string]any      `json:"data"`
+			EventID        string              `json:"event_id"`
+		} `json:"entries"`
+	}
+	// The debug log is written in the background: wait for the entries.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		s.admin(t, http.MethodGet, "/admin/hooks/"+hk.ID+"/debug-logs", nil, &logs)
+		if len(logs.Entries) >= n || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(logs.Entries) != n {
+		t.Fatalf("debug entries: got %d, want %d", len(logs.Entries), n)
+	}
+	for _, e := range logs.Entries {
+		size := 0
+		for k, vs := range e.Headers {
+			for _, v := range vs {
+				size += len(k) + len(v) + 4
+			}
+		}
+		if size > 16<<10 || e.HeadersDropped != 1 || e.Headers["Content-Type"] == nil {
+			t.Errorf("debug entry %s: %d bytes of headers, %d dropped; want at most 16 KiB with Content-Type, 1 dropped", e.EventID, size, e.HeadersDropped)
+		}
+		if strings.Contains(e.Body, "pw-"+marker) || e.Data["password"] != "[redacted]" || !strings.Contains(e.Body, "[redacted]") {
+			t.Errorf("debug entry %s: the password is not redacted: data %v, body %q", e.EventID, e.Data["password"], tail(e.Body, 200))
+		}
+	}
+	grew := s.dataSize(t) - before
+	t.Logf("%d posts of 2 MB (1 MB header, 1 MB body): the data file grew %d bytes (%.1f MiB)", n, grew, float64(grew)/mib)
+	// Each event costs its body once (about 1 MB) and 16 KiB of headers,
+	// each debug entry 64 KiB of body and 16 KiB of headers: about 11 MB,
+	// and bbolt grows its file by up to 16 MiB more at a time. Before the
+	// caps the ten posts needed over 40 MB (body, file content and header
+	// in each event, the header in each debug entry).
+	if s.mode == "queue" && grew > 32*mib {
+		t.Errorf("the data file grew %.1f MiB for %d posts of 1 MB bodies, want at most 32 MiB", float64(grew)/mib, n)
+	}
+}
+
 // ---- event checks ----
+
+// wantOrderAndWarning checks that a message with one broken part was
+// delivered with its readable HTML part's Order and a warning.
+func wantOrderAndWarning(t *testing.T, s *server, marker string, e eventLine, raw string) {
+	t.Helper()
+	wantOrder(t, s, marker, e, raw)
+	if e.Email != nil && len(e.Email.Warnings) == 0 {
+		t.Errorf("warnings: got none, want one for the broken part: %s", tail(raw, 500))
+	}
+}
 
 func dataField(t *testing.T, e eventLine, key string) any {
 	t.Helper()
@@ -705,15 +868,50 @@ func stalledBody(t *testing.T, s *server, marker string) {
 	}
 }
 
-// rateLimit sends 11 form posts from one client address at once: the
-// first 10 (the burst) are accepted, the 11th is refused with 429.
+// rateLimit sends, from one client address, 20 posts to an unknown token
+// and 3 oversize bodies (which must not use up its budget: 404 and 413),
+// then 11 good form posts at once. With the default -form-rate (1/s,
+// burst 10; the queue-mode server) the first 10 are accepted and the 11th
+// is refused with 429; with -form-rate 0 (the sync-mode server) all are
+// accepted.
 func rateLimit(t *testing.T, s *server, marker string) {
 	addr := s.nextClientAddr()
-	c := hcase{path: "/hooks/form/{form}",
-		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": addr},
-		body:   jsonBody("m=MARKER")}
+	hdr := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": addr}
+	c := hcase{path: "/hooks/form/{form}", header: hdr, body: jsonBody("m=MARKER")}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	mistakes := []struct {
+		c    hcase
+		n    int
+		want int
+	}{
+		{hcase{path: "/hooks/form/abcdefghijklmnopqrstuvwxyz234567", header: hdr, body: jsonBody("m=MARKER")}, 20, http.StatusNotFound},
+		{hcase{path: "/hooks/form/{form}", header: hdr, body: padded("m=MARKER&big=", "", 2*mib)}, 2, http.StatusRequestEntityTooLarge},
+		{hcase{path: "/hooks/form/{form}", header: hdr, body: padded("m=MARKER&big=", "", 2*mib), chunked: true}, 1, http.StatusRequestEntityTooLarge},
+	}
+	for _, m := range mistakes {
+		for i := range m.n {
+			r, err := s.send(ctx, m.c, marker)
+			if err != nil {
+				t.Fatalf("mistake %d: %v", i+1, err)
+			}
+			if r.status != m.want {
+				t.Fatalf("mistake %d (%s): got %d (%s), want %d", i+1, m.c.path, r.status, r.body, m.want)
+			}
+		}
+	}
+	if s.mode == "sync" { // -form-rate 0
+		for i := range 30 {
+			r, err := s.send(ctx, c, marker)
+			if err != nil {
+				t.Fatalf("post %d: %v", i+1, err)
+			}
+			if r.status != http.StatusAccepted {
+				t.Fatalf("post %d with -form-rate 0: got %d (%s), want 202", i+1, r.status, r.body)
+			}
+		}
+		return
+	}
 	for i := range 10 {
 		r, err := s.send(ctx, c, marker)
 		if err != nil {
@@ -1003,6 +1201,27 @@ func cases(remoteHits *atomic.Int64, secret string) []hcase {
 		{name: "SMTP disabled hook", smtp: &smtpCase{rcpt: "{disabledEmail}@{domain}", rcptCode: 550}},
 		{name: "SMTP rotated hook's old address", smtp: &smtpCase{rcpt: "{rotatedEmail}@{domain}", rcptCode: 550}},
 		{name: "SMTP webhook token as recipient", smtp: &smtpCase{rcpt: "{web}@{domain}", rcptCode: 550}},
+
+		// Mail that is sloppy but readable: the broken part is skipped with
+		// a warning, the rest delivered (issue 15, item 2).
+		{name: "email with bad base64 in one part over HTTP", path: "/hooks/email", header: mail,
+			body: brokenPartMessage("bad-base64"), status: 202, event: wantOrderAndWarning},
+		{name: "email with an unknown transfer encoding over HTTP", path: "/hooks/email", header: mail,
+			body: brokenPartMessage("unknown-cte"), status: 202, event: wantOrderAndWarning},
+		{name: "email with a truncated multipart over HTTP", path: "/hooks/email", header: mail,
+			body: brokenPartMessage("truncated"), status: 202, event: wantOrderAndWarning},
+		{name: "email with bad base64 in one part over SMTP",
+			smtp:  &smtpCase{rcpt: "{email}@{domain}", data: brokenPartMessage("bad-base64"), dataCode: 250},
+			event: wantOrderAndWarning},
+		{name: "email with an unknown transfer encoding over SMTP",
+			smtp:  &smtpCase{rcpt: "{email}@{domain}", data: brokenPartMessage("unknown-cte"), dataCode: 250},
+			event: wantOrderAndWarning},
+		{name: "email with a truncated multipart over SMTP",
+			smtp:  &smtpCase{rcpt: "{email}@{domain}", data: brokenPartMessage("truncated"), dataCode: 250},
+			event: wantOrderAndWarning},
+
+		// Bounded storage per public post (issue 15, item 6).
+		{name: "form posts with a 1 MB header and a 1 MB upload", custom: boundedPosts},
 
 		// MIME nesting (last: while it fails, the server keeps parsing in
 		// the background after the client gives up).

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
@@ -167,6 +168,8 @@ func (l *eventLog) nonEvents() []string {
 // server is one running examples/server and what the suite created in it.
 type server struct {
 	mode     string // -delivery
+	data     string // -data
+	bin      string // the server binary
 	cmd      *exec.Cmd
 	base     string // http://127.0.0.1:port
 	smtpAddr string
@@ -190,10 +193,14 @@ var bannerAddrs = regexp.MustCompile(`\(HTTP (127\.0\.0\.1:[0-9]+), SMTP (127\.0
 func startServer(t *testing.T, bin, mode string, extra ...string) *server {
 	t.Helper()
 	data := filepath.Join(t.TempDir(), "inbound.db")
+	formRate := "1" // the default: 1/s, bursts of 10 per client
+	if mode == "sync" {
+		formRate = "0" // no form rate limit
+	}
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-smtp-addr", "127.0.0.1:0", "-data", data,
-		"-admin-token", adminToken, "-delivery", mode, "-seed=false",
+		"-admin-token", adminToken, "-delivery", mode, "-seed=false", "-form-rate", formRate,
 		// Form posts carry a distinct X-Forwarded-For each, so the form rate
-		// limit (1/s, burst 10 per client) does not turn cases into 429s.
+		// limit does not turn cases into 429s.
 		"-trusted-proxies", "127.0.0.1/32"}, extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -206,7 +213,7 @@ func startServer(t *testing.T, bin, mode string, extra ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start server: %v", err)
 	}
-	s := &server{mode: mode, cmd: cmd, stderr: &lockedBuffer{}, events: newEventLog(), exited: make(chan struct{})}
+	s := &server{mode: mode, data: data, bin: bin, cmd: cmd, stderr: &lockedBuffer{}, events: newEventLog(), exited: make(chan struct{})}
 	addrs := make(chan []string, 1)
 	var pipes sync.WaitGroup
 	pipes.Add(2)
@@ -271,6 +278,28 @@ func startServer(t *testing.T, bin, mode string, extra ...string) *server {
 	return s
 }
 
+// dataSize returns the size of the server's bbolt file.
+func (s *server) dataSize(t *testing.T) int64 {
+	t.Helper()
+	fi, err := os.Stat(s.data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// compact runs "server compact" on the stopped server's data file and
+// returns the file's size before and after.
+func (s *server) compact(t *testing.T) (before, after int64) {
+	t.Helper()
+	before = s.dataSize(t)
+	out, err := exec.Command(s.bin, "compact", "-data", s.data).CombinedOutput()
+	if err != nil {
+		t.Fatalf("server compact: %v\n%s", err, out)
+	}
+	return before, s.dataSize(t)
+}
+
 // tail returns the end of s, at most n bytes.
 func tail(s string, n int) string {
 	if len(s) <= n {
@@ -318,13 +347,13 @@ func (s *server) admin(t *testing.T, method, p string, in, out any) {
 		t.Fatalf("admin %s %s: %v", method, p, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20)) // an event with its raw body
 	if resp.StatusCode/100 != 2 {
-		t.Fatalf("admin %s %s: status %d: %s", method, p, resp.StatusCode, b)
+		t.Fatalf("admin %s %s: status %d: %s", method, p, resp.StatusCode, tail(string(b), 1000))
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("admin %s %s: %v: %s", method, p, err, b)
+			t.Fatalf("admin %s %s: %v: %s", method, p, err, tail(string(b), 1000))
 		}
 	}
 }

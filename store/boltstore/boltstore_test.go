@@ -53,7 +53,7 @@ func TestConformance(t *testing.T) {
 		}
 		return openTest(t, path, &Options{NoSync: true})
 	}
-	storetest.Run(t, newStore, storetest.WithReopen(reopen), storetest.WithCapabilities(storetest.LocalQueue))
+	storetest.Run(t, newStore, storetest.WithReopen(reopen), storetest.WithCapabilities(storetest.LocalQueue, storetest.Idempotency))
 }
 
 // TestConformanceSync runs the kit once more with fsync on, as in

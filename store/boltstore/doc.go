@@ -81,10 +81,25 @@
 // A bbolt file belongs to one process at a time: Open takes an exclusive
 // file lock (flock) and fails with ErrLocked after Options.Timeout
 // (default 1s) if another process, or another Store in this process, has
-// it. Hosts that run several replicas need store/pgstore instead. The file
-// does not shrink when records are deleted (bbolt reuses the freed pages);
-// use the bbolt command's compact to reclaim space offline. Locking may
-// not work on network file systems.
+// it. Hosts that run several replicas need store/pgstore instead. Locking
+// may not work on network file systems.
+//
+// # Disk space
+//
+// The file does not shrink when records are deleted: bbolt keeps the
+// freed pages and reuses them for later writes. Under a queue's retention
+// (hooks.QueueOptions.Retention: delivered events are pruned after 7 days
+// by default) and the debug log's fixed number of entries per hook, the
+// file so grows to the high-water mark of what is live at once (events
+// within the retention, dead events, debug entries) and then stops
+// growing: writing and pruning at a steady rate reuses the same pages.
+// After a burst that is then pruned, the file keeps the burst's size until
+// it is compacted: stop the process, run Compact (examples/server:
+// "server compact -data FILE") into a new file, and rename it over the
+// old one. Each stored event costs its body once (a multipart form's
+// files are stored as their place in the body), its decoded data unless
+// it is the JSON body itself, and at most 16 KiB of
+// headers.
 //
 // A queued event whose stored record cannot be decoded (damage from
 // outside this package) does not stop deliveries: the Claim that meets it

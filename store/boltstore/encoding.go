@@ -24,9 +24,11 @@ var (
 	bDelivered = []byte("delivered") // timeKey(UpdatedAt) ID -> nothing
 	bOrgState  = []byte("orgstate")  // lp(org) lp(state) timeKey(CreatedAt) ID -> nothing
 	bCounts    = []byte("counts")    // state -> uint64 count
+	bSeen      = []byte("seen")      // lp(hook ID) key -> seenRecord (IdempotencyStore)
+	bSeenExp   = []byte("seenexp")   // timeKey(expires) lp(hook ID) key -> nothing
 
 	allBuckets = [][]byte{bMeta, bHooks, bTokens, bHookOrg, bKeys, bKeyOrg, bDebug,
-		bStates, bPayloads, bIdem, bPending, bDelivered, bOrgState, bCounts}
+		bStates, bPayloads, bIdem, bPending, bDelivered, bOrgState, bCounts, bSeen, bSeenExp}
 
 	keyVersion  = []byte("version")
 	fileVersion = []byte("3")

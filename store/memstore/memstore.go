@@ -23,6 +23,7 @@ type Store struct {
 	debug  map[string][]*store.DebugEntry // by hook ID, oldest first
 	events map[string]*store.QueuedEvent  // by ID
 	idem   map[idemKey]string             // hook+key -> newest event ID
+	seen   map[idemKey]seenKey            // hook+key -> IdempotencyStore record
 	counts map[store.EventState]int       // events per state
 
 	// The pending index (see pendingIndex): pendingSet maps each pending
@@ -49,6 +50,7 @@ func New() *Store {
 		debug:  map[string][]*store.DebugEntry{},
 		events: map[string]*store.QueuedEvent{},
 		idem:   map[idemKey]string{},
+		seen:   map[idemKey]seenKey{},
 		counts: map[store.EventState]int{},
 
 		pendingSet: map[string]uint64{},
@@ -65,7 +67,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.hooks, s.tokens, s.keys, s.debug = nil, nil, nil, nil
-	s.events, s.idem, s.counts = nil, nil, nil
+	s.events, s.idem, s.seen, s.counts = nil, nil, nil, nil
 	s.pending, s.pendingSet = nil, nil
 	return nil
 }

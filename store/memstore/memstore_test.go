@@ -13,7 +13,7 @@ func TestConformance(t *testing.T) {
 		s := memstore.New()
 		t.Cleanup(func() { _ = s.Close() })
 		return s
-	}, storetest.WithCapabilities(storetest.LocalQueue))
+	}, storetest.WithCapabilities(storetest.LocalQueue, storetest.Idempotency))
 }
 
 // BenchmarkStore runs the conformance kit's benchmarks (storetest.Bench).

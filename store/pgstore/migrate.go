@@ -142,7 +142,22 @@ ALTER TABLE {s}.events DROP COLUMN payload;
 DROP INDEX {s}.events_state;
 CREATE INDEX events_dead ON {s}.events (id) WHERE state = 'dead';
 `,
-	// 6: the size of each payload beside its delivery state (ListEvents
+	// 6: the idempotency keys of arrivals delivered without the queue
+	// (store.IdempotencyStore): one row per hook and key, reserved or
+	// confirmed by one event until expires_at. The primary key makes
+	// concurrent reservations of one key, from any replica, agree on one.
+	`
+CREATE TABLE {s}.seen_keys (
+	hook_id    text COLLATE "C" NOT NULL,
+	key        bytea NOT NULL,
+	event_id   text COLLATE "C" NOT NULL,
+	confirmed  boolean NOT NULL,
+	expires_at timestamptz NOT NULL,
+	PRIMARY KEY (hook_id, key)
+);
+CREATE INDEX seen_keys_expires ON {s}.seen_keys (expires_at);
+`,
+	// 7: the size of each payload beside its delivery state (ListEvents
 	// shows it without reading event_payloads), and indexes for the
 	// filters of ListEvents: by hook, by idempotency key (only the events
 	// that carry one), and by time alone (every state).
@@ -153,7 +168,7 @@ CREATE INDEX events_org_created ON {s}.events (org, created_at DESC, id DESC);
 CREATE INDEX events_org_hook ON {s}.events (org, hook_id, created_at DESC, id DESC);
 CREATE INDEX events_org_idem ON {s}.events (org, idempotency_key) WHERE idempotency_key <> ''::bytea;
 `,
-	// 7: when each API key was last used (TouchKey), apart from the keys
+	// 8: when each API key was last used (TouchKey), apart from the keys
 	// table: its updates fire no change notification.
 	`
 CREATE TABLE {s}.key_usage (
@@ -165,7 +180,7 @@ CREATE TABLE {s}.key_usage (
 
 // SchemaVersion is the schema version this build of the package migrates
 // a database to (len(migrations); a test keeps the two in step).
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migrate creates the schema when it is missing and applies the
 // migrations the database lacks, all in one transaction under an advisory

@@ -57,7 +57,7 @@ func TestStoretest(t *testing.T) {
 	dsn := testDSN(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return openStore(t, dsn, newSchema(t, dsn))
-	}, storetest.WithCapabilities(storetest.LocalQueue), storetest.WithReopen(func(t *testing.T, s store.Store) store.Store {
+	}, storetest.WithCapabilities(storetest.LocalQueue, storetest.Idempotency), storetest.WithReopen(func(t *testing.T, s store.Store) store.Store {
 		ps := s.(*pgstore.Store)
 		if err := ps.Close(); err != nil {
 			t.Fatalf("Close: %v", err)

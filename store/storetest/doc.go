@@ -36,7 +36,9 @@
 // Optional abilities are checked when a store has them, and required when
 // a driver declares them with WithCapabilities: LocalQueue
 // (store.LocalQueue: EnqueueClaimed, CompleteLater, and what survives a
-// reopen).
+// reopen) and Idempotency (store.IdempotencyStore: reserve, confirm,
+// release and prune of keys per hook, expiry at the given now, concurrent
+// reservations of one key, and what survives a reopen).
 //
 // Claim must take due events oldest first; the kit only relies on that
 // order where NextAttempt, CreatedAt and ID all agree, so a backend may

@@ -29,6 +29,10 @@ const (
 	// to one process, which may enqueue events already claimed and
 	// complete them lazily).
 	LocalQueue Capability = "LocalQueue"
+	// Idempotency: the store implements store.IdempotencyStore (it
+	// remembers the idempotency keys of arrivals delivered without the
+	// queue).
+	Idempotency Capability = "Idempotency"
 )
 
 // WithCapabilities declares the optional abilities of the store under
@@ -91,6 +95,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) 
 		{"Debug", debugCases()},
 		{"Queue", queueCases()},
 		{"LocalQueue", localQueueCases()},
+		{"Idempotency", idempotencyCases()},
 		{"Close", closeCases()},
 		{"Concurrency", concurrencyCases()},
 		{"Persistence", persistenceCases()},

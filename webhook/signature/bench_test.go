@@ -60,3 +60,33 @@ func BenchmarkVerifyStandardWebhooks(b *testing.B) {
 	tampered[0] ^= 1
 	run("reject", one, swHeader(swID, ts, sig1), tampered, false)
 }
+
+// BenchmarkStripeDeliveryID reads the event id of a 1 KiB Stripe event
+// whose id comes first (as Stripe writes it) and of one whose id comes
+// last (every other member skipped).
+func BenchmarkStripeDeliveryID(b *testing.B) {
+	pad := make([]byte, 900)
+	for i := range pad {
+		pad[i] = byte('a' + i%26)
+	}
+	first := []byte(`{"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy","object":"event","data":{"object":{"id":"in_1","memo":"` + string(pad) + `"}}}`)
+	last := []byte(`{"object":"event","data":{"object":{"id":"in_1","memo":"` + string(pad) + `"}},"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy"}`)
+	v, err := NewStripe([]string{"whsec_s"}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"id-first", first}, {"id-last", last}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for b.Loop() {
+				if v.DeliveryID(nil, c.body) == "" {
+					b.Fatal("no id")
+				}
+			}
+		})
+	}
+}

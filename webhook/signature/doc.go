@@ -3,7 +3,8 @@
 // sender holding its secret.
 //
 // Each scheme is a [Verifier]: [StandardWebhooks] (webhook-id,
-// webhook-timestamp, webhook-signature), [GitHub] (X-Hub-Signature-256),
+// webhook-timestamp, webhook-signature, or the same as Svix names them:
+// svix-id, svix-timestamp, svix-signature), [GitHub] (X-Hub-Signature-256),
 // [Stripe] (Stripe-Signature), [Shopify] (X-Shopify-Hmac-Sha256) and the
 // generic [HMAC] (any header, SHA-256 or SHA-512, hex or base64, optional
 // prefix). A hook stores a [Config] and builds its verifier with [New].
@@ -14,7 +15,9 @@
 // body bytes, before decoding anything, and answers 401 with [Code](err) as
 // the error code when it fails. Optional interfaces add abilities:
 // [DeliveryIDer] gives the sender's delivery id (an idempotency key, to use
-// only after Verify passed), [HeaderNamer] names the headers to redact in
+// only after Verify passed: Standard Webhooks' webhook-id (or svix-id),
+// X-GitHub-Delivery, X-Shopify-Webhook-Id, or the top-level "id" of a
+// Stripe event's JSON body), [HeaderNamer] names the headers to redact in
 // debug logs, and [Signer] signs a request. Each scheme also has a Sign
 // function (SignStandardWebhooks, SignGitHub, ...) for tests and for hosts
 // that send webhooks.

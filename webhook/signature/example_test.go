@@ -32,7 +32,7 @@ func Example() {
 		panic(err)
 	}
 	fmt.Println("authentic:", v.Verify(h, body))
-	fmt.Println("delivery id:", signature.DeliveryID(v, h))
+	fmt.Println("delivery id:", signature.DeliveryID(v, h, body))
 
 	err = v.Verify(h, []byte(`{"test": 1}`))
 	fmt.Println("tampered:", signature.Code(err))

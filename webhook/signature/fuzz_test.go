@@ -1,12 +1,16 @@
 package signature
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // verifyErr reports whether err is nil or one of the request errors Verify
@@ -136,6 +140,44 @@ func FuzzSingleHeader(f *testing.F) {
 			if err := tv.v.Verify(signed, []byte(body)); err != nil {
 				t.Fatalf("signed: got %v, want nil", err)
 			}
+		}
+	})
+}
+
+// FuzzStripeDeliveryID feeds arbitrary bodies to the Stripe event id
+// reader: it must not panic, must return at most maxIDLen bytes, and when
+// the body is a JSON object whose members are all distinct it must agree
+// with encoding/json on the top-level "id".
+func FuzzStripeDeliveryID(f *testing.F) {
+	f.Add(`{"id":"evt_1","object":"event"}`)
+	f.Add(`{"object":"event","data":{"object":{"id":"pi_1"}},"id":"evt_2"}`)
+	f.Add(`{"\u0069d":"evt_\u0033"}`)
+	f.Add(`{"id":42}`)
+	f.Add(`[{"id":"x"}]`)
+	f.Add(`{"a":[[[[{"id":"y"}]]]],"id":"z"`)
+	f.Add("{\"id\":\"\xff\"}")
+	v, err := NewStripe([]string{"whsec_s"}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		got := v.DeliveryID(http.Header{}, []byte(body))
+		if len(got) > maxIDLen {
+			t.Fatalf("got an id of %d bytes", len(got))
+		}
+		if !utf8.ValidString(body) || !jsontext.Value(body).IsValid() {
+			return // IsValid also refuses repeated member names
+		}
+		var m map[string]any
+		if json.Unmarshal([]byte(body), &m) != nil {
+			return
+		}
+		want, _ := m["id"].(string)
+		if len(want) > maxIDLen {
+			want = ""
+		}
+		if got != want {
+			t.Fatalf("got %q, encoding/json reads %q", got, want)
 		}
 	})
 }

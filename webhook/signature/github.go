@@ -42,7 +42,9 @@ func (v *GitHub) Verify(header http.Header, body []byte) error { return v.s.veri
 
 // DeliveryID returns the X-GitHub-Delivery header. The signature does not
 // cover it.
-func (v *GitHub) DeliveryID(header http.Header) string { return header.Get(HeaderGitHubDelivery) }
+func (v *GitHub) DeliveryID(header http.Header, _ []byte) string {
+	return header.Get(HeaderGitHubDelivery)
+}
 
 // HeaderNames returns the X-Hub-Signature-256 header name.
 func (v *GitHub) HeaderNames() []string { return []string{HeaderGitHubSignature} }

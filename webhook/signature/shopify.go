@@ -42,7 +42,7 @@ func (v *Shopify) Verify(header http.Header, body []byte) error { return v.s.ver
 
 // DeliveryID returns the X-Shopify-Webhook-Id header. The signature does not
 // cover it.
-func (v *Shopify) DeliveryID(header http.Header) string {
+func (v *Shopify) DeliveryID(header http.Header, _ []byte) string {
 	return header.Get(HeaderShopifyWebhookID)
 }
 

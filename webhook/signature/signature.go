@@ -38,19 +38,21 @@ func (f VerifierFunc) Verify(header http.Header, body []byte) error { return f(h
 var _ Verifier = VerifierFunc(nil)
 
 // DeliveryIDer is implemented by verifiers whose scheme carries a delivery
-// id in a header (Standard Webhooks' webhook-id, GitHub's
-// X-GitHub-Delivery, Shopify's X-Shopify-Webhook-Id). A caller uses it as an
-// idempotency key, and only after Verify passed. DeliveryID returns "" when
-// the header is absent. Safe for concurrent use.
+// id: in a header (Standard Webhooks' webhook-id, GitHub's
+// X-GitHub-Delivery, Shopify's X-Shopify-Webhook-Id) or in the body
+// (Stripe's event id, the top-level "id" of the JSON event). A caller uses
+// it as an idempotency key, and only after Verify passed on the same
+// header and body. DeliveryID returns "" when the request has none. It
+// must not modify header or body, nor keep them. Safe for concurrent use.
 type DeliveryIDer interface {
-	DeliveryID(header http.Header) string
+	DeliveryID(header http.Header, body []byte) string
 }
 
 // DeliveryID returns v's delivery id for a request, or "" when v does not
-// implement DeliveryIDer or the header is absent.
-func DeliveryID(v Verifier, header http.Header) string {
+// implement DeliveryIDer or the request has none.
+func DeliveryID(v Verifier, header http.Header, body []byte) string {
 	if d, ok := v.(DeliveryIDer); ok {
-		return d.DeliveryID(header)
+		return d.DeliveryID(header, body)
 	}
 	return ""
 }

@@ -20,6 +20,25 @@ const (
 	HeaderWebhookSignature = "Webhook-Signature"
 )
 
+// swNames are the header names of one spelling of the Standard Webhooks
+// scheme: its own, or Svix's (svix-id, svix-timestamp, svix-signature),
+// which it was taken from and which Svix senders still use.
+type swNames struct{ id, ts, sig string }
+
+var (
+	swStandard = swNames{HeaderWebhookID, HeaderWebhookTimestamp, HeaderWebhookSignature}
+	swSvix     = swNames{"Svix-Id", "Svix-Timestamp", "Svix-Signature"}
+)
+
+// swSpelling returns the names the request uses: Svix's when it has a
+// svix-id and no webhook-id, else the standard ones.
+func swSpelling(header http.Header) swNames {
+	if header.Get(HeaderWebhookID) == "" && header.Get(swSvix.id) != "" {
+		return swSvix
+	}
+	return swStandard
+}
+
 // StandardWebhooksSecretPrefix is the optional prefix of a Standard Webhooks
 // secret; the rest is the key in base64.
 const StandardWebhooksSecretPrefix = "whsec_"
@@ -32,7 +51,9 @@ const StandardWebhooksSecretPrefix = "whsec_"
 // asymmetric v1a) are ignored, and only the first 32 entries are
 // considered. A request passes when any configured secret matches any v1
 // entry, which is how secrets are rotated, and its timestamp is within the
-// tolerance.
+// tolerance. A request without webhook-id may carry the same three
+// headers as Svix names them (svix-id, svix-timestamp, svix-signature);
+// they are verified alike.
 //
 // It implements Verifier, DeliveryIDer, HeaderNamer and Signer, and is
 // safe for concurrent use.
@@ -90,24 +111,25 @@ func standardWebhooksKey(secret string) ([]byte, error) {
 // the timestamp, so ErrTimestampOutOfTolerance is only returned for an
 // authentic request that is too old or too far in the future.
 func (v *StandardWebhooks) Verify(header http.Header, body []byte) error {
-	id := header.Get(HeaderWebhookID)
+	n := swSpelling(header)
+	id := header.Get(n.id)
 	if id == "" {
-		return fmt.Errorf("%w: %s", ErrMissingSignature, HeaderWebhookID)
+		return fmt.Errorf("%w: %s", ErrMissingSignature, n.id)
 	}
-	tsText := header.Get(HeaderWebhookTimestamp)
+	tsText := header.Get(n.ts)
 	if tsText == "" {
-		return fmt.Errorf("%w: %s", ErrMissingSignature, HeaderWebhookTimestamp)
+		return fmt.Errorf("%w: %s", ErrMissingSignature, n.ts)
 	}
-	sig, err := headerValue(header, HeaderWebhookSignature)
+	sig, err := headerValue(header, n.sig)
 	if err != nil {
 		return err
 	}
 	if len(id) > maxIDLen {
-		return fmt.Errorf("%w: %s longer than %d bytes", ErrMalformedHeader, HeaderWebhookID, maxIDLen)
+		return fmt.Errorf("%w: %s longer than %d bytes", ErrMalformedHeader, n.id, maxIDLen)
 	}
 	ts, ok := parseTimestamp(tsText)
 	if !ok {
-		return fmt.Errorf("%w: %s is not a Unix timestamp", ErrMalformedHeader, HeaderWebhookTimestamp)
+		return fmt.Errorf("%w: %s is not a Unix timestamp", ErrMalformedHeader, n.ts)
 	}
 
 	c := candidates{size: sha256.Size}
@@ -140,7 +162,7 @@ func (v *StandardWebhooks) Verify(header http.Header, body []byte) error {
 		h.Write(body)
 	})
 	if !ok {
-		return noMatch(HeaderWebhookSignature, wellFormed, malformed, "v1")
+		return noMatch(n.sig, wellFormed, malformed, "v1")
 	}
 	if !withinTolerance(v.opts.Now(), ts, v.opts.Tolerance) {
 		return ErrTimestampOutOfTolerance
@@ -150,14 +172,16 @@ func (v *StandardWebhooks) Verify(header http.Header, body []byte) error {
 
 var dot = []byte{'.'}
 
-// DeliveryID returns the webhook-id header, which the signature covers.
-func (v *StandardWebhooks) DeliveryID(header http.Header) string {
-	return header.Get(HeaderWebhookID)
+// DeliveryID returns the webhook-id header (or svix-id, when the request
+// uses Svix's names), which the signature covers.
+func (v *StandardWebhooks) DeliveryID(header http.Header, _ []byte) string {
+	return header.Get(swSpelling(header).id)
 }
 
-// HeaderNames returns the webhook-signature header name.
+// HeaderNames returns the webhook-signature header name and Svix's
+// svix-signature.
 func (v *StandardWebhooks) HeaderNames() []string {
-	return []string{HeaderWebhookSignature}
+	return []string{HeaderWebhookSignature, swSvix.sig}
 }
 
 // Sign sets webhook-id (a new random "msg_" id unless header already has

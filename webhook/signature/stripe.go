@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"hash"
@@ -8,7 +9,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // HeaderStripeSignature is the header of the Stripe scheme.
@@ -22,18 +26,19 @@ const HeaderStripeSignature = "Stripe-Signature"
 // when any configured secret matches any v1 signature and t is within the
 // tolerance (default 5 minutes, as in Stripe's libraries).
 //
-// It implements Verifier, HeaderNamer and Signer, and is safe for
-// concurrent use. Stripe puts the event id in the body, not in a header, so
-// it does not implement DeliveryIDer.
+// It implements Verifier, DeliveryIDer (the event id, "evt_...", which
+// Stripe puts in the body and keeps across its retries of an event),
+// HeaderNamer and Signer, and is safe for concurrent use.
 type Stripe struct {
 	keys [][]byte
 	opts Options
 }
 
 var (
-	_ Verifier    = (*Stripe)(nil)
-	_ HeaderNamer = (*Stripe)(nil)
-	_ Signer      = (*Stripe)(nil)
+	_ Verifier     = (*Stripe)(nil)
+	_ DeliveryIDer = (*Stripe)(nil)
+	_ HeaderNamer  = (*Stripe)(nil)
+	_ Signer       = (*Stripe)(nil)
 )
 
 // NewStripe returns a verifier for the given endpoint secrets. The first
@@ -120,6 +125,56 @@ func (v *Stripe) Verify(header http.Header, body []byte) error {
 		return ErrTimestampOutOfTolerance
 	}
 	return nil
+}
+
+// DeliveryID returns the event id of a Stripe event: the string value of
+// the body's top-level "id" member, which the signature covers. It reads
+// the body as a stream of JSON tokens up to that member (Stripe writes it
+// first), skipping other members without building them, and returns ""
+// for a body that is not a JSON object, has no such member, or whose id is
+// not a string of at most 256 bytes.
+func (v *Stripe) DeliveryID(_ http.Header, body []byte) string {
+	return jsonObjectID(body)
+}
+
+// jsonDecoders pools tokenizers: each holds buffers worth reusing.
+var jsonDecoders = sync.Pool{New: func() any { return new(jsontext.Decoder) }}
+
+// jsonObjectID returns the string value of body's top-level "id" member,
+// or "" (see Stripe.DeliveryID). Invalid JSON before the member, a
+// repeated member name and invalid UTF-8 give "" too.
+func jsonObjectID(body []byte) string {
+	d := jsonDecoders.Get().(*jsontext.Decoder)
+	d.Reset(bytes.NewReader(body))
+	defer func() {
+		d.Reset(bytes.NewReader(nil)) // drops body
+		jsonDecoders.Put(d)
+	}()
+	if tok, err := d.ReadToken(); err != nil || tok.Kind() != '{' {
+		return ""
+	}
+	for d.PeekKind() == '"' {
+		name, err := d.ReadToken()
+		if err != nil {
+			return ""
+		}
+		if name.String() != "id" {
+			if d.SkipValue() != nil {
+				return ""
+			}
+			continue
+		}
+		val, err := d.ReadToken()
+		if err != nil || val.Kind() != '"' {
+			return ""
+		}
+		id := val.String()
+		if len(id) > maxIDLen {
+			return ""
+		}
+		return id
+	}
+	return ""
 }
 
 // HeaderNames returns the Stripe-Signature header name.
