@@ -753,7 +753,7 @@ func TestExactReplayFiresOnce(t *testing.T) {
 				}
 				fired := e.eventCount()
 				if q != nil {
-					evs, err := q.Events(context.Background(), "", "pending", 10)
+					evs, err := q.Events(context.Background(), "", store.EventQuery{State: store.StatePending, Limit: 10})
 					if err != nil {
 						t.Fatal(err)
 					}
