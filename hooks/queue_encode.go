@@ -554,6 +554,14 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
+// plainByte holds the ASCII bytes appendString copies as they are.
+var plainByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string, byte for byte as
 // encoding/json writes it: <, > and & escaped (encoding/json's default
 // HTML escaping), U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
@@ -564,7 +572,7 @@ func appendString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plainByte[c] {
 				i++
 				continue
 			}
