@@ -16,6 +16,7 @@ import (
 	"github.com/inbound-hooks/inbound/emailhook"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store/memstore"
 	"github.com/inbound-hooks/inbound/webhook"
 )
@@ -38,7 +39,7 @@ func twoOrgs(r *http.Request) (string, error) {
 	case "Bearer token-b":
 		return "b", nil
 	case "Bearer down":
-		return "", hooks.NewError(http.StatusServiceUnavailable, hooks.CodeUnavailable, "auth backend down")
+		return "", hooks.NewError(http.StatusServiceUnavailable, errcode.Unavailable, "auth backend down")
 	}
 	return "", admin.ErrUnauthorized
 }
@@ -141,7 +142,7 @@ func (jsonIntake) Authenticate(context.Context) error { return nil }
 func (jsonIntake) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, hooks.NewError(http.StatusBadRequest, hooks.CodeMalformedBody, "bad JSON")
+		return nil, hooks.NewError(http.StatusBadRequest, errcode.MalformedBody, "bad JSON")
 	}
 	return &hooks.Decoded{Data: v}, nil
 }
@@ -377,7 +378,7 @@ func TestCrossOrg(t *testing.T) {
 	for _, rt := range routes {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
 			r := e.do(rt.method, rt.path, "token-b", rt.body)
-			if r.status != 404 || errCode(t, r) != hooks.CodeNotFound {
+			if r.status != 404 || errCode(t, r) != errcode.NotFound {
 				t.Errorf("got %d %s, want 404 not_found", r.status, r.body)
 			}
 		})
@@ -403,45 +404,45 @@ func TestErrors(t *testing.T) {
 		wantStatus                      int
 		wantCode                        string
 	}{
-		{"no token", "GET", "/admin/hooks", "", "", 401, hooks.CodeUnauthorized},
-		{"wrong token", "GET", "/admin/hooks", "nope", "", 401, hooks.CodeUnauthorized},
-		{"no token on item", "DELETE", "/admin/hooks/" + h.ID, "", "", 401, hooks.CodeUnauthorized},
-		{"authorizer's own error", "GET", "/admin/keys", "down", "", 503, hooks.CodeUnavailable},
-		{"unknown hook", "GET", "/admin/hooks/nope", "token-a", "", 404, hooks.CodeNotFound},
-		{"unknown hook patch", "PATCH", "/admin/hooks/nope", "token-a", `{"debug":true}`, 404, hooks.CodeNotFound},
-		{"unknown hook delete", "DELETE", "/admin/hooks/nope", "token-a", "", 404, hooks.CodeNotFound},
-		{"unknown hook rotate", "POST", "/admin/hooks/nope/rotate", "token-a", "", 404, hooks.CodeNotFound},
-		{"unknown hook logs", "GET", "/admin/hooks/nope/debug-logs", "token-a", "", 404, hooks.CodeNotFound},
-		{"unknown hook fields", "GET", "/admin/hooks/nope/fields", "token-a", "", 404, hooks.CodeNotFound},
-		{"unknown hook example", "POST", "/admin/hooks/nope/example-data", "token-a", `{"data":1}`, 404, hooks.CodeNotFound},
-		{"unknown key", "DELETE", "/admin/keys/nope", "token-a", "", 404, hooks.CodeNotFound},
-		{"unknown route", "GET", "/admin/nothing", "token-a", "", 404, hooks.CodeNotFound},
-		{"malformed JSON", "POST", "/admin/hooks", "token-a", `{"name":`, 400, hooks.CodeBadRequest},
-		{"syntax error", "POST", "/admin/hooks", "token-a", `{"name" "x"}`, 400, hooks.CodeBadRequest},
-		{"empty body", "POST", "/admin/hooks", "token-a", "", 400, hooks.CodeBadRequest},
-		{"not an object", "POST", "/admin/hooks", "token-a", `[1]`, 400, hooks.CodeBadRequest},
-		{"trailing data", "POST", "/admin/hooks", "token-a", `{"name":"a","type":"form"} {}`, 400, hooks.CodeBadRequest},
-		{"unknown field", "POST", "/admin/hooks", "token-a", `{"name":"a","type":"form","color":"red"}`, 400, hooks.CodeBadRequest},
-		{"wrong field type", "POST", "/admin/hooks", "token-a", `{"name":1,"type":"form"}`, 400, hooks.CodeBadRequest},
-		{"missing name", "POST", "/admin/hooks", "token-a", `{"type":"form"}`, 400, hooks.CodeBadRequest},
-		{"bad type", "POST", "/admin/hooks", "token-a", `{"name":"a","type":"fax"}`, 400, hooks.CodeBadRequest},
-		{"settings of another kind", "POST", "/admin/hooks", "token-a", `{"name":"a","type":"web","settings":{"honeypot":"x"}}`, 400, hooks.CodeBadRequest},
-		{"bad redirect", "PATCH", "/admin/hooks/" + h.ID, "token-a", `{"settings":{"redirect_url":"javascript:alert(1)"}}`, 400, hooks.CodeBadRequest},
-		{"empty name patch", "PATCH", "/admin/hooks/" + h.ID, "token-a", `{"name":" "}`, 400, hooks.CodeBadRequest},
-		{"debug not bool", "PATCH", "/admin/hooks/" + h.ID, "token-a", `{"debug":"yes"}`, 400, hooks.CodeBadRequest},
-		{"bad role", "POST", "/admin/keys", "token-a", `{"name":"k","roles":["Admin!"]}`, 400, hooks.CodeBadRequest},
-		{"key without name", "POST", "/admin/keys", "token-a", `{"roles":[]}`, 400, hooks.CodeBadRequest},
-		{"too large", "POST", "/admin/hooks", "token-a", big, 413, hooks.CodePayloadTooLarge},
-		{"too large patch", "PATCH", "/admin/hooks/" + h.ID, "token-a", `{"example_data":"` + strings.Repeat("x", 5000) + `"}`, 413, hooks.CodePayloadTooLarge},
-		{"method on list", "PUT", "/admin/hooks", "token-a", "", 405, hooks.CodeMethodNotAllowed},
-		{"method on item", "POST", "/admin/hooks/" + h.ID, "token-a", "", 405, hooks.CodeMethodNotAllowed},
-		{"method on rotate", "GET", "/admin/hooks/" + h.ID + "/rotate", "token-a", "", 405, hooks.CodeMethodNotAllowed},
-		{"method on logs", "DELETE", "/admin/hooks/" + h.ID + "/debug-logs", "token-a", "", 405, hooks.CodeMethodNotAllowed},
-		{"method on example", "GET", "/admin/hooks/" + h.ID + "/example-data", "token-a", "", 405, hooks.CodeMethodNotAllowed},
-		{"method on fields", "POST", "/admin/hooks/" + h.ID + "/fields", "token-a", "", 405, hooks.CodeMethodNotAllowed},
-		{"method on keys", "DELETE", "/admin/keys", "token-a", "", 405, hooks.CodeMethodNotAllowed},
-		{"method on key", "GET", "/admin/keys/x", "token-a", "", 405, hooks.CodeMethodNotAllowed},
-		{"method on page", "POST", "/admin/", "", "", 405, hooks.CodeMethodNotAllowed},
+		{"no token", "GET", "/admin/hooks", "", "", 401, errcode.Unauthorized},
+		{"wrong token", "GET", "/admin/hooks", "nope", "", 401, errcode.Unauthorized},
+		{"no token on item", "DELETE", "/admin/hooks/" + h.ID, "", "", 401, errcode.Unauthorized},
+		{"authorizer's own error", "GET", "/admin/keys", "down", "", 503, errcode.Unavailable},
+		{"unknown hook", "GET", "/admin/hooks/nope", "token-a", "", 404, errcode.NotFound},
+		{"unknown hook patch", "PATCH", "/admin/hooks/nope", "token-a", `{"debug":true}`, 404, errcode.NotFound},
+		{"unknown hook delete", "DELETE", "/admin/hooks/nope", "token-a", "", 404, errcode.NotFound},
+		{"unknown hook rotate", "POST", "/admin/hooks/nope/rotate", "token-a", "", 404, errcode.NotFound},
+		{"unknown hook logs", "GET", "/admin/hooks/nope/debug-logs", "token-a", "", 404, errcode.NotFound},
+		{"unknown hook fields", "GET", "/admin/hooks/nope/fields", "token-a", "", 404, errcode.NotFound},
+		{"unknown hook example", "POST", "/admin/hooks/nope/example-data", "token-a", `{"data":1}`, 404, errcode.NotFound},
+		{"unknown key", "DELETE", "/admin/keys/nope", "token-a", "", 404, errcode.NotFound},
+		{"unknown route", "GET", "/admin/nothing", "token-a", "", 404, errcode.NotFound},
+		{"malformed JSON", "POST", "/admin/hooks", "token-a", `{"name":`, 400, errcode.BadRequest},
+		{"syntax error", "POST", "/admin/hooks", "token-a", `{"name" "x"}`, 400, errcode.BadRequest},
+		{"empty body", "POST", "/admin/hooks", "token-a", "", 400, errcode.BadRequest},
+		{"not an object", "POST", "/admin/hooks", "token-a", `[1]`, 400, errcode.BadRequest},
+		{"trailing data", "POST", "/admin/hooks", "token-a", `{"name":"a","type":"form"} {}`, 400, errcode.BadRequest},
+		{"unknown field", "POST", "/admin/hooks", "token-a", `{"name":"a","type":"form","color":"red"}`, 400, errcode.BadRequest},
+		{"wrong field type", "POST", "/admin/hooks", "token-a", `{"name":1,"type":"form"}`, 400, errcode.BadRequest},
+		{"missing name", "POST", "/admin/hooks", "token-a", `{"type":"form"}`, 400, errcode.BadRequest},
+		{"bad type", "POST", "/admin/hooks", "token-a", `{"name":"a","type":"fax"}`, 400, errcode.BadRequest},
+		{"settings of another kind", "POST", "/admin/hooks", "token-a", `{"name":"a","type":"web","settings":{"honeypot":"x"}}`, 400, errcode.BadRequest},
+		{"bad redirect", "PATCH", "/admin/hooks/" + h.ID, "token-a", `{"settings":{"redirect_url":"javascript:alert(1)"}}`, 400, errcode.BadRequest},
+		{"empty name patch", "PATCH", "/admin/hooks/" + h.ID, "token-a", `{"name":" "}`, 400, errcode.BadRequest},
+		{"debug not bool", "PATCH", "/admin/hooks/" + h.ID, "token-a", `{"debug":"yes"}`, 400, errcode.BadRequest},
+		{"bad role", "POST", "/admin/keys", "token-a", `{"name":"k","roles":["Admin!"]}`, 400, errcode.BadRequest},
+		{"key without name", "POST", "/admin/keys", "token-a", `{"roles":[]}`, 400, errcode.BadRequest},
+		{"too large", "POST", "/admin/hooks", "token-a", big, 413, errcode.PayloadTooLarge},
+		{"too large patch", "PATCH", "/admin/hooks/" + h.ID, "token-a", `{"example_data":"` + strings.Repeat("x", 5000) + `"}`, 413, errcode.PayloadTooLarge},
+		{"method on list", "PUT", "/admin/hooks", "token-a", "", 405, errcode.MethodNotAllowed},
+		{"method on item", "POST", "/admin/hooks/" + h.ID, "token-a", "", 405, errcode.MethodNotAllowed},
+		{"method on rotate", "GET", "/admin/hooks/" + h.ID + "/rotate", "token-a", "", 405, errcode.MethodNotAllowed},
+		{"method on logs", "DELETE", "/admin/hooks/" + h.ID + "/debug-logs", "token-a", "", 405, errcode.MethodNotAllowed},
+		{"method on example", "GET", "/admin/hooks/" + h.ID + "/example-data", "token-a", "", 405, errcode.MethodNotAllowed},
+		{"method on fields", "POST", "/admin/hooks/" + h.ID + "/fields", "token-a", "", 405, errcode.MethodNotAllowed},
+		{"method on keys", "DELETE", "/admin/keys", "token-a", "", 405, errcode.MethodNotAllowed},
+		{"method on key", "GET", "/admin/keys/x", "token-a", "", 405, errcode.MethodNotAllowed},
+		{"method on page", "POST", "/admin/", "", "", 405, errcode.MethodNotAllowed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

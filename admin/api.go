@@ -12,6 +12,8 @@ import (
 
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
 // apiFunc handles one method of one route for an authorized org.
@@ -35,7 +37,7 @@ func (h *Handler) routes() {
 		h.mux.HandleFunc(p+"/"+name, h.asset)
 	}
 	h.mux.HandleFunc(p+"/", func(w http.ResponseWriter, r *http.Request) {
-		h.fail(w, r, hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such admin route"))
+		h.fail(w, r, hooks.NewError(http.StatusNotFound, errcode.NotFound, "no such admin route"))
 	})
 }
 
@@ -55,7 +57,7 @@ func (h *Handler) api(pattern string, methods map[string]apiFunc) {
 		if err != nil {
 			var he *hooks.Error
 			if !errors.As(err, &he) {
-				he = hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized, "missing or invalid admin credentials")
+				he = hooks.NewError(http.StatusUnauthorized, errcode.Unauthorized, "missing or invalid admin credentials")
 			}
 			h.fail(w, r, he)
 			return
@@ -63,7 +65,7 @@ func (h *Handler) api(pattern string, methods map[string]apiFunc) {
 		fn, ok := methods[r.Method]
 		if !ok {
 			w.Header().Set("Allow", allowed)
-			h.fail(w, r, hooks.NewError(http.StatusMethodNotAllowed, hooks.CodeMethodNotAllowed, "method not allowed; use "+allowed))
+			h.fail(w, r, hooks.NewError(http.StatusMethodNotAllowed, errcode.MethodNotAllowed, "method not allowed; use "+allowed))
 			return
 		}
 		fn(w, r, org)
@@ -79,13 +81,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &he):
 	case errors.As(err, &ve):
-		err = hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, ve.Field+" "+ve.Reason)
+		err = hooks.NewError(http.StatusBadRequest, errcode.BadRequest, ve.Field+" "+ve.Reason)
 	case errors.Is(err, hooks.ErrNotFound), errors.Is(err, debuglog.ErrNotFound):
-		err = hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "not found")
+		err = hooks.NewError(http.StatusNotFound, errcode.NotFound, "not found")
 	default:
 		h.log.ErrorContext(r.Context(), "admin: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	hooks.WriteError(w, err)
+	intake.WriteError(w, err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -121,21 +123,21 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	)
 	switch {
 	case errors.As(err, &mbe):
-		return hooks.NewError(http.StatusRequestEntityTooLarge, hooks.CodePayloadTooLarge,
+		return hooks.NewError(http.StatusRequestEntityTooLarge, errcode.PayloadTooLarge,
 			fmt.Sprintf("the body is larger than the limit of %d bytes", h.maxBody))
 	case errors.As(err, &ute):
 		if ute.Field == "" {
-			return hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, "the body must be a JSON object")
+			return hooks.NewError(http.StatusBadRequest, errcode.BadRequest, "the body must be a JSON object")
 		}
-		return hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, fmt.Sprintf("%s must be a JSON %s", ute.Field, jsonType(ute.Type.Kind().String())))
+		return hooks.NewError(http.StatusBadRequest, errcode.BadRequest, fmt.Sprintf("%s must be a JSON %s", ute.Field, jsonType(ute.Type.Kind().String())))
 	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
-		return hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, "malformed JSON")
+		return hooks.NewError(http.StatusBadRequest, errcode.BadRequest, "malformed JSON")
 	case errors.Is(err, io.EOF):
-		return hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, "the body must be a JSON object")
+		return hooks.NewError(http.StatusBadRequest, errcode.BadRequest, "the body must be a JSON object")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, "unknown field "+strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return hooks.NewError(http.StatusBadRequest, errcode.BadRequest, "unknown field "+strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
-	return hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, "malformed JSON")
+	return hooks.NewError(http.StatusBadRequest, errcode.BadRequest, "malformed JSON")
 }
 
 func jsonType(kind string) string {
@@ -328,7 +330,7 @@ func (h *Handler) exampleData(w http.ResponseWriter, r *http.Request, org string
 		return
 	}
 	if (in.FromDebugEntry == nil) == (len(in.Data) == 0) {
-		h.fail(w, r, hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, `give exactly one of "from_debug_entry" and "data"`))
+		h.fail(w, r, hooks.NewError(http.StatusBadRequest, errcode.BadRequest, `give exactly one of "from_debug_entry" and "data"`))
 		return
 	}
 	ctx, id := r.Context(), r.PathValue("id")
@@ -345,7 +347,7 @@ func (h *Handler) exampleData(w http.ResponseWriter, r *http.Request, org string
 			return
 		}
 		if len(e.Data) == 0 || string(e.Data) == "null" {
-			h.fail(w, r, hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, "the debug entry holds no decoded data"))
+			h.fail(w, r, hooks.NewError(http.StatusBadRequest, errcode.BadRequest, "the debug entry holds no decoded data"))
 			return
 		}
 		data = e.Data

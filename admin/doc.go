@@ -33,7 +33,7 @@
 // others, inside the Registry's compare-and-swap, so that concurrent
 // PATCHes of different settings all stay. Entries are
 // debuglog.Entry values. Errors use the shape of every inbound answer,
-// {"error":{"code","message"}} (hooks.WriteError): 400 for malformed JSON,
+// {"error":{"code","message"}} (intake.WriteError): 400 for malformed JSON,
 // unknown fields or an invalid field, 401 for a missing or wrong
 // credential, 404 for an unknown id, 405 for a wrong method, 413 for a
 // body over Options.MaxBodyBytes (1 MiB), 503 when the store fails.

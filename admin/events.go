@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store"
 )
 
@@ -45,7 +46,7 @@ func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request, org string)
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			h.fail(w, r, hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, "limit must be a non-negative integer"))
+			h.fail(w, r, hooks.NewError(http.StatusBadRequest, errcode.BadRequest, "limit must be a non-negative integer"))
 			return
 		}
 		limit = n

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 //go:embed static/index.html static/admin.js static/admin.css
@@ -44,7 +45,7 @@ func (h *Handler) asset(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request, name, ctype string) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		h.fail(w, r, hooks.NewError(http.StatusMethodNotAllowed, hooks.CodeMethodNotAllowed, "method not allowed; use GET"))
+		h.fail(w, r, hooks.NewError(http.StatusMethodNotAllowed, errcode.MethodNotAllowed, "method not allowed; use GET"))
 		return
 	}
 	b, err := static.ReadFile("static/" + name)

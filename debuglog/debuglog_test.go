@@ -13,6 +13,7 @@ import (
 
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
@@ -402,7 +403,7 @@ type jsonSession struct{ a *hooks.Arrival }
 
 func (s jsonSession) Authenticate(context.Context) error {
 	if s.a.Header.Get("X-Deny") != "" {
-		return hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized, "denied")
+		return hooks.NewError(http.StatusUnauthorized, errcode.Unauthorized, "denied")
 	}
 	return nil
 }
@@ -410,7 +411,7 @@ func (s jsonSession) Authenticate(context.Context) error {
 func (jsonSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, error) {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, hooks.NewError(http.StatusBadRequest, hooks.CodeMalformedBody, "bad JSON")
+		return nil, hooks.NewError(http.StatusBadRequest, errcode.MalformedBody, "bad JSON")
 	}
 	return &hooks.Decoded{Data: v, ContentType: "application/json"}, nil
 }

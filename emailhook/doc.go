@@ -48,6 +48,11 @@
 // token when any domain is accepted), and email hooks have no settings
 // yet (Settings, shown as {}).
 //
+// Over SMTP, each RCPT TO looks its hook up once, and DATA delivers to the
+// hooks found then; the message is read once, under MaxMessageBytes, and
+// the events of its hooks share its bytes (Event.Raw). STARTTLS is offered
+// when SMTPOptions.TLSConfig is set, and only then.
+//
 // Hostile input is bounded: script JSON nesting is capped
 // (ExtractOptions.MaxDepth) and parsed without recursion beyond that cap,
 // all parsing is linear in the input, and ReadMessage reads at most

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
@@ -71,12 +72,12 @@ func NewHandler(p *hooks.Pipeline, opts HandlerOptions) (*Handler, error) {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		hooks.WriteError(w, hooks.NewError(http.StatusMethodNotAllowed, hooks.CodeMethodNotAllowed, "use POST"))
+		intake.WriteError(w, hooks.NewError(http.StatusMethodNotAllowed, errcode.MethodNotAllowed, "use POST"))
 		return
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "message/rfc822" {
-		hooks.WriteError(w, hooks.NewError(http.StatusUnsupportedMediaType, hooks.CodeUnsupportedMedia,
+		intake.WriteError(w, hooks.NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedMedia,
 			"send the raw message with Content-Type: message/rfc822"))
 		return
 	}
@@ -85,13 +86,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		to = r.URL.Query().Get("recipient")
 	}
 	if to == "" {
-		hooks.WriteError(w, hooks.NewError(http.StatusBadRequest, CodeNoRecipient,
+		intake.WriteError(w, hooks.NewError(http.StatusBadRequest, CodeNoRecipient,
 			"give the envelope recipient in the "+RecipientHeader+" header or the recipient parameter"))
 		return
 	}
 	token, ok := splitRecipient(to, h.opts.Domains)
 	if !ok {
-		hooks.WriteError(w, hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook"))
+		intake.WriteError(w, hooks.NewError(http.StatusNotFound, errcode.NotFound, "no such hook"))
 		return
 	}
 	a := &hooks.Arrival{

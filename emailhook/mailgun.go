@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 // MailgunOptions configures a MailgunHandler.
@@ -138,21 +139,21 @@ func (h *MailgunHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // verify checks a post's signature and timestamp.
 func (h *MailgunHandler) verify(timestamp, token, signature string) *hooks.Error {
 	if timestamp == "" || token == "" || signature == "" {
-		return hooks.NewError(http.StatusUnauthorized, hooks.CodeSignatureInvalid, "timestamp, token and signature are required")
+		return hooks.NewError(http.StatusUnauthorized, errcode.SignatureInvalid, "timestamp, token and signature are required")
 	}
 	sig, err := hex.DecodeString(signature)
 	mac := hmac.New(sha256.New, h.key)
 	mac.Write([]byte(timestamp))
 	mac.Write([]byte(token))
 	if err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
-		return hooks.NewError(http.StatusUnauthorized, hooks.CodeSignatureInvalid, "the signature does not match")
+		return hooks.NewError(http.StatusUnauthorized, errcode.SignatureInvalid, "the signature does not match")
 	}
 	secs, err := strconv.ParseInt(timestamp, 10, 64)
 	if err != nil {
-		return hooks.NewError(http.StatusUnauthorized, hooks.CodeTimestampOutOfRange, "the timestamp is not a Unix time")
+		return hooks.NewError(http.StatusUnauthorized, errcode.TimestampOutOfRange, "the timestamp is not a Unix time")
 	}
 	if d := h.now().Sub(time.Unix(secs, 0)); d > h.maxAge || d < -h.maxAge {
-		return hooks.NewError(http.StatusUnauthorized, hooks.CodeTimestampOutOfRange, "the timestamp is too far from now")
+		return hooks.NewError(http.StatusUnauthorized, errcode.TimestampOutOfRange, "the timestamp is too far from now")
 	}
 	return nil
 }

@@ -291,15 +291,15 @@ func TestReadMessageComplete(t *testing.T) {
 }
 
 func TestEmailBodiesCapped(t *testing.T) {
-	long := strings.Repeat("é", hooks.MaxEmailBodyBytes) // 2 bytes each
+	long := strings.Repeat("é", maxEmailBodyBytes) // 2 bytes each
 	in := "From: a@example.com\r\nSubject: long\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + long
 	msg, err := ReadMessage(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	email, _ := messageToEmail(msg, nil)
-	if !email.BodiesTruncated || len(email.Text) > hooks.MaxEmailBodyBytes || len(email.Text) < hooks.MaxEmailBodyBytes-1 {
-		t.Errorf("got %d bytes, truncated=%v, want at most %d and the flag", len(email.Text), email.BodiesTruncated, hooks.MaxEmailBodyBytes)
+	if !email.BodiesTruncated || len(email.Text) > maxEmailBodyBytes || len(email.Text) < maxEmailBodyBytes-1 {
+		t.Errorf("got %d bytes, truncated=%v, want at most %d and the flag", len(email.Text), email.BodiesTruncated, maxEmailBodyBytes)
 	}
 	if !strings.HasSuffix(email.Text, "é") {
 		t.Errorf("the cut split a character: %q", email.Text[len(email.Text)-4:])

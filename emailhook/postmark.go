@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-msgauth/authres"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 // PostmarkOptions configures a PostmarkHandler.
@@ -87,7 +88,7 @@ func (h *PostmarkHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		h.core.answers.write(w, "", hooks.NewError(http.StatusUnsupportedMediaType, hooks.CodeUnsupportedMedia,
+		h.core.answers.write(w, "", hooks.NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedMedia,
 			"Postmark posts application/json"), false)
 		return
 	}

@@ -1,7 +1,6 @@
 package emailhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -11,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
@@ -115,7 +115,7 @@ func (a answers) write(w http.ResponseWriter, id string, err *hooks.Error, authE
 		return
 	}
 	if temporary(err.Status) {
-		hooks.WriteError(w, err)
+		intake.WriteError(w, err)
 		return
 	}
 	status := a.refuse
@@ -135,7 +135,7 @@ func (a answers) write(w http.ResponseWriter, id string, err *hooks.Error, authE
 	}
 	c := *err
 	c.Status = status
-	hooks.WriteError(w, &c)
+	intake.WriteError(w, &c)
 }
 
 // providerCore runs provider posts through the pipeline.
@@ -175,7 +175,7 @@ func (c *providerCore) refuse(w http.ResponseWriter, r *http.Request, err *hooks
 // readPost checks the method and reads the body under MaxPostBytes.
 func (c *providerCore) readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if r.Method != http.MethodPost {
-		hooks.WriteError(w, hooks.NewError(http.StatusMethodNotAllowed, hooks.CodeMethodNotAllowed, "use POST"))
+		intake.WriteError(w, hooks.NewError(http.StatusMethodNotAllowed, errcode.MethodNotAllowed, "use POST"))
 		return nil, false
 	}
 	if r.ContentLength > c.opts.MaxPostBytes {
@@ -188,14 +188,14 @@ func (c *providerCore) readPost(w http.ResponseWriter, r *http.Request) ([]byte,
 			c.answers.write(w, "", tooLargeError(c.opts.MaxPostBytes), false)
 			return nil, false
 		}
-		c.answers.write(w, "", hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest, "the body could not be read"), false)
+		c.answers.write(w, "", hooks.NewError(http.StatusBadRequest, errcode.BadRequest, "the body could not be read"), false)
 		return nil, false
 	}
 	return body, true
 }
 
 func tooLargeError(limit int64) *hooks.Error {
-	return &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: hooks.CodePayloadTooLarge,
+	return &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: errcode.PayloadTooLarge,
 		Message: fmt.Sprintf("the post is larger than the limit of %d bytes", limit)}
 }
 
@@ -205,7 +205,7 @@ func tooLargeError(limit int64) *hooks.Error {
 // now (the provider retries the whole post), else the first refusal.
 func (c *providerCore) deliver(w http.ResponseWriter, r *http.Request, body []byte, post *inboundPost, credential string) {
 	if len(post.raw) > int(c.opts.MaxMessageBytes) {
-		c.answers.write(w, "", &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: hooks.CodePayloadTooLarge,
+		c.answers.write(w, "", &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: errcode.PayloadTooLarge,
 			Message: "the message is larger than the limit"}, false)
 		return
 	}
@@ -234,7 +234,7 @@ func (c *providerCore) deliver(w http.ResponseWriter, r *http.Request, body []by
 		}
 	}
 	if len(routes) == 0 {
-		c.answers.write(w, "", hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook"), false)
+		c.answers.write(w, "", hooks.NewError(http.StatusNotFound, errcode.NotFound, "no such hook"), false)
 		return
 	}
 	parsed := &parsedMessage{x: c.opts.Extractor}
@@ -246,7 +246,7 @@ func (c *providerCore) deliver(w http.ResponseWriter, r *http.Request, body []by
 	for _, rt := range routes {
 		a := &hooks.Arrival{
 			Kind: KindName, Token: rt.token, Method: r.Method, Path: c.recordedPath(r), RemoteAddr: r.RemoteAddr,
-			Header: r.Header, Body: bytes.NewReader(body), ContentLength: int64(len(body)), MaxBytes: c.opts.MaxPostBytes,
+			Header: r.Header, Raw: body, MaxBytes: c.opts.MaxPostBytes, // read once, shared by every hook
 		}
 		in := &postIntake{core: c, post: post, parsed: parsed, recipients: rt.addrs, credential: credential}
 		res := c.p.Ingest(r.Context(), a, in)
@@ -299,7 +299,7 @@ func (in *postIntake) Authenticate(context.Context) error {
 	want := in.core.hookSecret(in.hook)
 	if want == "" || !equalSecret(in.credential, want) {
 		in.authFailed = true
-		return hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized, "missing or wrong credential for this hook")
+		return hooks.NewError(http.StatusUnauthorized, errcode.Unauthorized, "missing or wrong credential for this hook")
 	}
 	return nil
 }
@@ -365,10 +365,10 @@ func (c Credential) presented(r *http.Request, prefix string, allowPath bool) (s
 func (c Credential) check(r *http.Request, prefix string, allowPath bool) (string, *hooks.Error) {
 	got, ok := c.presented(r, prefix, allowPath)
 	if c.Secret != "" && (!ok || !equalSecret(got, c.Secret)) {
-		return "", hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized, "missing or wrong credential")
+		return "", hooks.NewError(http.StatusUnauthorized, errcode.Unauthorized, "missing or wrong credential")
 	}
 	if c.Secret == "" && !ok {
-		return "", hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized, "missing credential")
+		return "", hooks.NewError(http.StatusUnauthorized, errcode.Unauthorized, "missing credential")
 	}
 	return got, nil
 }
@@ -376,5 +376,5 @@ func (c Credential) check(r *http.Request, prefix string, allowPath bool) (strin
 // malformedPost is the answer to a post that is not in the provider's
 // documented shape.
 func malformedPost(provider, detail string) *hooks.Error {
-	return hooks.NewError(http.StatusBadRequest, hooks.CodeMalformedBody, "not a "+provider+" inbound post: "+detail)
+	return hooks.NewError(http.StatusBadRequest, errcode.MalformedBody, "not a "+provider+" inbound post: "+detail)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -157,12 +158,12 @@ func TestMailgunRefusals(t *testing.T) {
 		rcpt     string
 		wantCode string
 	}{
-		{"wrong key", mailgunSign("key-other", fixedNow, "t1"), rcpt, hooks.CodeSignatureInvalid},
-		{"no signature", nil, rcpt, hooks.CodeSignatureInvalid},
-		{"stale timestamp", mailgunSign(testSigningKey, fixedNow.Add(-16*time.Minute), "t2"), rcpt, hooks.CodeTimestampOutOfRange},
-		{"future timestamp", mailgunSign(testSigningKey, fixedNow.Add(16*time.Minute), "t3"), rcpt, hooks.CodeTimestampOutOfRange},
-		{"unknown hook", mailgunSign(testSigningKey, fixedNow, "t4"), "nobody0000000000000000000000000@in.example.com", hooks.CodeNotFound},
-		{"foreign domain", mailgunSign(testSigningKey, fixedNow, "t5"), env.hook.Token + "@elsewhere.example", hooks.CodeNotFound},
+		{"wrong key", mailgunSign("key-other", fixedNow, "t1"), rcpt, errcode.SignatureInvalid},
+		{"no signature", nil, rcpt, errcode.SignatureInvalid},
+		{"stale timestamp", mailgunSign(testSigningKey, fixedNow.Add(-16*time.Minute), "t2"), rcpt, errcode.TimestampOutOfRange},
+		{"future timestamp", mailgunSign(testSigningKey, fixedNow.Add(16*time.Minute), "t3"), rcpt, errcode.TimestampOutOfRange},
+		{"unknown hook", mailgunSign(testSigningKey, fixedNow, "t4"), "nobody0000000000000000000000000@in.example.com", errcode.NotFound},
+		{"foreign domain", mailgunSign(testSigningKey, fixedNow, "t5"), env.hook.Token + "@elsewhere.example", errcode.NotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,13 +316,13 @@ func TestSendGridRefusals(t *testing.T) {
 		want     int
 		wantCode string
 	}{
-		{"no credential", "/hooks/email/sendgrid/", ct, body, nil, 401, hooks.CodeUnauthorized},
-		{"wrong password", "/hooks/email/sendgrid/", ct, body, func(r *http.Request) { r.SetBasicAuth("inbound", "nope") }, 401, hooks.CodeUnauthorized},
-		{"wrong user", "/hooks/email/sendgrid/", ct, body, func(r *http.Request) { r.SetBasicAuth("admin", "sg-secret-123") }, 401, hooks.CodeUnauthorized},
-		{"wrong secret path", "/hooks/email/sendgrid/sg-secret-124", ct, body, nil, 401, hooks.CodeUnauthorized},
+		{"no credential", "/hooks/email/sendgrid/", ct, body, nil, 401, errcode.Unauthorized},
+		{"wrong password", "/hooks/email/sendgrid/", ct, body, func(r *http.Request) { r.SetBasicAuth("inbound", "nope") }, 401, errcode.Unauthorized},
+		{"wrong user", "/hooks/email/sendgrid/", ct, body, func(r *http.Request) { r.SetBasicAuth("admin", "sg-secret-123") }, 401, errcode.Unauthorized},
+		{"wrong secret path", "/hooks/email/sendgrid/sg-secret-124", ct, body, nil, 401, errcode.Unauthorized},
 		// Refusals of authenticated posts are 200: SendGrid retries anything else.
-		{"not a form", "/hooks/email/sendgrid/", "application/json", []byte("{}"), good, 200, hooks.CodeMalformedBody},
-		{"no envelope", "/hooks/email/sendgrid/", func() string { _, c := multipartBody(nil); return c }(), func() []byte { b, _ := multipartBody([]formPart{{name: "text", value: []byte("x")}}); return b }(), good, 200, hooks.CodeMalformedBody},
+		{"not a form", "/hooks/email/sendgrid/", "application/json", []byte("{}"), good, 200, errcode.MalformedBody},
+		{"no envelope", "/hooks/email/sendgrid/", func() string { _, c := multipartBody(nil); return c }(), func() []byte { b, _ := multipartBody([]formPart{{name: "text", value: []byte("x")}}); return b }(), good, 200, errcode.MalformedBody},
 	}
 	unknownBody, unknownCT := sendgridParsed("nobody0000000000000000000000000@in.example.com")
 	tests = append(tests, struct {
@@ -332,7 +333,7 @@ func TestSendGridRefusals(t *testing.T) {
 		mod      func(*http.Request)
 		want     int
 		wantCode string
-	}{"unknown hook", "/hooks/email/sendgrid/", unknownCT, unknownBody, good, 200, hooks.CodeNotFound})
+	}{"unknown hook", "/hooks/email/sendgrid/", unknownCT, unknownBody, good, 200, errcode.NotFound})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := post(h, tt.path, tt.ctype, tt.body, tt.mod)
@@ -466,12 +467,12 @@ func TestPostmarkRefusals(t *testing.T) {
 		want     int
 		wantCode string
 	}{
-		{"no credential", "application/json", body, nil, 401, hooks.CodeUnauthorized},
-		{"wrong credential", "application/json", body, func(r *http.Request) { r.SetBasicAuth("postmark", "x") }, 401, hooks.CodeUnauthorized},
-		{"not JSON", "application/json", []byte("<xml/>"), good, 403, hooks.CodeMalformedBody},
-		{"wrong type", "text/plain", body, good, 403, hooks.CodeUnsupportedMedia},
-		{"unknown hook", "application/json", postmarkJSON("nobody0000000000000000000000000@in.example.com", "", false), good, 403, hooks.CodeNotFound},
-		{"bad attachment", "application/json", bytes.Replace(body, []byte(`"Content":"`), []byte(`"Content":"!!!`), 1), good, 403, hooks.CodeMalformedBody},
+		{"no credential", "application/json", body, nil, 401, errcode.Unauthorized},
+		{"wrong credential", "application/json", body, func(r *http.Request) { r.SetBasicAuth("postmark", "x") }, 401, errcode.Unauthorized},
+		{"not JSON", "application/json", []byte("<xml/>"), good, 403, errcode.MalformedBody},
+		{"wrong type", "text/plain", body, good, 403, errcode.UnsupportedMedia},
+		{"unknown hook", "application/json", postmarkJSON("nobody0000000000000000000000000@in.example.com", "", false), good, 403, errcode.NotFound},
+		{"bad attachment", "application/json", bytes.Replace(body, []byte(`"Content":"`), []byte(`"Content":"!!!`), 1), good, 403, errcode.MalformedBody},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -493,7 +494,7 @@ func TestPostmarkRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := post(small, "/hooks/email/postmark", "application/json", body, good)
-		if w.Code != http.StatusForbidden || errCode(t, w) != hooks.CodePayloadTooLarge {
+		if w.Code != http.StatusForbidden || errCode(t, w) != errcode.PayloadTooLarge {
 			t.Fatalf("got %d %s, want 403 payload_too_large", w.Code, w.Body)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 // Error codes of email hook answers, beside those of package hooks.
@@ -26,6 +27,10 @@ const (
 // "Token+tag@in.example.com": the local part without any "+tag", checked
 // against domains (case-insensitively; empty domains accepts any). It
 // returns false when the address is not one of ours.
+// maxEmailBodyBytes caps hooks.Email.Text and HTML: a longer body is cut
+// there (at a character boundary) and BodiesTruncated is set.
+const maxEmailBodyBytes = 256 << 10
+
 func splitRecipient(addr string, domains []string) (string, bool) {
 	addr = strings.TrimSpace(addr)
 	addr = strings.TrimSuffix(strings.TrimPrefix(addr, "<"), ">")
@@ -96,7 +101,7 @@ func (s *hookSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, er
 	msg, err := s.parsed.get(body)
 	switch {
 	case errors.Is(err, ErrMessageTooLarge):
-		return nil, &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: hooks.CodePayloadTooLarge,
+		return nil, &hooks.Error{Status: http.StatusRequestEntityTooLarge, Code: errcode.PayloadTooLarge,
 			Message: "the message is larger than the limit", Err: err}
 	case err != nil:
 		return nil, &hooks.Error{Status: http.StatusBadRequest, Code: CodeMalformedMessage,
@@ -142,9 +147,9 @@ func messageToEmail(msg *Message, recipients []string) (*hooks.Email, []hooks.Fi
 		e.From, e.FromName = msg.From[0].Address, msg.From[0].Name
 	}
 	var cut bool
-	e.Text, cut = capText(msg.Text, hooks.MaxEmailBodyBytes)
+	e.Text, cut = capText(msg.Text, maxEmailBodyBytes)
 	e.BodiesTruncated = cut
-	e.HTML, cut = capText(msg.HTML, hooks.MaxEmailBodyBytes)
+	e.HTML, cut = capText(msg.HTML, maxEmailBodyBytes)
 	e.BodiesTruncated = e.BodiesTruncated || cut
 	for _, w := range msg.Warnings {
 		e.Warnings = append(e.Warnings, w.String())

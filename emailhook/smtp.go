@@ -1,8 +1,8 @@
 package emailhook
 
 import (
-	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +46,16 @@ type SMTPOptions struct {
 	// AuthChecker, when set, checks SPF, DKIM and DMARC on every message
 	// and puts the verdicts in Event.Email.Auth; nil checks nothing.
 	AuthChecker *AuthChecker
+	// TLSConfig, when set, turns STARTTLS on: the server advertises it in
+	// its EHLO answer and upgrades the connections that ask. It needs a
+	// certificate (Certificates or GetCertificate) for Hostname. Nil leaves
+	// STARTTLS off and unadvertised.
+	TLSConfig *tls.Config
+	// RequireTLS refuses MAIL FROM on a connection that has not done
+	// STARTTLS (530 5.7.0); it needs TLSConfig. Leave it off on a public
+	// MX: RFC 3207 forbids requiring TLS there, and senders that cannot do
+	// TLS would never get through. It suits a relay whose senders are known.
+	RequireTLS bool
 }
 
 // Backend is a go-smtp Backend that receives mail for email hooks. It
@@ -76,6 +86,9 @@ func NewBackend(p *hooks.Pipeline, opts SMTPOptions) (*Backend, error) {
 	}
 	if opts.MaxMessageBytes < 0 || opts.MaxRecipients < 0 || opts.ReadTimeout < 0 || opts.WriteTimeout < 0 || opts.DeliveryTimeout < 0 {
 		return nil, fmt.Errorf("%w: MaxMessageBytes, MaxRecipients and the timeouts must not be negative", ErrInvalidOptions)
+	}
+	if opts.RequireTLS && opts.TLSConfig == nil {
+		return nil, fmt.Errorf("%w: RequireTLS needs a TLSConfig", ErrInvalidOptions)
 	}
 	if opts.Hostname == "" {
 		opts.Hostname = "localhost"
@@ -112,12 +125,14 @@ func NewBackend(p *hooks.Pipeline, opts SMTPOptions) (*Backend, error) {
 	return b, nil
 }
 
-// NewServer returns a go-smtp server for b with the backend's limits and
-// timeouts applied. Start it with ListenAndServe or Serve(listener).
+// NewServer returns a go-smtp server for b with the backend's limits,
+// timeouts and TLS configuration applied. Start it with ListenAndServe or
+// Serve(listener).
 func (b *Backend) NewServer(addr string) *smtp.Server {
 	s := smtp.NewServer(b)
 	s.Addr = addr
 	s.Domain = b.opts.Hostname
+	s.TLSConfig = b.opts.TLSConfig
 	s.MaxMessageBytes = b.opts.MaxMessageBytes
 	s.MaxRecipients = b.opts.MaxRecipients
 	s.ReadTimeout = b.opts.ReadTimeout
@@ -150,8 +165,9 @@ type session struct {
 	rcpts  []rcpt
 }
 
+// rcpt is one hook the message goes to, as RCPT TO found it.
 type rcpt struct {
-	token string
+	hook  *hooks.Hook
 	addrs []string // the envelope addresses naming this hook
 }
 
@@ -161,9 +177,15 @@ var (
 	errMalformed   = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Message could not be parsed"}
 	errLineTooLong = &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 4, 0}, Message: "Line too long"}
 	errNoRcpt      = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
+	errNeedTLS     = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Must issue a STARTTLS command first"}
 )
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if s.b.opts.RequireTLS {
+		if _, ok := s.c.TLSConnectionState(); !ok {
+			return errNeedTLS
+		}
+	}
 	s.from = from
 	return nil
 }
@@ -175,7 +197,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.opts.DeliveryTimeout)
 	defer cancel()
-	_, err := s.b.p.Registry().Lookup(ctx, KindName, token)
+	h, err := s.b.p.Registry().Lookup(ctx, KindName, token)
 	if errors.Is(err, hooks.ErrNotFound) {
 		return errNoMailbox
 	}
@@ -184,14 +206,17 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		return errTempLocal
 	}
 	for i := range s.rcpts {
-		if s.rcpts[i].token == token {
+		if s.rcpts[i].hook.ID == h.ID {
 			if !slices.Contains(s.rcpts[i].addrs, to) {
 				s.rcpts[i].addrs = append(s.rcpts[i].addrs, to)
 			}
 			return nil
 		}
 	}
-	s.rcpts = append(s.rcpts, rcpt{token: token, addrs: []string{to}})
+	// The hook is kept for DATA, which delivers to it without a second
+	// lookup: a hook disabled or rotated in between still gets this
+	// message, as if it had arrived a moment earlier.
+	s.rcpts = append(s.rcpts, rcpt{hook: h, addrs: []string{to}})
 	return nil
 }
 
@@ -218,7 +243,7 @@ func (s *session) Data(r io.Reader) error {
 	defer cancel()
 	d := &delivery{parsed: &parsedMessage{x: s.b.x}, recipients: make(map[string][]string, len(s.rcpts))}
 	for _, rc := range s.rcpts {
-		d.recipients[rc.token] = rc.addrs
+		d.recipients[rc.hook.Token] = rc.addrs
 	}
 	if s.b.opts.AuthChecker != nil {
 		d.auth = s.b.opts.AuthChecker.Check(ctx, s.ip, s.c.Hostname(), s.from, raw)
@@ -226,9 +251,11 @@ func (s *session) Data(r io.Reader) error {
 	header := http.Header{"X-Envelope-From": {s.from}}
 	var accepted, temporary, malformed, tooLarge int
 	for _, rc := range s.rcpts {
+		// Every hook's arrival shares raw, read once above, and the hook
+		// RCPT found.
 		a := &hooks.Arrival{
-			Kind: KindName, Token: rc.token, Method: "SMTP", Path: rc.addrs[0],
-			RemoteAddr: s.remote, Header: header, Body: bytes.NewReader(raw), MaxBytes: s.b.opts.MaxMessageBytes,
+			Kind: KindName, Token: rc.hook.Token, Hook: rc.hook, Method: "SMTP", Path: rc.addrs[0],
+			RemoteAddr: s.remote, Header: header, Raw: raw, MaxBytes: s.b.opts.MaxMessageBytes,
 		}
 		res := s.b.p.Ingest(ctx, a, d)
 		switch {
@@ -257,7 +284,7 @@ func (s *session) Data(r io.Reader) error {
 	case malformed > 0:
 		return errMalformed
 	}
-	return errNoMailbox // every hook went away between RCPT and DATA
+	return errNoMailbox // every hook refused it (a sender policy)
 }
 
 func (s *session) Reset() {

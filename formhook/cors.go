@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
@@ -60,12 +61,12 @@ func setCORS(h http.Header, r *http.Request, s *Settings) {
 func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
 	token, ok := intake.TokenFromPath(r.URL.Path, h.http.Prefix)
 	if !ok {
-		hooks.WriteError(w, hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook"))
+		intake.WriteError(w, hooks.NewError(http.StatusNotFound, errcode.NotFound, "no such hook"))
 		return
 	}
 	hk, err := h.p.Registry().Lookup(r.Context(), KindName, token)
 	if err != nil {
-		hooks.WriteError(w, lookupError(err))
+		intake.WriteError(w, lookupError(err))
 		return
 	}
 	s := settingsOf(hk)
@@ -89,7 +90,7 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
 // hook, 503 for a store failure.
 func lookupError(err error) *hooks.Error {
 	if isNotFound(err) {
-		return hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook")
+		return hooks.NewError(http.StatusNotFound, errcode.NotFound, "no such hook")
 	}
 	return hooks.AsError(err)
 }

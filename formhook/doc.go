@@ -8,7 +8,7 @@
 // decodes application/x-www-form-urlencoded, multipart/form-data (file
 // parts become Event.Files) or JSON with hooks.DecodeBody, and hands the
 // event to the pipeline's Delivery. It answers 202 {"id":"<event id>"}, or
-// a JSON error (see hooks.WriteError).
+// a JSON error (see intake.WriteError).
 //
 // # Protections
 //

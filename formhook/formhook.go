@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
@@ -167,13 +168,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && h.limits != nil {
 		key := limitKey(clientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.trusted))
 		if wait, ok := h.limits.reserve(key, h.now()); !ok {
-			hooks.WriteError(w, &hooks.Error{Status: http.StatusTooManyRequests, Code: hooks.CodeRateLimited,
+			intake.WriteError(w, &hooks.Error{Status: http.StatusTooManyRequests, Code: errcode.RateLimited,
 				Message: "too many posts from this address; try again later", RetryAfter: wait})
 			return
 		}
 	}
 	if r.Method != http.MethodPost {
-		hooks.WriteError(w, &hooks.Error{Status: http.StatusMethodNotAllowed, Code: hooks.CodeMethodNotAllowed,
+		intake.WriteError(w, &hooks.Error{Status: http.StatusMethodNotAllowed, Code: errcode.MethodNotAllowed,
 			Message: "use POST", Header: allowMethods})
 		return
 	}
@@ -182,7 +183,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		setCORS(w.Header(), r, settingsOf(res.Hook))
 	}
 	if res.Err != nil {
-		hooks.WriteError(w, res.Err)
+		intake.WriteError(w, res.Err)
 		return
 	}
 	if u := settingsOf(res.Hook).RedirectURL; u != "" && wantsHTML(r.Header.Values("Accept")) {
@@ -226,7 +227,7 @@ func (s *session) Authenticate(context.Context) error {
 	}
 	key := limitKey(clientIP(s.a.RemoteAddr, s.a.Header.Values("X-Forwarded-For"), s.in.trusted))
 	if wait, ok := s.in.hookLimits.reserve(s.hk.ID, *rl, key, s.in.now()); !ok {
-		return &hooks.Error{Status: http.StatusTooManyRequests, Code: hooks.CodeRateLimited,
+		return &hooks.Error{Status: http.StatusTooManyRequests, Code: errcode.RateLimited,
 			Message: "too many posts from this address to this hook; try again later", RetryAfter: wait}
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/internal/testenv"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
@@ -147,29 +148,29 @@ func cases(t testing.TB) []tcase {
 		{name: "json scalar", hook: "good", ct: "application/json", body: `true`, status: 202, data: `true`},
 		{name: "chunked", hook: "good", ct: urlenc, body: "a=1", chunked: true, status: 202, data: `{"a":"1"}`},
 		{name: "upper-case token", hook: "good:upper", ct: urlenc, body: "a=1", status: 202, data: `{"a":"1"}`},
-		{name: "malformed json", hook: "good", ct: "application/json", body: `{`, status: 400, code: hooks.CodeMalformedBody},
-		{name: "bad form escape", hook: "good", ct: urlenc, body: "a=%G0", status: 400, code: hooks.CodeMalformedBody},
-		{name: "form conflict", hook: "good", ct: urlenc, body: "a=1&a[b]=2", status: 400, code: hooks.CodeMalformedBody},
-		{name: "huge index", hook: "good", ct: urlenc, body: "a[99999999]=x", status: 400, code: hooks.CodeArrayIndexTooHigh},
-		{name: "too deep json", hook: "good", ct: "application/json", body: strings.Repeat(`{"a":`, 70) + "1" + strings.Repeat("}", 70), status: 400, code: hooks.CodeTooDeep},
-		{name: "multipart without boundary", hook: "good", ct: "multipart/form-data", body: mbody, status: 400, code: hooks.CodeMalformedBody},
-		{name: "unknown token", hook: "/hooks/form/abc", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
-		{name: "non-token chars", hook: "/hooks/form/a-b_c", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
-		{name: "deleted", hook: "deleted", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
-		{name: "disabled", hook: "disabled", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
-		{name: "rotated", hook: "rotated", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
-		{name: "web token on form path", hook: "web", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
-		{name: "email token on form path", hook: "email", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
-		{name: "trailing slash", hook: "good:/", ct: urlenc, body: "a=1", status: 404, code: hooks.CodeNotFound},
-		{name: "get", method: "GET", hook: "good", status: 405, code: hooks.CodeMethodNotAllowed, wantHdr: map[string]string{"Allow": "OPTIONS, POST"}},
-		{name: "put", method: "PUT", hook: "good", status: 405, code: hooks.CodeMethodNotAllowed, wantHdr: map[string]string{"Allow": "OPTIONS, POST"}},
-		{name: "too large", hook: "good", ct: urlenc, body: big, status: 413, code: hooks.CodePayloadTooLarge},
-		{name: "too large chunked", hook: "good", ct: urlenc, body: big, chunked: true, status: 413, code: hooks.CodePayloadTooLarge},
-		{name: "too many fields", hook: "good", ct: urlenc, body: strings.Repeat("a&", 101), status: 413, code: hooks.CodeTooManyFields},
-		{name: "no content type", hook: "good", body: "a=1", status: 415, code: hooks.CodeUnsupportedMedia},
-		{name: "text/html", hook: "good", ct: "text/html", body: "a=1", status: 415, code: hooks.CodeUnsupportedMedia},
-		{name: "unknown charset", hook: "good", ct: urlenc + "; charset=x-nope", body: "a=1", status: 415, code: hooks.CodeUnsupportedCharset},
-		{name: "trigger fails", hook: "failing", ct: urlenc, body: "a=1", status: 503, code: hooks.CodeUnavailable, wantHdr: map[string]string{"Retry-After": "5"}},
+		{name: "malformed json", hook: "good", ct: "application/json", body: `{`, status: 400, code: errcode.MalformedBody},
+		{name: "bad form escape", hook: "good", ct: urlenc, body: "a=%G0", status: 400, code: errcode.MalformedBody},
+		{name: "form conflict", hook: "good", ct: urlenc, body: "a=1&a[b]=2", status: 400, code: errcode.MalformedBody},
+		{name: "huge index", hook: "good", ct: urlenc, body: "a[99999999]=x", status: 400, code: errcode.ArrayIndexTooHigh},
+		{name: "too deep json", hook: "good", ct: "application/json", body: strings.Repeat(`{"a":`, 70) + "1" + strings.Repeat("}", 70), status: 400, code: errcode.TooDeep},
+		{name: "multipart without boundary", hook: "good", ct: "multipart/form-data", body: mbody, status: 400, code: errcode.MalformedBody},
+		{name: "unknown token", hook: "/hooks/form/abc", ct: urlenc, body: "a=1", status: 404, code: errcode.NotFound},
+		{name: "non-token chars", hook: "/hooks/form/a-b_c", ct: urlenc, body: "a=1", status: 404, code: errcode.NotFound},
+		{name: "deleted", hook: "deleted", ct: urlenc, body: "a=1", status: 404, code: errcode.NotFound},
+		{name: "disabled", hook: "disabled", ct: urlenc, body: "a=1", status: 404, code: errcode.NotFound},
+		{name: "rotated", hook: "rotated", ct: urlenc, body: "a=1", status: 404, code: errcode.NotFound},
+		{name: "web token on form path", hook: "web", ct: urlenc, body: "a=1", status: 404, code: errcode.NotFound},
+		{name: "email token on form path", hook: "email", ct: urlenc, body: "a=1", status: 404, code: errcode.NotFound},
+		{name: "trailing slash", hook: "good:/", ct: urlenc, body: "a=1", status: 404, code: errcode.NotFound},
+		{name: "get", method: "GET", hook: "good", status: 405, code: errcode.MethodNotAllowed, wantHdr: map[string]string{"Allow": "OPTIONS, POST"}},
+		{name: "put", method: "PUT", hook: "good", status: 405, code: errcode.MethodNotAllowed, wantHdr: map[string]string{"Allow": "OPTIONS, POST"}},
+		{name: "too large", hook: "good", ct: urlenc, body: big, status: 413, code: errcode.PayloadTooLarge},
+		{name: "too large chunked", hook: "good", ct: urlenc, body: big, chunked: true, status: 413, code: errcode.PayloadTooLarge},
+		{name: "too many fields", hook: "good", ct: urlenc, body: strings.Repeat("a&", 101), status: 413, code: errcode.TooManyFields},
+		{name: "no content type", hook: "good", body: "a=1", status: 415, code: errcode.UnsupportedMedia},
+		{name: "text/html", hook: "good", ct: "text/html", body: "a=1", status: 415, code: errcode.UnsupportedMedia},
+		{name: "unknown charset", hook: "good", ct: urlenc + "; charset=x-nope", body: "a=1", status: 415, code: errcode.UnsupportedCharset},
+		{name: "trigger fails", hook: "failing", ct: urlenc, body: "a=1", status: 503, code: errcode.Unavailable, wantHdr: map[string]string{"Retry-After": "5"}},
 		{name: "trigger chooses status", hook: "teapot", ct: urlenc, body: "a=1", status: 429, code: "slow_down", wantHdr: map[string]string{"Retry-After": "30"}},
 	}
 }
@@ -316,7 +317,7 @@ func TestFilesReachEvent(t *testing.T) {
 		f.SHA256 != want.SHA256 || string(f.Content) != "hello" {
 		t.Fatalf("got %+v, want %+v", f, want)
 	}
-	if ev.HookKind != KindName || ev.HookName != "Contact" || ev.ContentType != hooks.MediaMultipart {
+	if ev.HookKind != KindName || ev.HookName != "Contact" || ev.ContentType != "multipart/form-data" {
 		t.Errorf("got kind %s name %s content type %s", ev.HookKind, ev.HookName, ev.ContentType)
 	}
 }

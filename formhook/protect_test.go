@@ -18,6 +18,7 @@ import (
 
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -164,8 +165,8 @@ func TestPreflight(t *testing.T) {
 				t.Fatalf("got %d %s, want %d", w.Code, w.Body, tt.status)
 			}
 			if tt.status == 404 {
-				if c := code(w); c != hooks.CodeNotFound {
-					t.Fatalf("got code %q, want %q", c, hooks.CodeNotFound)
+				if c := code(w); c != errcode.NotFound {
+					t.Fatalf("got code %q, want %q", c, errcode.NotFound)
 				}
 				return
 			}
@@ -364,7 +365,7 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	w := post("192.0.2.1:1001")
-	if w.Code != 429 || code(w) != hooks.CodeRateLimited {
+	if w.Code != 429 || code(w) != errcode.RateLimited {
 		t.Fatalf("third post: got %d %s, want 429 rate_limited", w.Code, w.Body)
 	}
 	if got := w.Header().Get("Retry-After"); got != "2" {
@@ -669,7 +670,7 @@ func TestHookRateLimit(t *testing.T) {
 		}
 	}
 	w := e.do(limited, a)
-	if w.Code != http.StatusTooManyRequests || code(w) != hooks.CodeRateLimited || w.Header().Get("Retry-After") != "2" {
+	if w.Code != http.StatusTooManyRequests || code(w) != errcode.RateLimited || w.Header().Get("Retry-After") != "2" {
 		t.Fatalf("third post: got %d %s Retry-After %q, want 429 rate_limited with Retry-After 2", w.Code, w.Body, w.Header().Get("Retry-After"))
 	}
 	if w := e.do(limited, req{body: "a=1", remote: "198.51.100.7:1000"}); w.Code != http.StatusAccepted {

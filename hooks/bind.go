@@ -60,7 +60,7 @@ func (e *Event) Bind(v any) error {
 		return bindJSON(b, v)
 	case isFormType(e.ContentType):
 		return bindForm(e, v)
-	case len(e.Raw) > 0 && mediaType(e.ContentType) == MediaJSON:
+	case len(e.Raw) > 0 && mediaType(e.ContentType) == mediaJSON:
 		// The exact body decodes to what Data holds (the decoder kept the
 		// last of duplicate names, as encoding/json does), without
 		// encoding Data again first.
@@ -95,7 +95,7 @@ func mediaType(ct string) string {
 
 func isFormType(ct string) bool {
 	mt := mediaType(ct)
-	return mt == MediaForm || mt == MediaMultipart
+	return mt == mediaForm || mt == mediaMultipart
 }
 
 // bindJSON decodes b into v with numbers as json.Number.
@@ -191,7 +191,7 @@ var formBinders = sync.Pool{New: func() any { return newFormBinder() }}
 
 // maxBindArray is the longest slice a form binds into: as many elements
 // as a form may have fields.
-const maxBindArray = max(DefaultMaxFields, DefaultMaxArrayIndex) + 1
+const maxBindArray = max(defaultMaxFields, defaultMaxArrayIndex) + 1
 
 func newFormBinder() *formBinder {
 	b := &formBinder{dec: form.NewDecoder()}

@@ -18,7 +18,7 @@ const benchForm = "name=Ada&age=36&agree=on&score=9.5&born=1815-12-10&tags[]=mat
 // host does by hand with form/v4 on url.ParseQuery of the raw body (which
 // cannot read tags[] and must be given the keys form/v4 expects).
 func BenchmarkBindForm(b *testing.B) {
-	e := formEvent(b, hooks.MediaForm, []byte(benchForm))
+	e := formEvent(b, "application/x-www-form-urlencoded", []byte(benchForm))
 	b.ReportAllocs()
 	for b.Loop() {
 		var s signup

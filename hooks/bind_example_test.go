@@ -31,11 +31,11 @@ func ExampleEvent_Bind() {
 
 	// What formhook's pipeline makes of a urlencoded post.
 	body := []byte("name=Ada&age=36&tags[]=math&tags[]=engines&visit=2026-12-24&address[city]=London")
-	d, _ := hooks.DecodeBody(hooks.MediaForm, body, hooks.DecodeOptions{})
+	d, _ := hooks.DecodeBody("application/x-www-form-urlencoded", body, hooks.DecodeOptions{})
 	_ = trigger.Fire(context.Background(), &hooks.Event{Data: d.Data, ContentType: d.ContentType})
 
 	// A value that does not fit names its field.
-	d, _ = hooks.DecodeBody(hooks.MediaForm, []byte("name=Bob&age=old"), hooks.DecodeOptions{})
+	d, _ = hooks.DecodeBody("application/x-www-form-urlencoded", []byte("name=Bob&age=old"), hooks.DecodeOptions{})
 	var c Contact
 	err := (&hooks.Event{Data: d.Data, ContentType: d.ContentType}).Bind(&c)
 	fmt.Println(err)

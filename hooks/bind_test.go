@@ -92,7 +92,7 @@ func TestBindForm(t *testing.T) {
 		for _, f := range fields {
 			parts = append(parts, f[0]+"="+f[1])
 		}
-		e := formEvent(t, hooks.MediaForm, []byte(strings.Join(parts, "&")))
+		e := formEvent(t, "application/x-www-form-urlencoded", []byte(strings.Join(parts, "&")))
 		var got signup
 		if err := e.Bind(&got); err != nil {
 			t.Fatal(err)
@@ -135,7 +135,7 @@ func TestBindFormErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.body, func(t *testing.T) {
 			var got signup
-			err := formEvent(t, hooks.MediaForm, []byte(tt.body)).Bind(&got)
+			err := formEvent(t, "application/x-www-form-urlencoded", []byte(tt.body)).Bind(&got)
 			var be *hooks.BindError
 			if !errors.As(err, &be) || be.Field != tt.field {
 				t.Fatalf("got %v, want a BindError for %q", err, tt.field)
@@ -150,13 +150,13 @@ func TestBindFormErrors(t *testing.T) {
 		CV hooks.File `form:"cv"`
 	}
 	var be *hooks.BindError
-	if err := formEvent(t, hooks.MediaForm, []byte("cv=text")).Bind(&f); !errors.As(err, &be) || be.Field != "cv" {
+	if err := formEvent(t, "application/x-www-form-urlencoded", []byte("cv=text")).Bind(&f); !errors.As(err, &be) || be.Field != "cv" {
 		t.Errorf("got %v, want a BindError for cv", err)
 	}
 }
 
 func TestBindTarget(t *testing.T) {
-	e := formEvent(t, hooks.MediaForm, []byte("a=1"))
+	e := formEvent(t, "application/x-www-form-urlencoded", []byte("a=1"))
 	var s signup
 	for _, v := range []any{nil, s, (*signup)(nil)} {
 		if err := e.Bind(v); !errors.Is(err, hooks.ErrBindTarget) {
@@ -257,7 +257,7 @@ func FuzzBindForm(f *testing.F) {
 	f.Add([]byte("name=Ada&age=3&tags[]=a&items[0][sku]=x&address.city=y&born=2020-01-02"))
 	f.Add([]byte("a]=1&b[=2&items[x][qty]=1&items[]=3&extra[a][b]=c"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		d, err := hooks.DecodeBody(hooks.MediaForm, body, hooks.DecodeOptions{})
+		d, err := hooks.DecodeBody("application/x-www-form-urlencoded", body, hooks.DecodeOptions{})
 		if err != nil {
 			return
 		}

@@ -21,56 +21,49 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
+
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 // Default limits of DecodeBody.
 const (
-	DefaultMaxDepth      = 64   // JSON nesting and form key segments
-	DefaultMaxFields     = 1000 // form fields and multipart parts
-	DefaultMaxArrayIndex = 1000 // highest index of a form array a[i]
-)
-
-// Error codes of DecodeBody, beside CodeMalformedBody and
-// CodeUnsupportedMedia.
-const (
-	CodeTooDeep            = "nesting_too_deep"      // 400: JSON or form key nesting over MaxDepth
-	CodeTooManyFields      = "too_many_fields"       // 413: more form fields or parts than MaxFields
-	CodeArrayIndexTooHigh  = "array_index_too_large" // 400: a[i] with i over MaxArrayIndex
-	CodeUnsupportedCharset = "unsupported_charset"   // 415: a charset parameter no decoder knows
+	defaultMaxDepth      = 64   // JSON nesting and form key segments
+	defaultMaxFields     = 1000 // form fields and multipart parts
+	defaultMaxArrayIndex = 1000 // highest index of a form array a[i]
 )
 
 // DecodeOptions limits what DecodeBody accepts. The zero value applies the
 // defaults.
 type DecodeOptions struct {
 	// MaxDepth limits JSON nesting (objects and arrays) and the number of
-	// segments of a form key such as a[b][c]; 0 means DefaultMaxDepth.
+	// segments of a form key such as a[b][c]; 0 means 64.
 	MaxDepth int
 	// MaxFields limits the fields of a urlencoded form and the parts of a
-	// multipart form; 0 means DefaultMaxFields.
+	// multipart form; 0 means 1000.
 	MaxFields int
 	// MaxArrayIndex is the highest index a form key such as a[7] may use,
-	// as go-playground/form's SetMaxArraySize; 0 means DefaultMaxArrayIndex.
+	// as go-playground/form's SetMaxArraySize; 0 means 1000.
 	MaxArrayIndex int
 }
 
 func (o DecodeOptions) withDefaults() DecodeOptions {
 	if o.MaxDepth <= 0 {
-		o.MaxDepth = DefaultMaxDepth
+		o.MaxDepth = defaultMaxDepth
 	}
 	if o.MaxFields <= 0 {
-		o.MaxFields = DefaultMaxFields
+		o.MaxFields = defaultMaxFields
 	}
 	if o.MaxArrayIndex <= 0 {
-		o.MaxArrayIndex = DefaultMaxArrayIndex
+		o.MaxArrayIndex = defaultMaxArrayIndex
 	}
 	return o
 }
 
 // Media types DecodeBody understands.
 const (
-	MediaJSON      = "application/json"
-	MediaForm      = "application/x-www-form-urlencoded"
-	MediaMultipart = "multipart/form-data"
+	mediaJSON      = "application/json"
+	mediaForm      = "application/x-www-form-urlencoded"
+	mediaMultipart = "multipart/form-data"
 )
 
 // DecodeBody decodes an HTTP body by its Content-Type into JSON-compatible
@@ -104,7 +97,7 @@ const (
 func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, error) {
 	opts = opts.withDefaults()
 	if strings.TrimSpace(contentType) == "" {
-		return nil, NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+		return nil, NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedMedia,
 			"a Content-Type header is required: application/json, application/x-www-form-urlencoded or multipart/form-data")
 	}
 	var (
@@ -112,13 +105,13 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 		params map[string]string
 		err    error
 	)
-	if contentType == MediaJSON || contentType == MediaForm {
+	if contentType == mediaJSON || contentType == mediaForm {
 		mt = contentType // the common cases, without parsing
 	} else if mt, params, err = mime.ParseMediaType(contentType); err != nil {
 		return nil, unsupportedMedia()
 	}
 	switch {
-	case mt == MediaJSON || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
+	case mt == mediaJSON || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
 		if cs := params["charset"]; cs != "" && !isUTF8(cs) {
 			return nil, badCharset(cs)
 		}
@@ -126,8 +119,8 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 		if err != nil {
 			return nil, err
 		}
-		return &Decoded{Data: data, ContentType: MediaJSON}, nil
-	case mt == MediaForm:
+		return &Decoded{Data: data, ContentType: mediaJSON}, nil
+	case mt == mediaForm:
 		enc, err := charsetEncoding(params["charset"])
 		if err != nil {
 			return nil, err
@@ -140,8 +133,8 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 		if err != nil {
 			return nil, err
 		}
-		return &Decoded{Data: data, ContentType: MediaForm}, nil
-	case mt == MediaMultipart:
+		return &Decoded{Data: data, ContentType: mediaForm}, nil
+	case mt == mediaMultipart:
 		enc, err := charsetEncoding(params["charset"])
 		if err != nil {
 			return nil, err
@@ -158,27 +151,27 @@ func DecodeBody(contentType string, body []byte, opts DecodeOptions) (*Decoded, 
 		if err != nil {
 			return nil, err
 		}
-		return &Decoded{Data: data, ContentType: MediaMultipart, Files: files}, nil
+		return &Decoded{Data: data, ContentType: mediaMultipart, Files: files}, nil
 	case isXMLMedia(mt): // decode_xml.go
 		return decodeXMLBody(body, params["charset"], opts)
-	case mt == MediaText: // decode_text.go
+	case mt == mediaText: // decode_text.go
 		return decodeTextBody(body, params["charset"])
 	}
 	return nil, unsupportedMedia()
 }
 
 func unsupportedMedia() *Error {
-	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+	return NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedMedia,
 		"the Content-Type must be application/json, application/x-www-form-urlencoded, multipart/form-data, application/xml or text/plain")
 }
 
 func badCharset(cs string) *Error {
-	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedCharset,
+	return NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedCharset,
 		fmt.Sprintf("the charset %q is not supported", truncate(cs, 40)))
 }
 
 func malformed(msg string, cause error) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: CodeMalformedBody, Message: msg, Err: cause}
+	return &Error{Status: http.StatusBadRequest, Code: errcode.MalformedBody, Message: msg, Err: cause}
 }
 
 func truncate(s string, n int) string {
@@ -244,7 +237,7 @@ func decodeJSON(body []byte, maxDepth int) (any, error) {
 	}()
 	v, err := readJSONValue(d, maxDepth)
 	if errors.Is(err, errTooDeep) {
-		return nil, NewError(http.StatusBadRequest, CodeTooDeep, fmt.Sprintf("the JSON body nests deeper than %d levels", maxDepth))
+		return nil, NewError(http.StatusBadRequest, errcode.TooDeep, fmt.Sprintf("the JSON body nests deeper than %d levels", maxDepth))
 	}
 	if err != nil {
 		return nil, malformed("the body is not valid JSON", err)
@@ -365,7 +358,7 @@ func parseURLEncoded(body []byte, enc encoding.Encoding, maxFields int) ([]field
 }
 
 func tooManyFields(n int) *Error {
-	return NewError(http.StatusRequestEntityTooLarge, CodeTooManyFields,
+	return NewError(http.StatusRequestEntityTooLarge, errcode.TooManyFields,
 		fmt.Sprintf("the form has more than %d fields", n))
 }
 
@@ -489,7 +482,7 @@ func parseKey(name string, o DecodeOptions) ([]segment, error) {
 			return []segment{{key: name, index: -1}}, nil // a[b]c
 		}
 		if len(segs) >= o.MaxDepth {
-			return nil, NewError(http.StatusBadRequest, CodeTooDeep,
+			return nil, NewError(http.StatusBadRequest, errcode.TooDeep,
 				fmt.Sprintf("a form field name nests deeper than %d levels", o.MaxDepth))
 		}
 		seg := segment{key: raw, index: -1}
@@ -499,7 +492,7 @@ func parseKey(name string, o DecodeOptions) ([]segment, error) {
 		case bracket && isIndex(raw):
 			n, err := strconv.Atoi(raw)
 			if err != nil || n > o.MaxArrayIndex {
-				return nil, NewError(http.StatusBadRequest, CodeArrayIndexTooHigh,
+				return nil, NewError(http.StatusBadRequest, errcode.ArrayIndexTooHigh,
 					fmt.Sprintf("a form array index is larger than %d", o.MaxArrayIndex))
 			}
 			seg.index = n
@@ -566,7 +559,7 @@ func addValue(cur any, v string) any {
 }
 
 func conflict(name string) *Error {
-	return NewError(http.StatusBadRequest, CodeMalformedBody,
+	return NewError(http.StatusBadRequest, errcode.MalformedBody,
 		fmt.Sprintf("the form field %q is used both as a value and as an object", truncate(name, 60)))
 }
 
@@ -600,7 +593,7 @@ func setPath(root map[string]any, segs []segment, v string, slots *int) error {
 			}
 			if grow := idx + 1 - len(arr); grow > 0 {
 				if *slots -= grow; *slots < 0 {
-					return NewError(http.StatusBadRequest, CodeArrayIndexTooHigh,
+					return NewError(http.StatusBadRequest, errcode.ArrayIndexTooHigh,
 						"the form's array indexes leave too many gaps")
 				}
 				for len(arr) <= idx {

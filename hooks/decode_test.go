@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/internal/testenv"
 )
 
@@ -46,16 +47,16 @@ func TestDecodeBodyJSON(t *testing.T) {
 		{"big int kept", "application/json", `{"id":9007199254740993}`, `{"id":9007199254740993}`, 0, ""},
 		{"brackets in strings", "application/json", `{"a":"[[[[{{{{"}`, `{"a":"[[[[{{{{"}`, 0, ""},
 		{"depth 64 ok", "application/json", okDeep, okDeep, 0, ""},
-		{"too deep", "application/json", deep, "", 400, CodeTooDeep},
-		{"malformed", "application/json", `{"a":`, "", 400, CodeMalformedBody},
-		{"trailing garbage", "application/json", `{"a":1} x`, "", 400, CodeMalformedBody},
-		{"two values", "application/json", `{}{}`, "", 400, CodeMalformedBody},
-		{"empty", "application/json", ``, "", 400, CodeMalformedBody},
-		{"latin1 json", "application/json; charset=latin1", `{}`, "", 415, CodeUnsupportedCharset},
-		{"missing ct", "", `{}`, "", 415, CodeUnsupportedMedia},
-		{"image", "image/png", `{}`, "", 415, CodeUnsupportedMedia},
-		{"bad ct", "application/json; ===", `{}`, "", 415, CodeUnsupportedMedia},
-		{"html", "text/html", `<a/>`, "", 415, CodeUnsupportedMedia},
+		{"too deep", "application/json", deep, "", 400, errcode.TooDeep},
+		{"malformed", "application/json", `{"a":`, "", 400, errcode.MalformedBody},
+		{"trailing garbage", "application/json", `{"a":1} x`, "", 400, errcode.MalformedBody},
+		{"two values", "application/json", `{}{}`, "", 400, errcode.MalformedBody},
+		{"empty", "application/json", ``, "", 400, errcode.MalformedBody},
+		{"latin1 json", "application/json; charset=latin1", `{}`, "", 415, errcode.UnsupportedCharset},
+		{"missing ct", "", `{}`, "", 415, errcode.UnsupportedMedia},
+		{"image", "image/png", `{}`, "", 415, errcode.UnsupportedMedia},
+		{"bad ct", "application/json; ===", `{}`, "", 415, errcode.UnsupportedMedia},
+		{"html", "text/html", `<a/>`, "", 415, errcode.UnsupportedMedia},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,20 +119,20 @@ func TestDecodeBodyForm(t *testing.T) {
 		{"windows-1252", form + "; charset=windows-1252", "n=%80%E9", `{"n":"€é"}`, 0, ""},
 		{"charset utf8 alias", form + "; charset=utf8", "n=%C3%A9", `{"n":"é"}`, 0, ""},
 		{"empty body", form, "", `{}`, 0, ""},
-		{"unknown charset", form + "; charset=klingon", "a=1", "", 415, CodeUnsupportedCharset},
-		{"bad escape", form, "a=%zz", "", 400, CodeMalformedBody},
-		{"index too large", form, "a[99999999]=x", "", 400, CodeArrayIndexTooHigh},
-		{"index overflow", form, "a[999999999999999999999999]=x", "", 400, CodeArrayIndexTooHigh},
+		{"unknown charset", form + "; charset=klingon", "a=1", "", 415, errcode.UnsupportedCharset},
+		{"bad escape", form, "a=%zz", "", 400, errcode.MalformedBody},
+		{"index too large", form, "a[99999999]=x", "", 400, errcode.ArrayIndexTooHigh},
+		{"index overflow", form, "a[999999999999999999999999]=x", "", 400, errcode.ArrayIndexTooHigh},
 		{"index 1000 ok", form, "a[1000]=x", "", -1, ""},
 		{"two sparse arrays ok", form, "a[1000]=x&b[1000]=x", "", -1, ""},
 		{"three sparse arrays ok", form, "a[1000]=x&b[1000]=x&c[1000]=x", "", -1, ""},
-		{"many sparse arrays", form, sparseFields(40, "a%d[1000]=x"), "", 400, CodeArrayIndexTooHigh},
-		{"many sparse nested arrays", form, sparseFields(40, "a[%d][999]=x"), "", 400, CodeArrayIndexTooHigh},
+		{"many sparse arrays", form, sparseFields(40, "a%d[1000]=x"), "", 400, errcode.ArrayIndexTooHigh},
+		{"many sparse nested arrays", form, sparseFields(40, "a[%d][999]=x"), "", 400, errcode.ArrayIndexTooHigh},
 		{"dense arrays ok", form, strings.Repeat("a[]=x&", 900) + strings.Repeat("b[]=y&", 90), "", -1, ""},
-		{"too deep key", form, "a" + strings.Repeat("[b]", 64) + "=1", "", 400, CodeTooDeep},
-		{"conflict value then object", form, "a=1&a[b]=2", "", 400, CodeMalformedBody},
-		{"conflict array then object", form, "a[]=1&a[b]=2", "", 400, CodeMalformedBody},
-		{"too many fields", form, strings.Repeat("a=1&", 1001), "", 413, CodeTooManyFields},
+		{"too deep key", form, "a" + strings.Repeat("[b]", 64) + "=1", "", 400, errcode.TooDeep},
+		{"conflict value then object", form, "a=1&a[b]=2", "", 400, errcode.MalformedBody},
+		{"conflict array then object", form, "a[]=1&a[b]=2", "", 400, errcode.MalformedBody},
+		{"too many fields", form, strings.Repeat("a=1&", 1001), "", 413, errcode.TooManyFields},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,8 +213,8 @@ func TestDecodeBodyMultipart(t *testing.T) {
 	if d.Files[1].SHA256 != "b413f47d13ee2fe6c845b2ee141af81de858df4ec549a58b7970bb96645bc8d2" {
 		t.Fatalf("got sha256 %s", d.Files[1].SHA256)
 	}
-	if d.ContentType != MediaMultipart {
-		t.Fatalf("got %s, want %s", d.ContentType, MediaMultipart)
+	if d.ContentType != mediaMultipart {
+		t.Fatalf("got %s, want %s", d.ContentType, mediaMultipart)
 	}
 }
 
@@ -231,13 +232,13 @@ func TestDecodeBodyMultipartErrors(t *testing.T) {
 		status   int
 		code     string
 	}{
-		{"no boundary", "multipart/form-data", okBody, 400, CodeMalformedBody},
-		{"wrong boundary", "multipart/form-data; boundary=zzz", okBody, 400, CodeMalformedBody},
-		{"truncated", okCT, okBody[:len(okBody)-10], 400, CodeMalformedBody},
-		{"garbage", okCT, []byte("garbage"), 400, CodeMalformedBody},
-		{"too many parts", manyCT, manyBody, 413, CodeTooManyFields},
-		{"bad part charset", badCS, badCSBody, 415, CodeUnsupportedCharset},
-		{"unknown request charset", okCT + "; charset=nope", okBody, 415, CodeUnsupportedCharset},
+		{"no boundary", "multipart/form-data", okBody, 400, errcode.MalformedBody},
+		{"wrong boundary", "multipart/form-data; boundary=zzz", okBody, 400, errcode.MalformedBody},
+		{"truncated", okCT, okBody[:len(okBody)-10], 400, errcode.MalformedBody},
+		{"garbage", okCT, []byte("garbage"), 400, errcode.MalformedBody},
+		{"too many parts", manyCT, manyBody, 413, errcode.TooManyFields},
+		{"bad part charset", badCS, badCSBody, 415, errcode.UnsupportedCharset},
+		{"unknown request charset", okCT + "; charset=nope", okBody, 415, errcode.UnsupportedCharset},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,14 +254,14 @@ func TestDecodeOptionsLimits(t *testing.T) {
 		name, ct, body string
 		status         int
 	}{
-		{"json depth 2 ok", MediaJSON, `{"a":{}}`, 0},
-		{"json depth 3", MediaJSON, `{"a":{"b":[]}}`, http.StatusBadRequest},
-		{"form depth 2 ok", MediaForm, `a[b]=1`, 0},
-		{"form depth 3", MediaForm, `a[b][c]=1`, http.StatusBadRequest},
-		{"fields 2 ok", MediaForm, `a=1&b=2`, 0},
-		{"fields 3", MediaForm, `a=1&b=2&c=3`, http.StatusRequestEntityTooLarge},
-		{"index 3 ok", MediaForm, `a[3]=1`, 0},
-		{"index 4", MediaForm, `a[4]=1`, http.StatusBadRequest},
+		{"json depth 2 ok", mediaJSON, `{"a":{}}`, 0},
+		{"json depth 3", mediaJSON, `{"a":{"b":[]}}`, http.StatusBadRequest},
+		{"form depth 2 ok", mediaForm, `a[b]=1`, 0},
+		{"form depth 3", mediaForm, `a[b][c]=1`, http.StatusBadRequest},
+		{"fields 2 ok", mediaForm, `a=1&b=2`, 0},
+		{"fields 3", mediaForm, `a=1&b=2&c=3`, http.StatusRequestEntityTooLarge},
+		{"index 3 ok", mediaForm, `a[3]=1`, 0},
+		{"index 4", mediaForm, `a[4]=1`, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,7 +330,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		const limit = 8
-		d, err := DecodeBody(MediaJSON, body, DecodeOptions{MaxDepth: limit})
+		d, err := DecodeBody(mediaJSON, body, DecodeOptions{MaxDepth: limit})
 		checkFuzzResult(t, d, err)
 		var want any
 		jd := json.NewDecoder(bytes.NewReader(body))
@@ -347,8 +348,8 @@ func FuzzDecodeJSON(f *testing.F) {
 			return
 		}
 		if valueDepth(want) > limit {
-			if AsError(err).Code != CodeTooDeep {
-				t.Fatalf("got %v for depth %d, want %s", err, valueDepth(want), CodeTooDeep)
+			if AsError(err).Code != errcode.TooDeep {
+				t.Fatalf("got %v for depth %d, want %s", err, valueDepth(want), errcode.TooDeep)
 			}
 			return
 		}
@@ -370,7 +371,7 @@ func FuzzDecodeForm(f *testing.F) {
 		f.Add([]byte(s), "windows-1252")
 	}
 	f.Fuzz(func(t *testing.T, body []byte, charset string) {
-		ct := MediaForm
+		ct := mediaForm
 		if charset != "" {
 			ct += "; charset=" + charset
 		}

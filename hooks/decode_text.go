@@ -5,11 +5,11 @@ import (
 	"unicode/utf8"
 )
 
-// MediaText is the media type of plain-text bodies.
-const MediaText = "text/plain"
+// mediaText is the media type of plain-text bodies.
+const mediaText = "text/plain"
 
-// TextKey is the one member of the data of a text/plain body.
-const TextKey = "text"
+// textKey is the one member of the data of a text/plain body.
+const textKey = "text"
 
 // decodeTextBody decodes a text/plain body as {"text": "<the body>"}: the
 // whole body as one string, converted to UTF-8 from the charset parameter
@@ -30,5 +30,5 @@ func decodeTextBody(body []byte, charset string) (*Decoded, error) {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	return &Decoded{Data: map[string]any{TextKey: s}, ContentType: MediaText}, nil
+	return &Decoded{Data: map[string]any{textKey: s}, ContentType: mediaText}, nil
 }

@@ -10,32 +10,27 @@ import (
 	"strings"
 
 	"golang.org/x/text/encoding/htmlindex"
+
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
-// MediaXML is the media type DecodeBody reports for XML bodies
+// mediaXML is the media type DecodeBody reports for XML bodies
 // (application/xml, text/xml and any +xml type).
-const MediaXML = "application/xml"
+const mediaXML = "application/xml"
 
 // Limits of the XML decoder, beside DecodeOptions.MaxDepth (element
 // nesting) and the body limit.
 const (
-	// MaxXMLAttributes is the most attributes one element may carry.
-	MaxXMLAttributes = 256
-	// MaxXMLNodes is the most elements and attributes a document may hold
+	// maxXMLAttributes is the most attributes one element may carry.
+	maxXMLAttributes = 256
+	// maxXMLNodes is the most elements and attributes a document may hold
 	// in all, so that a small body cannot build an outsized tree.
-	MaxXMLNodes = 100000
+	maxXMLNodes = 100000
 )
 
-// Error codes of the XML decoder.
-const (
-	CodeXMLDTD             = "xml_dtd_not_allowed" // 400: a <!DOCTYPE> or other declaration
-	CodeTooManyAttributes  = "too_many_attributes" // 400: an element with more than MaxXMLAttributes
-	CodeXMLTooManyElements = "too_many_xml_nodes"  // 413: more than MaxXMLNodes elements and attributes
-)
-
-// XMLTextKey is the member that holds an element's text when the element
-// also has attributes or child elements.
-const XMLTextKey = "$text"
+// xmlTextKey is the member that holds an element's text when the
+// element also has attributes or child elements.
+const xmlTextKey = "$text"
 
 // isXMLMedia reports whether mt is an XML media type.
 func isXMLMedia(mt string) bool {
@@ -69,8 +64,8 @@ func isXMLMedia(mt string) bool {
 // The charset comes from the Content-Type charset parameter, else the XML
 // declaration's encoding, else UTF-8 (RFC 7303). Nesting deeper than
 // opts.MaxDepth is refused with 400 nesting_too_deep, an element with more
-// than MaxXMLAttributes attributes with 400 too_many_attributes, and more
-// than MaxXMLNodes elements and attributes with 413.
+// than 256 attributes with 400 too_many_attributes, and more
+// than 100000 elements and attributes with 413.
 func decodeXMLBody(body []byte, charset string, opts DecodeOptions) (*Decoded, error) {
 	opts = opts.withDefaults()
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
@@ -107,7 +102,7 @@ func decodeXMLBody(body []byte, charset string, opts DecodeOptions) (*Decoded, e
 	v, err := x.document()
 	if err != nil {
 		if badCharset != "" {
-			return nil, NewError(http.StatusUnsupportedMediaType, CodeUnsupportedCharset,
+			return nil, NewError(http.StatusUnsupportedMediaType, errcode.UnsupportedCharset,
 				fmt.Sprintf("the charset %q is not supported", truncate(badCharset, 40)))
 		}
 		var he *Error
@@ -116,7 +111,7 @@ func decodeXMLBody(body []byte, charset string, opts DecodeOptions) (*Decoded, e
 		}
 		return nil, malformed("the body is not well-formed XML", err)
 	}
-	return &Decoded{Data: v, ContentType: MediaXML}, nil
+	return &Decoded{Data: v, ContentType: mediaXML}, nil
 }
 
 // xmlBuilder reads a document with RawToken (which keeps prefixes as
@@ -161,17 +156,17 @@ func (x *xmlBuilder) document() (any, error) {
 				return nil, malformed("the XML body has more than one root element", nil)
 			}
 			if len(stack) >= x.maxDepth {
-				return nil, NewError(http.StatusBadRequest, CodeTooDeep,
+				return nil, NewError(http.StatusBadRequest, errcode.TooDeep,
 					fmt.Sprintf("the XML body nests deeper than %d elements", x.maxDepth))
 			}
-			if len(t.Attr) > MaxXMLAttributes {
-				return nil, NewError(http.StatusBadRequest, CodeTooManyAttributes,
-					fmt.Sprintf("an XML element has more than %d attributes", MaxXMLAttributes))
+			if len(t.Attr) > maxXMLAttributes {
+				return nil, NewError(http.StatusBadRequest, errcode.TooManyAttributes,
+					fmt.Sprintf("an XML element has more than %d attributes", maxXMLAttributes))
 			}
 			x.nodes += 1 + len(t.Attr)
-			if x.nodes > MaxXMLNodes {
-				return nil, NewError(http.StatusRequestEntityTooLarge, CodeXMLTooManyElements,
-					fmt.Sprintf("the XML body has more than %d elements and attributes", MaxXMLNodes))
+			if x.nodes > maxXMLNodes {
+				return nil, NewError(http.StatusRequestEntityTooLarge, errcode.XMLTooManyElements,
+					fmt.Sprintf("the XML body has more than %d elements and attributes", maxXMLNodes))
 			}
 			e := &xmlElem{name: xmlName(t.Name)}
 			if len(t.Attr) > 0 {
@@ -220,7 +215,7 @@ func (x *xmlBuilder) document() (any, error) {
 			}
 			stack[len(stack)-1].text.Write(t)
 		case xml.Directive:
-			return nil, NewError(http.StatusBadRequest, CodeXMLDTD,
+			return nil, NewError(http.StatusBadRequest, errcode.XMLDTD,
 				"XML with a DTD or other declaration (<!...>) is not accepted")
 		case xml.Comment, xml.ProcInst:
 		}
@@ -244,7 +239,7 @@ func (e *xmlElem) value() any {
 		e.obj = map[string]any{}
 	}
 	if t := strings.TrimSpace(e.text.String()); t != "" {
-		e.obj[XMLTextKey] = t
+		e.obj[xmlTextKey] = t
 	}
 	return e.obj
 }

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 func TestDecodeXML(t *testing.T) {
@@ -43,8 +45,8 @@ func TestDecodeXML(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DecodeBody: %v", err)
 			}
-			if d.ContentType != MediaXML {
-				t.Errorf("ContentType: got %q, want %q", d.ContentType, MediaXML)
+			if d.ContentType != mediaXML {
+				t.Errorf("ContentType: got %q, want %q", d.ContentType, mediaXML)
 			}
 			var want any
 			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
@@ -62,11 +64,11 @@ func TestDecodeXMLRefusals(t *testing.T) {
 	deep := strings.Repeat("<a>", 65) + strings.Repeat("</a>", 65)
 	var attrs strings.Builder
 	attrs.WriteString("<a")
-	for i := range MaxXMLAttributes + 1 {
+	for i := range maxXMLAttributes + 1 {
 		attrs.WriteString(" x" + itoa(i) + `="1"`)
 	}
 	attrs.WriteString("/>")
-	many := "<a>" + strings.Repeat("<b/>", MaxXMLNodes) + "</a>"
+	many := "<a>" + strings.Repeat("<b/>", maxXMLNodes) + "</a>"
 	laughs := `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><lolz>&lol2;</lolz>`
 	external := `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>`
 	tests := []struct {
@@ -74,20 +76,20 @@ func TestDecodeXMLRefusals(t *testing.T) {
 		status         int
 		code           string
 	}{
-		{"deep nesting", "application/xml", deep, 400, CodeTooDeep},
-		{"huge attribute count", "application/xml", attrs.String(), 400, CodeTooManyAttributes},
-		{"too many nodes", "application/xml", many, 413, CodeXMLTooManyElements},
-		{"billion laughs", "application/xml", laughs, 400, CodeXMLDTD},
-		{"external entity", "text/xml", external, 400, CodeXMLDTD},
-		{"undeclared entity", "application/xml", `<a>&nope;</a>`, 400, CodeMalformedBody},
-		{"two roots", "application/xml", `<a/><b/>`, 400, CodeMalformedBody},
-		{"text after root", "application/xml", `<a/>x`, 400, CodeMalformedBody},
-		{"unclosed", "application/xml", `<a><b></b>`, 400, CodeMalformedBody},
-		{"mismatched", "application/xml", `<a></b>`, 400, CodeMalformedBody},
-		{"empty", "application/xml", ``, 400, CodeMalformedBody},
-		{"duplicate attribute", "application/xml", `<a x="1" x="2"/>`, 400, CodeMalformedBody},
-		{"unknown charset parameter", "application/xml; charset=x-nope", `<a/>`, 415, CodeUnsupportedCharset},
-		{"unknown declared encoding", "application/xml", `<?xml version="1.0" encoding="x-nope"?><a/>`, 415, CodeUnsupportedCharset},
+		{"deep nesting", "application/xml", deep, 400, errcode.TooDeep},
+		{"huge attribute count", "application/xml", attrs.String(), 400, errcode.TooManyAttributes},
+		{"too many nodes", "application/xml", many, 413, errcode.XMLTooManyElements},
+		{"billion laughs", "application/xml", laughs, 400, errcode.XMLDTD},
+		{"external entity", "text/xml", external, 400, errcode.XMLDTD},
+		{"undeclared entity", "application/xml", `<a>&nope;</a>`, 400, errcode.MalformedBody},
+		{"two roots", "application/xml", `<a/><b/>`, 400, errcode.MalformedBody},
+		{"text after root", "application/xml", `<a/>x`, 400, errcode.MalformedBody},
+		{"unclosed", "application/xml", `<a><b></b>`, 400, errcode.MalformedBody},
+		{"mismatched", "application/xml", `<a></b>`, 400, errcode.MalformedBody},
+		{"empty", "application/xml", ``, 400, errcode.MalformedBody},
+		{"duplicate attribute", "application/xml", `<a x="1" x="2"/>`, 400, errcode.MalformedBody},
+		{"unknown charset parameter", "application/xml; charset=x-nope", `<a/>`, 415, errcode.UnsupportedCharset},
+		{"unknown declared encoding", "application/xml", `<?xml version="1.0" encoding="x-nope"?><a/>`, 415, errcode.UnsupportedCharset},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,8 +103,8 @@ func TestDecodeXMLRefusals(t *testing.T) {
 	t.Run("depth option", func(t *testing.T) {
 		_, err := DecodeBody("application/xml", []byte("<a><b><c/></b></a>"), DecodeOptions{MaxDepth: 2})
 		var he *Error
-		if !errors.As(err, &he) || he.Code != CodeTooDeep {
-			t.Fatalf("got %v, want %s", err, CodeTooDeep)
+		if !errors.As(err, &he) || he.Code != errcode.TooDeep {
+			t.Fatalf("got %v, want %s", err, errcode.TooDeep)
 		}
 	})
 }
@@ -127,15 +129,15 @@ func TestDecodeText(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(d.Data, map[string]any{TextKey: tt.want}) || d.ContentType != MediaText {
-				t.Errorf("got %#v (%s), want {%q: %q}", d.Data, d.ContentType, TextKey, tt.want)
+			if !reflect.DeepEqual(d.Data, map[string]any{textKey: tt.want}) || d.ContentType != mediaText {
+				t.Errorf("got %#v (%s), want {%q: %q}", d.Data, d.ContentType, textKey, tt.want)
 			}
 		})
 	}
 	_, err := DecodeBody("text/plain; charset=x-nope", []byte("a"), DecodeOptions{})
 	var he *Error
-	if !errors.As(err, &he) || he.Status != http.StatusUnsupportedMediaType || he.Code != CodeUnsupportedCharset {
-		t.Fatalf("unknown charset: got %v, want 415 %s", err, CodeUnsupportedCharset)
+	if !errors.As(err, &he) || he.Status != http.StatusUnsupportedMediaType || he.Code != errcode.UnsupportedCharset {
+		t.Fatalf("unknown charset: got %v, want 415 %s", err, errcode.UnsupportedCharset)
 	}
 }
 
@@ -146,14 +148,14 @@ func TestFieldsOfXMLAndText(t *testing.T) {
 	}
 	got := Fields(d.Data)
 	want := []Field{
-		{"order", TypeObject},
-		{"order.@id", TypeString},
-		{"order.customer", TypeObject},
-		{"order.customer.email", TypeString},
-		{"order.item", TypeArray},
-		{"order.item[]", TypeObject},
-		{"order.item[].$text", TypeString},
-		{"order.item[].@sku", TypeString},
+		{"order", typeObject},
+		{"order.@id", typeString},
+		{"order.customer", typeObject},
+		{"order.customer.email", typeString},
+		{"order.item", typeArray},
+		{"order.item[]", typeObject},
+		{"order.item[].$text", typeString},
+		{"order.item[].@sku", typeString},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("XML fields:\ngot  %v\nwant %v", got, want)
@@ -162,7 +164,7 @@ func TestFieldsOfXMLAndText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := Fields(d.Data); !reflect.DeepEqual(got, []Field{{"text", TypeString}}) {
+	if got := Fields(d.Data); !reflect.DeepEqual(got, []Field{{"text", typeString}}) {
 		t.Errorf("text fields: got %v", got)
 	}
 }

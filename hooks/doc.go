@@ -3,10 +3,28 @@
 // hook kind runs, the Event it hands to the host's Trigger, and the
 // Delivery that does so (Sync, or a durable Queue).
 //
-// A host builds a Registry and a Keyring over a store.Store, a Pipeline
-// with a Delivery, and the kind handlers (packages formhook, webhook,
-// emailhook) that feed the Pipeline, and mounts each handler at its
-// Prefix.
+// # For hosts
+//
+// Most hosts start with package inbound: inbound.New builds the Registry,
+// Keyring, Pipeline and kind handlers over a store and returns one
+// http.Handler. What a host then calls here:
+//
+//   - Trigger (or TriggerFunc): the host's seam, given each Event; Event.Bind
+//     fills the host's own struct from it.
+//   - Registry: Create, Ensure (get or create by a key), Get, List, Update,
+//     Rotate, Delete and Address of hooks; Fields lists what example data
+//     holds.
+//   - Keyring: Create, List and Revoke the API keys webhook senders present.
+//   - NewQueue: durable delivery (Start, Shutdown, Events, Replay), handed
+//     to the Pipeline as its Delivery.
+//   - Error: a Trigger returns one to choose the sender's answer; ErrNotFound,
+//     ErrInvalid (every *ValidationError) and ErrInvalidKey are matched with
+//     errors.Is.
+//
+// A host that wires the pieces itself builds a Registry (NewRegistry) and a
+// Keyring (NewKeyring) over a store.Store, a Pipeline (NewPipeline) with a
+// Delivery, and the kind handlers (packages formhook, webhook, emailhook)
+// that feed the Pipeline, and mounts each handler at its Prefix.
 //
 // # Kinds
 //
@@ -16,9 +34,12 @@
 // and its address form, made from where its handler is mounted, so that an
 // address is always answered by its handler. Its handler implements
 // Intake: one Session per arrival authenticates the sender and decodes the
-// body. The helpers a kind's author needs around the pipeline (mount
-// prefixes, reading under a limit, answers) are in package hooks/intake;
-// DecodeBody decodes the HTTP media types every HTTP kind accepts. A new
+// body (DecodeBody for the HTTP media types), and hands each Arrival to
+// Pipeline.Ingest, whose Result it answers. These names (KindSpec,
+// Registry.Register, Settings, Intake, Session, Arrival, Decoded, Result,
+// Pipeline.Ingest, DecodeBody) are a kind author's, not a host's. The rest
+// of a kind author's kit (mount prefixes, reading under a limit, answers)
+// is in package hooks/intake, and the error codes in hooks/errcode. A new
 // kind touches its own package and the host's wiring, nothing here.
 //
 // # Delivery
@@ -36,12 +57,19 @@
 //
 // # Observability
 //
-// Pipeline, SyncDelivery and Queue record OpenTelemetry metrics (see the
-// Metric constants) and spans through the OpenTelemetry API only; the zero
-// Telemetry uses the global providers, which discard everything until the
-// host installs an SDK. Operational logs go to the *slog.Logger of each
-// component's options (nil discards them) and never carry bodies or
-// secrets.
+// Pipeline, SyncDelivery and Queue record OpenTelemetry metrics and spans
+// through the OpenTelemetry API only. The counters are
+// inbound.events.received (arrivals that resolved to a hook), .accepted
+// (answered 2xx), .rejected (answered 4xx or 5xx, by inbound.reason, the
+// error code), .fired, .failed (Trigger.Fire returned nil or an error) and
+// .dead (parked after the last attempt); the histograms
+// inbound.ingest.duration and inbound.trigger.duration (seconds); the gauge
+// inbound.queue.depth (pending events). Every measurement carries
+// inbound.hook.kind, and failed deliveries inbound.mode ("sync" or
+// "queue"). The zero Telemetry uses the global providers, which discard
+// everything until the host installs an SDK. Operational logs go to the
+// *slog.Logger of each component's options (nil discards them) and never
+// carry bodies or secrets.
 //
 // # Orgs
 //

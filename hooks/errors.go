@@ -1,12 +1,12 @@
 package hooks
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 // Sentinel errors of package hooks, matched with errors.Is.
@@ -54,12 +54,13 @@ func invalid(field, reason string) error { return &ValidationError{Field: field,
 // the sender sees; any other Trigger error answers 503 with Retry-After.
 type Error struct {
 	Status     int           // HTTP status, 400-599
-	Code       string        // stable, snake_case: "payload_too_large", ...
+	Code       string        // stable, snake_case: "payload_too_large", ... (package hooks/errcode lists the library's)
 	Message    string        // for the sender; never internal detail
 	RetryAfter time.Duration // sent as Retry-After (whole seconds, at least 1) when positive
 	// Header holds response headers sent with the answer: the challenge of
-	// a 401 (WWW-Authenticate), the methods of a 405 (Allow). WriteError
-	// sets defaults for those it does not hold: "Bearer" and "POST".
+	// a 401 (WWW-Authenticate), the methods of a 405 (Allow).
+	// intake.WriteError sets defaults for those it does not hold: "Bearer"
+	// and "POST".
 	Header http.Header
 	Err    error // the cause, for logs and errors.Is; never shown to the sender
 }
@@ -80,22 +81,6 @@ func NewError(status int, code, message string) *Error {
 	return &Error{Status: status, Code: code, Message: message}
 }
 
-// The stable error codes of the pipeline and the HTTP kinds.
-const (
-	CodeBadRequest          = "bad_request"
-	CodeMalformedBody       = "malformed_body"
-	CodeUnauthorized        = "unauthorized"
-	CodeForbidden           = "forbidden"
-	CodeNotFound            = "not_found"
-	CodeMethodNotAllowed    = "method_not_allowed"
-	CodePayloadTooLarge     = "payload_too_large"
-	CodeUnsupportedMedia    = "unsupported_media_type"
-	CodeRateLimited         = "rate_limited"
-	CodeUnavailable         = "unavailable"
-	CodeSignatureInvalid    = "signature_invalid"
-	CodeTimestampOutOfRange = "timestamp_out_of_tolerance"
-)
-
 // AsError returns err as an *Error. An error that is not (and does not wrap)
 // an *Error becomes a 503 "unavailable" with a generic message, so that no
 // internal detail reaches the sender.
@@ -110,48 +95,14 @@ func AsError(err error) *Error {
 			c := *he
 			c.Status = http.StatusServiceUnavailable
 			if c.Code == "" {
-				c.Code = CodeUnavailable
+				c.Code = errcode.Unavailable
 			}
 			return &c
 		}
 		return he
 	}
-	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+	return &Error{Status: http.StatusServiceUnavailable, Code: errcode.Unavailable,
 		Message: "the service is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}
-}
-
-// WriteError writes err as the contracted JSON error body with its status,
-// the headers of its Header, Retry-After for 429 and 503, and by default
-// WWW-Authenticate for 401 and Allow for 405. It is the one place the
-// error shape is written.
-func WriteError(w http.ResponseWriter, err error) {
-	he := AsError(err)
-	h := w.Header()
-	for name, vs := range he.Header {
-		h[http.CanonicalHeaderKey(name)] = append([]string(nil), vs...)
-	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	switch he.Status {
-	case http.StatusUnauthorized:
-		if h.Get("WWW-Authenticate") == "" {
-			h.Set("WWW-Authenticate", "Bearer")
-		}
-	case http.StatusMethodNotAllowed:
-		if h.Get("Allow") == "" {
-			h.Set("Allow", http.MethodPost)
-		}
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		ra := he.RetryAfter
-		if ra <= 0 {
-			ra = time.Second
-		}
-		secs := int64((ra + time.Second - 1) / time.Second)
-		h.Set("Retry-After", strconv.FormatInt(secs, 10))
-	}
-	w.WriteHeader(he.Status)
-	_, _ = w.Write(errorBody(he.Code, he.Message))
 }
 
 // ErrorBody is the JSON shape of every error answer.
@@ -163,9 +114,4 @@ type ErrorBody struct {
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
-}
-
-func errorBody(code, message string) []byte {
-	b, _ := json.Marshal(ErrorBody{Error: ErrorDetail{Code: code, Message: message}})
-	return append(b, '\n')
 }

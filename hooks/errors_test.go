@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -27,7 +28,7 @@ func TestErrorWithoutErrorStatus(t *testing.T) {
 		res := p.Ingest(context.Background(), &hooks.Arrival{Kind: kindForm, Token: h.Token,
 			Body: strings.NewReader(`{}`)}, stubIntake{})
 		w := httptest.NewRecorder()
-		hooks.WriteError(w, res.Err)
+		intake.WriteError(w, res.Err)
 		var body hooks.ErrorBody
 		_ = json.Unmarshal(w.Body.Bytes(), &body)
 		if w.Code != http.StatusServiceUnavailable || res.Status != http.StatusServiceUnavailable || body.Error.Code != "engine_says_no" {

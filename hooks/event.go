@@ -19,7 +19,8 @@ type Event struct {
 	HookName   string    `json:"hook_name"`
 	ReceivedAt time.Time `json:"received_at"`
 	Data       any       `json:"data"`
-	// Raw is the exact body received (for email, the whole message).
+	// Raw is the exact body received (for email, the whole message, whose
+	// bytes the events of its several hook recipients share).
 	Raw         []byte      `json:"raw,omitempty"`
 	ContentType string      `json:"content_type,omitempty"`
 	Header      http.Header `json:"header,omitempty"` // redacted with RedactHeader
@@ -62,12 +63,6 @@ type File struct {
 	Content []byte `json:"content,omitempty"`
 }
 
-// MaxEmailBodyBytes caps Email.Text and Email.HTML: a longer body is cut
-// there (at a character boundary) and Email.BodiesTruncated is set. The
-// whole message is still in Event.Raw, and the structured data is
-// extracted from the whole HTML part before the cut.
-const MaxEmailBodyBytes = 256 << 10
-
 // Email holds the message of an email hook's event: its header fields,
 // bodies and the schema.org objects of its HTML part. The event's Data
 // holds copies of the header fields only (as JSON-compatible values, for
@@ -88,7 +83,10 @@ type Email struct {
 	References []string  `json:"references,omitempty"`
 	Date       time.Time `json:"date,omitzero"`
 	// Text and HTML are the first text/plain and text/html parts that are
-	// not attachments, decoded to UTF-8, each at most MaxEmailBodyBytes.
+	// not attachments, decoded to UTF-8, each at most 256 KiB: a longer
+	// body is cut there (at a character boundary) and BodiesTruncated is
+	// set. The whole message is still in Event.Raw, and the objects are
+	// extracted from the whole HTML part before the cut.
 	Text            string `json:"text,omitempty"`
 	HTML            string `json:"html,omitempty"`
 	BodiesTruncated bool   `json:"bodies_truncated,omitempty"`
@@ -146,10 +144,10 @@ var sensitiveHeaders = map[string]bool{
 	"X-Shopify-Hmac-Sha256": true,
 }
 
-// IsSensitiveHeader reports whether the header name carries a credential
+// isSensitiveHeader reports whether the header name carries a credential
 // or a signature: the well-known ones, and any whose name contains
 // "signature", "secret", "token", "api-key", "apikey", "auth" or "hmac".
-func IsSensitiveHeader(name string) bool {
+func isSensitiveHeader(name string) bool {
 	if sensitiveHeaders[http.CanonicalHeaderKey(name)] {
 		return true
 	}
@@ -163,13 +161,16 @@ func IsSensitiveHeader(name string) bool {
 }
 
 // RedactHeader returns a copy of h in which the values of sensitive headers
-// (IsSensitiveHeader, and the names in extra, in any case) are replaced by
+// (Authorization, Cookie, the API-key and signature headers of the known
+// senders, any whose name contains "signature", "secret", "token",
+// "api-key", "apikey", "auth", "hmac" or "password", and the names in
+// extra, in any case) are replaced by
 // Redacted. It is the one place headers are redacted, for events and for
 // the debug log alike.
 func RedactHeader(h http.Header, extra ...string) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
-		if IsSensitiveHeader(k) || containsFold(extra, k) {
+		if isSensitiveHeader(k) || containsFold(extra, k) {
 			red := make([]string, len(vs))
 			for i := range red {
 				red[i] = Redacted

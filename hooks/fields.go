@@ -14,24 +14,24 @@ import (
 
 // Limits of Fields.
 const (
-	// MaxFieldDepth is how deep Fields descends: a value nested deeper is
+	// maxFieldDepth is how deep Fields descends: a value nested deeper is
 	// listed with its type, and what is inside it is not.
-	MaxFieldDepth = 32
-	// MaxFields is the most fields Fields returns; what a larger example
+	maxFieldDepth = 32
+	// maxFieldCount is the most fields Fields returns; what a larger example
 	// holds beyond it is left out.
-	MaxFields = 1000
+	maxFieldCount = 1000
 	// maxFieldPath bounds one path, in bytes; longer paths are left out.
 	maxFieldPath = 512
 )
 
 // The JSON types of a Field.
 const (
-	TypeString  = "string"
-	TypeNumber  = "number"
-	TypeBoolean = "boolean"
-	TypeObject  = "object"
-	TypeArray   = "array"
-	TypeNull    = "null"
+	typeString  = "string"
+	typeNumber  = "number"
+	typeBoolean = "boolean"
+	typeObject  = "object"
+	typeArray   = "array"
+	typeNull    = "null"
 )
 
 // Field is one field path of a hook's example data and its JSON type, as
@@ -60,8 +60,8 @@ type Field struct {
 // float64, json.Number, bool, nil, as encoding/json decodes them); any
 // other value is first encoded with encoding/json, and a value that cannot
 // be encoded gives nil. A json.RawMessage is parsed as JSON (use
-// FieldsJSON to see its errors). Descent stops at MaxFieldDepth and the
-// list at MaxFields.
+// FieldsJSON to see its errors). Descent stops at depth 32 and the
+// list at 1000 fields.
 func Fields(example any) []Field {
 	if raw, ok := example.(json.RawMessage); ok {
 		f, _ := FieldsJSON(raw)
@@ -99,7 +99,7 @@ type fieldCollector struct {
 }
 
 func (c *fieldCollector) add(path, typ string) {
-	if len(c.out) >= MaxFields || len(path) > maxFieldPath {
+	if len(c.out) >= maxFieldCount || len(path) > maxFieldPath {
 		return
 	}
 	f := Field{Path: path, Type: typ}
@@ -124,45 +124,45 @@ func (c *fieldCollector) sorted() []Field {
 
 // walk records v at path (except a root object) and descends into it.
 func (c *fieldCollector) walk(v any, path string, depth int) {
-	if len(c.out) >= MaxFields || len(path) > maxFieldPath {
+	if len(c.out) >= maxFieldCount || len(path) > maxFieldPath {
 		return
 	}
 	switch t := v.(type) {
 	case map[string]any:
 		if depth > 0 {
-			c.add(path, TypeObject)
+			c.add(path, typeObject)
 		}
-		if depth >= MaxFieldDepth {
+		if depth >= maxFieldDepth {
 			return
 		}
 		for k, m := range t {
 			c.walk(m, joinKey(path, k), depth+1)
 		}
 	case []any:
-		c.add(path, TypeArray)
-		if depth >= MaxFieldDepth {
+		c.add(path, typeArray)
+		if depth >= maxFieldDepth {
 			return
 		}
 		for _, e := range t {
 			c.walk(e, path+"[]", depth+1)
-			if len(c.out) >= MaxFields {
+			if len(c.out) >= maxFieldCount {
 				return
 			}
 		}
 	case string:
-		c.add(path, TypeString)
+		c.add(path, typeString)
 	case bool:
-		c.add(path, TypeBoolean)
+		c.add(path, typeBoolean)
 	case nil:
-		c.add(path, TypeNull)
+		c.add(path, typeNull)
 	case json.Number, float64, float32, int, int8, int16, int32, int64,
 		uint, uint8, uint16, uint32, uint64:
-		c.add(path, TypeNumber)
+		c.add(path, typeNumber)
 	default:
 		// Another Go value: look at it as encoding/json would encode it.
 		rv := reflect.ValueOf(v)
 		if (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface) && rv.IsNil() {
-			c.add(path, TypeNull)
+			c.add(path, typeNull)
 			return
 		}
 		b, err := json.Marshal(v)

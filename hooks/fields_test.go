@@ -101,26 +101,26 @@ func TestFieldsGoValues(t *testing.T) {
 
 func TestFieldsLimits(t *testing.T) {
 	t.Run("depth", func(t *testing.T) {
-		in := strings.Repeat(`{"a":`, MaxFieldDepth+10) + `1` + strings.Repeat(`}`, MaxFieldDepth+10)
+		in := strings.Repeat(`{"a":`, maxFieldDepth+10) + `1` + strings.Repeat(`}`, maxFieldDepth+10)
 		fs, err := FieldsJSON(json.RawMessage(in))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := len(fs), MaxFieldDepth; got != want {
+		if got, want := len(fs), maxFieldDepth; got != want {
 			t.Errorf("got %d fields, want %d", got, want)
 		}
 		last := fs[len(fs)-1]
-		if last.Type != TypeObject {
+		if last.Type != typeObject {
 			t.Errorf("deepest listed: got %v, want an object that is not descended into", last)
 		}
 	})
 	t.Run("count", func(t *testing.T) {
 		m := map[string]any{}
-		for i := range MaxFields * 2 {
+		for i := range maxFieldCount * 2 {
 			m[fmt.Sprintf("f%05d", i)] = i
 		}
-		if got := len(Fields(m)); got != MaxFields {
-			t.Errorf("got %d fields, want %d", got, MaxFields)
+		if got := len(Fields(m)); got != maxFieldCount {
+			t.Errorf("got %d fields, want %d", got, maxFieldCount)
 		}
 	})
 	t.Run("path length", func(t *testing.T) {
@@ -152,12 +152,12 @@ func FuzzFieldsJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(fs) > MaxFields {
-			t.Fatalf("got %d fields, want at most %d", len(fs), MaxFields)
+		if len(fs) > maxFieldCount {
+			t.Fatalf("got %d fields, want at most %d", len(fs), maxFieldCount)
 		}
 		for i, fd := range fs {
 			switch fd.Type {
-			case TypeString, TypeNumber, TypeBoolean, TypeObject, TypeArray, TypeNull:
+			case typeString, typeNumber, typeBoolean, typeObject, typeArray, typeNull:
 			default:
 				t.Fatalf("field %v: unknown type", fd)
 			}

@@ -16,7 +16,8 @@ const module = "github.com/inbound-hooks/inbound/"
 // import packages of lower layers only (and its own package's
 // subpackages). The core (hooks) knows no kind and no service above it;
 // the kinds do not know each other; the admin API sits above the kinds and
-// the services. Examples and internal tools may use anything.
+// the services, and the root package inbound (the host's short path) above
+// them all. Examples and internal tools may use anything.
 var layers = []struct {
 	name string
 	pkgs []string // path prefixes relative to the module
@@ -27,6 +28,7 @@ var layers = []struct {
 	{"services", []string{"debuglog"}},
 	{"kinds", []string{"formhook", "webhook", "emailhook"}},
 	{"admin", []string{"admin"}},
+	{"entry point", []string{"."}}, // package inbound: New wires the kinds
 }
 
 // layerOf returns the layer index and the unit (the prefix it matched) of
@@ -75,6 +77,9 @@ func TestLayering(t *testing.T) {
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			dep, ok := strings.CutPrefix(p, module)
+			if p+"/" == module {
+				dep, ok = ".", true // the root package inbound
+			}
 			if !ok {
 				continue
 			}
@@ -102,7 +107,7 @@ func TestLayering(t *testing.T) {
 func TestLayerOf(t *testing.T) {
 	for pkg, want := range map[string]string{
 		"hooks": "core", "hooks/intake": "core", "webhook/signature": "signature verification",
-		"webhook": "kinds", "store/pgstore": "storage", "admin": "admin",
+		"webhook": "kinds", "store/pgstore": "storage", "admin": "admin", ".": "entry point",
 	} {
 		if i, _ := layerOf(pkg); i < 0 || layers[i].name != want {
 			t.Errorf("layerOf(%q): got %d, want %q", pkg, i, want)

@@ -14,11 +14,12 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/internal/limit"
 )
 
-// DefaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
-const DefaultMaxBodyBytes = 1 << 20
+// defaultMaxBodyBytes is the default body limit of the pipeline: 1 MiB.
+const defaultMaxBodyBytes = 1 << 20
 
 // Arrival is one request to a hook as a kind package hands it to the
 // pipeline: the address token and what came with it, before the body is
@@ -39,6 +40,15 @@ type Arrival struct {
 	ContentLength int64
 	// MaxBytes overrides the pipeline's body limit when positive.
 	MaxBytes int64
+	// Raw is the body when Body is nil: bytes the kind has already read,
+	// such as an SMTP message going to several hooks. They become the
+	// Event's Raw as they are, shared and never modified, and are held to
+	// the limit like a read body.
+	Raw []byte
+	// Hook, when not nil, is the hook of Kind and Token that the kind has
+	// already resolved (an SMTP backend resolves each recipient at RCPT
+	// time): Ingest uses it instead of looking Token up again.
+	Hook *Hook
 }
 
 // Decoded is what a kind's decoder makes of a body.
@@ -80,7 +90,7 @@ type Session interface {
 }
 
 // HeaderRedacter is implemented by a Session that knows headers to redact
-// in the event and the debug log besides those IsSensitiveHeader matches
+// in the event and the debug log besides those RedactHeader always redacts
 // (the webhook: the header of a signature scheme whose name is
 // configurable). RedactHeaders is called after Authenticate, whatever its
 // outcome.
@@ -178,7 +188,7 @@ type PipelineOptions struct {
 	// Recorder records interactions of hooks with Debug on; nil records
 	// nothing.
 	Recorder Recorder
-	// MaxBodyBytes limits bodies; 0 means DefaultMaxBodyBytes.
+	// MaxBodyBytes limits bodies; 0 means 1 MiB.
 	MaxBodyBytes int64
 	// Logger receives operational logs (never secrets or bodies); nil
 	// discards them.
@@ -219,7 +229,7 @@ func NewPipeline(reg *Registry, opts PipelineOptions) (*Pipeline, error) {
 	p := &Pipeline{reg: reg, delivery: opts.Delivery, recorder: opts.Recorder,
 		maxBody: opts.MaxBodyBytes, log: opts.Logger, now: opts.Now, ins: opts.Telemetry.instruments()}
 	if p.maxBody == 0 {
-		p.maxBody = DefaultMaxBodyBytes
+		p.maxBody = defaultMaxBodyBytes
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -247,13 +257,16 @@ type Result struct {
 // Ingest runs the pipeline for one arrival.
 func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 	start := p.now()
-	h, err := p.reg.Lookup(ctx, a.Kind, a.Token)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return &Result{Status: http.StatusNotFound, Err: NewError(http.StatusNotFound, CodeNotFound, "no such hook")}
+	h := a.Hook
+	if h == nil {
+		var err error
+		if h, err = p.reg.Lookup(ctx, a.Kind, a.Token); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return &Result{Status: http.StatusNotFound, Err: NewError(http.StatusNotFound, errcode.NotFound, "no such hook")}
+			}
+			p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
+			return failed(nil, storeUnavailable(err))
 		}
-		p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
-		return failed(nil, storeUnavailable(err))
 	}
 	ctx, span := p.ins.tracer.Start(ctx, "inbound.ingest")
 	defer span.End()
@@ -321,14 +334,18 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	if a.MaxBytes > 0 {
 		max = a.MaxBytes
 	}
-	if a.ContentLength > max {
+	if a.ContentLength > max || a.Body == nil && int64(len(a.Raw)) > max {
 		return failed(h, bodyError(limit.ErrTooLarge, max))
 	}
-	body, err := limit.Read(a.Body, max)
-	rec.Body = body
-	if err != nil {
-		return failed(h, bodyError(err, max))
+	body := a.Raw
+	if a.Body != nil {
+		var err error
+		if body, err = limit.Read(a.Body, max); err != nil {
+			rec.Body = body
+			return failed(h, bodyError(err, max))
+		}
 	}
+	rec.Body = body
 	dec, err := sess.Decode(ctx, body)
 	if err != nil {
 		return failed(h, asStepError(err, http.StatusBadRequest))
@@ -357,7 +374,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 			}
 			p.log.WarnContext(ctx, "inbound: trigger failed", "hook", h.ID, "event", e.ID, "err", te.Err)
 			return &Result{Hook: h, Event: e, Status: http.StatusServiceUnavailable,
-				Err: &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+				Err: &Error{Status: http.StatusServiceUnavailable, Code: errcode.Unavailable,
 					Message: "the receiver is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}}
 		}
 		if he := (*Error)(nil); errors.As(err, &he) {
@@ -373,7 +390,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 func failed(h *Hook, e *Error) *Result { return &Result{Hook: h, Status: e.Status, Err: e} }
 
 func storeUnavailable(err error) *Error {
-	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable,
+	return &Error{Status: http.StatusServiceUnavailable, Code: errcode.Unavailable,
 		Message: "the service is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}
 }
 
@@ -385,15 +402,15 @@ func asStepError(err error, status int) *Error {
 		return AsError(he)
 	}
 	if status == http.StatusBadRequest {
-		return &Error{Status: status, Code: CodeMalformedBody, Message: "the body could not be decoded", Err: err}
+		return &Error{Status: status, Code: errcode.MalformedBody, Message: "the body could not be decoded", Err: err}
 	}
 	return storeUnavailable(err)
 }
 
 func bodyError(err error, max int64) *Error {
 	if errors.Is(err, limit.ErrTooLarge) {
-		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodePayloadTooLarge,
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: errcode.PayloadTooLarge,
 			Message: fmt.Sprintf("the body is larger than the limit of %d bytes", max), Err: err}
 	}
-	return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: "the body could not be read", Err: err}
+	return &Error{Status: http.StatusBadRequest, Code: errcode.BadRequest, Message: "the body could not be read", Err: err}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
@@ -103,21 +104,23 @@ func TestPipelineOutcomes(t *testing.T) {
 	}{
 		{name: "accepted", body: "hello", status: 202, outcome: hooks.OutcomeAccepted, fired: true},
 		{name: "dropped", in: stubIntake{drop: "honeypot"}, body: "x", status: 202, outcome: hooks.OutcomeDropped},
-		{name: "auth *Error", in: stubIntake{authErr: hooks.NewError(401, hooks.CodeUnauthorized, "no")}, status: 401, code: hooks.CodeUnauthorized, outcome: hooks.OutcomeRejected},
-		{name: "auth plain error", in: stubIntake{authErr: errors.New("db down")}, status: 503, code: hooks.CodeUnavailable, outcome: hooks.OutcomeFailed},
-		{name: "decode plain error", in: stubIntake{decodeErr: errors.New("bad")}, body: "x", status: 400, code: hooks.CodeMalformedBody, outcome: hooks.OutcomeRejected},
-		{name: "decode *Error", in: stubIntake{decodeErr: hooks.NewError(415, hooks.CodeUnsupportedMedia, "no")}, body: "x", status: 415, code: hooks.CodeUnsupportedMedia, outcome: hooks.OutcomeRejected},
+		{name: "auth *Error", in: stubIntake{authErr: hooks.NewError(401, errcode.Unauthorized, "no")}, status: 401, code: errcode.Unauthorized, outcome: hooks.OutcomeRejected},
+		{name: "auth plain error", in: stubIntake{authErr: errors.New("db down")}, status: 503, code: errcode.Unavailable, outcome: hooks.OutcomeFailed},
+		{name: "decode plain error", in: stubIntake{decodeErr: errors.New("bad")}, body: "x", status: 400, code: errcode.MalformedBody, outcome: hooks.OutcomeRejected},
+		{name: "decode *Error", in: stubIntake{decodeErr: hooks.NewError(415, errcode.UnsupportedMedia, "no")}, body: "x", status: 415, code: errcode.UnsupportedMedia, outcome: hooks.OutcomeRejected},
 		{name: "body at limit", body: strings.Repeat("a", 16), status: 202, outcome: hooks.OutcomeAccepted, fired: true},
-		{name: "body over limit", body: strings.Repeat("a", 17), status: 413, code: hooks.CodePayloadTooLarge, outcome: hooks.OutcomeRejected},
+		{name: "body over limit", body: strings.Repeat("a", 17), status: 413, code: errcode.PayloadTooLarge, outcome: hooks.OutcomeRejected},
 		{name: "per-arrival limit", body: strings.Repeat("a", 17), maxBytes: 32, status: 202, outcome: hooks.OutcomeAccepted, fired: true},
-		{name: "trigger error", body: "x", trigger: errors.New("engine down"), status: 503, code: hooks.CodeUnavailable, outcome: hooks.OutcomeFailed},
+		{name: "trigger error", body: "x", trigger: errors.New("engine down"), status: 503, code: errcode.Unavailable, outcome: hooks.OutcomeFailed},
 		{name: "trigger *Error", body: "x", trigger: fmt.Errorf("w: %w", hooks.NewError(422, "invalid_order", "bad order")), status: 422, code: "invalid_order", outcome: hooks.OutcomeRejected},
 		{name: "quiet hook records nothing", quiet: true, body: "x", status: 202, fired: true},
-		{name: "unknown token", token: strings.Repeat("z", 32), status: 404, code: hooks.CodeNotFound},
+		{name: "unknown token", token: strings.Repeat("z", 32), status: 404, code: errcode.NotFound},
 	}
 	for _, tt := range tests {
-		for _, chunked := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/chunked=%v", tt.name, chunked), func(t *testing.T) {
+		// The body comes as a reader with a length, one without, or as
+		// bytes read already (Arrival.Raw).
+		for _, form := range []string{"reader", "chunked", "raw"} {
+			t.Run(tt.name+"/"+form, func(t *testing.T) {
 				e := newPipelineEnv(t)
 				e.triggerE = tt.trigger
 				h := e.debug
@@ -128,12 +131,16 @@ func TestPipelineOutcomes(t *testing.T) {
 				if tt.token != "" {
 					token = tt.token
 				}
-				var body io.Reader = strings.NewReader(tt.body)
-				if chunked {
-					body = chunkedReader{body}
-				}
 				a := &hooks.Arrival{Kind: kindWeb, Token: token, Method: "POST", Path: "/p", RemoteAddr: "192.0.2.1:1",
-					Header: http.Header{"Authorization": {"Bearer secret"}}, Body: body, MaxBytes: tt.maxBytes}
+					Header: http.Header{"Authorization": {"Bearer secret"}}, MaxBytes: tt.maxBytes}
+				switch form {
+				case "reader":
+					a.Body = strings.NewReader(tt.body)
+				case "chunked":
+					a.Body = chunkedReader{strings.NewReader(tt.body)}
+				case "raw":
+					a.Raw = []byte(tt.body)
+				}
 				res := e.p.Ingest(context.Background(), a, tt.in)
 				if res.Status != tt.status {
 					t.Fatalf("got status %d (%v), want %d", res.Status, res.Err, tt.status)
@@ -151,6 +158,9 @@ func TestPipelineOutcomes(t *testing.T) {
 					ev := e.fired[0]
 					if ev.Org != "o" || ev.HookID != h.ID || ev.Header.Get("Authorization") != hooks.Redacted || ev.IdempotencyKey != "k" || string(ev.Raw) != tt.body {
 						t.Fatalf("got event %+v", ev)
+					}
+					if form == "raw" && len(ev.Raw) > 0 && &ev.Raw[0] != &a.Raw[0] {
+						t.Fatal("the event holds a copy of Arrival.Raw, want the same bytes")
 					}
 				}
 				if tt.outcome == "" {
@@ -171,6 +181,26 @@ func TestPipelineOutcomes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestPipelineResolvedHook checks that Ingest uses Arrival.Hook as it is,
+// without looking the token up: here a hook disabled after the kind
+// resolved it.
+func TestPipelineResolvedHook(t *testing.T) {
+	e := newPipelineEnv(t)
+	ctx := context.Background()
+	if _, err := e.reg.Update(ctx, "o", e.quiet.ID, hooks.HookUpdate{Disabled: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	a := &hooks.Arrival{Kind: kindWeb, Token: e.quiet.Token, Method: "POST", Path: "/p", Raw: []byte("x")}
+	if res := e.p.Ingest(ctx, a, stubIntake{}); res.Status != http.StatusNotFound {
+		t.Fatalf("disabled hook looked up: got status %d, want 404", res.Status)
+	}
+	a.Hook = e.quiet
+	res := e.p.Ingest(ctx, a, stubIntake{})
+	if res.Status != http.StatusAccepted || len(e.fired) != 1 || e.fired[0].HookID != e.quiet.ID {
+		t.Fatalf("resolved hook: got status %d (%v), %d events; want 202 and one event", res.Status, res.Err, len(e.fired))
 	}
 }
 

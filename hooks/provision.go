@@ -11,8 +11,8 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 )
 
-// MaxKeyLen is the longest provisioning key Ensure takes, in characters.
-const MaxKeyLen = 200
+// maxKeyLen is the longest provisioning key Ensure takes, in characters.
+const maxKeyLen = 200
 
 // Ensure returns org's hook for key, creating it from spec if there is
 // none: the get-or-create a host runs at every start, so that starting
@@ -32,8 +32,8 @@ const MaxKeyLen = 200
 // IDs lets exactly one creation win, and the others read the winner's hook.
 // No lock or extra column is needed in any store.
 func (r *Registry) Ensure(ctx context.Context, org, key string, spec HookSpec) (h *Hook, created bool, err error) {
-	if key == "" || utf8.RuneCountInString(key) > MaxKeyLen || !utf8.ValidString(key) {
-		return nil, false, invalid("key", fmt.Sprintf("must be 1 to %d characters of UTF-8", MaxKeyLen))
+	if key == "" || utf8.RuneCountInString(key) > maxKeyLen || !utf8.ValidString(key) {
+		return nil, false, invalid("key", fmt.Sprintf("must be 1 to %d characters of UTF-8", maxKeyLen))
 	}
 	id := keyedID(org, key)
 	for try := 0; try < 3; try++ {

@@ -18,19 +18,19 @@ import (
 
 // Defaults of QueueOptions.
 const (
-	DefaultQueueWorkers        = 8
-	DefaultQueueLease          = 30 * time.Second
-	DefaultQueueAttemptTimeout = 10 * time.Second
-	DefaultQueueMinBackoff     = time.Second
-	DefaultQueueMaxBackoff     = 10 * time.Minute
-	DefaultQueueMaxAttempts    = 10
-	DefaultQueuePollInterval   = time.Second
-	DefaultQueueClaimDelay     = 2 * time.Millisecond
-	DefaultQueueDedupWindow    = 24 * time.Hour
-	DefaultQueueRetention      = 7 * 24 * time.Hour
-	DefaultQueuePruneInterval  = time.Hour
-	DefaultQueueListLimit      = 100
-	MaxQueueListLimit          = 1000
+	defaultQueueWorkers        = 8
+	defaultQueueLease          = 30 * time.Second
+	defaultQueueAttemptTimeout = 10 * time.Second
+	defaultQueueMinBackoff     = time.Second
+	defaultQueueMaxBackoff     = 10 * time.Minute
+	defaultQueueMaxAttempts    = 10
+	defaultQueuePollInterval   = time.Second
+	defaultQueueClaimDelay     = 2 * time.Millisecond
+	defaultQueueDedupWindow    = 24 * time.Hour
+	defaultQueueRetention      = 7 * 24 * time.Hour
+	defaultQueuePruneInterval  = time.Hour
+	defaultQueueListLimit      = 100
+	maxQueueListLimit          = 1000
 )
 
 // maxStoredKeyLen is the longest idempotency key stored as it is; longer
@@ -47,49 +47,46 @@ const storeCallTimeout = 10 * time.Second
 // QueueOptions configures a Queue. The zero value applies the defaults.
 type QueueOptions struct {
 	// Workers is how many events are delivered to the Trigger at once;
-	// 0 means DefaultQueueWorkers (8).
+	// 0 means 8.
 	Workers int
 	// Lease is how long a claimed event is reserved for this dispatcher:
 	// another dispatcher on the same store claims it again only after the
 	// lease runs out (because this process died, for example). It must be
-	// longer than AttemptTimeout; 0 means DefaultQueueLease (30s).
+	// longer than AttemptTimeout; 0 means 30s.
 	Lease time.Duration
-	// AttemptTimeout bounds one call of Trigger.Fire; 0 means
-	// DefaultQueueAttemptTimeout (10s), or half of Lease when Lease is set
-	// and shorter than twice that, since the lease must outlast an attempt.
+	// AttemptTimeout bounds one call of Trigger.Fire; 0 means 10s, or half
+	// of Lease when Lease is set and shorter than twice that, since the
+	// lease must outlast an attempt.
 	AttemptTimeout time.Duration
 	// MinBackoff is the delay before the first retry; each further retry
 	// doubles it, up to MaxBackoff, and a random jitter takes up to half
-	// of it away. 0 means DefaultQueueMinBackoff (1s).
+	// of it away. 0 means 1s.
 	MinBackoff time.Duration
-	// MaxBackoff caps the retry delay; 0 means DefaultQueueMaxBackoff
-	// (10m). It must not be below MinBackoff.
+	// MaxBackoff caps the retry delay; 0 means 10m.
+	// It must not be below MinBackoff.
 	MaxBackoff time.Duration
 	// MaxAttempts is how many delivery attempts an event gets before it is
-	// parked as dead; 0 means DefaultQueueMaxAttempts (10).
+	// parked as dead; 0 means 10.
 	MaxAttempts int
 	// ClaimDelay is how long a dispatcher woken by a new event waits before
 	// it claims, so that one claim (one store commit) covers the events
 	// that arrive meanwhile instead of one each. It adds that much to the
-	// delivery latency, never to the sender's answer. 0 means
-	// DefaultQueueClaimDelay (2ms); a negative value claims at once.
+	// delivery latency, never to the sender's answer. 0 means 2ms; a
+	// negative value claims at once.
 	ClaimDelay time.Duration
 	// PollInterval is how often an idle dispatcher looks for retries that
-	// came due and leases that ran out. New events wake it at once. 0 means
-	// DefaultQueuePollInterval (1s).
+	// came due and leases that ran out. New events wake it at once. 0 means 1s.
 	PollInterval time.Duration
 	// DedupWindow is how long an idempotency key is remembered for its
 	// hook: an event with the same key inside the window is acknowledged
-	// with the first event's ID and not delivered again. 0 means
-	// DefaultQueueDedupWindow (24h).
+	// with the first event's ID and not delivered again. 0 means 24h.
 	DedupWindow time.Duration
 	// Retention is how long delivered events are kept before they are
 	// pruned. It must be at least DedupWindow (a pruned event's key no
-	// longer deduplicates); 0 means DefaultQueueRetention (7 days). Dead
-	// and pending events are never pruned.
+	// longer deduplicates); 0 means 7 days. Dead and
+	// pending events are never pruned.
 	Retention time.Duration
-	// PruneInterval is how often a running dispatcher prunes; 0 means
-	// DefaultQueuePruneInterval (1h).
+	// PruneInterval is how often a running dispatcher prunes; 0 means 1h.
 	PruneInterval time.Duration
 	// Logger receives operational logs (event and hook IDs, errors; never
 	// payloads); nil discards them.
@@ -108,20 +105,20 @@ func (o *QueueOptions) setDefaults() error {
 		v    *time.Duration
 		def  time.Duration
 	}{
-		{"lease", &o.Lease, DefaultQueueLease},
-		{"attempt_timeout", &o.AttemptTimeout, DefaultQueueAttemptTimeout},
-		{"min_backoff", &o.MinBackoff, DefaultQueueMinBackoff},
-		{"max_backoff", &o.MaxBackoff, DefaultQueueMaxBackoff},
-		{"poll_interval", &o.PollInterval, DefaultQueuePollInterval},
-		{"dedup_window", &o.DedupWindow, DefaultQueueDedupWindow},
-		{"retention", &o.Retention, DefaultQueueRetention},
-		{"prune_interval", &o.PruneInterval, DefaultQueuePruneInterval},
+		{"lease", &o.Lease, defaultQueueLease},
+		{"attempt_timeout", &o.AttemptTimeout, defaultQueueAttemptTimeout},
+		{"min_backoff", &o.MinBackoff, defaultQueueMinBackoff},
+		{"max_backoff", &o.MaxBackoff, defaultQueueMaxBackoff},
+		{"poll_interval", &o.PollInterval, defaultQueuePollInterval},
+		{"dedup_window", &o.DedupWindow, defaultQueueDedupWindow},
+		{"retention", &o.Retention, defaultQueueRetention},
+		{"prune_interval", &o.PruneInterval, defaultQueuePruneInterval},
 	}
 	if o.AttemptTimeout == 0 && o.Lease > 0 {
-		o.AttemptTimeout = min(DefaultQueueAttemptTimeout, o.Lease/2)
+		o.AttemptTimeout = min(defaultQueueAttemptTimeout, o.Lease/2)
 	}
 	if o.ClaimDelay == 0 {
-		o.ClaimDelay = DefaultQueueClaimDelay
+		o.ClaimDelay = defaultQueueClaimDelay
 	}
 	for _, d := range durations {
 		if *d.v < 0 {
@@ -135,13 +132,13 @@ func (o *QueueOptions) setDefaults() error {
 		return invalid("workers", "must not be negative")
 	}
 	if o.Workers == 0 {
-		o.Workers = DefaultQueueWorkers
+		o.Workers = defaultQueueWorkers
 	}
 	if o.MaxAttempts < 0 {
 		return invalid("max_attempts", "must not be negative")
 	}
 	if o.MaxAttempts == 0 {
-		o.MaxAttempts = DefaultQueueMaxAttempts
+		o.MaxAttempts = defaultQueueMaxAttempts
 	}
 	if o.Lease <= o.AttemptTimeout {
 		return invalid("lease", "must be longer than the attempt timeout")
@@ -704,9 +701,9 @@ func statusOf(ev *store.QueuedEvent) EventStatus {
 	return s
 }
 
-// ParseEventState checks a state name given by an admin ("pending",
+// parseEventState checks a state name given by an admin ("pending",
 // "delivered" or "dead"); it returns a *ValidationError for any other.
-func ParseEventState(s string) (store.EventState, error) {
+func parseEventState(s string) (store.EventState, error) {
 	switch st := store.EventState(s); st {
 	case store.StatePending, store.StateDelivered, store.StateDead:
 		return st, nil
@@ -716,10 +713,9 @@ func ParseEventState(s string) (store.EventState, error) {
 
 // Events lists up to limit of org's events in the given state ("pending",
 // "delivered" or "dead"), newest first. A limit of 0 means
-// DefaultQueueListLimit (100); it is capped at MaxQueueListLimit (1000). An
-// unknown state or a negative limit gives a *ValidationError.
+// 100; it is capped at 1000. An unknown state or a negative limit gives a *ValidationError.
 func (q *Queue) Events(ctx context.Context, org, state string, limit int) ([]EventStatus, error) {
-	st, err := ParseEventState(state)
+	st, err := parseEventState(state)
 	if err != nil {
 		return nil, err
 	}
@@ -727,9 +723,9 @@ func (q *Queue) Events(ctx context.Context, org, state string, limit int) ([]Eve
 		return nil, invalid("limit", "must not be negative")
 	}
 	if limit == 0 {
-		limit = DefaultQueueListLimit
+		limit = defaultQueueListLimit
 	}
-	limit = min(limit, MaxQueueListLimit)
+	limit = min(limit, maxQueueListLimit)
 	evs, err := q.store.ListEvents(ctx, org, st, limit)
 	if err != nil {
 		return nil, fmt.Errorf("hooks: list events: %w", err)

@@ -489,7 +489,7 @@ func (c *textCmp) str() (raw []byte, esc, ok bool) {
 }
 
 // maxDataDepth bounds appendData's recursion; decoded data is far
-// shallower (DefaultMaxDepth), and encoding/json refuses to decode deeper.
+// shallower (defaultMaxDepth), and encoding/json refuses to decode deeper.
 const maxDataDepth = 10000
 
 // appendData appends v as JSON to dst.

@@ -18,9 +18,9 @@ import (
 
 // Limits on hook fields.
 const (
-	MaxNameLen        = 200       // characters
-	MaxDescriptionLen = 2000      // characters
-	MaxExampleData    = 256 << 10 // bytes of example JSON
+	maxNameLen        = 200       // characters
+	maxDescriptionLen = 2000      // characters
+	maxExampleData    = 256 << 10 // bytes of example JSON
 	tokenBytes        = 20        // 160 bits
 )
 
@@ -102,8 +102,8 @@ func NewRegistry(s store.HookStore, opts RegistryOptions) (*Registry, error) {
 
 // HookSpec is what an admin gives to create a hook.
 type HookSpec struct {
-	Name        string   // required; at most MaxNameLen characters
-	Description string   // at most MaxDescriptionLen characters
+	Name        string   // required; at most 200 characters
+	Description string   // at most 2000 characters
 	Kind        Kind     // a kind registered with the Registry
 	Settings    Settings // nil means the kind's defaults
 }
@@ -448,8 +448,8 @@ func checkName(name string) (string, error) {
 		return "", invalid("name", "is required")
 	case !utf8.ValidString(name):
 		return "", invalid("name", "must be valid UTF-8")
-	case utf8.RuneCountInString(name) > MaxNameLen:
-		return "", invalid("name", fmt.Sprintf("must be at most %d characters", MaxNameLen))
+	case utf8.RuneCountInString(name) > maxNameLen:
+		return "", invalid("name", fmt.Sprintf("must be at most %d characters", maxNameLen))
 	}
 	return name, nil
 }
@@ -458,15 +458,15 @@ func checkDescription(d string) error {
 	if !utf8.ValidString(d) {
 		return invalid("description", "must be valid UTF-8")
 	}
-	if utf8.RuneCountInString(d) > MaxDescriptionLen {
-		return invalid("description", fmt.Sprintf("must be at most %d characters", MaxDescriptionLen))
+	if utf8.RuneCountInString(d) > maxDescriptionLen {
+		return invalid("description", fmt.Sprintf("must be at most %d characters", maxDescriptionLen))
 	}
 	return nil
 }
 
 func checkExample(raw json.RawMessage) (json.RawMessage, error) {
-	if len(raw) > MaxExampleData {
-		return nil, invalid("example_data", fmt.Sprintf("must be at most %d bytes", MaxExampleData))
+	if len(raw) > maxExampleData {
+		return nil, invalid("example_data", fmt.Sprintf("must be at most %d bytes", maxExampleData))
 	}
 	trimmed := strings.TrimSpace(string(raw))
 	if trimmed == "" || trimmed == "null" {

@@ -132,7 +132,7 @@ func TestRegistryValidation(t *testing.T) {
 			return err
 		}, "name"},
 		{"long name", func() error {
-			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: strings.Repeat("é", hooks.MaxNameLen+1), Kind: kindForm})
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: strings.Repeat("é", 201), Kind: kindForm})
 			return err
 		}, "name"},
 		{"invalid utf-8 name", func() error {
@@ -141,7 +141,7 @@ func TestRegistryValidation(t *testing.T) {
 		}, "name"},
 		{"unknown kind", func() error { _, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: "fax"}); return err }, "type"},
 		{"long description", func() error {
-			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: kindForm, Description: strings.Repeat("d", hooks.MaxDescriptionLen+1)})
+			_, err := reg.Create(ctx, "", hooks.HookSpec{Name: "x", Kind: kindForm, Description: strings.Repeat("d", 2001)})
 			return err
 		}, "description"},
 		{"bad setting", func() error {

@@ -22,15 +22,15 @@ const instrumentationName = "github.com/inbound-hooks/inbound/hooks"
 // attribute inbound.hook.kind; rejections also inbound.reason (the error
 // code), and failed deliveries inbound.mode ("sync" or "queue").
 const (
-	MetricReceived        = "inbound.events.received" // arrivals that resolved to a hook
-	MetricAccepted        = "inbound.events.accepted" // answered 2xx (delivered, queued, duplicate or dropped)
-	MetricRejected        = "inbound.events.rejected" // answered 4xx/5xx, by reason
-	MetricFired           = "inbound.events.fired"    // Trigger.Fire returned nil
-	MetricFailed          = "inbound.events.failed"   // Trigger.Fire returned an error
-	MetricDead            = "inbound.events.dead"     // parked as dead after the last attempt
-	MetricIngestDuration  = "inbound.ingest.duration" // seconds from arrival to answer
-	MetricTriggerDuration = "inbound.trigger.duration"
-	MetricQueueDepth      = "inbound.queue.depth" // pending events in the durable queue
+	metricReceived        = "inbound.events.received" // arrivals that resolved to a hook
+	metricAccepted        = "inbound.events.accepted" // answered 2xx (delivered, queued, duplicate or dropped)
+	metricRejected        = "inbound.events.rejected" // answered 4xx/5xx, by reason
+	metricFired           = "inbound.events.fired"    // Trigger.Fire returned nil
+	metricFailed          = "inbound.events.failed"   // Trigger.Fire returned an error
+	metricDead            = "inbound.events.dead"     // parked as dead after the last attempt
+	metricIngestDuration  = "inbound.ingest.duration" // seconds from arrival to answer
+	metricTriggerDuration = "inbound.trigger.duration"
+	metricQueueDepth      = "inbound.queue.depth" // pending events in the durable queue
 )
 
 // Telemetry chooses where the library's metrics and traces go. The zero
@@ -82,14 +82,14 @@ func (t Telemetry) instruments() *instruments {
 		}
 		return h
 	}
-	ins.received = counter(MetricReceived, "Arrivals that resolved to a hook")
-	ins.accepted = counter(MetricAccepted, "Arrivals answered with success")
-	ins.rejected = counter(MetricRejected, "Arrivals refused, by reason")
-	ins.fired = counter(MetricFired, "Events the Trigger accepted")
-	ins.failed = counter(MetricFailed, "Trigger calls that returned an error")
-	ins.dead = counter(MetricDead, "Events parked as dead after their last attempt")
-	ins.ingest = hist(MetricIngestDuration, "Time from arrival to answer")
-	ins.trigger = hist(MetricTriggerDuration, "Time spent in Trigger.Fire")
+	ins.received = counter(metricReceived, "Arrivals that resolved to a hook")
+	ins.accepted = counter(metricAccepted, "Arrivals answered with success")
+	ins.rejected = counter(metricRejected, "Arrivals refused, by reason")
+	ins.fired = counter(metricFired, "Events the Trigger accepted")
+	ins.failed = counter(metricFailed, "Trigger calls that returned an error")
+	ins.dead = counter(metricDead, "Events parked as dead after their last attempt")
+	ins.ingest = hist(metricIngestDuration, "Time from arrival to answer")
+	ins.trigger = hist(metricTriggerDuration, "Time spent in Trigger.Fire")
 	ins.kindAttr.Store(&map[Kind]metric.MeasurementOption{})
 	return ins
 }
@@ -155,7 +155,7 @@ func safeFire(ctx context.Context, t Trigger, e *Event) (err error) {
 // observeDepth registers an observable gauge of the pending events in a
 // durable queue; the returned function unregisters it.
 func (ins *instruments) observeDepth(depth func(context.Context) (int, error)) (func(), error) {
-	g, err := ins.meter.Int64ObservableGauge(MetricQueueDepth,
+	g, err := ins.meter.Int64ObservableGauge(metricQueueDepth,
 		metric.WithDescription("Events waiting for delivery in the durable queue"), metric.WithUnit("{event}"))
 	if err != nil {
 		return func() {}, err

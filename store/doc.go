@@ -11,9 +11,27 @@
 //
 // A host may write its own Store; store/storetest checks it with one call
 // to storetest.Run, the same conformance kit every implementation here runs,
-// and storetest.Bench gives it the same benchmarks. The argument rules the
-// drivers share (CheckHook, CheckKey, CheckDebugEntry, CheckEvent) live
-// here, once.
+// and storetest.Bench gives it the same benchmarks.
+//
+// # Drivers: where the portable layer is
+//
+// What every driver shares lives here, once: the record types, the
+// sentinel errors every driver maps its own failures to (a unique
+// violation becomes ErrConflict, a missing row ErrNotFound), the limits
+// (MaxIDLen, MaxIdempotencyKeyLen) and the argument rules (CheckHook,
+// CheckKey, CheckDebugEntry, CheckEvent), which each driver calls once at
+// the entry of each write. A driver keeps only what is its own: its
+// storage, the mapping of its own errors, and rules its backend adds
+// (PostgreSQL refusing NUL bytes in text). storetest.Run checks that a
+// driver applies the shared rules and maps to the sentinels.
+//
+// The rules are not applied by a wrapping type above the drivers, as
+// gocloud's docstore does, on purpose: the drivers return concrete types
+// whose optional abilities (LocalQueue, EnqueueNotifier) package hooks
+// finds by type assertion, and a wrapper would hide them unless it
+// mirrored every combination; storetest.WithCapabilities exists to catch
+// such a wrapper. A host's own Store calls the same Check functions and
+// runs the same kit (storetest.Run, storetest.Bench).
 //
 // # The queue
 //

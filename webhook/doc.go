@@ -44,7 +44,7 @@
 // hook's stored configuration cannot be used; 403 for a key without the
 // role or of another org; 404 for an unknown, disabled or rotated token, or
 // a token of another kind; 503 with Retry-After when the key store or the
-// Trigger fails. Errors are JSON (see hooks.WriteError).
+// Trigger fails. Errors are JSON (see intake.WriteError).
 //
 // # Security
 //

@@ -22,6 +22,7 @@ import (
 
 	"github.com/inbound-hooks/inbound/debuglog"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/store/memstore"
 	"github.com/inbound-hooks/inbound/webhook/signature"
 )
@@ -353,13 +354,13 @@ func TestSchemesThroughHandler(t *testing.T) {
 						return signed("whsec_"+base64.StdEncoding.EncodeToString([]byte("another-key-entirely")), now, "msg_x", body)
 					}
 					return signed("another-secret", now, "msg_x", body)
-				}, body, 401, hooks.CodeSignatureInvalid},
-				{"tampered body", func() http.Header { return signed(sc.secret, now, "msg_tb", body) }, []byte(`{"event":"order.paid","id":43}`), 401, hooks.CodeSignatureInvalid},
+				}, body, 401, errcode.SignatureInvalid},
+				{"tampered body", func() http.Header { return signed(sc.secret, now, "msg_tb", body) }, []byte(`{"event":"order.paid","id":43}`), 401, errcode.SignatureInvalid},
 				{"tampered signature", func() http.Header {
 					h := signed(sc.secret, now, "msg_ts", body)
 					h.Set(sc.sigHdr, flip(h.Get(sc.sigHdr)))
 					return h
-				}, body, 401, hooks.CodeSignatureInvalid},
+				}, body, 401, errcode.SignatureInvalid},
 				{"missing signature", func() http.Header {
 					h := signed(sc.secret, now, "msg_ms", body)
 					h.Del(sc.sigHdr)
@@ -379,14 +380,14 @@ func TestSchemesThroughHandler(t *testing.T) {
 						body   []byte
 						status int
 						code   string
-					}{"stale timestamp", func() http.Header { return signed(sc.secret, now.Add(-10*time.Minute), "msg_old", body) }, body, 401, hooks.CodeTimestampOutOfRange},
+					}{"stale timestamp", func() http.Header { return signed(sc.secret, now.Add(-10*time.Minute), "msg_old", body) }, body, 401, errcode.TimestampOutOfRange},
 					struct {
 						name   string
 						hdr    func() http.Header
 						body   []byte
 						status int
 						code   string
-					}{"future timestamp", func() http.Header { return signed(sc.secret, now.Add(10*time.Minute), "msg_new", body) }, body, 401, hooks.CodeTimestampOutOfRange},
+					}{"future timestamp", func() http.Header { return signed(sc.secret, now.Add(10*time.Minute), "msg_new", body) }, body, 401, errcode.TimestampOutOfRange},
 				)
 			}
 			if sc.name == "standard-webhooks" {
@@ -400,7 +401,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 					h := signed(sc.secret, now, "msg_a", body)
 					h.Set("Webhook-Id", "msg_b")
 					return h
-				}, body, 401, hooks.CodeSignatureInvalid}, struct {
+				}, body, 401, errcode.SignatureInvalid}, struct {
 					name   string
 					hdr    func() http.Header
 					body   []byte
@@ -410,7 +411,7 @@ func TestSchemesThroughHandler(t *testing.T) {
 					h := signed(sc.secret, now, "msg_c", body)
 					h.Set("Webhook-Timestamp", strconv.FormatInt(now.Unix()+1, 10))
 					return h
-				}, body, 401, hooks.CodeSignatureInvalid})
+				}, body, 401, errcode.SignatureInvalid})
 			}
 			var presented []string
 			for _, tt := range tests {
@@ -494,11 +495,11 @@ func TestAuthModes(t *testing.T) {
 		{"signature only: nothing", hks[AuthSignature], false, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
 		{"both: key and signature", hks[AuthKeyAndSignature], true, true, 202, "", ""},
 		{"both: key alone", hks[AuthKeyAndSignature], true, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
-		{"both: signature alone", hks[AuthKeyAndSignature], false, true, 401, hooks.CodeUnauthorized, "Bearer"},
+		{"both: signature alone", hks[AuthKeyAndSignature], false, true, 401, errcode.Unauthorized, "Bearer"},
 		{"key with signature configured: both", hks[AuthKey], true, true, 202, "", ""},
 		{"key with signature configured: key alone", hks[AuthKey], true, false, 401, "signature_missing", `Signature realm="webhook", scheme="github"`},
 		{"key: key", plain, true, false, 202, "", ""},
-		{"key: signature alone", plain, false, true, 401, hooks.CodeUnauthorized, "Bearer"},
+		{"key: signature alone", plain, false, true, 401, errcode.Unauthorized, "Bearer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/webhook/signature"
 )
 
@@ -145,7 +146,7 @@ func (s *signer) verifyError(err error) *hooks.Error {
 	case errors.Is(err, signature.ErrTimestampOutOfTolerance):
 		msg = "the signed timestamp is outside the accepted window; check the sender's clock, or this is a replay"
 	default:
-		code = hooks.CodeSignatureInvalid
+		code = errcode.SignatureInvalid
 		msg = "the signature does not match the body"
 	}
 	return &hooks.Error{Status: http.StatusUnauthorized, Code: code, Message: msg,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/intake"
 	"github.com/inbound-hooks/inbound/webhook/signature"
 )
@@ -171,22 +172,22 @@ func (s *signer) present(h http.Header) error {
 func (in *webIntake) checkKey(ctx context.Context, hk *hooks.Hook, a *hooks.Arrival) error {
 	presented, ok := bearer(a.Header.Get("Authorization"))
 	if !ok {
-		return hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized,
+		return hooks.NewError(http.StatusUnauthorized, errcode.Unauthorized,
 			"an API key is required: Authorization: Bearer <key>")
 	}
 	key, err := in.keys.Authenticate(ctx, presented)
 	if errors.Is(err, hooks.ErrInvalidKey) {
-		return hooks.NewError(http.StatusUnauthorized, hooks.CodeUnauthorized, "the API key is not valid")
+		return hooks.NewError(http.StatusUnauthorized, errcode.Unauthorized, "the API key is not valid")
 	}
 	if err != nil {
 		return err // a store failure: the pipeline answers 503
 	}
 	if !key.HasRole(hooks.RoleHooks) {
-		return hooks.NewError(http.StatusForbidden, hooks.CodeForbidden,
+		return hooks.NewError(http.StatusForbidden, errcode.Forbidden,
 			"the API key lacks the "+hooks.RoleHooks+" role")
 	}
 	if key.Org != hk.Org {
-		return hooks.NewError(http.StatusForbidden, hooks.CodeForbidden,
+		return hooks.NewError(http.StatusForbidden, errcode.Forbidden,
 			"the API key does not belong to this webhook's organization")
 	}
 	return nil
@@ -242,12 +243,12 @@ func idempotencyKey(s *signer, h http.Header) (string, error) {
 	}
 	k = strings.TrimSpace(k)
 	if len(k) > MaxIdempotencyKeyLen {
-		return "", hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest,
+		return "", hooks.NewError(http.StatusBadRequest, errcode.BadRequest,
 			"the idempotency key is longer than "+strconv.Itoa(MaxIdempotencyKeyLen)+" bytes")
 	}
 	for i := 0; i < len(k); i++ {
 		if k[i] < 0x20 || k[i] == 0x7f {
-			return "", hooks.NewError(http.StatusBadRequest, hooks.CodeBadRequest,
+			return "", hooks.NewError(http.StatusBadRequest, errcode.BadRequest,
 				"the idempotency key contains control characters")
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/inbound-hooks/inbound"
 	"github.com/inbound-hooks/inbound/emailhook"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
@@ -93,7 +94,7 @@ type Host struct {
 	// Signups, Pushes and Orders are the host's hooks.
 	Signups, Pushes, Orders *hooks.Hook
 
-	mux   *http.ServeMux
+	in    *inbound.Handler
 	queue *hooks.Queue // nil in sync mode
 
 	mu       sync.Mutex
@@ -104,43 +105,24 @@ type Host struct {
 // New provisions the host's hooks in st (once, whatever the number of
 // starts) and builds its handlers.
 func New(ctx context.Context, st store.Store, opts Options) (*Host, error) {
-	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: opts.BaseURL})
-	if err != nil {
-		return nil, err
-	}
-	keys, err := hooks.NewKeyring(st, hooks.KeyringOptions{})
-	if err != nil {
-		return nil, err
-	}
-	h := &Host{Registry: reg, Keys: keys, arrived: make(chan struct{}, 64)}
+	h := &Host{arrived: make(chan struct{}, 64)}
 	trigger := hooks.TriggerFunc(h.fire)
-	var delivery hooks.Delivery = hooks.Sync(trigger)
+	o := inbound.Options{BaseURL: opts.BaseURL, Trigger: trigger, Email: &emailhook.HandlerOptions{}}
+	if opts.EmailDomain != "" {
+		o.Email.Domains = []string{opts.EmailDomain}
+	}
 	if opts.Queue {
+		var err error
 		if h.queue, err = hooks.NewQueue(st, trigger, hooks.QueueOptions{}); err != nil {
 			return nil, err
 		}
-		delivery = h.queue
+		o.Trigger, o.Delivery = nil, h.queue
 	}
-	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: delivery})
+	in, err := inbound.New(st, o)
 	if err != nil {
 		return nil, err
 	}
-	form, err := formhook.New(p, formhook.Options{})
-	if err != nil {
-		return nil, err
-	}
-	web, err := webhook.New(p, keys, webhook.Options{})
-	if err != nil {
-		return nil, err
-	}
-	var domains []string
-	if opts.EmailDomain != "" {
-		domains = []string{opts.EmailDomain}
-	}
-	mail, err := emailhook.NewHandler(p, emailhook.HandlerOptions{Domains: domains})
-	if err != nil {
-		return nil, err
-	}
+	h.in, h.Registry, h.Keys = in, in.Registry(), in.Keyring()
 	// Provision after the handlers are built: each kind is known to the
 	// registry through its handler.
 	for _, pr := range []struct {
@@ -152,19 +134,16 @@ func New(ctx context.Context, st store.Store, opts Options) (*Host, error) {
 		{&h.Pushes, "github-push", hooks.HookSpec{Name: "GitHub pushes", Kind: webhook.KindName}},
 		{&h.Orders, "order-mail", hooks.HookSpec{Name: "Order mails", Kind: emailhook.KindName}},
 	} {
-		if *pr.hook, _, err = reg.Ensure(ctx, "", pr.key, pr.spec); err != nil {
+		if *pr.hook, _, err = h.Registry.Ensure(ctx, "", pr.key, pr.spec); err != nil {
 			return nil, fmt.Errorf("provision %s: %w", pr.key, err)
 		}
 	}
-	h.mux = http.NewServeMux()
-	h.mux.Handle(form.Prefix(), form)
-	h.mux.Handle(web.Prefix(), web)
-	h.mux.Handle("/hooks/email", mail)
 	return h, nil
 }
 
-// ServeHTTP serves the hooks.
-func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the hooks: form hooks under /hooks/form/, webhooks under
+// /hooks/web/ and email as message/rfc822 at /hooks/email.
+func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.in.ServeHTTP(w, r) }
 
 // Start starts the queue's dispatcher (nothing in sync mode).
 func (h *Host) Start(ctx context.Context) error {

@@ -23,6 +23,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.StringVar(&cfg.EmailDomain, "email-domain", "in.localhost", "domain of email hook addresses")
 	fs.StringVar(&cfg.AdminToken, "admin-token", getenv("INBOUND_ADMIN_TOKEN"), "admin API token (env INBOUND_ADMIN_TOKEN; generated when empty)")
 	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", ":2525", "SMTP listen address for email hooks; empty turns SMTP off")
+	fs.StringVar(&cfg.SMTP.Hostname, "smtp-hostname", "", "SMTP server name in the greeting, such as the MX host name (default the TLS certificate's first name, else localhost)")
+	fs.StringVar(&cfg.SMTP.TLSCert, "smtp-tls-cert", "", "PEM certificate (chain) file for SMTP STARTTLS; reloaded when it changes")
+	fs.StringVar(&cfg.SMTP.TLSKey, "smtp-tls-key", "", "PEM private key file of -smtp-tls-cert")
+	fs.BoolVar(&cfg.SMTP.RequireTLS, "smtp-require-tls", false, "refuse mail sent before STARTTLS (not for a public MX: RFC 3207 forbids it there)")
 	fs.StringVar(&cfg.Delivery, "delivery", "queue", "queue (commit, then deliver at least once) or sync (call the trigger before answering)")
 	fs.DurationVar(&cfg.Lease, "queue-lease", 0, "how long a claimed event is reserved before another replica may retry it (default 30s); a trigger attempt gets at most half of it")
 	fs.StringVar(&cfg.Trigger, "trigger", "stdout", triggerUsage)
@@ -87,6 +91,9 @@ func serveOn(ctx context.Context, s *server, ln, smtpLn net.Listener, stderr io.
 		fmt.Fprintf(stderr, ", SMTP %s", smtpLn.Addr())
 	}
 	fmt.Fprintf(stderr, "), %s delivery, data in %s\n", s.cfg.Delivery, store)
+	if smtpLn != nil && s.cfg.SMTP.TLSCert != "" {
+		fmt.Fprintf(stderr, "SMTP offers STARTTLS with %s (reloaded when it changes)\n", s.cfg.SMTP.TLSCert)
+	}
 	if generatedToken {
 		fmt.Fprintf(stderr, "admin token (generated; set INBOUND_ADMIN_TOKEN to choose one): %s\n", s.cfg.AdminToken)
 	}
@@ -103,7 +110,16 @@ func serveOn(ctx context.Context, s *server, ln, smtpLn net.Listener, stderr io.
 		return err
 	}
 	fmt.Fprintf(stderr, "\n%s\n", banner)
-	fmt.Fprintf(stderr, "Each event is printed on stdout as one JSON line. Ctrl-C stops.\n\n")
+	fmt.Fprintf(stderr, "%s Ctrl-C stops.\n\n", whereEventsGo(s.cfg.Trigger))
 	s.cfg.Logger.Info("serving", "addr", ln.Addr().String())
 	return s.Serve(ctx, ln, smtpLn)
+}
+
+// whereEventsGo is the start-up line that says where the -trigger flag
+// sends events, with any password in a broker URL redacted.
+func whereEventsGo(trigger string) string {
+	if trigger == "" || trigger == "stdout" {
+		return "Each event is printed on stdout as one JSON line."
+	}
+	return "Each event goes to " + redactURL(trigger) + "."
 }

@@ -18,6 +18,10 @@
 //	-email-domain     domain of email hook addresses (default in.localhost)
 //	-admin-token      admin API token (env INBOUND_ADMIN_TOKEN; generated and printed when unset)
 //	-smtp-addr        SMTP listen address (default :2525; empty turns SMTP off)
+//	-smtp-hostname    name in the SMTP greeting (default the certificate's first name, else localhost)
+//	-smtp-tls-cert    PEM certificate file: SMTP offers STARTTLS (reloaded when the file changes)
+//	-smtp-tls-key     PEM key file of -smtp-tls-cert
+//	-smtp-require-tls refuse mail before STARTTLS (not on a public MX)
 //	-delivery         queue (default: commit, then deliver at least once) or sync
 //	-queue-lease      how long a claimed event is reserved before a retry elsewhere
 //	-trusted-proxies  CIDRs whose X-Forwarded-For is believed by the form rate limit

@@ -20,6 +20,7 @@ import (
 	"github.com/inbound-hooks/inbound/emailhook"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 )
 
 const providerMessage = "From: Shop <shop@example.net>\r\nTo: customer@example.org\r\nSubject: Order 77\r\n" +
@@ -108,8 +109,8 @@ func TestProviderEndpoints(t *testing.T) {
 		body, code string
 		want       int
 	}{
-		{bomb, hooks.CodeXMLDTD, 400},
-		{strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100), hooks.CodeTooDeep, 400},
+		{bomb, errcode.XMLDTD, 400},
+		{strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100), errcode.TooDeep, 400},
 		{`<order id="7"><item>1</item><item>2</item></order>`, "", 202},
 	} {
 		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(tt.body))

@@ -48,6 +48,9 @@ type config struct {
 	Stdout      io.Writer     // event lines only
 	Logger      *slog.Logger
 
+	// SMTP holds the SMTP listener's name and TLS files (tls.go).
+	SMTP smtpConfig
+
 	// Providers holds the inbound mail providers' credentials (providers.go).
 	Providers providerConfig
 }
@@ -157,7 +160,16 @@ func (s *server) build() error {
 	if err != nil {
 		return err
 	}
-	if s.smtp, err = emailhook.NewBackend(s.pipeline, emailhook.SMTPOptions{Domains: domains, Logger: log}); err != nil {
+	smtpTLSConfig, certName, err := s.cfg.SMTP.tlsConfig(log)
+	if err != nil {
+		return err
+	}
+	hostname := s.cfg.SMTP.Hostname
+	if hostname == "" {
+		hostname = certName
+	}
+	if s.smtp, err = emailhook.NewBackend(s.pipeline, emailhook.SMTPOptions{Domains: domains, Hostname: hostname,
+		TLSConfig: smtpTLSConfig, RequireTLS: s.cfg.SMTP.RequireTLS, Logger: log}); err != nil {
 		return err
 	}
 	adminOpts := admin.Options{Authorizer: admin.BearerToken(s.cfg.AdminToken), Logger: log}

@@ -43,6 +43,13 @@ func (s *syncBuffer) String() string {
 
 func startServer(t *testing.T, delivery string) (*server, string, string, *syncBuffer, *syncBuffer) {
 	t.Helper()
+	return startServerWith(t, delivery, nil)
+}
+
+// startServerWith is startServer with edit applied to the configuration
+// (when not nil) before the server is built.
+func startServerWith(t *testing.T, delivery string, edit func(*config)) (*server, string, string, *syncBuffer, *syncBuffer) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("no loopback listener: %v", err)
@@ -56,6 +63,9 @@ func startServer(t *testing.T, delivery string) (*server, string, string, *syncB
 		EmailDomain: "in.localhost", AdminToken: "admin-secret", SMTPAddr: smtpLn.Addr().String(), Seed: true,
 		Stdout: stdout, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
 	cfg.BaseURL = baseURLFor(cfg.Addr)
+	if edit != nil {
+		edit(&cfg)
+	}
 	s, err := newServer(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -251,3 +251,16 @@ func reachable(t testing.TB, service, addr string) {
 	}
 	_ = c.Close()
 }
+
+func TestWhereEventsGo(t *testing.T) {
+	for _, tc := range []struct{ trigger, want string }{
+		{"", "Each event is printed on stdout as one JSON line."},
+		{"stdout", "Each event is printed on stdout as one JSON line."},
+		{"river", "Each event goes to river."},
+		{"amqp://guest:secret@127.0.0.1:5672/", "Each event goes to amqp://guest:xxxxx@127.0.0.1:5672/."},
+	} {
+		if got := whereEventsGo(tc.trigger); got != tc.want {
+			t.Errorf("whereEventsGo(%q) = %q, want %q", tc.trigger, got, tc.want)
+		}
+	}
+}

@@ -15,8 +15,9 @@
 //     then decodes the body (hooks.DecodeBody for the HTTP media types),
 //     keeping what authentication learned for decoding.
 //  3. Its handler turns a request into an arrival and runs the pipeline
-//     (Ingest), and answers with WriteResult; errors carry their status,
-//     code and response headers in a *hooks.Error.
+//     (Ingest), and answers with WriteResult (WriteError for an answer of
+//     its own); errors carry their status, code (package hooks/errcode)
+//     and response headers in a *hooks.Error.
 //  4. Its settings reach the session through hooks.Hook.Settings, decoded
 //     once per hook revision by the Registry.
 //

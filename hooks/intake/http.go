@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/internal/limit"
 )
 
@@ -75,11 +78,11 @@ func TokenFromPath(path, prefix string) (string, bool) {
 // (WriteResult, or its own answer for success).
 func Ingest(p *hooks.Pipeline, r *http.Request, kind hooks.Kind, opts HTTPOptions, in hooks.Intake) *hooks.Result {
 	if r.Method != http.MethodPost {
-		return failed(hooks.NewError(http.StatusMethodNotAllowed, hooks.CodeMethodNotAllowed, "use POST"))
+		return failed(hooks.NewError(http.StatusMethodNotAllowed, errcode.MethodNotAllowed, "use POST"))
 	}
 	token, ok := TokenFromPath(r.URL.Path, opts.Prefix)
 	if !ok {
-		return failed(hooks.NewError(http.StatusNotFound, hooks.CodeNotFound, "no such hook"))
+		return failed(hooks.NewError(http.StatusNotFound, errcode.NotFound, "no such hook"))
 	}
 	a := &hooks.Arrival{
 		Kind: kind, Token: token, Method: r.Method, Path: r.URL.Path, RemoteAddr: r.RemoteAddr,
@@ -92,10 +95,10 @@ func failed(e *hooks.Error) *hooks.Result { return &hooks.Result{Status: e.Statu
 
 // WriteResult answers an HTTP hook request: 202 with {"id":"<event id>"}
 // on success (a duplicate gets the earlier event's ID), else the error
-// with hooks.WriteError.
+// with WriteError.
 func WriteResult(w http.ResponseWriter, res *hooks.Result) {
 	if res.Err != nil {
-		hooks.WriteError(w, res.Err)
+		WriteError(w, res.Err)
 		return
 	}
 	h := w.Header()
@@ -130,4 +133,43 @@ func safeID(id string) bool {
 		}
 	}
 	return true
+}
+
+// WriteError writes err as the contracted JSON error body with its status,
+// the headers of its Header, Retry-After for 429 and 503, and by default
+// WWW-Authenticate for 401 and Allow for 405. It is the one place the
+// error shape is written.
+func WriteError(w http.ResponseWriter, err error) {
+	he := hooks.AsError(err)
+	h := w.Header()
+	for name, vs := range he.Header {
+		h[http.CanonicalHeaderKey(name)] = append([]string(nil), vs...)
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	switch he.Status {
+	case http.StatusUnauthorized:
+		if h.Get("WWW-Authenticate") == "" {
+			h.Set("WWW-Authenticate", "Bearer")
+		}
+	case http.StatusMethodNotAllowed:
+		if h.Get("Allow") == "" {
+			h.Set("Allow", http.MethodPost)
+		}
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		ra := he.RetryAfter
+		if ra <= 0 {
+			ra = time.Second
+		}
+		secs := int64((ra + time.Second - 1) / time.Second)
+		h.Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	w.WriteHeader(he.Status)
+	_, _ = w.Write(errorBody(he.Code, he.Message))
+}
+
+func errorBody(code, message string) []byte {
+	b, _ := json.Marshal(hooks.ErrorBody{Error: hooks.ErrorDetail{Code: code, Message: message}})
+	return append(b, '\n')
 }

@@ -39,6 +39,15 @@
 // request; the file context holds a marker that must not appear in any
 // event.
 //
+// TestSMTPTLS runs the server as an MX: with -smtp-tls-cert and
+// -smtp-tls-key (a self-signed certificate made by the test) it must offer
+// STARTTLS, deliver mail sent over it and mail sent in the clear, and show
+// a renewed certificate to new connections once the files change, without
+// a restart; without them it must not offer STARTTLS (502 if asked); with
+// -smtp-require-tls it must refuse MAIL before STARTTLS (530); with a
+// missing or unreadable file it must exit with status 1 and one error line
+// naming the flag.
+//
 // The suite needs the go command and takes about 30 to 45 seconds; it is
 // skipped with -short.
 //

@@ -185,15 +185,16 @@ type server struct {
 var bannerAddrs = regexp.MustCompile(`\(HTTP (127\.0\.0\.1:[0-9]+), SMTP (127\.0\.0\.1:[0-9]+)\)`)
 
 // startServer runs bin on loopback ports chosen by the kernel (read back
-// from the banner), with a fresh data file, and stops it when the test ends.
-func startServer(t *testing.T, bin, mode string) *server {
+// from the banner), with a fresh data file and the extra flags given, and
+// stops it when the test ends.
+func startServer(t *testing.T, bin, mode string, extra ...string) *server {
 	t.Helper()
 	data := filepath.Join(t.TempDir(), "inbound.db")
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-smtp-addr", "127.0.0.1:0", "-data", data,
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-smtp-addr", "127.0.0.1:0", "-data", data,
 		"-admin-token", adminToken, "-delivery", mode, "-seed=false",
 		// Form posts carry a distinct X-Forwarded-For each, so the form rate
 		// limit (1/s, burst 10 per client) does not turn cases into 429s.
-		"-trusted-proxies", "127.0.0.1/32")
+		"-trusted-proxies", "127.0.0.1/32"}, extra...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,8 @@
 // environment: the rule that a test needing an outside service (PostgreSQL,
 // Chromium) skips with a message without it, except under CI=true, where
 // it fails; finding those services; fresh PostgreSQL schemas; a started
-// headless browser; and building a program to run as a subprocess.
+// headless browser; building a program to run as a subprocess; and
+// self-signed TLS certificates.
 //
 // It is imported by _test.go files only.
 package testenv
