@@ -45,6 +45,16 @@ type Event struct {
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler. The JSON is what encoding/json
+// makes of the Event's fields and tags (the shape
+// schema/event.schema.json describes; object keys in order, numbers with
+// every digit), but Data is written without reflection, by the encoder
+// the queue uses for its payloads: the Event has one JSON encoding, for
+// the queue, the trigger adapters and a host's own json.Marshal alike.
+func (e Event) MarshalJSON() ([]byte, error) {
+	return marshalEvent(&e, e.ID, len(e.Raw))
+}
+
 // File is an uploaded file of a multipart form, or an attachment of an
 // email. Content holds the whole file, so a Trigger (or Bind, into a File
 // or []File field) reads it without parsing Raw again.

@@ -20,6 +20,7 @@ import (
 type stubIntake struct {
 	authErr, decodeErr error
 	drop               string
+	key                string // the idempotency key Decode gives; "" means "k"
 }
 
 // NewSession returns s itself: it keeps no state.
@@ -33,7 +34,11 @@ func (s stubIntake) Decode(_ context.Context, body []byte) (*hooks.Decoded, erro
 	if s.decodeErr != nil {
 		return nil, s.decodeErr
 	}
-	return &hooks.Decoded{Data: string(body), ContentType: "text/plain", Drop: s.drop, IdempotencyKey: "k"}, nil
+	key := s.key
+	if key == "" {
+		key = "k"
+	}
+	return &hooks.Decoded{Data: string(body), ContentType: "text/plain", Drop: s.drop, IdempotencyKey: key}, nil
 }
 
 // memRecorder keeps interactions.
@@ -280,7 +285,10 @@ func TestPipelineHeaderCap(t *testing.T) {
 	}
 	// Under the budget nothing is dropped.
 	a = &hooks.Arrival{Kind: kindWeb, Token: e.debug.Token, Method: "POST", Path: "/p", Header: http.Header{"A": {"b"}}, Body: strings.NewReader("x")}
-	e.p.Ingest(context.Background(), a, stubIntake{})
+	e.p.Ingest(context.Background(), a, stubIntake{key: "second"}) // another key: not a duplicate of the first
+	if len(e.fired) != 2 {
+		t.Fatalf("small headers: fired %d events, want 2", len(e.fired))
+	}
 	if ev := e.fired[1]; ev.HeadersDropped != 0 || ev.Header.Get("A") != "b" {
 		t.Errorf("small headers: got %+v", ev)
 	}

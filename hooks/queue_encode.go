@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -60,7 +61,7 @@ const (
 	knownFlags = flagDataFromRaw | flagTypeFromHeader | flagFileRefs | flagDataFromBody
 )
 
-// minDataFromBody is the smallest encoded Data that encodeEvent tries to
+// minDataFromBody is the smallest body whose Data encodeEvent tries to
 // leave out as the body's decoding: the check decodes the body again,
 // which is worth its cost only for a large body.
 const minDataFromBody = 4 << 10
@@ -112,33 +113,61 @@ const minFileRef = 512
 var (
 	emptyIDs = []byte(`{"id":"","hook_id":"",`)
 	nullData = []byte(`,"data":null,`)
+	dataNull = []byte(`,"data":null`)
 )
 
+// eventJSON is Event without its methods: json.Marshal of an *eventJSON
+// writes the Event's fields by their JSON tags, which are the one source
+// of the Event's JSON shape.
+type eventJSON Event
+
+// marshalEvent returns the JSON of the Event c, a copy its caller may
+// change (marshalEvent sets its Data to nil): its fields as
+// encoding/json writes them by their tags, Data written by appendData in
+// place of encoding/json's reflection (and of the compaction pass
+// encoding/json gives a json.RawMessage), byte for byte the same. It is
+// the one encoding of an Event: Event.MarshalJSON and the queue's
+// payload both use it. id names the event in errors; dataSize is a guess
+// of Data's length.
+func marshalEvent(c *Event, id string, dataSize int) ([]byte, error) {
+	data := c.Data
+	c.Data = nil
+	js, err := json.Marshal((*eventJSON)(c))
+	if err != nil {
+		return nil, fmt.Errorf("hooks: encode event %s: %w", id, err)
+	}
+	if data == nil {
+		return js, nil
+	}
+	// A string cannot hold this (its quotes would be escaped), and id,
+	// which comes first, is never left out: the first match is the data
+	// member.
+	i := bytes.Index(js, dataNull)
+	if i < 0 {
+		return nil, fmt.Errorf("hooks: encode event %s: no data member", id)
+	}
+	i += len(dataNull) - len("null")
+	out := make([]byte, 0, len(js)+dataSize+256)
+	out = append(out, js[:i]...)
+	if out, err = appendData(out, data, 0); err != nil {
+		return nil, fmt.Errorf("hooks: encode event %s: %w", id, err)
+	}
+	return append(out, js[i+len("null"):]...), nil
+}
+
 // encodeEvent encodes e for the queue (see payloadVersion). Data, when it
-// must be written, is written by appendData, which is much cheaper than
-// encoding/json for the JSON-compatible values the decoders produce (no
-// reflection, no sorting of object keys); anything else falls back to
-// encoding/json.
+// must be written, is written by marshalEvent.
 func encodeEvent(e *Event) ([]byte, error) {
 	c := *e
 	c.ID, c.Org, c.HookID = "", "", "" // kept by the store beside the payload
 	c.Raw = nil
 	var flags uint64
-	switch {
-	case e.Raw != nil && jsonTextEqual(e.Raw, e.Data):
+	if e.Raw != nil && jsonTextEqual(e.Raw, e.Data) {
 		flags |= flagDataFromRaw
 		c.Data = nil
-	default:
-		data, err := appendData(make([]byte, 0, len(e.Raw)+256), e.Data, 0)
-		if err != nil {
-			return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
-		}
-		if len(data) >= minDataFromBody && dataFromBody(e) {
-			flags |= flagDataFromBody
-			c.Data = nil
-		} else {
-			c.Data = json.RawMessage(data)
-		}
+	} else if len(e.Raw) >= minDataFromBody && dataFromBody(e) {
+		flags |= flagDataFromBody
+		c.Data = nil
 	}
 	if ct := e.Header["Content-Type"]; e.ContentType != "" && len(ct) > 0 && ct[0] == e.ContentType {
 		flags |= flagTypeFromHeader
@@ -160,9 +189,9 @@ func encodeEvent(e *Event) ([]byte, error) {
 			}
 		}
 	}
-	js, err := json.Marshal(&c)
+	js, err := marshalEvent(&c, e.ID, len(e.Raw))
 	if err != nil {
-		return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
+		return nil, err
 	}
 	if bytes.HasPrefix(js, emptyIDs) {
 		js = js[len(emptyIDs)-1:]
@@ -646,17 +675,23 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(dst, v...), nil
 	case map[string]any:
+		// Keys in order, as encoding/json writes them: the same Event
+		// always gives the same bytes.
+		var small [16]string
+		keys := small[:0]
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
 		dst = append(dst, '{')
-		first := true
-		for k, x := range v {
-			if !first {
+		for i, k := range keys {
+			if i > 0 {
 				dst = append(dst, ',')
 			}
-			first = false
 			dst = appendString(dst, k)
 			dst = append(dst, ':')
 			var err error
-			if dst, err = appendData(dst, x, depth+1); err != nil {
+			if dst, err = appendData(dst, v[k], depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -681,9 +716,17 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// appendString appends s as a JSON string, as encoding/json would (minus
-// its HTML escaping, which JSON does not need): invalid UTF-8 becomes
-// U+FFFD.
+// plainByte holds the ASCII bytes appendString copies as they are.
+var plainByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// appendString appends s as a JSON string, byte for byte as
+// encoding/json writes it: <, > and & escaped (encoding/json's default
+// HTML escaping), U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
 func appendString(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
@@ -691,7 +734,7 @@ func appendString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if plainByte[c] {
 				i++
 				continue
 			}
@@ -699,6 +742,10 @@ func appendString(dst []byte, s string) []byte {
 			switch c {
 			case '"', '\\':
 				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
 			case '\n':
 				dst = append(dst, '\\', 'n')
 			case '\r':
@@ -713,15 +760,19 @@ func appendString(dst []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
+		switch {
+		case r == utf8.RuneError && size == 1:
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
 			i += size
-			start = i
 			continue
 		}
-		// U+2028 and U+2029 are valid in JSON; they are kept as they are.
 		i += size
+		start = i
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -307,9 +306,10 @@ type lineTrigger struct {
 	w  io.Writer
 }
 
-// Fire writes e as one line: the event as json.Marshal writes it (the
-// shape schema/event.schema.json describes), without its raw body, its
-// headers and the contents of its files, which a terminal has no use for.
+// Fire writes e as one line: the event in its one JSON encoding
+// (Event.MarshalJSON, the shape schema/event.schema.json describes),
+// without its raw body, its headers and the contents of its files, which
+// a terminal has no use for.
 func (t *lineTrigger) Fire(_ context.Context, e *hooks.Event) error {
 	line := *e
 	line.Raw, line.Header = nil, nil
@@ -320,7 +320,7 @@ func (t *lineTrigger) Fire(_ context.Context, e *hooks.Event) error {
 			line.Files[i] = f
 		}
 	}
-	b, err := json.Marshal(&line)
+	b, err := line.MarshalJSON()
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)
 	}
