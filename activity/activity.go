@@ -21,7 +21,7 @@
 // one replica shows that replica's share. For totals across replicas use
 // the OpenTelemetry metrics. A hook's counts stay until the process ends
 // (a deleted hook's are no longer shown by the admin API); memory is
-// about 1 KiB per hook that saw traffic.
+// about 2 KiB per hook that saw traffic (84 buckets of 24 bytes).
 package activity
 
 import (
