@@ -5,8 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,10 +20,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/emersion/go-smtp"
 
 	"github.com/inbound-hooks/inbound/activity"
 	"github.com/inbound-hooks/inbound/admin"
 	"github.com/inbound-hooks/inbound/debuglog"
+	"github.com/inbound-hooks/inbound/emailhook"
 	"github.com/inbound-hooks/inbound/formhook"
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/internal/testenv"
@@ -66,12 +70,16 @@ func TestBrowserOperator(t *testing.T) {
 	broken.Store(true)
 	var mu sync.Mutex
 	fired := map[string]int{}
+	mailFrom := map[string]string{} // event ID -> From of the mail delivered
 	q, err := hooks.NewQueue(s, hooks.TriggerFunc(func(_ context.Context, e *hooks.Event) error {
 		if broken.Load() {
 			return errors.New("engine down: " + xssValues[1])
 		}
 		mu.Lock()
 		fired[e.ID]++
+		if e.Email != nil {
+			mailFrom[e.ID] = e.Email.From
+		}
 		mu.Unlock()
 		return nil
 	}), hooks.QueueOptions{MaxAttempts: 1, PollInterval: 20 * time.Millisecond, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond, Telemetry: tel})
@@ -94,6 +102,21 @@ func TestBrowserOperator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Mail arrives over SMTP on a loopback listener; SPF (checked against
+	// a fake DNS) passes for both sender domains, so the sender policy is
+	// what tells them apart.
+	mailBackend, err := emailhook.NewBackend(p, emailhook.SMTPOptions{Domains: []string{"in.example.test"},
+		AuthChecker: emailhook.NewAuthChecker(emailhook.AuthCheckerOptions{Resolver: spfResolver{"partner.example", "stranger.example"}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtpSrv := mailBackend.NewServer("")
+	go func() { _ = smtpSrv.Serve(smtpLn) }()
+	t.Cleanup(func() { _ = smtpSrv.Close() })
 	const adminToken = "browser-ops-admin-token"
 	adm, err := admin.New(reg, keys, dlog, admin.Options{Authorizer: admin.BearerToken(adminToken), Events: q, Activity: act})
 	if err != nil {
@@ -391,7 +414,97 @@ func TestBrowserOperator(t *testing.T) {
 	noScriptRan("keys")
 	shot("08-key-with-role")
 
-	// 8. At 400 px wide.
+	// 8. An email hook added from the page, with a sender policy set from
+	// the page: an invalid entry is refused beside its field, then only
+	// partner.example may send.
+	do("add an email hook",
+		chromedp.SendKeys(chromedp.ID("new-hook-name"), "Invoices "+xssValues[1]),
+		chromedp.SetValue(chromedp.ID("new-hook-type"), "email"),
+		chromedp.Click(chromedp.ID("new-hook-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`#settings-form [data-setting="sender_policy.mode"]`)),
+	)
+	var mailHook *hooks.Hook
+	if hs, err := reg.List(ctxb, ""); err == nil {
+		for _, h := range hs {
+			if h.Kind == emailhook.KindName {
+				mailHook = h
+			}
+		}
+	}
+	if mailHook == nil {
+		t.Fatal("the email hook added from the page is not in the registry")
+	}
+	poll("email hook shown", `document.getElementById('hook-detail').getAttribute('data-hook-id') === '`+mailHook.ID+`'`)
+	do("an invalid sender policy",
+		chromedp.SetValue(chromedp.CSS(`#settings-form [data-setting="sender_policy.mode"]`), "reject"),
+		chromedp.SendKeys(chromedp.CSS(`#settings-form [data-setting="sender_policy.allowed"]`), "partner.example\nnot a domain!"),
+		chromedp.Click(chromedp.CSS(`#settings-form [data-testid="save-settings"]`)),
+	)
+	poll("policy field error", `(document.querySelector('#settings-form [data-field="sender_policy.allowed"]').textContent || '').startsWith('sender_policy.allowed "not a domain!" is not an address or a domain')`)
+	shot("09-email-policy-error")
+	if h, _ := reg.Get(ctxb, "", mailHook.ID); h.Settings.(*emailhook.Settings).SenderPolicy != nil {
+		t.Fatalf("an invalid policy was saved: %+v", h.Settings.(*emailhook.Settings).SenderPolicy)
+	}
+	do("a valid sender policy",
+		chromedp.SetValue(chromedp.CSS(`#settings-form [data-setting="sender_policy.allowed"]`), "partner.example"),
+		chromedp.Click(chromedp.CSS(`#settings-form [data-testid="save-settings"]`)),
+	)
+	poll("policy saved", `document.getElementById('status').textContent === 'Settings saved.' &&
+		document.querySelector('#settings-form [data-setting="sender_policy.mode"]').value === 'reject'`)
+	// The saved setting, as the admin API gives it.
+	var got struct {
+		Settings struct {
+			SenderPolicy *emailhook.SenderPolicy `json:"sender_policy"`
+		} `json:"settings"`
+	}
+	adminGet(t, base+"/admin/hooks/"+mailHook.ID, adminToken, &got)
+	if sp := got.Settings.SenderPolicy; sp == nil || sp.Mode != emailhook.PolicyReject || strings.Join(sp.Allowed, ",") != "partner.example" {
+		t.Fatalf("sender policy through the admin API: %+v", sp)
+	}
+	shot("10-email-policy-saved")
+	// Its effect: the stranger is refused at DATA, the partner delivered.
+	rcpt := reg.Address(mailHook)
+	send := func(from string) error {
+		msg := "From: " + from + "\r\nTo: " + rcpt + "\r\nSubject: invoice " + xssValues[0] + "\r\nMessage-ID: <" + from + ".1@test>\r\n\r\nPlease pay.\r\n"
+		c, err := smtp.Dial(smtpLn.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.SendMail(from, []string{rcpt}, strings.NewReader(msg))
+	}
+	var se *smtp.SMTPError
+	if err := send("mallory@stranger.example"); !errors.As(err, &se) || se.Code != 550 {
+		t.Fatalf("mail from a sender outside the policy: got %v, want a 550 refusal", err)
+	}
+	if err := send("billing@partner.example"); err != nil {
+		t.Fatalf("mail from an allowed sender: %v", err)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		evs, err := q.Events(ctxb, "", store.EventQuery{HookID: mailHook.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 1 && evs[0].State == string(store.StateDelivered) {
+			mu.Lock()
+			from := mailFrom[evs[0].ID]
+			mu.Unlock()
+			if from != "billing@partner.example" {
+				t.Fatalf("the delivered mail is from %q", from)
+			}
+			break
+		}
+		if len(evs) > 1 || time.Now().After(deadline) {
+			t.Fatalf("events of the email hook: got %d, want the partner's mail alone, delivered", len(evs))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	do("show the email hook's events", chromedp.Click(chromedp.CSS(`[data-testid="hook-events-apply"]`)))
+	poll("one email event", `document.querySelectorAll('#hook-events tr[data-testid="event-row"]').length === 1`)
+	noScriptRan("email hook")
+
+	// 9. At 400 px wide.
 	do("narrow", chromedp.EmulateViewport(400, 900))
 	for i, id := range []string{"app", "hook-detail", "settings-form", "hook-events", "events-section", "keys-section"} {
 		eval(`document.getElementById('` + id + `').scrollIntoView()`)
@@ -399,7 +512,7 @@ func TestBrowserOperator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("09-narrow-%d-%s.png", i, id)), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("11-narrow-%d-%s.png", i, id)), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -410,4 +523,47 @@ func TestBrowserOperator(t *testing.T) {
 		t.Errorf("at 400 px the page scrolls sideways (scrollWidth > 400): %v; widest: %s", err, culprits)
 	}
 	noScriptRan("narrow")
+}
+
+// spfResolver is a DNS where each of its domains publishes an SPF record
+// passing 127.0.0.1, and nothing else exists.
+type spfResolver []string
+
+func (r spfResolver) LookupTXT(_ context.Context, name string) ([]string, error) {
+	for _, d := range r {
+		if strings.EqualFold(strings.TrimSuffix(name, "."), d) {
+			return []string{"v=spf1 ip4:127.0.0.1 -all"}, nil
+		}
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (spfResolver) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+func (spfResolver) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+func (spfResolver) LookupAddr(_ context.Context, addr string) ([]string, error) {
+	return nil, &net.DNSError{Err: "no such host", Name: addr, IsNotFound: true}
+}
+
+// adminGet reads an admin API resource as JSON into v.
+func adminGet(t *testing.T, target, token string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, target, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", target, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
 }

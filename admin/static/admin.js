@@ -691,7 +691,16 @@
 
     return {
       refresh,
-      setFixedHook(h) { fixedHook = h; hookLabel.hidden = true; },
+      // setFixedHook shows the events of hook h; the filters of another
+      // hook's list are cleared.
+      setFixedHook(h) {
+        if (fixedHook !== h) {
+          for (const c of [state, since, until, id, key]) c.value = '';
+          detail.replaceChildren();
+        }
+        fixedHook = h;
+        hookLabel.hidden = true;
+      },
       setHooks(hs) {
         const v = hook.value;
         hook.replaceChildren(el('option', { value: '' }, 'Any hook'), ...hs.map((h) => el('option', { value: h.id }, h.name)));
