@@ -504,7 +504,58 @@ func TestBrowserOperator(t *testing.T) {
 	poll("one email event", `document.querySelectorAll('#hook-events tr[data-testid="event-row"]').length === 1`)
 	noScriptRan("email hook")
 
-	// 9. At 400 px wide.
+	// 9. Headers over the budget: a post to the form hook with debug on
+	// carries one huge header; the debug entry and the event say it was
+	// dropped, and how many bytes.
+	do("open the form hook, debug on",
+		chromedp.Click(chromedp.CSS(`tr[data-hook-id="`+form.ID+`"] button[data-testid="open-hook"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#settings-form [data-setting="redirect_url"]`)),
+		chromedp.Click(chromedp.ID("debug-toggle")),
+	)
+	poll("debug on", `(document.querySelector('tr[data-hook-id="`+form.ID+`"] [data-testid="hook-debug"]') || {}).textContent === 'on'`)
+	if code := post(formURL, url.Values{"name": {"huge"}}.Encode(), "application/x-www-form-urlencoded",
+		map[string]string{"X-Huge": strings.Repeat("h", 20000), "X-Small": xssValues[0]}); code != http.StatusAccepted {
+		t.Fatalf("post with a huge header: got %d, want 202", code)
+	}
+	var entries struct {
+		Entries []struct {
+			EventID            string `json:"event_id"`
+			HeadersDropped     int    `json:"headers_dropped"`
+			HeaderBytesDropped int    `json:"header_bytes_dropped"`
+		} `json:"entries"`
+	}
+	adminGet(t, base+"/admin/hooks/"+form.ID+"/debug-logs", adminToken, &entries)
+	if len(entries.Entries) != 1 || entries.Entries[0].HeadersDropped != 1 || entries.Entries[0].HeaderBytesDropped < 20000 {
+		t.Fatalf("debug entries through the API: %+v", entries.Entries)
+	}
+	wantNote := fmt.Sprintf("1 header (%d bytes) dropped over the 16 KiB budget", entries.Entries[0].HeaderBytesDropped)
+	do("show the debug entry",
+		chromedp.Click(chromedp.ID("debug-refresh")),
+		chromedp.WaitVisible(chromedp.CSS(`#debug-entries li[data-testid="debug-entry"] summary`)),
+		chromedp.Click(chromedp.CSS(`#debug-entries li[data-testid="debug-entry"] summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#debug-entries [data-testid="headers-dropped"]`)),
+	)
+	if got := text(`#debug-entries [data-testid="headers-dropped"]`); got != wantNote {
+		t.Errorf("debug entry's note: got %q, want %q", got, wantNote)
+	}
+	if d := text(`#debug-entries li[data-testid="debug-entry"]`); !strings.Contains(d, "X-Small: "+xssValues[0]) || strings.Contains(d, "hhhhhhhh") {
+		t.Errorf("debug entry's headers: %s", d)
+	}
+	noScriptRan("debug entry")
+	shot("11-debug-headers-dropped")
+	evID := entries.Entries[0].EventID
+	do("open the event",
+		chromedp.Click(chromedp.CSS(`[data-testid="hook-events-apply"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#hook-events tr[data-event-id="`+evID+`"] button[data-testid="open-event"]`)),
+		chromedp.Click(chromedp.CSS(`#hook-events tr[data-event-id="`+evID+`"] button[data-testid="open-event"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#hook-events [data-testid="event-detail"] [data-testid="headers-dropped"]`)),
+	)
+	if got := text(`#hook-events [data-testid="headers-dropped"]`); got != wantNote {
+		t.Errorf("event's note: got %q, want %q", got, wantNote)
+	}
+	noScriptRan("event with dropped headers")
+
+	// 10. At 400 px wide.
 	do("narrow", chromedp.EmulateViewport(400, 900))
 	for i, id := range []string{"app", "hook-detail", "settings-form", "hook-events", "events-section", "keys-section"} {
 		eval(`document.getElementById('` + id + `').scrollIntoView()`)
@@ -512,7 +563,7 @@ func TestBrowserOperator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("11-narrow-%d-%s.png", i, id)), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("12-narrow-%d-%s.png", i, id)), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

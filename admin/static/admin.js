@@ -300,6 +300,14 @@
 
   function pre(text) { return el('pre', {}, text); }
 
+  // droppedNote says how many header values (and bytes) an arrival lost
+  // to the pipeline's header budget, or is null when none were dropped.
+  function droppedNote(n, bytes) {
+    if (!n) return null;
+    return el('p', { className: 'note', 'data-testid': 'headers-dropped', 'data-dropped': String(n), 'data-dropped-bytes': String(bytes || 0) },
+      n + (n === 1 ? ' header' : ' headers') + ' (' + (bytes || 0) + ' bytes) dropped over the 16 KiB budget');
+  }
+
   function entryView(e) {
     const when = new Date(e.time).toLocaleString();
     const summary = when + '  ' + e.method + ' ' + e.path + '  ' + e.status + ' ' + e.outcome + (e.reason ? ' (' + e.reason + ')' : '');
@@ -318,7 +326,7 @@
       el('details', {},
         el('summary', { className: 'outcome-' + e.outcome }, summary),
         facts,
-        el('h4', {}, 'Headers'), pre(headers),
+        el('h4', {}, 'Headers'), droppedNote(e.headers_dropped, e.header_bytes_dropped), pre(headers),
         el('h4', {}, 'Body (' + bodyNote + ')'), pre(e.body),
         el('h4', {}, 'Data' + (e.data_omitted ? ' (too large to keep)' : '')),
         pre(e.data === null ? 'none' : JSON.stringify(e.data, null, 2)),
@@ -667,7 +675,7 @@
           e.content_type ? el('li', {}, 'Content type: ' + e.content_type) : null,
           ev.last_error ? el('li', { className: 'error' }, 'Last error: ' + ev.last_error) : null),
         el('h4', {}, 'Data'), pre(ev.event ? JSON.stringify(e.data, null, 2) : 'The stored event cannot be read.'),
-        el('h4', {}, 'Headers (as redacted on arrival)'), pre(headers || 'none'),
+        el('h4', {}, 'Headers (as redacted on arrival)'), droppedNote(e.headers_dropped, e.header_bytes_dropped), pre(headers || 'none'),
         e.email ? el('h4', {}, 'Email') : null,
         e.email ? pre('From: ' + e.email.from + '\nSubject: ' + e.email.subject) : null,
         (e.files || []).length ? el('h4', {}, 'Files') : null,
