@@ -524,7 +524,13 @@ func TestBrowserOperator(t *testing.T) {
 			HeaderBytesDropped int    `json:"header_bytes_dropped"`
 		} `json:"entries"`
 	}
-	adminGet(t, base+"/admin/hooks/"+form.ID+"/debug-logs", adminToken, &entries)
+	// The debug log records after the answer: wait for the entry.
+	for deadline = time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		adminGet(t, base+"/admin/hooks/"+form.ID+"/debug-logs", adminToken, &entries)
+		if len(entries.Entries) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(entries.Entries) != 1 || entries.Entries[0].HeadersDropped != 1 || entries.Entries[0].HeaderBytesDropped < 20000 {
 		t.Fatalf("debug entries through the API: %+v", entries.Entries)
 	}
@@ -557,7 +563,7 @@ func TestBrowserOperator(t *testing.T) {
 
 	// 10. At 400 px wide.
 	do("narrow", chromedp.EmulateViewport(400, 900))
-	for i, id := range []string{"app", "hook-detail", "settings-form", "hook-events", "events-section", "keys-section"} {
+	for i, id := range []string{"app", "hook-detail", "settings-form", "hook-events", "debug-entries", "events-section", "keys-section"} {
 		eval(`document.getElementById('` + id + `').scrollIntoView()`)
 		b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
@@ -572,6 +578,14 @@ func TestBrowserOperator(t *testing.T) {
 	if err != nil || !wide {
 		culprits, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 401 && e.offsetParent !== null).slice(0, 8).map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join('; ')`))
 		t.Errorf("at 400 px the page scrolls sideways (scrollWidth > 400): %v; widest: %s", err, culprits)
+	}
+	// Every control in view: nothing to reach by scrolling a table sideways.
+	outside, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#app button, #app input, #app select, #app textarea, #app summary')]
+		.filter((e) => e.offsetParent !== null && e.type !== 'hidden')
+		.filter((e) => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > 400; })
+		.slice(0, 8).map((e) => e.tagName + '[' + (e.getAttribute('data-testid') || e.id || e.textContent) + '] ' + Math.round(e.getBoundingClientRect().right)).join('; ')`))
+	if err != nil || outside != "" {
+		t.Errorf("at 400 px controls lie outside the screen: %v %s", err, outside)
 	}
 	noScriptRan("narrow")
 }

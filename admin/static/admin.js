@@ -40,6 +40,16 @@
     return e;
   }
 
+  // labelRows gives each cell of the rows of tbody its column's heading as
+  // data-label, which narrow screens show before the value when the table
+  // is laid out as a list of cards.
+  function labelRows(tbody) {
+    const heads = [...tbody.parentElement.querySelectorAll('thead th')].map((th) => th.textContent);
+    for (const tr of tbody.rows) {
+      [...tr.cells].forEach((td, i) => { if (heads[i]) td.setAttribute('data-label', heads[i]); });
+    }
+  }
+
   function when(t) { return t ? new Date(t).toLocaleString() : ''; }
 
   function size(n) {
@@ -132,6 +142,7 @@
         el('td', {}, el('button', { type: 'button', 'data-testid': 'open-hook', onclick: () => run(() => openHook(h.id)) }, 'Open'))));
       if (current && current.id === h.id) showHook(h);
     }
+    labelRows(list);
     orgEvents.setHooks(data.hooks);
   }
 
@@ -390,12 +401,13 @@
     }
     $('keys-list').replaceChildren(...data.keys.map((k) =>
       el('tr', { 'data-testid': 'key-row', 'data-key-id': k.id, 'data-key-name': k.name },
-        el('td', {}, k.name),
+        el('td', { className: 'name-cell' }, k.name),
         el('td', { 'data-testid': 'key-roles' }, k.roles.join(', ')),
         el('td', {}, when(k.created_at)),
         el('td', { 'data-testid': 'key-last-used' }, k.last_used ? when(k.last_used) : 'never'),
         el('td', {}, el('button', { type: 'button', className: 'danger', 'data-testid': 'revoke-key',
           onclick: () => run(() => revokeKey(k)) }, 'Revoke')))));
+    labelRows($('keys-list'));
   }
 
   async function createKey(name) {
@@ -589,7 +601,7 @@
       el('button', { type: 'submit', 'data-testid': name + '-apply' }, 'Show'));
     for (const [c, n] of [[state, 'state'], [hook, 'hook'], [id, 'id'], [key, 'key'], [since, 'since'], [until, 'until']]) c.setAttribute('data-filter', n);
     const rows = el('tbody', { 'data-testid': name + '-list' });
-    const table = el('div', { className: 'table-wrap' }, el('table', {},
+    const table = el('div', { className: 'table-wrap' }, el('table', { className: 'cards' },
       el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'Created'), el('th', {}, 'Hook'), el('th', {}, 'State'),
         el('th', {}, 'Attempts'), el('th', {}, 'Last error'), el('th', { className: 'hide-narrow' }, 'Size'), el('th', {}, ''))), rows));
     const empty = el('p', {}, 'No events.');
@@ -649,6 +661,7 @@
       if (name === 'org-events') $('events-section').hidden = false;
       if (!append) rows.replaceChildren();
       rows.append(...data.events.map(row));
+      labelRows(rows);
       rows.setAttribute('data-query', q);
       empty.hidden = rows.children.length > 0;
       cursor = data.next_cursor || null;
