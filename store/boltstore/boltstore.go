@@ -83,10 +83,9 @@ var (
 	_ store.KeyUsageStore = (*Store)(nil)
 )
 
-// Open opens (creating if needed) the database file at path. It fails with
-// ErrLocked when the file is held by another process or Store for longer
-// than opts.Timeout.
-func Open(path string, opts *Options) (*Store, error) {
+// fileOptions is a copy of opts (nil means the zero Options) with the
+// file's defaults filled in: a one-second lock timeout and mode 0600.
+func fileOptions(opts *Options) Options {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -97,6 +96,14 @@ func Open(path string, opts *Options) (*Store, error) {
 	if o.FileMode == 0 {
 		o.FileMode = 0o600
 	}
+	return o
+}
+
+// Open opens (creating if needed) the database file at path. It fails with
+// ErrLocked when the file is held by another process or Store for longer
+// than opts.Timeout.
+func Open(path string, opts *Options) (*Store, error) {
+	o := fileOptions(opts)
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 256
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -29,16 +28,7 @@ const compactGrowBytes = 1 << 20
 //
 // Only Timeout and FileMode of opts are used; nil means the defaults.
 func Compact(dst, src string, opts *Options) error {
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = time.Second
-	}
-	if o.FileMode == 0 {
-		o.FileMode = 0o600
-	}
+	o := fileOptions(opts)
 	if _, err := os.Stat(src); err != nil {
 		return fmt.Errorf("boltstore: compact: %w", err)
 	}
