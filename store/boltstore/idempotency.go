@@ -143,7 +143,7 @@ func (s *Store) PruneKeys(ctx context.Context, now time.Time) (int, error) {
 		end := appendTime(nil, now)
 		var expired [][]byte
 		c := tx.Bucket(bSeenExp).Cursor()
-		for k, _ := c.First(); k != nil && len(k) >= timeKeyLen && bytes.Compare(k[:timeKeyLen], end) <= 0; k, _ = c.Next() {
+		for k, _ := c.First(); len(k) >= timeKeyLen && bytes.Compare(k[:timeKeyLen], end) <= 0; k, _ = c.Next() {
 			expired = append(expired, bytes.Clone(k))
 		}
 		for _, k := range expired {
