@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
 // KindName is the name of the email hook kind, as hooks store it and the
@@ -30,14 +31,8 @@ func (s *Settings) Validate() error {
 	return nil
 }
 
-// settingsOf returns hk's email settings; the defaults for a hook whose
-// settings are of another type.
-func settingsOf(hk *hooks.Hook) *Settings {
-	if s, ok := hk.Settings.(*Settings); ok && s != nil {
-		return s
-	}
-	return &Settings{}
-}
+// settingsOf returns hk's email settings (see intake.SettingsOf).
+func settingsOf(hk *hooks.Hook) *Settings { return intake.SettingsOf[Settings](hk) }
 
 // kindSpec is the hooks.KindSpec of email hooks: their address is the
 // token at the first of the domains mail is accepted for (the bare token

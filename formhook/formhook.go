@@ -147,7 +147,7 @@ func New(p *hooks.Pipeline, opts Options) (*Handler, error) {
 		}
 		h.limits = newLimiters(opts.RateLimit, burst, maxClients)
 	}
-	if err := p.Registry().Register(kindSpec{prefix: httpOpts.Prefix}); err != nil {
+	if err := p.Registry().Register(intake.HTTPKind[Settings, *Settings]{Name: KindName, Prefix: httpOpts.Prefix}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	return h, nil

@@ -104,22 +104,5 @@ func (s *Settings) MarshalJSON() ([]byte, error) {
 	return json.Marshal((*plain)(&c))
 }
 
-// settingsOf returns hk's form settings; the defaults for a hook whose
-// settings are of another type (never, for a hook a Registry with this
-// kind registered read).
-func settingsOf(hk *hooks.Hook) *Settings {
-	if s, ok := hk.Settings.(*Settings); ok && s != nil {
-		return s
-	}
-	return &Settings{}
-}
-
-// kindSpec is the hooks.KindSpec of form hooks mounted at one prefix. It
-// is comparable, so that two handlers at the same prefix register alike.
-type kindSpec struct{ prefix string }
-
-func (kindSpec) Kind() hooks.Kind            { return KindName }
-func (kindSpec) NewSettings() hooks.Settings { return &Settings{} }
-func (k kindSpec) Address(base, token string) string {
-	return intake.HTTPOptions{Prefix: k.prefix}.URL(base, token)
-}
+// settingsOf returns hk's settings (see intake.SettingsOf).
+func settingsOf(hk *hooks.Hook) *Settings { return intake.SettingsOf[Settings](hk) }

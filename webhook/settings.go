@@ -211,23 +211,8 @@ func (s *Settings) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// settingsOf returns hk's webhook settings; the defaults for a hook whose
-// settings are of another type.
-func settingsOf(hk *hooks.Hook) *Settings {
-	if s, ok := hk.Settings.(*Settings); ok && s != nil {
-		return s
-	}
-	return &Settings{}
-}
-
-// kindSpec is the hooks.KindSpec of webhooks mounted at one prefix.
-type kindSpec struct{ prefix string }
-
-func (kindSpec) Kind() hooks.Kind            { return KindName }
-func (kindSpec) NewSettings() hooks.Settings { return &Settings{} }
-func (k kindSpec) Address(base, token string) string {
-	return intake.HTTPOptions{Prefix: k.prefix}.URL(base, token)
-}
+// settingsOf returns hk's settings (see intake.SettingsOf).
+func settingsOf(hk *hooks.Hook) *Settings { return intake.SettingsOf[Settings](hk) }
 
 // CheckSignatureConfig reports whether raw, a signature configuration as
 // Settings.Signature holds it in JSON, is one the Handler can use, with

@@ -85,7 +85,7 @@ func New(p *hooks.Pipeline, keys *hooks.Keyring, opts Options) (*Handler, error)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := p.Registry().Register(kindSpec{prefix: httpOpts.Prefix}); err != nil {
+	if err := p.Registry().Register(intake.HTTPKind[Settings, *Settings]{Name: KindName, Prefix: httpOpts.Prefix}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	return &Handler{p: p, keys: keys,

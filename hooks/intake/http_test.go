@@ -152,3 +152,27 @@ func TestReadLimited(t *testing.T) {
 		t.Fatalf("at the limit: got %q, %v", b, err)
 	}
 }
+
+type kindTestSettings struct{ N int }
+
+func (*kindTestSettings) Validate() error { return nil }
+
+func TestSettingsOfAndHTTPKind(t *testing.T) {
+	mine := &kindTestSettings{N: 7}
+	if got := intake.SettingsOf[kindTestSettings](&hooks.Hook{Settings: mine}); got != mine {
+		t.Errorf("SettingsOf of the kind's settings = %p, want %p", got, mine)
+	}
+	if got := intake.SettingsOf[kindTestSettings](&hooks.Hook{}); got == nil || got.N != 0 {
+		t.Errorf("SettingsOf of no settings = %+v, want the zero settings", got)
+	}
+	k := intake.HTTPKind[kindTestSettings, *kindTestSettings]{Name: "test", Prefix: "/in/t/"}
+	if k.Kind() != "test" || k.Address("https://x.example", "tok") != "https://x.example/in/t/tok" {
+		t.Errorf("HTTPKind: kind %q, address %q", k.Kind(), k.Address("https://x.example", "tok"))
+	}
+	if _, ok := k.NewSettings().(*kindTestSettings); !ok {
+		t.Errorf("NewSettings = %T, want *kindTestSettings", k.NewSettings())
+	}
+	if k != (intake.HTTPKind[kindTestSettings, *kindTestSettings]{Name: "test", Prefix: "/in/t/"}) {
+		t.Error("two HTTPKinds of one kind and prefix differ")
+	}
+}
