@@ -1,14 +1,10 @@
 package replicatest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/inbound-hooks/inbound/internal/testenv"
 )
 
 // invalidationBound is how long a change made through replica A's admin
@@ -25,19 +21,7 @@ const invalidationBound = 2 * time.Second
 // must take effect on B within invalidationBound: the old address 404,
 // the revoked key 401, the deleted hook 404.
 func TestTwoReplicasSeeChanges(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds examples/server and runs two replicas on PostgreSQL; skipped with -short")
-	}
-	dsn := testenv.PostgresDSN(t)
-	schema := testenv.PostgresSchema(t, dsn, "replicatest_")
-	bin := testenv.Build(t, "github.com/inbound-hooks/inbound/examples/server")
-	tok := make([]byte, 32)
-	_, _ = rand.Read(tok)
-	adminToken := hex.EncodeToString(tok)
-	a := startReplica(t, bin, "A", dsn, schema, adminToken)
-	b := startReplica(t, bin, "B", dsn, schema, adminToken)
-	a.ready(t)
-	b.ready(t)
+	a, b, adminToken := startTwoReplicas(t)
 
 	var hook struct {
 		ID      string `json:"id"`

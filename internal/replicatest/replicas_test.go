@@ -62,6 +62,27 @@ var bannerAddr = regexp.MustCompile(`\(HTTP (127\.0\.0\.1:[0-9]+)`)
 // (the test gives each post its own X-Forwarded-For client address, as a
 // load balancer would, so that the form hook's per-client rate limit does
 // not throttle the load).
+// startTwoReplicas builds examples/server and starts two replicas, A and
+// B, at once on a new PostgreSQL schema (they race to migrate it), with one
+// random admin token; it returns when both answer. It skips with -short.
+func startTwoReplicas(t *testing.T) (a, b *replica, adminToken string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds examples/server and runs two replicas on PostgreSQL; skipped with -short")
+	}
+	dsn := testenv.PostgresDSN(t)
+	schema := testenv.PostgresSchema(t, dsn, "replicatest_")
+	bin := testenv.Build(t, "github.com/inbound-hooks/inbound/examples/server")
+	tok := make([]byte, 32)
+	_, _ = rand.Read(tok)
+	adminToken = hex.EncodeToString(tok)
+	a = startReplica(t, bin, "A", dsn, schema, adminToken)
+	b = startReplica(t, bin, "B", dsn, schema, adminToken)
+	a.ready(t)
+	b.ready(t)
+	return a, b, adminToken
+}
+
 func startReplica(t *testing.T, bin, name, dsn, schema, adminToken string) *replica {
 	t.Helper()
 	cmd := exec.Command(bin,
@@ -341,21 +362,7 @@ func waitDelivered(t *testing.T, want []string, deadline time.Time, rs ...*repli
 }
 
 func TestTwoReplicasOneKilled(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds examples/server and runs two replicas on PostgreSQL; skipped with -short")
-	}
-	dsn := testenv.PostgresDSN(t)
-	schema := testenv.PostgresSchema(t, dsn, "replicatest_")
-	bin := testenv.Build(t, "github.com/inbound-hooks/inbound/examples/server")
-	tok := make([]byte, 32)
-	_, _ = rand.Read(tok)
-	adminToken := hex.EncodeToString(tok)
-
-	// Both replicas start at once on the new schema: they race to migrate it.
-	a := startReplica(t, bin, "A", dsn, schema, adminToken)
-	b := startReplica(t, bin, "B", dsn, schema, adminToken)
-	a.ready(t)
-	b.ready(t)
+	a, b, adminToken := startTwoReplicas(t)
 
 	// One form hook, created on A; its token works on B too.
 	var hook struct {
