@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/inbound-hooks/inbound"
 	"github.com/inbound-hooks/inbound/activity"
 	"github.com/inbound-hooks/inbound/admin"
 	"github.com/inbound-hooks/inbound/debuglog"
@@ -123,12 +124,6 @@ func openStore(ctx context.Context, cfg config) (store.Store, error) {
 func (s *server) build() error {
 	var err error
 	log := s.cfg.Logger
-	if s.reg, err = hooks.NewRegistry(s.store, hooks.RegistryOptions{BaseURL: s.cfg.BaseURL}); err != nil {
-		return err
-	}
-	if s.keys, err = hooks.NewKeyring(s.store, hooks.KeyringOptions{}); err != nil {
-		return err
-	}
 	if s.dlog, err = debuglog.New(s.store, debuglog.Options{Logger: log}); err != nil {
 		return err
 	}
@@ -140,33 +135,25 @@ func (s *server) build() error {
 	// The admin page's per-hook activity hears what the metrics count.
 	act := activity.New(activity.Options{})
 	tel.Observer = act
-	trigger := s.trigger
-	var delivery hooks.Delivery = &hooks.SyncDelivery{Trigger: trigger, Telemetry: tel}
+	opts := inbound.Options{BaseURL: s.cfg.BaseURL, Recorder: s.dlog, Logger: log, Telemetry: tel,
+		Email: &emailhook.HandlerOptions{Domains: []string{s.cfg.EmailDomain}}}
 	if s.cfg.Delivery == "queue" {
-		if s.queue, err = hooks.NewQueue(s.store, trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel}); err != nil {
+		if s.queue, err = hooks.NewQueue(s.store, s.trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel}); err != nil {
 			return err
 		}
-		delivery = s.queue
+		opts.Delivery = s.queue
+	} else {
+		opts.Trigger = s.trigger
 	}
-	if s.pipeline, err = hooks.NewPipeline(s.reg, hooks.PipelineOptions{
-		Delivery: delivery, Recorder: s.dlog, Logger: log, Telemetry: tel}); err != nil {
-		return err
-	}
-	rl, burst := formRate(s.cfg.FormRate)
-	form, err := formhook.New(s.pipeline, formhook.Options{
-		RateLimit: rl, Burst: burst, TrustedProxies: s.cfg.Trusted, Logger: log})
+	opts.Form.RateLimit, opts.Form.Burst = formRate(s.cfg.FormRate)
+	opts.Form.TrustedProxies = s.cfg.Trusted
+	// One handler answers the form hooks, webhooks and email posts under
+	// /hooks/; its Registry gives the addresses it answers.
+	hooksHandler, err := inbound.New(s.store, opts)
 	if err != nil {
 		return err
 	}
-	web, err := webhook.New(s.pipeline, s.keys, webhook.Options{Logger: log})
-	if err != nil {
-		return err
-	}
-	domains := []string{s.cfg.EmailDomain}
-	mail, err := emailhook.NewHandler(s.pipeline, emailhook.HandlerOptions{Domains: domains})
-	if err != nil {
-		return err
-	}
+	s.reg, s.keys, s.pipeline = hooksHandler.Registry(), hooksHandler.Keyring(), hooksHandler.Pipeline()
 	smtpTLSConfig, certName, err := s.cfg.SMTP.tlsConfig(log)
 	if err != nil {
 		return err
@@ -175,7 +162,7 @@ func (s *server) build() error {
 	if hostname == "" {
 		hostname = certName
 	}
-	if s.smtp, err = emailhook.NewBackend(s.pipeline, emailhook.SMTPOptions{Domains: domains, Hostname: hostname,
+	if s.smtp, err = emailhook.NewBackend(s.pipeline, emailhook.SMTPOptions{Domains: opts.Email.Domains, Hostname: hostname,
 		TLSConfig: smtpTLSConfig, RequireTLS: s.cfg.SMTP.RequireTLS, Logger: log}); err != nil {
 		return err
 	}
@@ -193,9 +180,7 @@ func (s *server) build() error {
 		return err
 	}
 	s.mux = http.NewServeMux()
-	s.mux.Handle(form.Prefix(), form) // the prefix the form hooks' addresses are made of
-	s.mux.Handle(web.Prefix(), web)
-	s.mux.Handle("/hooks/email", mail)
+	s.mux.Handle(hooksHandler.Prefix(), hooksHandler)
 	if err := s.mountProviders(s.mux); err != nil {
 		return err
 	}
