@@ -289,7 +289,7 @@ func TestCacheOff(t *testing.T) {
 }
 
 // TestNotifyEnqueued: a dispatcher subscribed on replica B is woken when
-// replica A enqueues or replays.
+// replica A enqueues or replays, and not when A enqueues an event claimed.
 func TestNotifyEnqueued(t *testing.T) {
 	dsn := testDSN(t)
 	schema := newSchema(t, dsn)
@@ -332,6 +332,17 @@ func TestNotifyEnqueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect("a Replay on another replica")
+	// An event enqueued claimed is leased to its process: waking another
+	// replica's dispatcher would only cost it a Claim that finds nothing.
+	drain()
+	if _, err := a.EnqueueClaimed(ctx, event("e2", "h1", "", t0), t0, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-wake:
+		t.Fatal("an EnqueueClaimed woke another replica's dispatcher")
+	case <-time.After(invalidationBound):
+	}
 	stop()
 	stop() // twice is harmless
 }

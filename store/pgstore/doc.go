@@ -66,7 +66,10 @@
 //
 //   - Waking dispatchers: NotifyEnqueued gives a channel that receives
 //     after events were enqueued or replayed through any replica (the
-//     NOTIFY above), so that dispatchers need not poll for new events.
+//     NOTIFY above), so that dispatchers need not poll for new events. A
+//     group of events enqueued claimed (hand-off) sends none: no
+//     dispatcher may take them before their lease runs out, so a wake-up
+//     would only cost every replica a Claim that finds nothing.
 //
 //   - Claiming work: Claim picks due pending events with
 //     SELECT ... FOR UPDATE SKIP LOCKED inside the UPDATE that takes them,

@@ -141,7 +141,9 @@ func (s *Store) enqueueArgs(req *enqueueReq) []any {
 // that a burst costs a few commits (and WAL flushes) instead of one each;
 // an idle store commits a lone event at once. A group is one round trip:
 // a pipeline of one statement per event (see enqueueSQL) and a NOTIFY
-// that wakes the dispatchers of every replica (NotifyEnqueued), which
+// that wakes the dispatchers of every replica (NotifyEnqueued; not for a
+// group of events enqueued claimed, which no dispatcher may take before
+// their lease runs out), which
 // PostgreSQL runs as one implicit transaction. A group that fails is
 // retried one event at a time.
 func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
@@ -221,10 +223,16 @@ func (s *Store) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueA
 		s.queueLazy(b, lazy)
 	}
 	sql := s.q(enqueueSQL)
+	claimable := false
 	for _, r := range reqs {
 		b.Queue(sql, s.enqueueArgs(r)...)
+		claimable = claimable || r.lease == 0
 	}
-	b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
+	if claimable {
+		// An event enqueued claimed (EnqueueClaimed) is leased to its
+		// process: no dispatcher could take it now, so it wakes none.
+		b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
+	}
 	s.groups.Add(1)
 	br := s.pool.SendBatch(ctx, b)
 	fail := func(err error) ([]enqueueAnswer, error) {
