@@ -19,7 +19,7 @@ import (
 // Options configures Open. The zero value (or nil) works.
 type Options struct {
 	// Timeout is how long Open waits for the file lock held by another
-	// process or Store before failing with ErrLocked. Zero or negative
+	// process or store before failing with ErrLocked. Zero or negative
 	// means 1 second; Open never waits forever.
 	Timeout time.Duration
 	// FileMode is the permission of a new database file; zero means 0600.

@@ -157,7 +157,7 @@ func (s *driver) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince t
 }
 
 // EnqueueClaimed implements store.LocalQueue: Enqueue and the claim in
-// one commit. A Store holds its file's lock, so no other process claims
+// one commit. A store holds its file's lock, so no other process claims
 // its events.
 func (s *driver) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
 	return s.enqueue(ctx, e, dedupSince, true, lease)
@@ -633,7 +633,7 @@ func (s *driver) CountEvents(ctx context.Context, state store.EventState) (int, 
 
 // releaseClaims makes the pending events a claim holds due at the time of
 // that claim (their UpdatedAt), instead of when the lease runs out. Open
-// runs it: a Store holds its file's lock, so the claimers of a previous
+// runs it: a store holds its file's lock, so the claimers of a previous
 // run are gone (killed, most likely) and waiting for their leases would
 // only delay deliveries. Undecodable records are left to Claim, which
 // parks them.

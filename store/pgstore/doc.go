@@ -38,7 +38,7 @@
 //     Triggers on the hooks and keys tables (migration 3) NOTIFY every
 //     change, in the changing transaction, on the schema's channel
 //     ("inbound_" and 16 hex digits of the MD5 of the schema name); each
-//     Store LISTENs on a connection of its own (application_name
+//     store LISTENs on a connection of its own (application_name
 //     inbound-pgstore-listen, outside the pool) and drops what it cached
 //     of a changed hook or key. A replica's own writes drop its entries
 //     before the write returns. Bound: a token rotation, a hook deletion

@@ -26,7 +26,7 @@ const DefaultSchema = "public"
 // maxIdentLen is PostgreSQL's limit on identifier length, in bytes.
 const maxIdentLen = 63
 
-// Options configures a Store. The zero value (or a nil *Options) works.
+// Options configures a store. The zero value (or a nil *Options) works.
 type Options struct {
 	// Schema is the PostgreSQL schema holding the store's tables. The
 	// store creates it when it does not exist and migrates the tables in
@@ -40,7 +40,7 @@ type Options struct {
 	MaxConns int32
 	// CacheMaxAge bounds how long a hook or API key looked up (by
 	// HookByToken, GetHook or GetKey) is served from memory without being
-	// read again. Changes made through any Store on the schema, or by hand,
+	// read again. Changes made through any store on the schema, or by hand,
 	// are announced with NOTIFY and reach every replica's cache in
 	// milliseconds; CacheMaxAge is the bound when an announcement is late
 	// or lost. 0 means DefaultCacheMaxAge (5s); a negative value turns the

@@ -411,7 +411,7 @@ func (s *driver) lazyLoop() {
 
 // NotifyEnqueued returns a channel that receives a value (coalesced: it
 // holds at most one) soon after events were enqueued or replayed through
-// any Store on the schema, in this process or another, and when the store
+// any store on the schema, in this process or another, and when the store
 // may have missed such news (its listening connection came back), and a
 // function that stops the notifications. A dispatcher waits on it instead
 // of polling for new events. It is safe for concurrent use.
