@@ -15,9 +15,12 @@ import (
 // already portable is returned as it is.
 //
 // The rules: a context that is already done gives its error and d is not
-// called; records given to a write pass checkHook, checkKey,
-// checkDebugEntry, checkEvent or checkSeenKey (ErrInvalid otherwise);
-// AppendDebug's keep below 1 becomes 1; Claim with a limit below 1 returns
+// called; a record given to a write must not be nil, its ID (and a hook's
+// token, a debug entry's hook ID) must not be empty, IDs, orgs and tokens
+// must be at most MaxIDLen bytes and idempotency keys at most
+// MaxIdempotencyKeyLen, and so must the IDs and key given to an
+// IdempotencyStore (ErrInvalid otherwise, with a message that names the
+// field, not its value); AppendDebug's keep below 1 becomes 1; Claim with a limit below 1 returns
 // no events without asking d; EnqueueClaimed needs a positive lease
 // (ErrInvalid). A driver is left with its storage, the mapping of its own
 // failures to the sentinel errors, rules its backend adds, and ErrClosed
@@ -33,8 +36,8 @@ import (
 // (LocalQueue, IdempotencyStore, KeyUsageStore, EnqueueNotifier) itself:
 // As finds them, when d has them, and returns them behind the same layer.
 func Portable(d Store) Store {
-	if p, ok := d.(*portable); ok {
-		return p
+	if l, ok := d.(layered); ok {
+		return l.layer()
 	}
 	return &portable{d: d}
 }

@@ -237,9 +237,17 @@ func TestPortableErrors(t *testing.T) {
 }
 
 func TestPortableIsIdempotent(t *testing.T) {
-	s := store.Portable(&bareDriver{})
+	s := store.Portable(&ableDriver{&bareDriver{}})
 	if again := store.Portable(s); again != s {
 		t.Fatalf("Portable of a portable Store: got a new %T, want it unchanged", again)
+	}
+	lq, _ := store.As[store.LocalQueue](s)
+	view, ok := lq.(store.Store)
+	if !ok {
+		t.Fatalf("the LocalQueue view %T is not a Store", lq)
+	}
+	if again := store.Portable(view); again != s {
+		t.Fatalf("Portable of a view: got %T, want the Store it is a view of", again)
 	}
 }
 
