@@ -25,11 +25,10 @@ type Capability string
 
 // The capabilities a driver can declare with WithCapabilities.
 const (
-	// LocalQueue: the store implements store.LocalQueue (its queue belongs
-	// to one process, which may enqueue events already claimed and
-	// complete them lazily).
+	// LocalQueue: store.As finds the store's store.LocalQueue (it
+	// enqueues events already claimed and completes them lazily).
 	LocalQueue Capability = "LocalQueue"
-	// Idempotency: the store implements store.IdempotencyStore (it
+	// Idempotency: store.As finds the store's store.IdempotencyStore (it
 	// remembers the idempotency keys of arrivals delivered without the
 	// queue).
 	Idempotency Capability = "Idempotency"
