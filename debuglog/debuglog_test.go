@@ -208,7 +208,7 @@ func TestDataOmitted(t *testing.T) {
 
 // rawStore records what reaches the store, to look for secrets in it.
 type rawStore struct {
-	*memstore.Store
+	store.Store
 	mu   sync.Mutex
 	seen [][]byte
 }
@@ -261,7 +261,7 @@ func TestRedaction(t *testing.T) {
 
 // blockingStore holds every AppendDebug until release is closed.
 type blockingStore struct {
-	*memstore.Store
+	store.Store
 	started chan struct{}
 	release chan struct{}
 	once    sync.Once
@@ -305,7 +305,7 @@ func TestSlowStoreDoesNotBlockRecord(t *testing.T) {
 	}
 }
 
-type failingStore struct{ *memstore.Store }
+type failingStore struct{ store.Store }
 
 func (failingStore) AppendDebug(context.Context, *store.DebugEntry, int) error {
 	return errors.New("disk on fire")

@@ -17,7 +17,7 @@ import (
 
 // countingStore counts the token lookups that reach the store.
 type countingStore struct {
-	*memstore.Store
+	store.Store
 	byToken atomic.Int64
 }
 

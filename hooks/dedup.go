@@ -58,7 +58,7 @@ func newKeyDedup(d Delivery, s store.HookStore, window time.Duration, now func()
 	if _, ok := d.(*Queue); ok {
 		return nil
 	}
-	st, ok := s.(store.IdempotencyStore)
+	st, ok := store.As[store.IdempotencyStore](s)
 	if !ok {
 		return nil
 	}

@@ -75,7 +75,7 @@ func NewKeyring(s store.KeyStore, opts KeyringOptions) (*Keyring, error) {
 		return nil, invalid("store", "is nil")
 	}
 	k := &Keyring{store: s, now: opts.Now}
-	k.usage, _ = s.(store.KeyUsageStore)
+	k.usage, _ = store.As[store.KeyUsageStore](s)
 	if k.now == nil {
 		k.now = time.Now
 	}

@@ -238,7 +238,7 @@ func NewQueue(s store.QueueStore, t Trigger, opts QueueOptions) (*Queue, error) 
 	q := &Queue{store: s, trigger: t, opts: opts, log: opts.Logger, now: opts.Now,
 		wake: make(chan struct{}, 1), freed: make(chan struct{}, 1), ins: opts.Telemetry.instruments(),
 		backlog: make(chan handoff, maxBacklog)}
-	q.local, _ = s.(store.LocalQueue)
+	q.local, _ = store.As[store.LocalQueue](s)
 	return q, nil
 }
 
@@ -477,7 +477,7 @@ func (q *Queue) run(ctx context.Context, stop <-chan struct{}, done chan<- struc
 	defer close(done)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	if n, ok := q.store.(store.EnqueueNotifier); ok {
+	if n, ok := store.As[store.EnqueueNotifier](q.store); ok {
 		// Events accepted by other processes on the store wake this
 		// dispatcher as local ones do.
 		notified, unsubscribe := n.NotifyEnqueued()

@@ -24,10 +24,33 @@ import (
 )
 
 // countingStore counts the reads of a queue store that the local
-// hand-off is meant to avoid.
+// hand-off is meant to avoid. It forwards the store's store.LocalQueue,
+// which a wrapper hides otherwise.
 type countingStore struct {
-	*memstore.Store
+	store.Store
+	local        store.LocalQueue
 	claims, gets atomic.Int64
+}
+
+func newCountingStore(t *testing.T, s store.Store) *countingStore {
+	t.Helper()
+	lq, ok := store.As[store.LocalQueue](s)
+	if !ok {
+		t.Fatalf("store.As: no store.LocalQueue in %T", s)
+	}
+	return &countingStore{Store: s, local: lq}
+}
+
+func (c *countingStore) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, since time.Time, lease time.Duration) (string, error) {
+	return c.local.EnqueueClaimed(ctx, e, since, lease)
+}
+
+func (c *countingStore) CompleteLater(id string, attempts int, now time.Time) {
+	c.local.CompleteLater(id, attempts, now)
+}
+
+func (c *countingStore) FlushCompletions(ctx context.Context) error {
+	return c.local.FlushCompletions(ctx)
 }
 
 func (c *countingStore) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
@@ -203,7 +226,7 @@ func TestQueueSameEventEveryKind(t *testing.T) {
 			want := syncRec.Delivered()[0]
 
 			t.Run("handoff", func(t *testing.T) {
-				s := &countingStore{Store: memstore.New()}
+				s := newCountingStore(t, memstore.New())
 				rec := newRecorder(nil)
 				q := startQueue(t, s, rec, fastOptions())
 				send(newKindEnv(t, s, q))

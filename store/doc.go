@@ -13,36 +13,43 @@
 // to storetest.Run, the same conformance kit every implementation here runs,
 // and storetest.Bench gives it the same benchmarks.
 //
-// # Drivers: where the portable layer is
+// # Drivers and the portable layer
 //
-// What every driver shares lives here, once: the record types, the
-// sentinel errors every driver maps its own failures to (a unique
-// violation becomes ErrConflict, a missing row ErrNotFound), the limits
-// (MaxIDLen, MaxIdempotencyKeyLen) and the argument rules (CheckHook,
-// CheckKey, CheckDebugEntry, CheckEvent), which each driver calls once at
-// the entry of each write. A driver keeps only what is its own: its
-// storage, the mapping of its own errors, and rules its backend adds
-// (PostgreSQL refusing NUL bytes in text). storetest.Run checks that a
-// driver applies the shared rules and maps to the sentinels.
+// As in gocloud's docstore, the drivers are thin and a portable layer
+// above them holds what they share: Portable puts a driver behind it, and
+// every constructor of this module (boltstore.Open, memstore.New,
+// pgstore.Open and New) returns its driver that way, so that no host
+// reaches an unchecked driver. The layer checks each call's arguments
+// once (nil records, empty or over-long IDs, with the limits MaxIDLen and
+// MaxIdempotencyKeyLen: ErrInvalid), normalises what every driver would
+// (a done context, AppendDebug's keep, Claim's limit, EnqueueClaimed's
+// lease), and maps errors in one place: a sentinel of this package or a
+// context error passes unchanged, any other error is wrapped with the
+// operation's name. A driver keeps its storage, the mapping of its own
+// failures to the sentinels (a unique violation becomes ErrConflict, a
+// missing row ErrNotFound), rules its backend adds (PostgreSQL refusing
+// NUL bytes in text) and ErrClosed after Close.
 //
-// The rules are not applied by a wrapping type above the drivers, as
-// gocloud's docstore does, on purpose: the drivers return concrete types
-// whose optional abilities (LocalQueue, EnqueueNotifier) package hooks
-// finds by type assertion, and a wrapper would hide them unless it
-// mirrored every combination; storetest.WithCapabilities exists to catch
-// such a wrapper. A host's own Store calls the same Check functions and
-// runs the same kit (storetest.Run, storetest.Bench).
+// The optional abilities (LocalQueue, IdempotencyStore, KeyUsageStore,
+// EnqueueNotifier) are found with As, not with a type assertion: the
+// portable Store does not satisfy them itself, and As returns them behind
+// the same layer when the driver has them. A driver hands out its own
+// extras through As too (pgstore's connection pool: pgstore.Pool).
+//
+// A host's own Store runs the same kit (storetest.Run, storetest.Bench),
+// which puts it behind the layer; storetest.WithCapabilities catches a
+// host wrapper that hides an ability As should find.
 //
 // # The queue
 //
 // A queued event is two things a QueueStore keeps apart: its payload,
 // opaque bytes written once by Enqueue, and its small delivery state, which
-// Claim, Complete, Fail and Replay change alone. A store whose queue
-// belongs to one process (boltstore, memstore) also implements the
-// optional LocalQueue: the event is committed already claimed and handed
-// to a local worker, and its completion is committed lazily, so that the
-// store is read back only after a crash, a retry or a lease that ran out.
-// A completion lost to a crash means one more delivery: at least once.
+// Claim, Complete, Fail and Replay change alone. A store may also have
+// the optional LocalQueue (the three drivers here do): the event is
+// committed already claimed and handed to a local worker, and its
+// completion is committed lazily, so that the store is read back only
+// after a crash, a retry or a lease that ran out. A completion lost to a
+// crash means one more delivery: at least once.
 //
 // # Idempotency keys without the queue
 //

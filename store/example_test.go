@@ -42,9 +42,26 @@ func Example() {
 	// e1 true
 }
 
-// A driver checks what it is given with the shared rules before its own.
-func ExampleCheckEvent() {
-	err := store.CheckEvent(&store.QueuedEvent{HookID: "h1"})
-	fmt.Println(errors.Is(err, store.ErrInvalid), err)
-	// Output: true store: event ID is empty: store: invalid record
+// As finds a store's optional abilities; the portable Store that the
+// drivers return applies its rules to them too.
+func ExampleAs() {
+	ctx := context.Background()
+	var s store.Store = memstore.New()
+	defer s.Close()
+
+	lq, ok := store.As[store.LocalQueue](s)
+	fmt.Println(ok)
+	_, err := lq.EnqueueClaimed(ctx, &store.QueuedEvent{HookID: "h1"}, time.Time{}, time.Minute)
+	fmt.Println(err)
+
+	_, ok = store.As[store.EnqueueNotifier](s) // a queue shared by replicas (pgstore) has one
+	fmt.Println(ok)
+
+	_, ok = s.(store.LocalQueue) // a type assertion does not find it
+	fmt.Println(ok)
+	// Output:
+	// true
+	// store: event ID is empty: store: invalid record
+	// false
+	// false
 }

@@ -9,8 +9,8 @@ import (
 // idempotency keys of arrivals that were delivered without the queue (sync
 // delivery), so that a repeated arrival is acknowledged instead of fired
 // twice, by every process sharing the store. (The queue keeps its keys
-// with its events; see QueueStore.Enqueue.) package hooks finds it by a
-// type assertion on the store its Registry was given.
+// with its events; see QueueStore.Enqueue.) package hooks finds it with As
+// on the store its Registry was given.
 //
 // A key is recorded per hook, in two steps around the delivery: ReserveKey
 // before it (so that concurrent copies agree on one), then ConfirmKey when
@@ -43,15 +43,4 @@ type IdempotencyStore interface {
 	// PruneKeys deletes the records that expired at or before now and
 	// returns how many it deleted.
 	PruneKeys(ctx context.Context, now time.Time) (int, error)
-}
-
-// CheckSeenKey checks the arguments of the IdempotencyStore methods: a
-// hook ID and an event ID (not empty, at most MaxIDLen bytes) and a key
-// (not empty, at most MaxIdempotencyKeyLen bytes).
-func CheckSeenKey(hookID, key, eventID string) error {
-	if key == "" {
-		return invalid("idempotency key is empty")
-	}
-	return firstErr(checkID("hook ID", hookID), checkID("event ID", eventID),
-		checkLen("idempotency key", key, MaxIdempotencyKeyLen))
 }

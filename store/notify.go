@@ -4,7 +4,7 @@ package store
 // processes share (pgstore): it tells a dispatcher when events were
 // enqueued or replayed anywhere, so that the dispatcher of one replica
 // wakes for an event another replica accepted instead of finding it at
-// its next poll. package hooks finds it by a type assertion.
+// its next poll. package hooks finds it with As.
 type EnqueueNotifier interface {
 	// NotifyEnqueued returns a channel that receives a value soon after
 	// events were enqueued or replayed through any process (and whenever

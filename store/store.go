@@ -81,7 +81,7 @@ type Key struct {
 }
 
 // KeyUsageStore is an optional interface of a KeyStore that keeps when
-// each key was last used. hooks.Keyring finds it by a type assertion and
+// each key was last used. hooks.Keyring finds it with As and
 // calls it in the background, at most about once a minute per key, never
 // on the path of an authentication. Its methods are called concurrently.
 type KeyUsageStore interface {

@@ -42,7 +42,7 @@ const (
 // sigEnv is a webhook handler with a debug log and a recording trigger.
 type sigEnv struct {
 	h      *Handler
-	st     *memstore.Store
+	st     store.Store
 	reg    *hooks.Registry
 	keys   *hooks.Keyring
 	dlog   *debuglog.Log

@@ -136,7 +136,7 @@ func subjectFilter(tmpl string) string {
 var schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 
 func openRiver(ctx context.Context, cfg config, spec string, st store.Store) (hooks.Trigger, func() error, error) {
-	pg, ok := st.(*pgstore.Store)
+	pool, ok := pgstore.Pool(st) // River's tables live in their own schema of the same database
 	if !ok {
 		return nil, nil, errors.New("-trigger river needs -pg: River keeps its jobs in PostgreSQL")
 	}
@@ -151,7 +151,6 @@ func openRiver(ctx context.Context, cfg config, spec string, st store.Store) (ho
 	if !schemaName.MatchString(schema) {
 		return nil, nil, fmt.Errorf("-trigger river: schema %q: want letters, digits and underscores, not starting with a digit", schema)
 	}
-	pool := pg.Pool() // River's tables live in their own schema of the same database
 	if _, err := pool.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS "`+schema+`"`); err != nil {
 		return nil, nil, fmt.Errorf("-trigger: River schema %s: %w", schema, err)
 	}

@@ -105,7 +105,11 @@ func riverEngine(t testing.TB) (string, counter) {
 	schema := testenv.PostgresSchema(t, dsn, "river_server_")
 	return "river?schema=" + schema, func(t testing.TB, s *server) int {
 		var n int // River shares the store's database
-		if err := s.store.(*pgstore.Store).Pool().QueryRow(context.Background(),
+		pool, ok := pgstore.Pool(s.store)
+		if !ok {
+			t.Fatalf("pgstore.Pool: %T is not a pgstore store", s.store)
+		}
+		if err := pool.QueryRow(context.Background(),
 			`SELECT count(*) FROM `+schema+`.river_job WHERE kind = $1`, rivertrigger.Kind).Scan(&n); err != nil {
 			t.Fatal(err)
 		}

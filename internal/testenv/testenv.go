@@ -61,7 +61,8 @@ func PostgresSchema(t testing.TB, dsn, prefix string) string {
 			return
 		}
 		defer s.Close()
-		if _, err := s.Pool().Exec(ctx, `DROP SCHEMA IF EXISTS "`+schema+`" CASCADE`); err != nil {
+		pool, _ := pgstore.Pool(s)
+		if _, err := pool.Exec(ctx, `DROP SCHEMA IF EXISTS "`+schema+`" CASCADE`); err != nil {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})

@@ -39,7 +39,7 @@ func BenchmarkEnqueue(b *testing.B) {
 
 func benchmarkEnqueue(b *testing.B, prefix string, noSync bool, mode string, callers int) {
 	b.Run(fmt.Sprintf("%s%s/parallel-%d", prefix, mode, callers), func(b *testing.B) {
-		s, err := Open(filepath.Join(b.TempDir(), "bench.db"), &Options{NoSync: noSync})
+		s, err := openDriver(filepath.Join(b.TempDir(), "bench.db"), &Options{NoSync: noSync})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -115,7 +115,7 @@ type queueOps struct {
 	complete func(id string, attempts int, now time.Time) error
 }
 
-func directOps(s *Store) queueOps {
+func directOps(s *driver) queueOps {
 	return queueOps{
 		enqueue: func(e *store.QueuedEvent, since time.Time) error {
 			_, err := s.enqueueDirect(e, since)
@@ -142,7 +142,7 @@ func directOps(s *Store) queueOps {
 	}
 }
 
-func groupOps(s *Store) queueOps {
+func groupOps(s *driver) queueOps {
 	ctx := context.Background()
 	return queueOps{
 		enqueue: func(e *store.QueuedEvent, since time.Time) error {
@@ -158,7 +158,7 @@ func groupOps(s *Store) queueOps {
 
 func benchmarkDispatch(b *testing.B, noSync bool, mode string) {
 	const producers, dispatchers, workers = 64, 2, 8
-	s, err := Open(filepath.Join(b.TempDir(), "bench.db"), &Options{NoSync: noSync})
+	s, err := openDriver(filepath.Join(b.TempDir(), "bench.db"), &Options{NoSync: noSync})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func benchmarkDispatch(b *testing.B, noSync bool, mode string) {
 // on a file with fsync on, beside memstore.
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) store.Store {
-		s, err := Open(filepath.Join(b.TempDir(), "bench.db"), nil)
+		s, err := openDriver(filepath.Join(b.TempDir(), "bench.db"), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -252,7 +252,7 @@ func BenchmarkStore(b *testing.B) {
 // payload alone (payload-B/event, the bare figure) and the delivery
 // record (record-B/event).
 func BenchmarkStoredBytes(b *testing.B) {
-	s, err := Open(filepath.Join(b.TempDir(), "bytes.db"), &Options{NoSync: true})
+	s, err := openDriver(filepath.Join(b.TempDir(), "bytes.db"), &Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
 	}

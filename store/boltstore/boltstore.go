@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +19,7 @@ import (
 // Options configures Open. The zero value (or nil) works.
 type Options struct {
 	// Timeout is how long Open waits for the file lock held by another
-	// process or Store before failing with ErrLocked. Zero or negative
+	// process or store before failing with ErrLocked. Zero or negative
 	// means 1 second; Open never waits forever.
 	Timeout time.Duration
 	// FileMode is the permission of a new database file; zero means 0600.
@@ -42,9 +41,10 @@ type Options struct {
 // DefaultLazyDelay is the default of Options.LazyDelay.
 const DefaultLazyDelay = 10 * time.Millisecond
 
-// Store is a store.Store in one bbolt file. It is safe for concurrent use
-// within one process; see the package documentation for the caveats.
-type Store struct {
+// driver is the store in one bbolt file, which Open puts behind the
+// portable layer (store.Portable). It is safe for concurrent use within
+// one process; see the package documentation for the caveats.
+type driver struct {
 	db       *bolt.DB
 	maxBatch int
 
@@ -78,9 +78,9 @@ type Store struct {
 }
 
 var (
-	_ store.Store         = (*Store)(nil)
-	_ store.LocalQueue    = (*Store)(nil)
-	_ store.KeyUsageStore = (*Store)(nil)
+	_ store.Store         = (*driver)(nil)
+	_ store.LocalQueue    = (*driver)(nil)
+	_ store.KeyUsageStore = (*driver)(nil)
 )
 
 // fileOptions is a copy of opts (nil means the zero Options) with the
@@ -99,10 +99,22 @@ func fileOptions(opts *Options) Options {
 	return o
 }
 
-// Open opens (creating if needed) the database file at path. It fails with
-// ErrLocked when the file is held by another process or Store for longer
-// than opts.Timeout.
-func Open(path string, opts *Options) (*Store, error) {
+// Open opens (creating if needed) the database file at path and returns
+// the store.Store it holds, behind the portable layer (store.Portable);
+// store.As finds its store.LocalQueue, store.IdempotencyStore and
+// store.KeyUsageStore. Open fails with ErrLocked when the file is held by
+// another process or store for longer than opts.Timeout. The store is
+// safe for concurrent use within the process.
+func Open(path string, opts *Options) (store.Store, error) {
+	d, err := openDriver(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return store.Portable(d), nil
+}
+
+// openDriver is Open without the portable layer.
+func openDriver(path string, opts *Options) (*driver, error) {
 	o := fileOptions(opts)
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 256
@@ -150,7 +162,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	s := &Store{
+	s := &driver{
 		db:        db,
 		maxBatch:  o.MaxBatch,
 		lazyDelay: o.LazyDelay,
@@ -166,7 +178,7 @@ func Open(path string, opts *Options) (*Store, error) {
 
 // Close waits for calls in progress, stops the committer and closes the
 // file. Later calls return store.ErrClosed, as does a second Close.
-func (s *Store) Close() error {
+func (s *driver) Close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -185,11 +197,9 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// enter checks ctx and takes the read lock; the caller must call s.leave.
-func (s *Store) enter(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// enter takes the read lock and reports ErrClosed; the caller must call
+// s.leave. (The portable layer checked the context.)
+func (s *driver) enter() error {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -198,19 +208,19 @@ func (s *Store) enter(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) leave() { s.mu.RUnlock() }
+func (s *driver) leave() { s.mu.RUnlock() }
 
 // view and update run fn in a transaction after enter.
-func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	if err := s.enter(ctx); err != nil {
+func (s *driver) view(fn func(tx *bolt.Tx) error) error {
+	if err := s.enter(); err != nil {
 		return err
 	}
 	defer s.leave()
 	return s.db.View(fn)
 }
 
-func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
-	if err := s.enter(ctx); err != nil {
+func (s *driver) update(fn func(tx *bolt.Tx) error) error {
+	if err := s.enter(); err != nil {
 		return err
 	}
 	defer s.leave()

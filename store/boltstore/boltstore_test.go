@@ -23,7 +23,18 @@ import (
 
 var t0 = time.Date(2026, time.May, 6, 7, 8, 9, 0, time.UTC)
 
-func openTest(t *testing.T, path string, opts *Options) *Store {
+func openTest(t *testing.T, path string, opts *Options) *driver {
+	t.Helper()
+	s, err := openDriver(path, opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// openPortable is openTest through Open: the store as hosts get it.
+func openPortable(t *testing.T, path string, opts *Options) store.Store {
 	t.Helper()
 	s, err := Open(path, opts)
 	if err != nil {
@@ -38,7 +49,7 @@ func TestConformance(t *testing.T) {
 	var mu sync.Mutex
 	newStore := func(t *testing.T) store.Store {
 		path := filepath.Join(t.TempDir(), "inbound.db")
-		s := openTest(t, path, &Options{NoSync: true})
+		s := openPortable(t, path, &Options{NoSync: true})
 		mu.Lock()
 		paths[s] = path
 		mu.Unlock()
@@ -51,7 +62,7 @@ func TestConformance(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
-		return openTest(t, path, &Options{NoSync: true})
+		return openPortable(t, path, &Options{NoSync: true})
 	}
 	storetest.Run(t, newStore, storetest.WithReopen(reopen), storetest.WithCapabilities(storetest.LocalQueue, storetest.Idempotency))
 }
@@ -69,7 +80,7 @@ func TestConformanceSync(t *testing.T) {
 
 func TestKeySecretNotStored(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys.db")
-	s, err := Open(path, nil)
+	s, err := openDriver(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +109,7 @@ func TestOpenLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "locked.db")
 	openTest(t, path, nil)
 	start := time.Now()
-	s2, err := Open(path, &Options{Timeout: 200 * time.Millisecond})
+	s2, err := openDriver(path, &Options{Timeout: 200 * time.Millisecond})
 	elapsed := time.Since(start)
 	if err == nil {
 		s2.Close()
@@ -115,14 +126,14 @@ func TestOpenLocked(t *testing.T) {
 
 func TestOpenBadPath(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Open(filepath.Join(dir, "missing", "x.db"), nil); err == nil {
+	if _, err := openDriver(filepath.Join(dir, "missing", "x.db"), nil); err == nil {
 		t.Fatalf("Open in a missing directory: got nil error")
 	}
 	garbage := filepath.Join(dir, "garbage.db")
 	if err := os.WriteFile(garbage, bytes.Repeat([]byte("not a bolt file "), 1024), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(garbage, nil); err == nil {
+	if _, err := openDriver(garbage, nil); err == nil {
 		t.Fatalf("Open of a non-bbolt file: got nil error")
 	}
 }
@@ -158,7 +169,7 @@ func event(i int, key string) *store.QueuedEvent {
 func TestGroupCommit(t *testing.T) {
 	const n = 64
 	path := filepath.Join(t.TempDir(), "group.db")
-	s, err := Open(path, nil) // with fsync
+	s, err := openDriver(path, nil) // with fsync
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +278,7 @@ func TestGroupCommit(t *testing.T) {
 func TestGroupCommitMany(t *testing.T) {
 	const callers, each = 32, 20
 	path := filepath.Join(t.TempDir(), "many.db")
-	s, err := Open(path, nil)
+	s, err := openDriver(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +321,7 @@ func TestEnqueueContext(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "ctx.db"), &Options{NoSync: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.Enqueue(ctx, event(1, ""), t0); !errors.Is(err, context.Canceled) {
+	if _, err := store.Portable(s).Enqueue(ctx, event(1, ""), t0); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Enqueue with a cancelled context: got %v, want %v", err, context.Canceled)
 	}
 	// A caller still waiting to be taken gives up when its context ends.
@@ -342,7 +353,7 @@ func TestEnqueueContext(t *testing.T) {
 }
 
 func TestCloseWithEnqueuers(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "close.db"), &Options{NoSync: true})
+	s, err := openDriver(filepath.Join(t.TempDir(), "close.db"), &Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +412,7 @@ func TestKeyEncoding(t *testing.T) {
 }
 
 func TestInvalidLengths(t *testing.T) {
-	s := openTest(t, filepath.Join(t.TempDir(), "len.db"), &Options{NoSync: true})
+	s := openPortable(t, filepath.Join(t.TempDir(), "len.db"), &Options{NoSync: true})
 	ctx := context.Background()
 	long := string(bytes.Repeat([]byte("x"), store.MaxIDLen+1))
 	e := event(1, "")

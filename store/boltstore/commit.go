@@ -36,8 +36,8 @@ type lazyComplete struct {
 // committer takes the request; after that write waits for the commit and
 // reports its outcome, so that a caller never misses a committed change.
 // The caller has checked its arguments; write takes the read lock itself.
-func (s *Store) write(ctx context.Context, apply applyFunc) error {
-	if err := s.enter(ctx); err != nil {
+func (s *driver) write(ctx context.Context, apply applyFunc) error {
+	if err := s.enter(); err != nil {
 		return err
 	}
 	defer s.leave()
@@ -57,7 +57,7 @@ func (s *Store) write(ctx context.Context, apply applyFunc) error {
 // CompleteLater ride along with the next group; if no write comes within
 // lazyDelay, they get a commit of their own. On quit it commits what
 // CompleteLater left, then stops.
-func (s *Store) commitLoop() {
+func (s *driver) commitLoop() {
 	defer close(s.done)
 	batch := make([]*writeReq, 0, s.maxBatch)
 	lazyTimer := time.NewTimer(time.Hour)
@@ -92,7 +92,7 @@ func (s *Store) commitLoop() {
 }
 
 // takeLazy returns the completions waiting for a commit, and forgets them.
-func (s *Store) takeLazy() []lazyComplete {
+func (s *driver) takeLazy() []lazyComplete {
 	s.lazyMu.Lock()
 	defer s.lazyMu.Unlock()
 	l := s.lazy
@@ -129,7 +129,7 @@ func safeApply(tx *bolt.Tx, r *writeReq) (reqErr, txErr error) {
 // others. If the transaction itself fails (or a request panics), each
 // request is retried in a transaction of its own, so that one bad request
 // cannot fail its group; the lazy completions get one of their own too.
-func (s *Store) commit(batch []*writeReq) {
+func (s *driver) commit(batch []*writeReq) {
 	lazy := s.takeLazy()
 	if len(batch) == 0 && len(lazy) == 0 {
 		return
@@ -172,7 +172,7 @@ func (s *Store) commit(batch []*writeReq) {
 
 // enqueueDirect is Enqueue without group commit: one transaction (and one
 // fsync) per call. It is the benchmarks' baseline.
-func (s *Store) enqueueDirect(e *store.QueuedEvent, since time.Time) (string, error) {
+func (s *driver) enqueueDirect(e *store.QueuedEvent, since time.Time) (string, error) {
 	var id string
 	var reqErr error
 	err := s.db.Update(func(tx *bolt.Tx) error {

@@ -21,7 +21,7 @@ import (
 // until every one of calls has been started and had time to block on the
 // committer, so that they all fall into one group. It returns the group
 // sizes seen, readable after the calls have returned.
-func holdGroup(t *testing.T, s *Store, calls []func()) []int {
+func holdGroup(t *testing.T, s *driver, calls []func()) []int {
 	t.Helper()
 	release := make(chan struct{})
 	var once sync.Once
@@ -58,7 +58,7 @@ func holdGroup(t *testing.T, s *Store, calls []func()) []int {
 // failures did not fail the group, and that all of it is durable.
 func TestGroupCommitMixed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mixed.db")
-	s, err := Open(path, nil) // with fsync
+	s, err := openDriver(path, nil) // with fsync
 	if err != nil {
 		t.Fatal(err)
 	}

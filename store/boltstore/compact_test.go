@@ -26,7 +26,7 @@ func fileSize(t *testing.T, path string) int64 {
 
 // churn enqueues n events of size bytes each, delivers them and prunes
 // every delivered event, as a queue does under its retention.
-func churn(t *testing.T, s *Store, round, n, size int) {
+func churn(t *testing.T, s *driver, round, n, size int) {
 	t.Helper()
 	ctx := context.Background()
 	now := t0.Add(time.Duration(round) * time.Hour)

@@ -16,11 +16,7 @@ import (
 // AppendDebug implements store.DebugStore. A hook's entries are kept in
 // its own nested bucket ordered by entry ID (which callers make
 // time-sortable); an entry with an ID already stored replaces it.
-func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
-	if err := store.CheckDebugEntry(e); err != nil {
-		return err
-	}
-	keep = max(keep, 1)
+func (s *driver) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("boltstore: encode: %w", err)
@@ -62,9 +58,9 @@ func appendDebugTx(tx *bolt.Tx, hookID, id, data []byte, keep int) error {
 }
 
 // ListDebug implements store.DebugStore.
-func (s *Store) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEntry, error) {
+func (s *driver) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEntry, error) {
 	var out []*store.DebugEntry
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bDebug).Bucket([]byte(hookID))
 		if b == nil {
 			return nil
@@ -83,9 +79,9 @@ func (s *Store) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEnt
 }
 
 // GetDebug implements store.DebugStore.
-func (s *Store) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEntry, error) {
+func (s *driver) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEntry, error) {
 	var out *store.DebugEntry
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var data []byte
 		if b := tx.Bucket(bDebug).Bucket([]byte(hookID)); b != nil && id != "" {
 			data = b.Get([]byte(id))
@@ -104,8 +100,8 @@ func (s *Store) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEn
 }
 
 // ClearDebug implements store.DebugStore.
-func (s *Store) ClearDebug(ctx context.Context, hookID string) error {
-	return s.update(ctx, func(tx *bolt.Tx) error { return clearDebug(tx, hookID) })
+func (s *driver) ClearDebug(ctx context.Context, hookID string) error {
+	return s.update(func(tx *bolt.Tx) error { return clearDebug(tx, hookID) })
 }
 
 func clearDebug(tx *bolt.Tx, hookID string) error {

@@ -8,6 +8,10 @@
 //	}
 //	defer s.Close()
 //
+// Open returns the store behind the portable layer of package store
+// (store.Portable), which checks every call's arguments before the file
+// sees it; store.As finds its optional abilities.
+//
 // Hooks, keys and debug entries are kept as JSON in buckets. A queued
 // event is kept in two parts: its payload, as the bytes it was given,
 // written once by Enqueue (a payload of 16 KiB or more gets a nested
@@ -46,8 +50,8 @@
 //
 // # Local hand-off
 //
-// A Store holds its file's lock, so its queue belongs to this process: it
-// implements store.LocalQueue. EnqueueClaimed commits an event already
+// A store holds its file's lock, so its queue belongs to this process: it
+// has a store.LocalQueue (found with store.As). EnqueueClaimed commits an event already
 // claimed, so package hooks hands it straight to a local worker with no
 // Claim and no read back; CompleteLater records the delivery without a
 // commit of its own: it rides with the next write, or is committed after
@@ -80,7 +84,7 @@
 //
 // A bbolt file belongs to one process at a time: Open takes an exclusive
 // file lock (flock) and fails with ErrLocked after Options.Timeout
-// (default 1s) if another process, or another Store in this process, has
+// (default 1s) if another process, or another store in this process, has
 // it. Hosts that run several replicas need store/pgstore instead. Locking
 // may not work on network file systems.
 //

@@ -8,7 +8,7 @@ import (
 // Errors of package boltstore. Record-level errors are those of package
 // store (store.ErrNotFound and the rest), wrapped.
 var (
-	// ErrLocked means another process, or another Store in this one,
+	// ErrLocked means another process, or another store in this one,
 	// holds the database file open; Open gave up after Options.Timeout.
 	ErrLocked = errors.New("boltstore: database file is in use")
 	// ErrVersion means the file was written by an incompatible version of

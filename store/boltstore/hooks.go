@@ -23,12 +23,9 @@ func getHook(tx *bolt.Tx, id string) (*store.Hook, error) {
 }
 
 // CreateHook implements store.HookStore.
-func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
-	if err := store.CheckHook(h); err != nil {
-		return err
-	}
+func (s *driver) CreateHook(ctx context.Context, h *store.Hook) error {
 	defer s.cache.InvalidateHook(h.ID) // after the commit
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bHooks).Get([]byte(h.ID)) != nil {
 			return fmt.Errorf("boltstore: hook ID %q in use: %w", h.ID, store.ErrConflict)
 		}
@@ -49,8 +46,8 @@ func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
 
 // GetHook implements store.HookStore. It serves from memory what it read
 // before.
-func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
-	if err := s.enter(ctx); err != nil {
+func (s *driver) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
+	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.leave()
@@ -75,8 +72,8 @@ func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error
 
 // HookByToken implements store.HookStore. It serves from memory what it
 // read before, unknown tokens included.
-func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
-	if err := s.enter(ctx); err != nil {
+func (s *driver) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
+	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.leave()
@@ -109,9 +106,9 @@ func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, err
 }
 
 // ListHooks implements store.HookStore.
-func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error) {
+func (s *driver) ListHooks(ctx context.Context, org string) ([]*store.Hook, error) {
 	var out []*store.Hook
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		prefix := appendLP(nil, org)
 		c := tx.Bucket(bHookOrg).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -127,12 +124,9 @@ func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error
 }
 
 // UpdateHook implements store.HookStore.
-func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
-	if err := store.CheckHook(h); err != nil {
-		return err
-	}
+func (s *driver) UpdateHook(ctx context.Context, h *store.Hook) error {
 	defer s.cache.InvalidateHook(h.ID) // after the commit
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		old, err := getHook(tx, h.ID)
 		if err != nil {
 			return err
@@ -170,9 +164,9 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 }
 
 // DeleteHook implements store.HookStore.
-func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
+func (s *driver) DeleteHook(ctx context.Context, org, id string) error {
 	defer s.cache.InvalidateHook(id) // after the commit
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		old, err := getHook(tx, id)
 		if err != nil {
 			return err

@@ -11,7 +11,7 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 )
 
-var _ store.IdempotencyStore = (*Store)(nil)
+var _ store.IdempotencyStore = (*driver)(nil)
 
 // A seen-key record (bucket bSeen) is timeKey(expires), one byte (1 when
 // confirmed, 0 when reserved), then the event ID. bSeenExp indexes the
@@ -77,10 +77,7 @@ func deleteSeen(tx *bolt.Tx, ik []byte, old seenRecord) error {
 // shares a commit (and an fsync) with concurrent writes; the reservations
 // of one group are applied one after the other, so concurrent copies of
 // a key reserve it once.
-func (s *Store) ReserveKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) (string, error) {
-	if err := store.CheckSeenKey(hookID, key, eventID); err != nil {
-		return "", err
-	}
+func (s *driver) ReserveKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) (string, error) {
 	ik := idemKey(hookID, key)
 	var id string
 	err := s.write(ctx, func(tx *bolt.Tx) (reqErr, txErr error) {
@@ -102,10 +99,7 @@ func (s *Store) ReserveKey(ctx context.Context, hookID, key, eventID string, now
 }
 
 // ConfirmKey implements store.IdempotencyStore.
-func (s *Store) ConfirmKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) error {
-	if err := store.CheckSeenKey(hookID, key, eventID); err != nil {
-		return err
-	}
+func (s *driver) ConfirmKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) error {
 	ik := idemKey(hookID, key)
 	return s.write(ctx, func(tx *bolt.Tx) (reqErr, txErr error) {
 		old, ok, err := getSeen(tx, ik)
@@ -120,10 +114,7 @@ func (s *Store) ConfirmKey(ctx context.Context, hookID, key, eventID string, now
 }
 
 // ReleaseKey implements store.IdempotencyStore.
-func (s *Store) ReleaseKey(ctx context.Context, hookID, key, eventID string) error {
-	if err := store.CheckSeenKey(hookID, key, eventID); err != nil {
-		return err
-	}
+func (s *driver) ReleaseKey(ctx context.Context, hookID, key, eventID string) error {
 	ik := idemKey(hookID, key)
 	return s.write(ctx, func(tx *bolt.Tx) (reqErr, txErr error) {
 		old, ok, err := getSeen(tx, ik)
@@ -136,7 +127,7 @@ func (s *Store) ReleaseKey(ctx context.Context, hookID, key, eventID string) err
 
 // PruneKeys implements store.IdempotencyStore. It walks the expiry index,
 // so it reads only what it deletes.
-func (s *Store) PruneKeys(ctx context.Context, now time.Time) (int, error) {
+func (s *driver) PruneKeys(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.write(ctx, func(tx *bolt.Tx) (reqErr, txErr error) {
 		n = 0

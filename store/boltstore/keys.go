@@ -25,12 +25,9 @@ func getKey(tx *bolt.Tx, id string) (*store.Key, error) {
 }
 
 // CreateKey implements store.KeyStore.
-func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
-	if err := store.CheckKey(k); err != nil {
-		return err
-	}
+func (s *driver) CreateKey(ctx context.Context, k *store.Key) error {
 	defer s.cache.InvalidateKey(k.ID) // after the commit
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bKeys).Get([]byte(k.ID)) != nil {
 			return fmt.Errorf("boltstore: key ID %q in use: %w", k.ID, store.ErrConflict)
 		}
@@ -45,8 +42,8 @@ func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
 
 // GetKey implements store.KeyStore. It serves from memory what it read
 // before, unknown IDs included.
-func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
-	if err := s.enter(ctx); err != nil {
+func (s *driver) GetKey(ctx context.Context, id string) (*store.Key, error) {
+	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.leave()
@@ -74,9 +71,9 @@ func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
 }
 
 // ListKeys implements store.KeyStore.
-func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) {
+func (s *driver) ListKeys(ctx context.Context, org string) ([]*store.Key, error) {
 	var out []*store.Key
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		prefix := appendLP(nil, org)
 		c := tx.Bucket(bKeyOrg).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -92,9 +89,9 @@ func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) 
 }
 
 // DeleteKey implements store.KeyStore.
-func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
+func (s *driver) DeleteKey(ctx context.Context, org, id string) error {
 	defer s.cache.InvalidateKey(id) // after the commit
-	return s.update(ctx, func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		old, err := getKey(tx, id)
 		if err != nil {
 			return err
@@ -112,8 +109,8 @@ func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
 // TouchKey implements store.KeyUsageStore: the time is kept in the key's
 // record. It does not drop the key from the lookup cache (authentication
 // does not read the time), so GetKey may show an older LastUsed.
-func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
-	return s.update(ctx, func(tx *bolt.Tx) error {
+func (s *driver) TouchKey(ctx context.Context, id string, at time.Time) error {
+	return s.update(func(tx *bolt.Tx) error {
 		k, err := getKey(tx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil

@@ -152,21 +152,18 @@ func enqueueTx(tx *bolt.Tx, r *eventRecord, payload []byte, dedupSince time.Time
 // returns once its event is durable. ctx is honoured until the committer
 // takes the request; after that the call waits for the commit and reports
 // its outcome.
-func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
+func (s *driver) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
 	return s.enqueue(ctx, e, dedupSince, false, 0)
 }
 
 // EnqueueClaimed implements store.LocalQueue: Enqueue and the claim in
-// one commit. A Store holds its file's lock, so no other process claims
+// one commit. A store holds its file's lock, so no other process claims
 // its events.
-func (s *Store) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
+func (s *driver) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
 	return s.enqueue(ctx, e, dedupSince, true, lease)
 }
 
-func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claimed bool, lease time.Duration) (string, error) {
-	if err := store.CheckEvent(e); err != nil {
-		return "", err
-	}
+func (s *driver) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claimed bool, lease time.Duration) (string, error) {
 	rec := newPending(e, claimed, lease)
 	payload := e.Payload
 	var id string
@@ -181,14 +178,7 @@ func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince ti
 // then CreatedAt, then ID, from an index that holds only pending events;
 // only their delivery states are written, their payloads only read. The
 // claim shares its transaction and fsync with concurrent writes.
-func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
-	if limit < 1 {
-		if err := s.enter(ctx); err != nil {
-			return nil, err
-		}
-		s.leave()
-		return nil, nil
-	}
+func (s *driver) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
 	var out []*store.QueuedEvent
 	err := s.write(ctx, func(tx *bolt.Tx) (error, error) {
 		var err error
@@ -360,7 +350,7 @@ func dropOrgStateEntry(tx *bolt.Tx, state string, created time.Time, id string) 
 
 // changeEvent loads the event's delivery state, lets fn change a copy,
 // and saves it, in a transaction shared with concurrent writes.
-func (s *Store) changeEvent(ctx context.Context, org *string, id string, fn func(ev *eventRecord) error) error {
+func (s *driver) changeEvent(ctx context.Context, org *string, id string, fn func(ev *eventRecord) error) error {
 	return s.write(ctx, func(tx *bolt.Tx) (error, error) {
 		return changeEventTx(tx, org, id, fn)
 	})
@@ -425,7 +415,7 @@ func failFn(attempts int, lastError string, next time.Time, dead bool) func(ev *
 // Complete implements store.QueueStore. The change is durable before
 // Complete returns; it shares its transaction and fsync with concurrent
 // writes (the next events' Enqueue, other workers' Complete).
-func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
+func (s *driver) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
 	return s.changeEvent(ctx, nil, id, completeFn(attempts, now))
 }
 
@@ -435,7 +425,7 @@ func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.
 // commit and no fsync of its own under load. A completion lost to a
 // crash before that commit means one more delivery of the event once its
 // lease runs out.
-func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
+func (s *driver) CompleteLater(id string, attempts int, now time.Time) {
 	s.lazyMu.Lock()
 	if s.lazyClosed {
 		s.lazyMu.Unlock()
@@ -454,20 +444,20 @@ func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
 
 // FlushCompletions implements store.LocalQueue: an empty write, whose
 // commit carries what CompleteLater left.
-func (s *Store) FlushCompletions(ctx context.Context) error {
+func (s *driver) FlushCompletions(ctx context.Context) error {
 	return s.write(ctx, func(*bolt.Tx) (error, error) { return nil, nil })
 }
 
 // Fail implements store.QueueStore. It leaves UpdatedAt at the time of
 // the claim, as it is given no clock reading.
-func (s *Store) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {
+func (s *driver) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {
 	return s.changeEvent(ctx, nil, id, failFn(attempts, lastError, next, dead))
 }
 
 // GetEvent implements store.QueueStore.
-func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEvent, error) {
+func (s *driver) GetEvent(ctx context.Context, org, id string) (*store.QueuedEvent, error) {
 	var out *store.QueuedEvent
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		ev, err := getEvent(tx, id)
 		if err != nil {
 			return err
@@ -488,7 +478,7 @@ func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEven
 // are checked on the (small) delivery state records it meets, so a
 // filter by hook alone reads the org's records in the time range until
 // the page is full.
-func (s *Store) ListEvents(ctx context.Context, org string, q store.EventQuery) ([]*store.QueuedEvent, error) {
+func (s *driver) ListEvents(ctx context.Context, org string, q store.EventQuery) ([]*store.QueuedEvent, error) {
 	states := []store.EventState{q.State}
 	if q.State == "" {
 		states = []store.EventState{store.StatePending, store.StateDelivered, store.StateDead}
@@ -496,7 +486,7 @@ func (s *Store) ListEvents(ctx context.Context, org string, q store.EventQuery) 
 		return nil, nil
 	}
 	var out []*store.QueuedEvent
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		for _, st := range states {
 			evs, err := listState(tx, org, st, &q)
 			if err != nil {
@@ -570,7 +560,7 @@ func listState(tx *bolt.Tx, org string, st store.EventState, q *store.EventQuery
 }
 
 // Replay implements store.QueueStore.
-func (s *Store) Replay(ctx context.Context, org, id string, now time.Time) error {
+func (s *driver) Replay(ctx context.Context, org, id string, now time.Time) error {
 	return s.changeEvent(ctx, &org, id, func(ev *eventRecord) error {
 		if ev.State != store.StateDead {
 			return fmt.Errorf("boltstore: event %q is %s, not dead: %w", id, ev.State, store.ErrConflict)
@@ -586,7 +576,7 @@ func (s *Store) Replay(ctx context.Context, org, id string, now time.Time) error
 // Prune implements store.QueueStore. It walks an index of delivered
 // events ordered by UpdatedAt, so it reads only what it deletes, and
 // never reads a payload (a large one's pages are freed unread).
-func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
+func (s *driver) Prune(ctx context.Context, before time.Time) (int, error) {
 	n := 0
 	err := s.write(ctx, func(tx *bolt.Tx) (error, error) {
 		n = 0
@@ -630,9 +620,9 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 
 // CountEvents implements store.QueueStore; it reads a counter kept with
 // the events, not the events.
-func (s *Store) CountEvents(ctx context.Context, state store.EventState) (int, error) {
+func (s *driver) CountEvents(ctx context.Context, state store.EventState) (int, error) {
 	n := 0
-	err := s.view(ctx, func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bCounts).Get([]byte(state)); len(v) == 8 {
 			n = int(binary.BigEndian.Uint64(v))
 		}
@@ -643,7 +633,7 @@ func (s *Store) CountEvents(ctx context.Context, state store.EventState) (int, e
 
 // releaseClaims makes the pending events a claim holds due at the time of
 // that claim (their UpdatedAt), instead of when the lease runs out. Open
-// runs it: a Store holds its file's lock, so the claimers of a previous
+// runs it: a store holds its file's lock, so the claimers of a previous
 // run are gone (killed, most likely) and waiting for their leases would
 // only delay deliveries. Undecodable records are left to Claim, which
 // parks them.

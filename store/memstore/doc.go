@@ -1,6 +1,10 @@
 // Package memstore is an in-memory store.Store, for a host's unit tests
 // and for trying the library out.
 //
+// New returns the store behind the portable layer of package store
+// (store.Portable), as every driver of this module does; store.As finds
+// its store.LocalQueue, store.IdempotencyStore and store.KeyUsageStore.
+//
 // It is a real implementation: it enforces the same uniqueness, org
 // scoping, ordering and queue rules as the durable stores, copies every
 // record in and out, and passes the store/storetest conformance kit. It is

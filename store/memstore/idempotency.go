@@ -8,7 +8,7 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 )
 
-var _ store.IdempotencyStore = (*Store)(nil)
+var _ store.IdempotencyStore = (*driver)(nil)
 
 // seenKey is a record of store.IdempotencyStore.
 type seenKey struct {
@@ -18,11 +18,8 @@ type seenKey struct {
 }
 
 // ReserveKey implements store.IdempotencyStore.
-func (s *Store) ReserveKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) (string, error) {
-	if err := store.CheckSeenKey(hookID, key, eventID); err != nil {
-		return "", err
-	}
-	if err := s.write(ctx); err != nil {
+func (s *driver) ReserveKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) (string, error) {
+	if err := s.write(); err != nil {
 		return "", err
 	}
 	defer s.mu.Unlock()
@@ -38,11 +35,8 @@ func (s *Store) ReserveKey(ctx context.Context, hookID, key, eventID string, now
 }
 
 // ConfirmKey implements store.IdempotencyStore.
-func (s *Store) ConfirmKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) error {
-	if err := store.CheckSeenKey(hookID, key, eventID); err != nil {
-		return err
-	}
-	if err := s.write(ctx); err != nil {
+func (s *driver) ConfirmKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -55,11 +49,8 @@ func (s *Store) ConfirmKey(ctx context.Context, hookID, key, eventID string, now
 }
 
 // ReleaseKey implements store.IdempotencyStore.
-func (s *Store) ReleaseKey(ctx context.Context, hookID, key, eventID string) error {
-	if err := store.CheckSeenKey(hookID, key, eventID); err != nil {
-		return err
-	}
-	if err := s.write(ctx); err != nil {
+func (s *driver) ReleaseKey(ctx context.Context, hookID, key, eventID string) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -71,8 +62,8 @@ func (s *Store) ReleaseKey(ctx context.Context, hookID, key, eventID string) err
 }
 
 // PruneKeys implements store.IdempotencyStore. It looks at every record.
-func (s *Store) PruneKeys(ctx context.Context, now time.Time) (int, error) {
-	if err := s.write(ctx); err != nil {
+func (s *driver) PruneKeys(ctx context.Context, now time.Time) (int, error) {
+	if err := s.write(); err != nil {
 		return 0, err
 	}
 	defer s.mu.Unlock()

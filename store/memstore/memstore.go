@@ -12,9 +12,9 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 )
 
-// Store is an in-memory store.Store. It is safe for concurrent use; its
-// zero value is not ready: use New.
-type Store struct {
+// driver is the in-memory store, which New puts behind the portable
+// layer (store.Portable). It is safe for concurrent use.
+type driver struct {
 	mu     sync.RWMutex
 	closed bool
 	hooks  map[string]*store.Hook         // by ID
@@ -36,14 +36,18 @@ type Store struct {
 type idemKey struct{ hookID, key string }
 
 var (
-	_ store.KeyUsageStore = (*Store)(nil)
-	_ store.Store         = (*Store)(nil)
-	_ store.LocalQueue    = (*Store)(nil)
+	_ store.KeyUsageStore = (*driver)(nil)
+	_ store.Store         = (*driver)(nil)
+	_ store.LocalQueue    = (*driver)(nil)
 )
 
-// New returns an empty Store.
-func New() *Store {
-	return &Store{
+// New returns an empty in-memory store.Store, behind the portable layer
+// (store.Portable). store.As finds its store.LocalQueue,
+// store.IdempotencyStore and store.KeyUsageStore.
+func New() store.Store { return store.Portable(newDriver()) }
+
+func newDriver() *driver {
+	return &driver{
 		hooks:  map[string]*store.Hook{},
 		tokens: map[string]string{},
 		keys:   map[string]*store.Key{},
@@ -59,7 +63,7 @@ func New() *Store {
 
 // Close empties the store; later calls of any method return
 // store.ErrClosed. Closing twice returns store.ErrClosed.
-func (s *Store) Close() error {
+func (s *driver) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -73,10 +77,8 @@ func (s *Store) Close() error {
 }
 
 // read takes the read lock and reports ErrClosed; the caller unlocks.
-func (s *Store) read(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// (The portable layer checked ctx.)
+func (s *driver) read() error {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
@@ -86,10 +88,7 @@ func (s *Store) read(ctx context.Context) error {
 }
 
 // write takes the write lock and reports ErrClosed; the caller unlocks.
-func (s *Store) write(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+func (s *driver) write() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -138,11 +137,8 @@ func byCreated(at, bt time.Time, aid, bid string) int {
 }
 
 // CreateHook implements store.HookStore.
-func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
-	if err := store.CheckHook(h); err != nil {
-		return err
-	}
-	if err := s.write(ctx); err != nil {
+func (s *driver) CreateHook(ctx context.Context, h *store.Hook) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -160,8 +156,8 @@ func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
 }
 
 // GetHook implements store.HookStore.
-func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
+	if err := s.read(); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
@@ -173,8 +169,8 @@ func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error
 }
 
 // HookByToken implements store.HookStore.
-func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
+	if err := s.read(); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
@@ -186,8 +182,8 @@ func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, err
 }
 
 // ListHooks implements store.HookStore.
-func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) ListHooks(ctx context.Context, org string) ([]*store.Hook, error) {
+	if err := s.read(); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
@@ -202,11 +198,8 @@ func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error
 }
 
 // UpdateHook implements store.HookStore.
-func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
-	if err := store.CheckHook(h); err != nil {
-		return err
-	}
-	if err := s.write(ctx); err != nil {
+func (s *driver) UpdateHook(ctx context.Context, h *store.Hook) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -231,8 +224,8 @@ func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
 }
 
 // DeleteHook implements store.HookStore.
-func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
-	if err := s.write(ctx); err != nil {
+func (s *driver) DeleteHook(ctx context.Context, org, id string) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -247,11 +240,8 @@ func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
 }
 
 // CreateKey implements store.KeyStore.
-func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
-	if err := store.CheckKey(k); err != nil {
-		return err
-	}
-	if err := s.write(ctx); err != nil {
+func (s *driver) CreateKey(ctx context.Context, k *store.Key) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -265,8 +255,8 @@ func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
 }
 
 // TouchKey implements store.KeyUsageStore.
-func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
-	if err := s.write(ctx); err != nil {
+func (s *driver) TouchKey(ctx context.Context, id string, at time.Time) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -277,8 +267,8 @@ func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
 }
 
 // GetKey implements store.KeyStore.
-func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) GetKey(ctx context.Context, id string) (*store.Key, error) {
+	if err := s.read(); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
@@ -290,8 +280,8 @@ func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
 }
 
 // ListKeys implements store.KeyStore.
-func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) ListKeys(ctx context.Context, org string) ([]*store.Key, error) {
+	if err := s.read(); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
@@ -306,8 +296,8 @@ func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) 
 }
 
 // DeleteKey implements store.KeyStore.
-func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
-	if err := s.write(ctx); err != nil {
+func (s *driver) DeleteKey(ctx context.Context, org, id string) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -322,12 +312,8 @@ func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
 // AppendDebug implements store.DebugStore. Entries are ordered by ID,
 // which callers make time-sortable; an entry whose ID is already stored
 // for the hook replaces it.
-func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
-	if err := store.CheckDebugEntry(e); err != nil {
-		return err
-	}
-	keep = max(keep, 1)
-	if err := s.write(ctx); err != nil {
+func (s *driver) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -346,8 +332,8 @@ func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) 
 }
 
 // ListDebug implements store.DebugStore.
-func (s *Store) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEntry, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEntry, error) {
+	if err := s.read(); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
@@ -360,8 +346,8 @@ func (s *Store) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEnt
 }
 
 // GetDebug implements store.DebugStore.
-func (s *Store) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEntry, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEntry, error) {
+	if err := s.read(); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
@@ -374,8 +360,8 @@ func (s *Store) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEn
 }
 
 // ClearDebug implements store.DebugStore.
-func (s *Store) ClearDebug(ctx context.Context, hookID string) error {
-	if err := s.write(ctx); err != nil {
+func (s *driver) ClearDebug(ctx context.Context, hookID string) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -385,7 +371,7 @@ func (s *Store) ClearDebug(ctx context.Context, hookID string) error {
 
 // setState moves ev to state, keeping the counters right. The caller
 // sets ev's other fields, then calls s.reindexEvent(ev).
-func (s *Store) setState(ev *store.QueuedEvent, state store.EventState) {
+func (s *driver) setState(ev *store.QueuedEvent, state store.EventState) {
 	if ev.State != "" {
 		s.counts[ev.State]--
 	}
@@ -395,43 +381,40 @@ func (s *Store) setState(ev *store.QueuedEvent, state store.EventState) {
 
 // reindexEvent updates the pending index after a change of ev's State or
 // NextAttempt.
-func (s *Store) reindexEvent(ev *store.QueuedEvent) {
+func (s *driver) reindexEvent(ev *store.QueuedEvent) {
 	s.reindex(ev.ID, ev.State == store.StatePending, ev.NextAttempt, ev.CreatedAt)
 }
 
 // Enqueue implements store.QueueStore. The store keeps e.Payload as it
 // is, without a copy.
-func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
+func (s *driver) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
 	return s.enqueue(ctx, e, dedupSince, false, 0)
 }
 
 // EnqueueClaimed implements store.LocalQueue: the event is stored already
 // claimed, under the same lock as Enqueue.
-func (s *Store) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
+func (s *driver) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
 	return s.enqueue(ctx, e, dedupSince, true, lease)
 }
 
 // CompleteLater implements store.LocalQueue. A memory store has nothing
 // to make durable, so it completes at once.
-func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
+func (s *driver) CompleteLater(id string, attempts int, now time.Time) {
 	_ = s.Complete(context.Background(), id, attempts, now)
 }
 
 // FlushCompletions implements store.LocalQueue; CompleteLater left
 // nothing to commit.
-func (s *Store) FlushCompletions(ctx context.Context) error {
-	if err := s.read(ctx); err != nil {
+func (s *driver) FlushCompletions(ctx context.Context) error {
+	if err := s.read(); err != nil {
 		return err
 	}
 	s.mu.RUnlock()
 	return nil
 }
 
-func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claim bool, lease time.Duration) (string, error) {
-	if err := store.CheckEvent(e); err != nil {
-		return "", err
-	}
-	if err := s.write(ctx); err != nil {
+func (s *driver) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claim bool, lease time.Duration) (string, error) {
+	if err := s.write(); err != nil {
 		return "", err
 	}
 	defer s.mu.Unlock()
@@ -473,14 +456,11 @@ func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince ti
 // then CreatedAt, then ID, from a heap of pending events: a claim of k
 // events costs O(k log n) (plus the stale entries it drops), whatever the
 // backlog.
-func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
-	if err := s.write(ctx); err != nil {
+func (s *driver) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
+	if err := s.write(); err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	if limit < 1 {
-		return nil, nil
-	}
 	var due []*store.QueuedEvent
 	for len(due) < limit && len(s.pending) > 0 {
 		top := &s.pending[0]
@@ -508,8 +488,8 @@ func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, l
 }
 
 // Complete implements store.QueueStore.
-func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
-	if err := s.write(ctx); err != nil {
+func (s *driver) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -525,8 +505,8 @@ func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.
 
 // Fail implements store.QueueStore. It leaves UpdatedAt at the time of
 // the claim, as it is given no clock reading.
-func (s *Store) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {
-	if err := s.write(ctx); err != nil {
+func (s *driver) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -547,7 +527,7 @@ func (s *Store) Fail(ctx context.Context, id string, attempts int, lastError str
 
 // claimed returns the event id if it is still held by the claim that
 // gave it the Attempts value attempts; the caller holds the write lock.
-func (s *Store) claimed(id string, attempts int) (*store.QueuedEvent, error) {
+func (s *driver) claimed(id string, attempts int) (*store.QueuedEvent, error) {
 	ev, ok := s.events[id]
 	if !ok {
 		return nil, notFound("event", id)
@@ -560,8 +540,8 @@ func (s *Store) claimed(id string, attempts int) (*store.QueuedEvent, error) {
 }
 
 // GetEvent implements store.QueueStore.
-func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEvent, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) GetEvent(ctx context.Context, org, id string) (*store.QueuedEvent, error) {
+	if err := s.read(); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
@@ -574,8 +554,8 @@ func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEven
 
 // ListEvents implements store.QueueStore: newest (by CreatedAt, then ID)
 // first. It looks at every event of the store.
-func (s *Store) ListEvents(ctx context.Context, org string, q store.EventQuery) ([]*store.QueuedEvent, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) ListEvents(ctx context.Context, org string, q store.EventQuery) ([]*store.QueuedEvent, error) {
+	if err := s.read(); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
@@ -597,8 +577,8 @@ func (s *Store) ListEvents(ctx context.Context, org string, q store.EventQuery) 
 }
 
 // Replay implements store.QueueStore.
-func (s *Store) Replay(ctx context.Context, org, id string, now time.Time) error {
-	if err := s.write(ctx); err != nil {
+func (s *driver) Replay(ctx context.Context, org, id string, now time.Time) error {
+	if err := s.write(); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
@@ -618,8 +598,8 @@ func (s *Store) Replay(ctx context.Context, org, id string, now time.Time) error
 }
 
 // Prune implements store.QueueStore.
-func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
-	if err := s.write(ctx); err != nil {
+func (s *driver) Prune(ctx context.Context, before time.Time) (int, error) {
+	if err := s.write(); err != nil {
 		return 0, err
 	}
 	defer s.mu.Unlock()
@@ -640,8 +620,8 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 }
 
 // CountEvents implements store.QueueStore.
-func (s *Store) CountEvents(ctx context.Context, state store.EventState) (int, error) {
-	if err := s.read(ctx); err != nil {
+func (s *driver) CountEvents(ctx context.Context, state store.EventState) (int, error) {
+	if err := s.read(); err != nil {
 		return 0, err
 	}
 	defer s.mu.RUnlock()

@@ -54,7 +54,7 @@ const minCompact = 64
 // event gets a fresh current entry (its NextAttempt may have changed);
 // any other event's entries become stale. Call it after every change of
 // an event's State or NextAttempt. The caller holds the write lock.
-func (s *Store) reindex(id string, pending bool, next, created time.Time) {
+func (s *driver) reindex(id string, pending bool, next, created time.Time) {
 	if !pending {
 		delete(s.pendingSet, id)
 	} else {
@@ -68,7 +68,7 @@ func (s *Store) reindex(id string, pending bool, next, created time.Time) {
 }
 
 // current reports whether e is its event's current entry.
-func (s *Store) current(e *pendingEntry) bool {
+func (s *driver) current(e *pendingEntry) bool {
 	gen, ok := s.pendingSet[e.id]
 	return ok && gen == e.gen
 }
@@ -76,7 +76,7 @@ func (s *Store) current(e *pendingEntry) bool {
 // compact drops the stale entries and restores the heap order, in time
 // linear in the index size; reindex calls it when at least half of the
 // entries are stale, so its cost is amortised over the pushes.
-func (s *Store) compact() {
+func (s *driver) compact() {
 	kept := s.pending[:0]
 	for i := range s.pending {
 		if s.current(&s.pending[i]) {

@@ -31,7 +31,7 @@ func TestClaimMatchesModel(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3, 4, 5} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, seed))
-			s := New()
+			s := newDriver()
 			defer s.Close()
 			ctx := context.Background()
 			base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -143,8 +143,8 @@ func TestClaimMatchesModel(t *testing.T) {
 func BenchmarkClaimBacklog(b *testing.B) {
 	const backlog, batch = 100000, 8
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	fill := func(b *testing.B) *Store {
-		s := New()
+	fill := func(b *testing.B) *driver {
+		s := newDriver()
 		for i := range backlog {
 			e := &store.QueuedEvent{ID: fmt.Sprintf("ev%07d", i), HookID: "h",
 				NextAttempt: base.Add(time.Duration(i%1000) * time.Hour), CreatedAt: base}

@@ -20,7 +20,7 @@ const invalidationBound = 2 * time.Second
 
 // openCached opens a Store on schema with the given cache age, and waits
 // until its listener listens (its cache is on).
-func openCached(t *testing.T, dsn, schema string, age time.Duration) *pgstore.Store {
+func openCached(t *testing.T, dsn, schema string, age time.Duration) store.Store {
 	t.Helper()
 	s, err := pgstore.Open(context.Background(), dsn, &pgstore.Options{Schema: schema, MaxConns: 4, CacheMaxAge: age})
 	if err != nil {
@@ -126,7 +126,7 @@ func TestCacheAcrossReplicas(t *testing.T) {
 	if _, err := b.GetKey(ctx, "k2"); err != nil {
 		t.Fatalf("B GetKey(k2): %v", err)
 	}
-	if _, err := a.Pool().Exec(ctx, "TRUNCATE "+pgx.Identifier{schema, "keys"}.Sanitize()); err != nil {
+	if _, err := mustPool(a).Exec(ctx, "TRUNCATE "+pgx.Identifier{schema, "keys"}.Sanitize()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "B to forget the truncated keys", invalidationBound, func() bool {
@@ -193,11 +193,11 @@ func TestCacheMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	hooks := pgx.Identifier{schema, "hooks"}.Sanitize()
-	if _, err := s.Pool().Exec(ctx, "ALTER TABLE "+hooks+" DISABLE TRIGGER hooks_notify"); err != nil {
+	if _, err := mustPool(s).Exec(ctx, "ALTER TABLE "+hooks+" DISABLE TRIGGER hooks_notify"); err != nil {
 		t.Fatal(err)
 	}
 	changed := time.Now()
-	if _, err := s.Pool().Exec(ctx, "UPDATE "+hooks+" SET token = 't9'"); err != nil {
+	if _, err := mustPool(s).Exec(ctx, "UPDATE "+hooks+" SET token = 't9'"); err != nil {
 		t.Fatal(err)
 	}
 	// Served from memory: the database no longer has t1.
@@ -231,7 +231,7 @@ func TestListenerLost(t *testing.T) {
 	}
 	pid := pgstore.ListenPID(b)
 	var ok bool
-	if err := a.Pool().QueryRow(ctx, "SELECT pg_terminate_backend($1)", int(pid)).Scan(&ok); err != nil || !ok {
+	if err := mustPool(a).QueryRow(ctx, "SELECT pg_terminate_backend($1)", int(pid)).Scan(&ok); err != nil || !ok {
 		t.Fatalf("pg_terminate_backend(%d): %v, %v", pid, ok, err)
 	}
 	// The notification of this change goes nowhere: B is not listening.
@@ -296,7 +296,11 @@ func TestNotifyEnqueued(t *testing.T) {
 	a := openCached(t, dsn, schema, 0)
 	b := openCached(t, dsn, schema, 0)
 	ctx := context.Background()
-	wake, stop := b.NotifyEnqueued()
+	n, ok := store.As[store.EnqueueNotifier](b)
+	if !ok {
+		t.Fatal("store.As: no store.EnqueueNotifier")
+	}
+	wake, stop := n.NotifyEnqueued()
 	defer stop()
 	drain := func() {
 		for {

@@ -4,9 +4,15 @@
 //
 // Open connects (with a pgxpool connection pool), creates the schema
 // named in Options.Schema when it is missing, migrates its tables and
-// returns a Store; New does the same on a pool the caller owns:
+// returns a store.Store, behind the portable layer of package store
+// (store.Portable); New does the same on a pool the caller owns:
 //
 //	s, err := pgstore.Open(ctx, "postgres://inbound@db:5432/app", &pgstore.Options{Schema: "inbound"})
+//
+// Its optional abilities (store.LocalQueue, store.IdempotencyStore,
+// store.KeyUsageStore, store.EnqueueNotifier) are found with store.As;
+// Pool and Schema return its connection pool and schema name, for a host
+// that runs its own queries on the same database (River's, for example).
 //
 // # Schema and migrations
 //
@@ -22,7 +28,7 @@
 //
 // # Running several replicas
 //
-// Every replica opens a Store on the same database and schema. What one
+// Every replica opens a store on the same database and schema. What one
 // replica commits the others see at once, except for the lookups served
 // from memory (below), which see it within a bound.
 //
@@ -32,7 +38,7 @@
 //     Triggers on the hooks and keys tables (migration 3) NOTIFY every
 //     change, in the changing transaction, on the schema's channel
 //     ("inbound_" and 16 hex digits of the MD5 of the schema name); each
-//     Store LISTENs on a connection of its own (application_name
+//     store LISTENs on a connection of its own (application_name
 //     inbound-pgstore-listen, outside the pool) and drops what it cached
 //     of a changed hook or key. A replica's own writes drop its entries
 //     before the write returns. Bound: a token rotation, a hook deletion
@@ -55,7 +61,7 @@
 //     written once, to event_payloads; Claim, Complete, Fail and Replay
 //     update the small events row alone.
 //
-//   - Hand-off: the Store is a store.LocalQueue. EnqueueClaimed commits
+//   - Hand-off: the store has a store.LocalQueue. EnqueueClaimed commits
 //     an event already claimed by this process, with a lease in the
 //     database like any Claim's, so package hooks hands it to a local
 //     worker with no Claim and no read back; CompleteLater's completions
@@ -64,7 +70,7 @@
 //     leave a handed-off event alone until its lease runs out, and
 //     deliver it then if this one died: at least once, as always.
 //
-//   - Waking dispatchers: NotifyEnqueued gives a channel that receives
+//   - Waking dispatchers: its store.EnqueueNotifier gives a channel that receives
 //     after events were enqueued or replayed through any replica (the
 //     NOTIFY above), so that dispatchers need not poll for new events. A
 //     group of events enqueued claimed (hand-off) sends none: no
@@ -108,7 +114,7 @@
 //     the tables there and expects no one else to; do not share the
 //     schema with other software, and do not edit the tables by hand
 //     while replicas run. Dropping the schema erases everything.
-//   - Connection pool: each Store opened with Open has its own pool, of
+//   - Connection pool: each store opened with Open has its own pool, of
 //     at most Options.MaxConns connections (pgx's default: the larger of
 //     4 and the number of CPUs), plus the listening connection. With R
 //     replicas the database must accept R times that many connections.

@@ -11,28 +11,28 @@ import (
 	"github.com/inbound-hooks/inbound/store"
 )
 
-var _ store.IdempotencyStore = (*Store)(nil)
+var _ store.IdempotencyStore = (*driver)(nil)
 
 // reserveTries bounds how often ReserveKey starts again when the record
 // that refused its reservation is gone (released or pruned) before it
 // could be read.
 const reserveTries = 5
 
-func (s *Store) checkSeen(ctx context.Context, hookID, key, eventID string) error {
-	if err := store.CheckSeenKey(hookID, key, eventID); err != nil {
-		return err
-	}
+// checkSeen applies PostgreSQL's own rule (text without NUL, valid
+// UTF-8) to the IDs of a seen key; the portable layer applied the shared
+// ones.
+func (s *driver) checkSeen(hookID, eventID string) error {
 	if !validText(hookID) || !validText(eventID) {
 		return invalid("hook ID and event ID must be UTF-8 without NUL")
 	}
-	return s.check(ctx)
+	return s.check()
 }
 
 // ReserveKey implements store.IdempotencyStore. The insert takes the row
 // unless an unexpired record holds it; the primary key makes concurrent
 // reservations from any replica wait for each other and agree on one.
-func (s *Store) ReserveKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) (string, error) {
-	if err := s.checkSeen(ctx, hookID, key, eventID); err != nil {
+func (s *driver) ReserveKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) (string, error) {
+	if err := s.checkSeen(hookID, eventID); err != nil {
 		return "", err
 	}
 	for range reserveTries {
@@ -71,8 +71,8 @@ RETURNING event_id`), hookID, []byte(key), eventID, now, until).Scan(&id)
 }
 
 // ConfirmKey implements store.IdempotencyStore.
-func (s *Store) ConfirmKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) error {
-	if err := s.checkSeen(ctx, hookID, key, eventID); err != nil {
+func (s *driver) ConfirmKey(ctx context.Context, hookID, key, eventID string, now, until time.Time) error {
+	if err := s.checkSeen(hookID, eventID); err != nil {
 		return err
 	}
 	tag, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.seen_keys AS k (hook_id, key, event_id, confirmed, expires_at)
@@ -89,8 +89,8 @@ ON CONFLICT (hook_id, key) DO UPDATE SET event_id = excluded.event_id, confirmed
 }
 
 // ReleaseKey implements store.IdempotencyStore.
-func (s *Store) ReleaseKey(ctx context.Context, hookID, key, eventID string) error {
-	if err := s.checkSeen(ctx, hookID, key, eventID); err != nil {
+func (s *driver) ReleaseKey(ctx context.Context, hookID, key, eventID string) error {
+	if err := s.checkSeen(hookID, eventID); err != nil {
 		return err
 	}
 	_, err := s.pool.Exec(ctx, s.q(`DELETE FROM {s}.seen_keys WHERE hook_id = $1 AND key = $2 AND event_id = $3`),
@@ -100,8 +100,8 @@ func (s *Store) ReleaseKey(ctx context.Context, hookID, key, eventID string) err
 
 // PruneKeys implements store.IdempotencyStore, in batches of at most
 // pruneBatch rows, skipping rows another transaction holds locked.
-func (s *Store) PruneKeys(ctx context.Context, now time.Time) (int, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) PruneKeys(ctx context.Context, now time.Time) (int, error) {
+	if err := s.check(); err != nil {
 		return 0, err
 	}
 	total := 0

@@ -186,7 +186,7 @@ const SchemaVersion = 8
 // migrations the database lacks, all in one transaction under an advisory
 // lock keyed by the schema name, so that processes starting at once take
 // turns: the first migrates, the others find the work done.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *driver) migrate(ctx context.Context) error {
 	var applied []int
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", hash64("inbound/pgstore/migrate:"+s.schema)); err != nil {

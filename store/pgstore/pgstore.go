@@ -26,7 +26,7 @@ const DefaultSchema = "public"
 // maxIdentLen is PostgreSQL's limit on identifier length, in bytes.
 const maxIdentLen = 63
 
-// Options configures a Store. The zero value (or a nil *Options) works.
+// Options configures a store. The zero value (or a nil *Options) works.
 type Options struct {
 	// Schema is the PostgreSQL schema holding the store's tables. The
 	// store creates it when it does not exist and migrates the tables in
@@ -40,7 +40,7 @@ type Options struct {
 	MaxConns int32
 	// CacheMaxAge bounds how long a hook or API key looked up (by
 	// HookByToken, GetHook or GetKey) is served from memory without being
-	// read again. Changes made through any Store on the schema, or by hand,
+	// read again. Changes made through any store on the schema, or by hand,
 	// are announced with NOTIFY and reach every replica's cache in
 	// milliseconds; CacheMaxAge is the bound when an announcement is late
 	// or lost. 0 means DefaultCacheMaxAge (5s); a negative value turns the
@@ -54,10 +54,11 @@ type Options struct {
 // DefaultCacheMaxAge is Options.CacheMaxAge when it is 0.
 const DefaultCacheMaxAge = 5 * time.Second
 
-// Store is a store.Store on PostgreSQL. It is safe for concurrent use by
-// many goroutines, and several Stores (in one process or in many) may use
-// the same database and schema at once: that is what it is for.
-type Store struct {
+// driver is the store on PostgreSQL, which Open and New put behind the
+// portable layer (store.Portable). It is safe for concurrent use by many
+// goroutines, and several stores (in one process or in many) may use the
+// same database and schema at once: that is what it is for.
+type driver struct {
 	pool    *pgxpool.Pool
 	ownPool bool // Close closes the pool (Open made it)
 	schema  string
@@ -90,16 +91,20 @@ type Store struct {
 }
 
 var (
-	_ store.Store           = (*Store)(nil)
-	_ store.EnqueueNotifier = (*Store)(nil)
-	_ store.LocalQueue      = (*Store)(nil)
-	_ store.KeyUsageStore   = (*Store)(nil)
+	_ store.Store           = (*driver)(nil)
+	_ store.EnqueueNotifier = (*driver)(nil)
+	_ store.LocalQueue      = (*driver)(nil)
+	_ store.KeyUsageStore   = (*driver)(nil)
 )
 
 // Open connects to the database at dsn (a postgres:// URL or a libpq
 // keyword/value string, as pgx accepts), creates or migrates the store's
-// schema and returns the Store. Close closes the connection pool.
-func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
+// schema and returns the store.Store, behind the portable layer
+// (store.Portable): store.As finds its store.LocalQueue,
+// store.IdempotencyStore, store.KeyUsageStore and store.EnqueueNotifier,
+// and Pool and Schema its connection pool and schema. Close closes the
+// connection pool.
+func Open(ctx context.Context, dsn string, opts *Options) (store.Store, error) {
 	if dsn == "" {
 		return nil, fmt.Errorf("%w: empty DSN", ErrOptions)
 	}
@@ -125,13 +130,14 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	s.ownPool = true
-	return s, nil
+	return store.Portable(s), nil
 }
 
-// New returns a Store on a pool the caller made and keeps owning: Close
-// marks the Store closed but leaves the pool open. Like Open, it creates
-// or migrates the store's schema first. Options.MaxConns is ignored.
-func New(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error) {
+// New returns a store.Store on a pool the caller made and keeps owning,
+// behind the portable layer as Open's: Close marks the store closed but
+// leaves the pool open. Like Open, it creates or migrates the store's
+// schema first. Options.MaxConns is ignored.
+func New(ctx context.Context, pool *pgxpool.Pool, opts *Options) (store.Store, error) {
 	if pool == nil {
 		return nil, fmt.Errorf("%w: nil pool", ErrOptions)
 	}
@@ -139,7 +145,11 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
-	return newStore(ctx, pool, o)
+	s, err := newStore(ctx, pool, o)
+	if err != nil {
+		return nil, err
+	}
+	return store.Portable(s), nil
 }
 
 func checkOptions(opts *Options) (Options, error) {
@@ -162,8 +172,8 @@ func checkOptions(opts *Options) (Options, error) {
 	return o, nil
 }
 
-func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
-	s := &Store{
+func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*driver, error) {
+	s := &driver{
 		pool:           pool,
 		schema:         o.Schema,
 		ident:          pgx.Identifier{o.Schema}.Sanitize(),
@@ -196,17 +206,43 @@ func newStore(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error
 	return s, nil
 }
 
-// Schema returns the name of the PostgreSQL schema the store uses.
-func (s *Store) Schema() string { return s.schema }
+// Schema returns the name of the PostgreSQL schema of s, a store that
+// Open or New returned; ok is false for any other store.Store.
+func Schema(s store.Store) (schema string, ok bool) {
+	d, ok := store.As[*driver](s)
+	if !ok {
+		return "", false
+	}
+	return d.schema, true
+}
 
-// Pool returns the store's connection pool, for a host that wants to run
-// its own queries or read pool statistics. Do not close it.
-func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+// Pool returns the connection pool of s, a store that Open or New
+// returned, for a host that wants to run its own queries (River's, for
+// example) or read pool statistics; ok is false for any other
+// store.Store. Do not close the pool.
+func Pool(s store.Store) (pool *pgxpool.Pool, ok bool) {
+	d, ok := store.As[*driver](s)
+	if !ok {
+		return nil, false
+	}
+	return d.pool, true
+}
+
+// As answers store.As for the driver's own type, which only this package
+// can name: Pool, Schema and the tests reach the driver behind the
+// portable layer through it, and nothing outside can.
+func (s *driver) As(target any) bool {
+	if p, ok := target.(**driver); ok {
+		*p = s
+		return true
+	}
+	return false
+}
 
 // Close releases the store: it closes the pool when Open made it, waiting
 // for queries in flight. Later calls of any method return
 // store.ErrClosed; so does a second Close.
-func (s *Store) Close() error {
+func (s *driver) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return fmt.Errorf("pgstore: %w", store.ErrClosed)
 	}
@@ -222,14 +258,15 @@ func (s *Store) Close() error {
 }
 
 // q returns query with {s} replaced by the quoted schema name.
-func (s *Store) q(query string) string { return strings.ReplaceAll(query, "{s}", s.ident) }
+func (s *driver) q(query string) string { return strings.ReplaceAll(query, "{s}", s.ident) }
 
-// check returns ctx's error or ErrClosed before an operation starts.
-func (s *Store) check(ctx context.Context) error {
+// check returns ErrClosed before an operation starts on a closed store.
+// (The portable layer checked the arguments and the context.)
+func (s *driver) check() error {
 	if s.closed.Load() {
 		return fmt.Errorf("pgstore: %w", store.ErrClosed)
 	}
-	return ctx.Err()
+	return nil
 }
 
 // PostgreSQL error codes the store maps to sentinels.
@@ -242,7 +279,7 @@ const (
 
 // wrap maps err from pgx to the sentinels of package store; what names the
 // operation for the message.
-func (s *Store) wrap(what string, err error) error {
+func (s *driver) wrap(what string, err error) error {
 	if err == nil {
 		return nil
 	}

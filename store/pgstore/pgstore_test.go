@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -42,8 +43,17 @@ func newSchema(t testing.TB, dsn string) string {
 	return schema
 }
 
+// mustPool returns the connection pool of s, a pgstore store.
+func mustPool(s store.Store) *pgxpool.Pool {
+	p, ok := pgstore.Pool(s)
+	if !ok {
+		panic(fmt.Sprintf("pgstore.Pool: %T is not a pgstore store", s))
+	}
+	return p
+}
+
 // openStore opens a Store on schema and closes it when the test ends.
-func openStore(t testing.TB, dsn, schema string) *pgstore.Store {
+func openStore(t testing.TB, dsn, schema string) store.Store {
 	t.Helper()
 	s, err := pgstore.Open(context.Background(), dsn, &pgstore.Options{Schema: schema, MaxConns: 8})
 	if err != nil {
@@ -58,11 +68,14 @@ func TestStoretest(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return openStore(t, dsn, newSchema(t, dsn))
 	}, storetest.WithCapabilities(storetest.LocalQueue, storetest.Idempotency), storetest.WithReopen(func(t *testing.T, s store.Store) store.Store {
-		ps := s.(*pgstore.Store)
-		if err := ps.Close(); err != nil {
+		schema, ok := pgstore.Schema(s)
+		if !ok {
+			t.Fatalf("Schema: %T is not a pgstore store", s)
+		}
+		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
-		return openStore(t, dsn, ps.Schema())
+		return openStore(t, dsn, schema)
 	}))
 }
 

@@ -122,7 +122,7 @@ func (r *enqueueResult) outcome(req *enqueueReq) (id string, err error) {
 	}
 }
 
-func (s *Store) enqueueArgs(req *enqueueReq) []any {
+func (s *driver) enqueueArgs(req *enqueueReq) []any {
 	e := req.e
 	payload := e.Payload
 	if payload == nil {
@@ -146,7 +146,7 @@ func (s *Store) enqueueArgs(req *enqueueReq) []any {
 // their lease runs out), which
 // PostgreSQL runs as one implicit transaction. A group that fails is
 // retried one event at a time.
-func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
+func (s *driver) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
 	return s.enqueue(ctx, e, dedupSince, 0)
 }
 
@@ -155,24 +155,18 @@ func (s *Store) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince ti
 // the database like any other, so this is as safe with several replicas
 // as with one: the others leave the event alone until the lease runs out,
 // and then deliver it if this process has not settled it.
-func (s *Store) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
-	if lease <= 0 {
-		return "", invalid("lease must be positive")
-	}
-	return s.enqueue(ctx, e, dedupSince, lease)
+func (s *driver) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
+	return s.enqueue(ctx, e, dedupSince, lease) // lease > 0: the portable layer checked it
 }
 
 // enqueue is Enqueue, or EnqueueClaimed when lease is positive.
-func (s *Store) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
-	if err := store.CheckEvent(e); err != nil {
-		return "", err
-	}
+func (s *driver) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
 	for _, f := range []string{e.ID, e.Org, e.HookID} {
 		if !validText(f) {
 			return "", invalid("event ID, org and hook ID must be UTF-8 without NUL")
 		}
 	}
-	if err := s.check(ctx); err != nil {
+	if err := s.check(); err != nil {
 		return "", err
 	}
 	req := &enqueueReq{e: e, since: dedupSince, lease: lease, done: make(chan struct{})}
@@ -215,7 +209,7 @@ const (
 // runEnqueues stores reqs in one implicit transaction (one pipeline, one
 // round trip) and returns each one's answer. An error means nothing was
 // stored.
-func (s *Store) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueAnswer, error) {
+func (s *driver) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueAnswer, error) {
 	b := &pgx.Batch{}
 	// Completions left for later ride on this transaction.
 	lazy := s.takeLazy()
@@ -269,7 +263,7 @@ type enqueueAnswer struct {
 // commitGroup stores the batch in one transaction and answers each
 // request. If the transaction fails, each request is run again on its
 // own, so that one bad request cannot fail its group.
-func (s *Store) commitGroup(batch []*enqueueReq) {
+func (s *driver) commitGroup(batch []*enqueueReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
 	answers, err := s.runEnqueues(ctx, batch)
@@ -289,7 +283,7 @@ func (s *Store) commitGroup(batch []*enqueueReq) {
 
 // enqueueAlone stores one event on its own, trying again while the
 // idempotency row that blocked it cannot be read, and answers the request.
-func (s *Store) enqueueAlone(ctx context.Context, r *enqueueReq) {
+func (s *driver) enqueueAlone(ctx context.Context, r *enqueueReq) {
 	defer close(r.done)
 	for range maxEnqueueTries {
 		answers, err := s.runEnqueues(ctx, []*enqueueReq{r})
@@ -329,7 +323,7 @@ RETURNING e.id`
 // with the store's next Enqueue (in the same transaction), or on its own
 // within lazyDelay (10ms), or by FlushCompletions or Close. A stale claim
 // or an unknown ID changes nothing, silently.
-func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
+func (s *driver) CompleteLater(id string, attempts int, now time.Time) {
 	s.lazyMu.Lock()
 	s.lazy = append(s.lazy, lazyComplete{id: id, attempts: int32(attempts), now: now})
 	s.lazyMu.Unlock()
@@ -341,14 +335,14 @@ func (s *Store) CompleteLater(id string, attempts int, now time.Time) {
 
 // FlushCompletions implements store.LocalQueue: it commits what
 // CompleteLater left before it returns.
-func (s *Store) FlushCompletions(ctx context.Context) error {
-	if err := s.check(ctx); err != nil {
+func (s *driver) FlushCompletions(ctx context.Context) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	return s.flushLazy(ctx)
 }
 
-func (s *Store) takeLazy() []lazyComplete {
+func (s *driver) takeLazy() []lazyComplete {
 	s.lazyMu.Lock()
 	defer s.lazyMu.Unlock()
 	l := s.lazy
@@ -357,7 +351,7 @@ func (s *Store) takeLazy() []lazyComplete {
 }
 
 // putBackLazy returns completions whose commit failed, for a later one.
-func (s *Store) putBackLazy(l []lazyComplete) {
+func (s *driver) putBackLazy(l []lazyComplete) {
 	if len(l) == 0 {
 		return
 	}
@@ -367,7 +361,7 @@ func (s *Store) putBackLazy(l []lazyComplete) {
 }
 
 // queueLazy adds the UPDATE of completions l to b.
-func (s *Store) queueLazy(b *pgx.Batch, l []lazyComplete) {
+func (s *driver) queueLazy(b *pgx.Batch, l []lazyComplete) {
 	ids := make([]string, len(l))
 	atts := make([]int32, len(l))
 	nows := make([]time.Time, len(l))
@@ -378,7 +372,7 @@ func (s *Store) queueLazy(b *pgx.Batch, l []lazyComplete) {
 }
 
 // flushLazy commits the completions left for later, on their own.
-func (s *Store) flushLazy(ctx context.Context) error {
+func (s *driver) flushLazy(ctx context.Context) error {
 	l := s.takeLazy()
 	if len(l) == 0 {
 		return nil
@@ -394,7 +388,7 @@ func (s *Store) flushLazy(ctx context.Context) error {
 
 // lazyLoop commits completions left for later that no Enqueue carried
 // within lazyDelay, and what is left when the store closes.
-func (s *Store) lazyLoop() {
+func (s *driver) lazyLoop() {
 	for {
 		select {
 		case <-s.quit:
@@ -425,11 +419,11 @@ func (s *Store) lazyLoop() {
 
 // NotifyEnqueued returns a channel that receives a value (coalesced: it
 // holds at most one) soon after events were enqueued or replayed through
-// any Store on the schema, in this process or another, and when the store
+// any store on the schema, in this process or another, and when the store
 // may have missed such news (its listening connection came back), and a
 // function that stops the notifications. A dispatcher waits on it instead
 // of polling for new events. It is safe for concurrent use.
-func (s *Store) NotifyEnqueued() (<-chan struct{}, func()) {
+func (s *driver) NotifyEnqueued() (<-chan struct{}, func()) {
 	return s.listen.subscribe()
 }
 
@@ -439,12 +433,9 @@ func (s *Store) NotifyEnqueued() (<-chan struct{}, func()) {
 // in any number of processes skip the rows another claimer is taking
 // instead of waiting for them, and each event goes to one claimer. A
 // claim may return fewer than limit events while other claims run.
-func (s *Store) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*store.QueuedEvent, error) {
+	if err := s.check(); err != nil {
 		return nil, err
-	}
-	if limit < 1 {
-		return nil, nil
 	}
 	rows, err := s.pool.Query(ctx, s.q(`WITH c AS (
 	SELECT id, next_attempt AS due FROM {s}.events
@@ -473,8 +464,8 @@ ORDER BY e.due, e.created_at, e.id`), now, now.Add(lease), limit)
 // callers (the dispatcher's workers) share a statement and a commit, as
 // Enqueues do: two committers each take the completions waiting and mark
 // them delivered in one UPDATE.
-func (s *Store) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
-	if err := s.check(ctx); err != nil {
+func (s *driver) Complete(ctx context.Context, id string, attempts int, now time.Time) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	req := &completeReq{id: id, attempts: attempts, now: now, done: make(chan struct{})}
@@ -531,7 +522,7 @@ func groupLoop[R any](quit <-chan struct{}, in <-chan R, max int, run func([]R))
 // answers each request; a request the statement did not apply is
 // explained by notClaimed. A second completion of one event in the batch,
 // or a batch whose statement fails, is run alone.
-func (s *Store) completeGroup(batch []*completeReq) {
+func (s *driver) completeGroup(batch []*completeReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
 	var group, later []*completeReq
@@ -581,7 +572,7 @@ func (s *Store) completeGroup(batch []*completeReq) {
 }
 
 // completeAlone marks one event delivered and answers the request.
-func (s *Store) completeAlone(ctx context.Context, r *completeReq) {
+func (s *driver) completeAlone(ctx context.Context, r *completeReq) {
 	defer close(r.done)
 	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.events SET state = 'delivered', updated_at = $2
 WHERE id = $1 AND state = 'pending' AND attempts = $3`), r.id, r.now, r.attempts)
@@ -596,7 +587,7 @@ WHERE id = $1 AND state = 'pending' AND attempts = $3`), r.id, r.now, r.attempts
 // notClaimed explains why a Complete or Fail of event id for the claim
 // attempts changed nothing: the event is unknown (store.ErrNotFound) or
 // no longer held by that claim (store.ErrStale).
-func (s *Store) notClaimed(ctx context.Context, id string, attempts int) error {
+func (s *driver) notClaimed(ctx context.Context, id string, attempts int) error {
 	var state string
 	var got int
 	err := s.pool.QueryRow(ctx, s.q(`SELECT state, attempts FROM {s}.events WHERE id = $1`), id).Scan(&state, &got)
@@ -608,8 +599,8 @@ func (s *Store) notClaimed(ctx context.Context, id string, attempts int) error {
 
 // Fail implements store.QueueStore. It leaves UpdatedAt at the time of
 // the claim, as it is given no clock reading.
-func (s *Store) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {
-	if err := s.check(ctx); err != nil {
+func (s *driver) Fail(ctx context.Context, id string, attempts int, lastError string, next time.Time, dead bool) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	state := store.StatePending
@@ -629,8 +620,8 @@ WHERE id = $1 AND state = 'pending' AND attempts = $5`),
 }
 
 // GetEvent implements store.QueueStore.
-func (s *Store) GetEvent(ctx context.Context, org, id string) (*store.QueuedEvent, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) GetEvent(ctx context.Context, org, id string) (*store.QueuedEvent, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
 	ev, err := scanEvent(s.pool.QueryRow(ctx, s.q(`SELECT `+eventSelect+` FROM {s}.events e
@@ -647,8 +638,8 @@ LEFT JOIN {s}.event_payloads p ON p.id = e.id WHERE e.id = $1 AND e.org = $2`), 
 // (events_org_state, events_org_hook, events_org_idem or
 // events_org_created); the cursor is a row comparison those indexes
 // serve too.
-func (s *Store) ListEvents(ctx context.Context, org string, q store.EventQuery) ([]*store.QueuedEvent, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) ListEvents(ctx context.Context, org string, q store.EventQuery) ([]*store.QueuedEvent, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
 	args := []any{org}
@@ -696,8 +687,8 @@ WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY created_at DESC, id 
 }
 
 // Replay implements store.QueueStore.
-func (s *Store) Replay(ctx context.Context, org, id string, now time.Time) error {
-	if err := s.check(ctx); err != nil {
+func (s *driver) Replay(ctx context.Context, org, id string, now time.Time) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	// One statement: the update, and the NOTIFY that wakes the
@@ -728,8 +719,8 @@ SELECT count(*), pg_notify($4, $5) FROM u`), id, org, now, s.channel, eventsRead
 // statement, and
 // skips events another transaction holds locked (a later Prune takes
 // them).
-func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) Prune(ctx context.Context, before time.Time) (int, error) {
+	if err := s.check(); err != nil {
 		return 0, err
 	}
 	total := 0
@@ -758,8 +749,8 @@ SELECT count(*) FROM d`), before, pruneBatch).Scan(&n)
 }
 
 // CountEvents implements store.QueueStore.
-func (s *Store) CountEvents(ctx context.Context, state store.EventState) (int, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) CountEvents(ctx context.Context, state store.EventState) (int, error) {
+	if err := s.check(); err != nil {
 		return 0, err
 	}
 	var n int

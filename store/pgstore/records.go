@@ -24,17 +24,9 @@ func scanHook(row pgx.Row) (*store.Hook, error) {
 	return &h, nil
 }
 
-// checkHook applies the rules every store shares (store.CheckHook); what
-// PostgreSQL itself refuses (NUL bytes, invalid UTF-8 in text) comes back
-// from the database as store.ErrInvalid.
-func checkHook(h *store.Hook) error { return store.CheckHook(h) }
-
 // CreateHook implements store.HookStore.
-func (s *Store) CreateHook(ctx context.Context, h *store.Hook) error {
-	if err := checkHook(h); err != nil {
-		return err
-	}
-	if err := s.check(ctx); err != nil {
+func (s *driver) CreateHook(ctx context.Context, h *store.Hook) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.hooks (`+hookColumns+`)
@@ -48,14 +40,14 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)`),
 // hookChanged drops what the cache holds of hook id, after a write of it
 // (whatever its outcome: dropping is always safe). Other replicas learn of
 // the change by NOTIFY; this one must not wait for its own.
-func (s *Store) hookChanged(id string) {
+func (s *driver) hookChanged(id string) {
 	if s.cache != nil {
 		s.cache.InvalidateHook(id)
 	}
 }
 
 // keyChanged is hookChanged for key id.
-func (s *Store) keyChanged(id string) {
+func (s *driver) keyChanged(id string) {
 	if s.cache != nil {
 		s.cache.InvalidateKey(id)
 	}
@@ -63,8 +55,8 @@ func (s *Store) keyChanged(id string) {
 
 // GetHook implements store.HookStore. It serves from memory when it can
 // (see Options.CacheMaxAge).
-func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) GetHook(ctx context.Context, org, id string) (*store.Hook, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
 	if s.cache != nil {
@@ -94,8 +86,8 @@ func (s *Store) GetHook(ctx context.Context, org, id string) (*store.Hook, error
 
 // HookByToken implements store.HookStore. It serves from memory when it
 // can (see Options.CacheMaxAge), unknown tokens included.
-func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
 	if s.cache == nil {
@@ -124,8 +116,8 @@ func (s *Store) HookByToken(ctx context.Context, token string) (*store.Hook, err
 }
 
 // ListHooks implements store.HookStore.
-func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) ListHooks(ctx context.Context, org string) ([]*store.Hook, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, s.q(`SELECT `+hookColumns+` FROM {s}.hooks WHERE org = $1 ORDER BY created_at, id`), org)
@@ -142,11 +134,8 @@ func (s *Store) ListHooks(ctx context.Context, org string) ([]*store.Hook, error
 // UpdateHook implements store.HookStore. It replaces every field,
 // CreatedAt included, as the other stores do, in one statement that
 // applies only at the given revision.
-func (s *Store) UpdateHook(ctx context.Context, h *store.Hook) error {
-	if err := checkHook(h); err != nil {
-		return err
-	}
-	if err := s.check(ctx); err != nil {
+func (s *driver) UpdateHook(ctx context.Context, h *store.Hook) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	tag, err := s.pool.Exec(ctx, s.q(`UPDATE {s}.hooks SET kind = $3, name = $4, description = $5, token = $6,
@@ -173,8 +162,8 @@ WHERE id = $1 AND org = $2 AND revision = $13`),
 
 // DeleteHook implements store.HookStore: the hook and its debug entries
 // go in one transaction.
-func (s *Store) DeleteHook(ctx context.Context, org, id string) error {
-	if err := s.check(ctx); err != nil {
+func (s *driver) DeleteHook(ctx context.Context, org, id string) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -208,11 +197,8 @@ func scanKey(row pgx.Row, extra ...any) (*store.Key, error) {
 }
 
 // CreateKey implements store.KeyStore.
-func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
-	if err := store.CheckKey(k); err != nil {
-		return err
-	}
-	if err := s.check(ctx); err != nil {
+func (s *driver) CreateKey(ctx context.Context, k *store.Key) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	roles := k.Roles
@@ -231,8 +217,8 @@ func (s *Store) CreateKey(ctx context.Context, k *store.Key) error {
 
 // GetKey implements store.KeyStore. It serves from memory when it can
 // (see Options.CacheMaxAge), unknown IDs included.
-func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) GetKey(ctx context.Context, id string) (*store.Key, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
 	var t lookupcache.Ticket
@@ -256,8 +242,8 @@ func (s *Store) GetKey(ctx context.Context, id string) (*store.Key, error) {
 }
 
 // ListKeys implements store.KeyStore.
-func (s *Store) ListKeys(ctx context.Context, org string) ([]*store.Key, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) ListKeys(ctx context.Context, org string) ([]*store.Key, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, s.q(`SELECT k.id, k.org, k.name, k.roles, k.hash, k.created_at, u.last_used
@@ -280,8 +266,8 @@ FROM {s}.keys k LEFT JOIN {s}.key_usage u ON u.id = k.id WHERE k.org = $1 ORDER 
 }
 
 // DeleteKey implements store.KeyStore.
-func (s *Store) DeleteKey(ctx context.Context, org, id string) error {
-	if err := s.check(ctx); err != nil {
+func (s *driver) DeleteKey(ctx context.Context, org, id string) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	tag, err := s.pool.Exec(ctx, s.q(`WITH d AS (DELETE FROM {s}.keys WHERE id = $1 AND org = $2 RETURNING id),
@@ -300,8 +286,8 @@ SELECT 1 FROM d`), id, org)
 // TouchKey implements store.KeyUsageStore. The time lives in a table of
 // its own (key_usage), so that recording it neither rewrites the key's
 // row nor announces a change of the key to the replicas' caches.
-func (s *Store) TouchKey(ctx context.Context, id string, at time.Time) error {
-	if err := s.check(ctx); err != nil {
+func (s *driver) TouchKey(ctx context.Context, id string, at time.Time) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	_, err := s.pool.Exec(ctx, s.q(`INSERT INTO {s}.key_usage (id, last_used)
@@ -327,12 +313,8 @@ func scanDebug(row pgx.Row) (*store.DebugEntry, error) {
 // one transaction that holds an advisory lock on the hook, so that
 // concurrent appends, from any number of processes, never leave more
 // than keep entries.
-func (s *Store) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
-	if err := store.CheckDebugEntry(e); err != nil {
-		return err
-	}
-	keep = max(keep, 1)
-	if err := s.check(ctx); err != nil {
+func (s *driver) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	data := e.Data
@@ -352,8 +334,8 @@ ON CONFLICT (hook_id, id) DO UPDATE SET time = EXCLUDED.time, data = EXCLUDED.da
 }
 
 // ListDebug implements store.DebugStore.
-func (s *Store) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEntry, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEntry, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, s.q(`SELECT `+debugColumns+` FROM {s}.debug_entries WHERE hook_id = $1 ORDER BY id DESC`), hookID)
@@ -368,8 +350,8 @@ func (s *Store) ListDebug(ctx context.Context, hookID string) ([]*store.DebugEnt
 }
 
 // GetDebug implements store.DebugStore.
-func (s *Store) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEntry, error) {
-	if err := s.check(ctx); err != nil {
+func (s *driver) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEntry, error) {
+	if err := s.check(); err != nil {
 		return nil, err
 	}
 	e, err := scanDebug(s.pool.QueryRow(ctx, s.q(`SELECT `+debugColumns+` FROM {s}.debug_entries WHERE hook_id = $1 AND id = $2`), hookID, id))
@@ -380,8 +362,8 @@ func (s *Store) GetDebug(ctx context.Context, hookID, id string) (*store.DebugEn
 }
 
 // ClearDebug implements store.DebugStore.
-func (s *Store) ClearDebug(ctx context.Context, hookID string) error {
-	if err := s.check(ctx); err != nil {
+func (s *driver) ClearDebug(ctx context.Context, hookID string) error {
+	if err := s.check(); err != nil {
 		return err
 	}
 	_, err := s.pool.Exec(ctx, s.q(`DELETE FROM {s}.debug_entries WHERE hook_id = $1`), hookID)

@@ -45,7 +45,7 @@ func TestConcurrentMigration(t *testing.T) {
 	dsn := testDSN(t)
 	schema := newSchema(t, dsn)
 	const n = 6
-	stores := make([]*pgstore.Store, n)
+	stores := make([]store.Store, n)
 	errs := make([]error, n)
 	start(n, func(i int) {
 		stores[i], errs[i] = pgstore.Open(context.Background(), dsn, &pgstore.Options{Schema: schema, MaxConns: 2})
@@ -73,7 +73,7 @@ func TestConcurrentMigration(t *testing.T) {
 	// Opening again changes nothing.
 	openStore(t, dsn, schema)
 	var versions []int
-	rows, err := stores[0].Pool().Query(ctx, "SELECT version FROM "+pgx.Identifier{schema, "schema_migrations"}.Sanitize()+" ORDER BY version")
+	rows, err := mustPool(stores[0]).Query(ctx, "SELECT version FROM "+pgx.Identifier{schema, "schema_migrations"}.Sanitize()+" ORDER BY version")
 	if err != nil {
 		t.Fatalf("read schema_migrations: %v", err)
 	}
@@ -91,7 +91,7 @@ func TestSchemaTooNew(t *testing.T) {
 	schema := newSchema(t, dsn)
 	s := openStore(t, dsn, schema)
 	ctx := context.Background()
-	if _, err := s.Pool().Exec(ctx, "INSERT INTO "+pgx.Identifier{schema, "schema_migrations"}.Sanitize()+" (version) VALUES ($1)", pgstore.SchemaVersion+1); err != nil {
+	if _, err := mustPool(s).Exec(ctx, "INSERT INTO "+pgx.Identifier{schema, "schema_migrations"}.Sanitize()+" (version) VALUES ($1)", pgstore.SchemaVersion+1); err != nil {
 		t.Fatalf("insert version: %v", err)
 	}
 	s2, err := pgstore.Open(ctx, dsn, &pgstore.Options{Schema: schema})
@@ -212,7 +212,7 @@ func TestReplicasDedup(t *testing.T) {
 			t.Fatalf("Enqueue(duplicate): got ID %q, want %q", ids[i], winner)
 		}
 	}
-	for _, s := range []*pgstore.Store{a, b} {
+	for _, s := range []store.Store{a, b} {
 		if c, err := s.CountEvents(ctx, store.StatePending); err != nil || c != 1 {
 			t.Fatalf("CountEvents: got %d, %v, want 1", c, err)
 		}
@@ -348,7 +348,7 @@ func TestPruneBatches(t *testing.T) {
 		t.Fatalf("CountEvents(delivered): got %d, %v, want 0", c, err)
 	}
 	var keys int
-	if err := a.Pool().QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{schema, "idempotency_keys"}.Sanitize()).Scan(&keys); err != nil {
+	if err := mustPool(a).QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{schema, "idempotency_keys"}.Sanitize()).Scan(&keys); err != nil {
 		t.Fatalf("count keys: %v", err)
 	}
 	if keys != 0 {

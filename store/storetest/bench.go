@@ -16,7 +16,8 @@ import (
 const BenchPayloadSize = 1280
 
 // Bench runs the kit's benchmarks on the Store newStore makes (a new,
-// empty one per sub-benchmark; register its Close with b.Cleanup), each
+// empty one per sub-benchmark; register its Close with b.Cleanup), behind
+// the portable layer as Run checks it (store.Portable), each
 // beside the same operation on memstore, the in-memory implementation of
 // the same contract, in the same run: compare the pairs' ns/op (or
 // events/s). Sub-benchmarks:
@@ -43,7 +44,7 @@ func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 			b.Cleanup(func() { _ = s.Close() })
 			return s
 		}},
-		{"store", newStore},
+		{"store", portable(newStore)},
 	}
 	ctx := context.Background()
 	payload := make([]byte, BenchPayloadSize)
@@ -103,9 +104,9 @@ func Bench(b *testing.B, newStore func(b *testing.B) store.Store) {
 		})
 		b.Run("HandOff/"+st.name, func(b *testing.B) {
 			s := st.open(b)
-			lq, ok := s.(store.LocalQueue)
+			lq, ok := store.As[store.LocalQueue](s)
 			if !ok {
-				b.Skipf("storetest: %T does not implement store.LocalQueue", s)
+				b.Skipf("storetest: %T has no store.LocalQueue", s)
 			}
 			var n atomic.Int64
 			b.SetBytes(BenchPayloadSize)

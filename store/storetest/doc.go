@@ -33,8 +33,11 @@
 // handing one event to two claimers within a lease); and, with
 // WithReopen, that all of it survives a close and reopen.
 //
-// Optional abilities are checked when a store has them, and required when
-// a driver declares them with WithCapabilities: LocalQueue
+// Run checks the store behind the portable layer (store.Portable), as
+// hosts get it; a bare driver is put behind it.
+//
+// Optional abilities are checked when store.As finds them, and required
+// when a driver declares them with WithCapabilities: LocalQueue
 // (store.LocalQueue: EnqueueClaimed, CompleteLater, and what survives a
 // reopen) and Idempotency (store.IdempotencyStore: reserve, confirm,
 // release and prune of keys per hook, expiry at the given now, concurrent

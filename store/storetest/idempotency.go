@@ -17,12 +17,12 @@ import (
 // has neither declared nor implemented it.
 func idempotencyStore(t *testing.T, e *env, s store.Store) store.IdempotencyStore {
 	t.Helper()
-	is, ok := s.(store.IdempotencyStore)
+	is, ok := store.As[store.IdempotencyStore](s)
 	switch {
 	case !ok && e.cfg.caps[Idempotency]:
-		t.Fatalf("storetest: the store declares %s but %T does not implement store.IdempotencyStore", Idempotency, s)
+		t.Fatalf("storetest: the store declares %s but store.As finds no store.IdempotencyStore in %T", Idempotency, s)
 	case !ok:
-		t.Skipf("storetest: %T does not implement store.IdempotencyStore", s)
+		t.Skipf("storetest: store.As finds no store.IdempotencyStore in %T", s)
 	}
 	return is
 }

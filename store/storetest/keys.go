@@ -31,7 +31,7 @@ func keyCases() []testCase {
 	return []testCase{
 		{name: "TouchKey", fn: func(t *testing.T, e *env) {
 			s := e.newStore(t)
-			ku, ok := s.(store.KeyUsageStore)
+			ku, ok := store.As[store.KeyUsageStore](s)
 			if !ok {
 				t.Skip("the store keeps no key usage (store.KeyUsageStore is optional)")
 			}

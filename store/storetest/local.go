@@ -13,12 +13,12 @@ import (
 // neither declared nor implemented it.
 func localQueue(t *testing.T, e *env, s store.Store) store.LocalQueue {
 	t.Helper()
-	lq, ok := s.(store.LocalQueue)
+	lq, ok := store.As[store.LocalQueue](s)
 	switch {
 	case !ok && e.cfg.caps[LocalQueue]:
-		t.Fatalf("storetest: the store declares %s but %T does not implement store.LocalQueue", LocalQueue, s)
+		t.Fatalf("storetest: the store declares %s but store.As finds no store.LocalQueue in %T", LocalQueue, s)
 	case !ok:
-		t.Skipf("storetest: %T does not implement store.LocalQueue", s)
+		t.Skipf("storetest: store.As finds no store.LocalQueue in %T", s)
 	}
 	return lq
 }

@@ -25,21 +25,20 @@ type Capability string
 
 // The capabilities a driver can declare with WithCapabilities.
 const (
-	// LocalQueue: the store implements store.LocalQueue (its queue belongs
-	// to one process, which may enqueue events already claimed and
-	// complete them lazily).
+	// LocalQueue: store.As finds the store's store.LocalQueue (it
+	// enqueues events already claimed and completes them lazily).
 	LocalQueue Capability = "LocalQueue"
-	// Idempotency: the store implements store.IdempotencyStore (it
+	// Idempotency: store.As finds the store's store.IdempotencyStore (it
 	// remembers the idempotency keys of arrivals delivered without the
 	// queue).
 	Idempotency Capability = "Idempotency"
 )
 
 // WithCapabilities declares the optional abilities of the store under
-// test. Run fails a declared capability the store does not have (a
-// wrapper that hides an optional interface, for example); it also checks
-// the abilities a store has without declaring them, since package hooks
-// finds them by type assertion and uses them.
+// test. Run fails a declared capability that store.As does not find (a
+// host's wrapper that hides an optional interface, for example); it also
+// checks the abilities a store has without declaring them, since package
+// hooks finds them with store.As and uses them.
 func WithCapabilities(caps ...Capability) Option {
 	return func(c *config) {
 		for _, cp := range caps {
@@ -69,7 +68,10 @@ func WithConcurrency(n int) Option {
 // Run checks that the Store made by newStore follows the contract of
 // package store. It runs one subtest per behaviour and calls newStore
 // once per subtest; newStore must return a new, empty Store and should
-// register its Close with t.Cleanup. Close must tolerate being called
+// register its Close with t.Cleanup. Run checks the Store behind the
+// portable layer (store.Portable): a driver that is not behind it yet (a
+// bare third-party implementation) is put behind it, so that the shared
+// argument rules and error mapping apply to it as they do for hosts. Close must tolerate being called
 // again after the kit closed the store itself (returning nil or
 // store.ErrClosed).
 //
@@ -85,6 +87,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) 
 		if o != nil {
 			o(&cfg)
 		}
+	}
+	if reopen := cfg.reopen; reopen != nil {
+		cfg.reopen = func(t *testing.T, s store.Store) store.Store { return store.Portable(reopen(t, s)) }
 	}
 	groups := []struct {
 		name  string
@@ -107,11 +112,19 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) 
 					if tc.needsReopen && cfg.reopen == nil {
 						t.Skip("storetest: no WithReopen option given")
 					}
-					tc.fn(t, &env{newStore: newStore, cfg: cfg})
+					tc.fn(t, &env{newStore: portable(newStore), cfg: cfg})
 				})
 			}
 		})
 	}
+}
+
+// portable returns newStore with what it makes put behind the portable
+// layer (store.Portable, which leaves a portable Store as it is), so that
+// the kit checks a store as hosts get it, and a bare third-party driver
+// gets the shared rules too.
+func portable[TB testing.TB](newStore func(TB) store.Store) func(TB) store.Store {
+	return func(tb TB) store.Store { return store.Portable(newStore(tb)) }
 }
 
 type testCase struct {

@@ -39,7 +39,7 @@
 // uniqueness key gives what a shared transaction would: a job committed by
 // an attempt whose outcome was not recorded is found, not duplicated.
 // Sharing the database is fine: the River client may run on pgstore's pool
-// (pgstore.Store.Pool), with River's tables in a schema of their own
+// (pgstore.Pool), with River's tables in a schema of their own
 // (river.Config.Schema, rivermigrate.Config.Schema).
 //
 // # Caveats

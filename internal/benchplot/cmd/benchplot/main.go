@@ -224,7 +224,7 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer) (err error) {
 }
 
 // openPG opens a pgstore on a fresh schema of the database at dsn.
-func openPG(ctx context.Context, dsn string) (*pgstore.Store, error) {
+func openPG(ctx context.Context, dsn string) (store.Store, error) {
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
@@ -233,10 +233,12 @@ func openPG(ctx context.Context, dsn string) (*pgstore.Store, error) {
 }
 
 // dropPG drops the store's schema, then closes it.
-func dropPG(s *pgstore.Store) error {
+func dropPG(s store.Store) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err := s.Pool().Exec(ctx, "DROP SCHEMA "+quoteIdent(s.Schema())+" CASCADE")
+	pool, _ := pgstore.Pool(s)
+	schema, _ := pgstore.Schema(s)
+	_, err := pool.Exec(ctx, "DROP SCHEMA "+quoteIdent(schema)+" CASCADE")
 	return errors.Join(err, s.Close())
 }
 
@@ -244,9 +246,10 @@ func dropPG(s *pgstore.Store) error {
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // pgVersion returns the server's major version, such as "17", or "".
-func pgVersion(ctx context.Context, s *pgstore.Store) string {
+func pgVersion(ctx context.Context, s store.Store) string {
 	var v string
-	if err := s.Pool().QueryRow(ctx, "SELECT current_setting('server_version')").Scan(&v); err != nil {
+	pool, _ := pgstore.Pool(s)
+	if err := pool.QueryRow(ctx, "SELECT current_setting('server_version')").Scan(&v); err != nil {
 		return ""
 	}
 	major, _, _ := strings.Cut(v, ".")

@@ -87,7 +87,8 @@ func TestRunPG(t *testing.T) {
 		}
 		defer s.Close()
 		var n int
-		if err := s.Pool().QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'benchplot\\_%' AND nspname NOT LIKE 'benchplot\\_test\\_%'").Scan(&n); err != nil {
+		pool, _ := pgstore.Pool(s)
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'benchplot\\_%' AND nspname NOT LIKE 'benchplot\\_test\\_%'").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
