@@ -339,7 +339,11 @@ func TestNotifyEnqueued(t *testing.T) {
 	// An event enqueued claimed is leased to its process: waking another
 	// replica's dispatcher would only cost it a Claim that finds nothing.
 	drain()
-	if _, err := a.EnqueueClaimed(ctx, event("e2", "h1", "", t0), t0, time.Minute); err != nil {
+	local, ok := store.As[store.LocalQueue](a)
+	if !ok {
+		t.Fatal("pgstore is not a store.LocalQueue")
+	}
+	if _, err := local.EnqueueClaimed(ctx, event("e2", "h1", "", t0), t0, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	select {
