@@ -229,6 +229,7 @@ type Pipeline struct {
 	ids      IDGenerator
 	ins      *instruments
 	dedup    *keyDedup // nil: Delivery deduplicates itself, or the store keeps no keys
+	names    headerNames
 }
 
 // NewPipeline returns a Pipeline resolving tokens with reg.
@@ -297,14 +298,14 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 	if recording {
 		span.SetAttributes(attribute.String("inbound.hook.kind", string(h.Kind)), attribute.String("inbound.hook.id", h.ID))
 	}
-	kindOpt := p.ins.kind(h.Kind)
-	p.ins.received.Add(ctx, 1, kindOpt)
+	label := p.ins.kind(h.Kind)
+	p.ins.received.Add(ctx, 1, label.add...)
 	// run fills in what it learns; the interaction reaches the heap (and
 	// the recorder) only for a hook whose debug setting is on.
 	scratch := Interaction{Hook: h, Time: start.UTC(), RemoteAddr: a.RemoteAddr, Method: a.Method, Path: a.Path}
 	res := p.run(ctx, h, a, in, &scratch)
 	if res.Err == nil {
-		p.ins.accepted.Add(ctx, 1, kindOpt)
+		p.ins.accepted.Add(ctx, 1, label.add...)
 		if p.ins.obs != nil {
 			p.ins.obs.Observe(h.ID, OutcomeAccepted, "")
 		}
@@ -319,14 +320,14 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 	if recording {
 		span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
 	}
-	p.ins.ingest.Record(ctx, p.now().Sub(start).Seconds(), kindOpt)
+	p.ins.ingest.Record(ctx, p.now().Sub(start).Seconds(), label.record...)
 	if h.Debug && p.recorder != nil {
 		rec := new(Interaction)
 		*rec = scratch
 		rec.Status = res.Status
 		rec.Duration = p.now().Sub(start)
 		if rec.Header == nil {
-			rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = keptHeader(a.Header, maxHeaderBytes)
+			rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = keptHeader(a.Header, maxHeaderBytes, &p.names)
 		}
 		switch {
 		case res.Err == nil && res.Duplicate:
@@ -355,7 +356,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	}
 	// The headers the event and the debug log keep: redacted and capped,
 	// once for both.
-	hdr, hdrDropped, hdrDroppedBytes := keptHeader(a.Header, maxHeaderBytes, redact...)
+	hdr, hdrDropped, hdrDroppedBytes := keptHeader(a.Header, maxHeaderBytes, &p.names, redact...)
 	rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = hdr, hdrDropped, hdrDroppedBytes
 	if authErr != nil {
 		return failed(h, asStepError(authErr, http.StatusServiceUnavailable))
@@ -370,7 +371,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	body := a.Raw
 	if a.Body != nil {
 		var err error
-		if body, err = limit.Read(a.Body, max); err != nil {
+		if body, err = limit.ReadSized(a.Body, max, a.ContentLength); err != nil {
 			rec.Body = body
 			return failed(h, bodyError(err, max))
 		}
