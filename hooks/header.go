@@ -27,6 +27,15 @@ func keptHeader(h http.Header, max int, names *headerNames, extra ...string) (ou
 	if total <= max {
 		return out, 0, 0
 	}
+	dropped, droppedBytes = cutHeader(out, max)
+	return out, dropped, droppedBytes
+}
+
+// cutHeader cuts out, a header over max bytes, to max bytes as
+// maxHeaderBytes says, and returns how many values and bytes it left out.
+// It is apart from keptHeader so that the common header, under the
+// budget, does not pay for its stack frame.
+func cutHeader(out http.Header, max int) (dropped, droppedBytes int) {
 	type value struct {
 		key  string
 		i    int
@@ -68,7 +77,7 @@ func keptHeader(h http.Header, max int, names *headerNames, extra ...string) (ou
 		}
 		out[k] = kept
 	}
-	return out, dropped, droppedBytes
+	return dropped, droppedBytes
 }
 
 // headerCost is what one header value counts against maxHeaderBytes.

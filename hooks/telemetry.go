@@ -155,25 +155,47 @@ func (ins *instruments) kind(k Kind) *kindLabel {
 func (ins *instruments) fire(ctx context.Context, t Trigger, e *Event, mode string) error {
 	ctx, span := ins.tracer.Start(ctx, "inbound.trigger", ins.internalSpan...)
 	if span.IsRecording() { // attributes cost allocations a no-op tracer would drop
-		span.SetAttributes(attribute.String("inbound.hook.id", e.HookID), attribute.String("inbound.event.id", e.ID),
-			attribute.String("inbound.hook.kind", string(e.HookKind)), attribute.String("inbound.mode", mode))
+		setTriggerAttributes(span, e, mode)
 	}
 	start := time.Now()
 	err := safeFire(ctx, t, e)
 	label := ins.kind(e.HookKind)
 	ins.trigger.Record(ctx, time.Since(start).Seconds(), label.record...)
 	if err != nil {
-		ins.failed.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(e.HookKind)),
-			attribute.String("inbound.mode", mode)))
-		span.SetStatus(codes.Error, "trigger failed")
-		if ins.obs != nil {
-			ins.obs.Observe(e.HookID, OutcomeFailed, err.Error())
-		}
+		ins.countFailed(ctx, span, e, mode, err)
 	} else {
 		ins.fired.Add(ctx, 1, label.add...)
 	}
 	span.End()
 	return err
+}
+
+// setTriggerAttributes labels a recording trigger span with the event.
+// It and the count functions below are apart from fire and Ingest so that
+// what only some calls need does not enlarge every call's stack frame.
+func setTriggerAttributes(span trace.Span, e *Event, mode string) {
+	span.SetAttributes(attribute.String("inbound.hook.id", e.HookID), attribute.String("inbound.event.id", e.ID),
+		attribute.String("inbound.hook.kind", string(e.HookKind)), attribute.String("inbound.mode", mode))
+}
+
+// countFailed counts and reports a Trigger call that returned err.
+func (ins *instruments) countFailed(ctx context.Context, span trace.Span, e *Event, mode string, err error) {
+	ins.failed.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(e.HookKind)),
+		attribute.String("inbound.mode", mode)))
+	span.SetStatus(codes.Error, "trigger failed")
+	if ins.obs != nil {
+		ins.obs.Observe(e.HookID, OutcomeFailed, err.Error())
+	}
+}
+
+// countRejected counts and reports an arrival at h refused with code.
+func (ins *instruments) countRejected(ctx context.Context, span trace.Span, h *Hook, code string) {
+	ins.rejected.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(h.Kind)),
+		attribute.String("inbound.reason", code)))
+	span.SetStatus(codes.Error, code)
+	if ins.obs != nil {
+		ins.obs.Observe(h.ID, OutcomeRejected, code)
+	}
 }
 
 // safeFire calls t.Fire, turning a panic into an error so that one bad
