@@ -73,7 +73,9 @@ const (
 // webhooks share.
 //
 // JSON numbers stay json.Number; a body that is an array or a scalar is
-// accepted as the data; trailing data after the value is rejected. Form
+// accepted as the data; trailing data after the value is rejected. The
+// strings and numbers of JSON data share one copy of the body (never body
+// itself), so that a string kept from the data keeps that copy in memory. Form
 // fields follow go-playground/form's naming: a plain name gives a string,
 // a repeated name or a[] gives an array (every value is kept), a[b] and a.b
 // give nested objects, a[2] an array index (at most MaxArrayIndex), and
