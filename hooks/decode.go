@@ -73,7 +73,9 @@ const (
 // webhooks share.
 //
 // JSON numbers stay json.Number; a body that is an array or a scalar is
-// accepted as the data; trailing data after the value is rejected. Form
+// accepted as the data; trailing data after the value is rejected. The
+// strings and numbers of JSON data share one copy of the body (never body
+// itself), so that a string kept from the data keeps that copy in memory. Form
 // fields follow go-playground/form's naming: a plain name gives a string,
 // a repeated name or a[] gives an array (every value is kept), a[b] and a.b
 // give nested objects, a[2] an array index (at most MaxArrayIndex), and
@@ -217,8 +219,40 @@ func decodeText(enc encoding.Encoding, b []byte) (string, error) {
 	return string(out), nil
 }
 
-// jsonDecoders pools tokenizers: each holds buffers worth reusing.
-var jsonDecoders = sync.Pool{New: func() any { return new(jsontext.Decoder) }}
+// jsonReaders pools the state of decodeJSON: a tokenizer and the member and
+// element stacks, each holding buffers worth reusing.
+var jsonReaders = sync.Pool{New: func() any { return new(jsonReader) }}
+
+// maxPooledValues bounds the member and element stacks a pooled jsonReader
+// keeps, so that one huge body does not pin its stacks in the pool.
+const maxPooledValues = 4096
+
+// jsonReader is the state of one decodeJSON call.
+//
+// Strings and numbers are cut from text, one string copy of the whole
+// body, instead of each being copied on its own: a body of many short
+// values then costs one allocation for all of its text (a value with
+// escapes is still unquoted into a string of its own). The decoded data
+// keeps text alive as long as any of its strings is; the Event keeps the
+// body as long anyway.
+//
+// The members of an open object and the elements of an open array are
+// gathered on stacks shared by every level of nesting, and each map or
+// slice is made once, at its final size, when it closes: no map or
+// slice grows while it is filled.
+type jsonReader struct {
+	d       jsontext.Decoder
+	src     bytes.Buffer // the body; the tokenizer reads it in place
+	text    string
+	members []jsonMember
+	elems   []any
+}
+
+// jsonMember is one name and value of an object being read.
+type jsonMember struct {
+	name  string
+	value any
+}
 
 // decodeJSON decodes body in one pass with a streaming tokenizer
 // (go-json-experiment's jsontext), building the values itself: numbers
@@ -229,95 +263,158 @@ func decodeJSON(body []byte, maxDepth int) (any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, malformed("the JSON body is empty", nil)
 	}
-	d := jsonDecoders.Get().(*jsontext.Decoder)
-	d.Reset(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	defer func() {
-		d.Reset(bytes.NewReader(nil))
-		jsonDecoders.Put(d)
-	}()
-	v, err := readJSONValue(d, maxDepth)
+	r := jsonReaders.Get().(*jsonReader)
+	defer r.release()
+	r.src = *bytes.NewBuffer(body)
+	r.d.Reset(&r.src, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	r.text = string(body)
+	v, err := r.value(maxDepth)
 	if errors.Is(err, errTooDeep) {
 		return nil, NewError(http.StatusBadRequest, errcode.TooDeep, fmt.Sprintf("the JSON body nests deeper than %d levels", maxDepth))
 	}
 	if err != nil {
 		return nil, malformed("the body is not valid JSON", err)
 	}
-	if _, err := d.ReadToken(); !errors.Is(err, io.EOF) {
+	if _, err := r.d.ReadToken(); !errors.Is(err, io.EOF) {
 		return nil, malformed("the body has data after the JSON value", err)
 	}
 	return v, nil
 }
 
-// errTooDeep stops readJSONValue at the nesting limit.
+// release forgets the body and what was read of it (a failed decode
+// leaves values on the stacks) and returns r to the pool.
+func (r *jsonReader) release() {
+	r.src = bytes.Buffer{}
+	r.d.Reset(&r.src)
+	r.text = ""
+	clear(r.members) // above len they were cleared as their objects closed
+	clear(r.elems)
+	r.members, r.elems = r.members[:0], r.elems[:0]
+	if cap(r.members) > maxPooledValues {
+		r.members = nil
+	}
+	if cap(r.elems) > maxPooledValues {
+		r.elems = nil
+	}
+	jsonReaders.Put(r)
+}
+
+// errTooDeep stops jsonReader.value at the nesting limit.
 var errTooDeep = errors.New("hooks: JSON nests too deep")
 
-// readJSONValue reads one value; depth is how many more levels of
-// objects and arrays may open.
-func readJSONValue(d *jsontext.Decoder, depth int) (any, error) {
-	switch d.PeekKind() {
+// value reads one value; depth is how many more levels of objects and
+// arrays may open.
+func (r *jsonReader) value(depth int) (any, error) {
+	switch r.d.PeekKind() {
 	case '{':
-		if depth == 0 {
-			return nil, errTooDeep
-		}
-		if _, err := d.ReadToken(); err != nil {
-			return nil, err
-		}
-		m := make(map[string]any)
-		for d.PeekKind() != '}' {
-			kt, err := d.ReadToken()
-			if err != nil {
-				return nil, err
-			}
-			k := kt.String() // before the next call voids the token
-			v, err := readJSONValue(d, depth-1)
-			if err != nil {
-				return nil, err
-			}
-			m[k] = v
-		}
-		if _, err := d.ReadToken(); err != nil {
-			return nil, err
-		}
-		return m, nil
+		return r.object(depth)
 	case '[':
-		if depth == 0 {
-			return nil, errTooDeep
-		}
-		if _, err := d.ReadToken(); err != nil {
-			return nil, err
-		}
-		a := []any{}
-		for d.PeekKind() != ']' {
-			v, err := readJSONValue(d, depth-1)
-			if err != nil {
-				return nil, err
-			}
-			a = append(a, v)
-		}
-		if _, err := d.ReadToken(); err != nil {
-			return nil, err
-		}
-		return a, nil
+		return r.array(depth)
+	case '"':
+		return r.string()
 	case '0':
-		v, err := d.ReadValue()
+		raw, err := r.d.ReadValue()
 		if err != nil {
 			return nil, err
 		}
-		return json.Number(v), nil
+		return json.Number(r.cut(raw)), nil
 	}
-	t, err := d.ReadToken()
+	t, err := r.d.ReadToken()
 	if err != nil {
 		return nil, err
 	}
 	switch t.Kind() {
-	case '"':
-		return t.String(), nil
 	case 't', 'f':
 		return t.Bool(), nil
 	case 'n':
 		return nil, nil
 	}
 	return nil, errors.New("hooks: unexpected JSON token")
+}
+
+// object reads an object, its members gathered on r.members above those
+// of the objects it is nested in.
+func (r *jsonReader) object(depth int) (any, error) {
+	if depth == 0 {
+		return nil, errTooDeep
+	}
+	if _, err := r.d.ReadToken(); err != nil {
+		return nil, err
+	}
+	base := len(r.members)
+	for r.d.PeekKind() != '}' {
+		name, err := r.string()
+		if err != nil {
+			return nil, err
+		}
+		v, err := r.value(depth - 1)
+		if err != nil {
+			return nil, err
+		}
+		r.members = append(r.members, jsonMember{name, v})
+	}
+	if _, err := r.d.ReadToken(); err != nil {
+		return nil, err
+	}
+	members := r.members[base:]
+	m := make(map[string]any, len(members))
+	for _, mb := range members {
+		m[mb.name] = mb.value // in order, so that a duplicate name keeps its last value
+	}
+	clear(members)
+	r.members = r.members[:base]
+	return m, nil
+}
+
+// array reads an array, its elements gathered on r.elems above those of
+// the arrays it is nested in.
+func (r *jsonReader) array(depth int) (any, error) {
+	if depth == 0 {
+		return nil, errTooDeep
+	}
+	if _, err := r.d.ReadToken(); err != nil {
+		return nil, err
+	}
+	base := len(r.elems)
+	for r.d.PeekKind() != ']' {
+		v, err := r.value(depth - 1)
+		if err != nil {
+			return nil, err
+		}
+		r.elems = append(r.elems, v)
+	}
+	if _, err := r.d.ReadToken(); err != nil {
+		return nil, err
+	}
+	a := make([]any, len(r.elems)-base) // never nil: [] decodes to an empty array
+	copy(a, r.elems[base:])
+	clear(r.elems[base:])
+	r.elems = r.elems[:base]
+	return a, nil
+}
+
+// string reads a string (a value or an object name) and returns it
+// unquoted, as jsontext.Token.String would: cut from r.text when its
+// bytes are its value (no escapes, valid UTF-8), else unquoted, with
+// invalid UTF-8 replaced by U+FFFD.
+func (r *jsonReader) string() (string, error) {
+	raw, err := r.d.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		s := r.cut(raw)
+		return s[1 : len(s)-1], nil
+	}
+	b, _ := jsontext.AppendUnquote(nil, raw) // the error only reports invalid UTF-8, replaced
+	return string(b), nil
+}
+
+// cut returns the text of raw, the value the tokenizer just read, from
+// r.text.
+func (r *jsonReader) cut(raw jsontext.Value) string {
+	end := int(r.d.InputOffset())
+	return r.text[end-len(raw) : end]
 }
 
 // field is one decoded form field, in the order received.

@@ -66,6 +66,49 @@ func TestDecodeBodyJSON(t *testing.T) {
 	}
 }
 
+// TestDecodeJSONLikeEncodingJSON checks the values decodeJSON builds
+// (strings cut from one copy of the body, maps and slices made at their
+// final size) against encoding/json with UseNumber, on what takes each of
+// its paths: escapes, non-ASCII and invalid UTF-8, duplicate names at
+// several levels, nesting that shares the member and element stacks.
+// Each body is decoded after a failed decode, so that what a failure
+// leaves in the pooled state would show, and then the body is overwritten,
+// so that data aliasing it would show.
+func TestDecodeJSONLikeEncodingJSON(t *testing.T) {
+	for _, body := range []string{
+		`{"a":"plain","b":"esc\"aped\n","c":"\u00e9t\u00e9","d":"\ud83d\ude00"}`,
+		`{"caf\u00e9":1,"naïve":"ünïcødé","k\"q":[]}`,
+		"{\"bad\":\"\xff\xfe\",\"half\":\"a\xc3\"}",
+		`{"a":1,"a":2,"o":{"a":"x","a":"y","a":{}},"a":3}`,
+		`[{"a":[1,[2,[3,{"b":[4,5]}]],6]},[],{},[[],[{}]],"s",-0.5e+3,true,false,null]`,
+		`{"items":[{"sku":"A","qty":1},{"sku":"B","qty":2},{"sku":"C","qty":3}],"n":9,"m":{"1":1,"2":2,"3":3,"4":4,"5":5,"6":6,"7":7,"8":8,"9":9,"10":10}}`,
+		`"top"`, `12.50`, `[]`, `{}`, `null`,
+	} {
+		t.Run(fmt.Sprintf("%.24s", body), func(t *testing.T) {
+			if _, err := DecodeBody(mediaJSON, []byte(`{"x":[1,{"y":"z",`), DecodeOptions{}); err == nil {
+				t.Fatal("a truncated body decoded")
+			}
+			b := []byte(body)
+			d, err := DecodeBody(mediaJSON, b, DecodeOptions{})
+			if err != nil {
+				t.Fatalf("got err %v, want none", err)
+			}
+			for i := range b {
+				b[i] = ' '
+			}
+			var want any
+			jd := json.NewDecoder(strings.NewReader(body))
+			jd.UseNumber()
+			if err := jd.Decode(&want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(d.Data, want) {
+				t.Fatalf("got %#v, encoding/json gives %#v", d.Data, want)
+			}
+		})
+	}
+}
+
 func checkDecode(t *testing.T, d *Decoded, err error, want string, status int, code string) {
 	t.Helper()
 	if status != 0 {

@@ -11,8 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/inbound-hooks/inbound/hooks/errcode"
 	"github.com/inbound-hooks/inbound/hooks/internal/limit"
@@ -229,6 +228,7 @@ type Pipeline struct {
 	ids      IDGenerator
 	ins      *instruments
 	dedup    *keyDedup // nil: Delivery deduplicates itself, or the store keeps no keys
+	names    headerNames
 }
 
 // NewPipeline returns a Pipeline resolving tokens with reg.
@@ -284,66 +284,76 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 	if h == nil {
 		var err error
 		if h, err = p.reg.Lookup(ctx, a.Kind, a.Token); err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return &Result{Status: http.StatusNotFound, Err: NewError(http.StatusNotFound, errcode.NotFound, "no such hook")}
-			}
-			p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
-			return failed(nil, storeUnavailable(err))
+			return p.lookupFailed(ctx, a, err)
 		}
 	}
 	ctx, span := p.ins.tracer.Start(ctx, "inbound.ingest")
 	defer span.End()
 	recording := span.IsRecording() // attributes cost allocations a no-op tracer would drop
 	if recording {
-		span.SetAttributes(attribute.String("inbound.hook.kind", string(h.Kind)), attribute.String("inbound.hook.id", h.ID))
+		setIngestAttributes(span, h)
 	}
-	kindOpt := p.ins.kind(h.Kind)
-	p.ins.received.Add(ctx, 1, kindOpt)
+	label := p.ins.kind(h.Kind)
+	p.ins.received.Add(ctx, 1, label.add...)
 	// run fills in what it learns; the interaction reaches the heap (and
 	// the recorder) only for a hook whose debug setting is on.
 	scratch := Interaction{Hook: h, Time: start.UTC(), RemoteAddr: a.RemoteAddr, Method: a.Method, Path: a.Path}
 	res := p.run(ctx, h, a, in, &scratch)
 	if res.Err == nil {
-		p.ins.accepted.Add(ctx, 1, kindOpt)
+		p.ins.accepted.Add(ctx, 1, label.add...)
 		if p.ins.obs != nil {
 			p.ins.obs.Observe(h.ID, OutcomeAccepted, "")
 		}
 	} else {
-		p.ins.rejected.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(h.Kind)),
-			attribute.String("inbound.reason", res.Err.Code)))
-		span.SetStatus(codes.Error, res.Err.Code)
-		if p.ins.obs != nil {
-			p.ins.obs.Observe(h.ID, OutcomeRejected, res.Err.Code)
-		}
+		p.ins.countRejected(ctx, span, h, res.Err.Code)
 	}
 	if recording {
 		span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
 	}
-	p.ins.ingest.Record(ctx, p.now().Sub(start).Seconds(), kindOpt)
+	p.ins.ingest.Record(ctx, p.now().Sub(start).Seconds(), label.record...)
 	if h.Debug && p.recorder != nil {
-		rec := new(Interaction)
-		*rec = scratch
-		rec.Status = res.Status
-		rec.Duration = p.now().Sub(start)
-		if rec.Header == nil {
-			rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = keptHeader(a.Header, maxHeaderBytes)
-		}
-		switch {
-		case res.Err == nil && res.Duplicate:
-			rec.Outcome = OutcomeDuplicate
-		case res.Err == nil && res.Dropped != "":
-			rec.Outcome, rec.Reason = OutcomeDropped, res.Dropped
-		case res.Err == nil:
-			rec.Outcome = OutcomeAccepted
-		case res.Status >= 500:
-			rec.Outcome, rec.Reason = OutcomeFailed, res.Err.Code
-		default:
-			rec.Outcome, rec.Reason = OutcomeRejected, res.Err.Code
-		}
-		rec.EventID = res.EventID
-		p.recorder.Record(ctx, rec)
+		p.record(ctx, &scratch, a, res, start)
 	}
 	return res
+}
+
+// lookupFailed is the Result of an arrival whose token did not resolve:
+// 404 for no such hook, 503 for a store failure.
+func (p *Pipeline) lookupFailed(ctx context.Context, a *Arrival, err error) *Result {
+	if errors.Is(err, ErrNotFound) {
+		return &Result{Status: http.StatusNotFound, Err: NewError(http.StatusNotFound, errcode.NotFound, "no such hook")}
+	}
+	p.log.ErrorContext(ctx, "inbound: hook lookup failed", "kind", a.Kind, "err", err)
+	return failed(nil, storeUnavailable(err))
+}
+
+// record hands the recorder the interaction of an arrival at a hook
+// whose debug setting is on: scratch, as run filled it in, with the
+// outcome. It is apart from Ingest, as are setIngestAttributes and
+// countRejected, so that what only some arrivals need does not enlarge
+// the stack frame of every arrival.
+func (p *Pipeline) record(ctx context.Context, scratch *Interaction, a *Arrival, res *Result, start time.Time) {
+	rec := new(Interaction)
+	*rec = *scratch
+	rec.Status = res.Status
+	rec.Duration = p.now().Sub(start)
+	if rec.Header == nil {
+		rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = keptHeader(a.Header, maxHeaderBytes, &p.names)
+	}
+	switch {
+	case res.Err == nil && res.Duplicate:
+		rec.Outcome = OutcomeDuplicate
+	case res.Err == nil && res.Dropped != "":
+		rec.Outcome, rec.Reason = OutcomeDropped, res.Dropped
+	case res.Err == nil:
+		rec.Outcome = OutcomeAccepted
+	case res.Status >= 500:
+		rec.Outcome, rec.Reason = OutcomeFailed, res.Err.Code
+	default:
+		rec.Outcome, rec.Reason = OutcomeRejected, res.Err.Code
+	}
+	rec.EventID = res.EventID
+	p.recorder.Record(ctx, rec)
 }
 
 func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec *Interaction) *Result {
@@ -355,7 +365,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	}
 	// The headers the event and the debug log keep: redacted and capped,
 	// once for both.
-	hdr, hdrDropped, hdrDroppedBytes := keptHeader(a.Header, maxHeaderBytes, redact...)
+	hdr, hdrDropped, hdrDroppedBytes := keptHeader(a.Header, maxHeaderBytes, &p.names, redact...)
 	rec.Header, rec.HeadersDropped, rec.HeaderBytesDropped = hdr, hdrDropped, hdrDroppedBytes
 	if authErr != nil {
 		return failed(h, asStepError(authErr, http.StatusServiceUnavailable))
@@ -370,7 +380,7 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 	body := a.Raw
 	if a.Body != nil {
 		var err error
-		if body, err = limit.Read(a.Body, max); err != nil {
+		if body, err = limit.ReadSized(a.Body, max, a.ContentLength); err != nil {
 			rec.Body = body
 			return failed(h, bodyError(err, max))
 		}
@@ -398,27 +408,40 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 		receipt, err = p.delivery.Deliver(ctx, e)
 	}
 	if err != nil {
-		var te *TriggerError
-		if errors.As(err, &te) {
-			rec.TriggerErr = te.Err.Error()
-			var he *Error
-			if errors.As(te.Err, &he) {
-				he = AsError(he)
-				return &Result{Hook: h, Event: e, Status: he.Status, Err: he}
-			}
-			p.log.WarnContext(ctx, "inbound: trigger failed", "hook", h.ID, "event", e.ID, "err", te.Err)
-			return &Result{Hook: h, Event: e, Status: http.StatusServiceUnavailable,
-				Err: &Error{Status: http.StatusServiceUnavailable, Code: errcode.Unavailable,
-					Message: "the receiver is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}}
-		}
-		if he := (*Error)(nil); errors.As(err, &he) {
+		return p.deliveryFailed(ctx, h, e, rec, err)
+	}
+	return &Result{Hook: h, Event: e, EventID: receipt.ID, Duplicate: receipt.Duplicate, Status: http.StatusAccepted}
+}
+
+// deliveryFailed is the Result of an event whose delivery returned err:
+// the status of an *Error from the Trigger or the Delivery, else 503. It
+// is apart from run, as lookupFailed is from Ingest, so that the error
+// paths do not enlarge the stack frame of every arrival.
+func (p *Pipeline) deliveryFailed(ctx context.Context, h *Hook, e *Event, rec *Interaction, err error) *Result {
+	var te *TriggerError
+	if errors.As(err, &te) {
+		rec.TriggerErr = te.Err.Error()
+		var he *Error
+		if errors.As(te.Err, &he) {
 			he = AsError(he)
 			return &Result{Hook: h, Event: e, Status: he.Status, Err: he}
 		}
-		p.log.ErrorContext(ctx, "inbound: delivery failed", "hook", h.ID, "event", e.ID, "err", err)
-		return failed(h, storeUnavailable(err))
+		p.log.WarnContext(ctx, "inbound: trigger failed", "hook", h.ID, "event", e.ID, "err", te.Err)
+		return &Result{Hook: h, Event: e, Status: http.StatusServiceUnavailable,
+			Err: &Error{Status: http.StatusServiceUnavailable, Code: errcode.Unavailable,
+				Message: "the receiver is temporarily unavailable; try again later", RetryAfter: 5 * time.Second, Err: err}}
 	}
-	return &Result{Hook: h, Event: e, EventID: receipt.ID, Duplicate: receipt.Duplicate, Status: http.StatusAccepted}
+	if he := (*Error)(nil); errors.As(err, &he) {
+		he = AsError(he)
+		return &Result{Hook: h, Event: e, Status: he.Status, Err: he}
+	}
+	p.log.ErrorContext(ctx, "inbound: delivery failed", "hook", h.ID, "event", e.ID, "err", err)
+	return failed(h, storeUnavailable(err))
+}
+
+// setIngestAttributes labels a recording ingest span with the hook.
+func setIngestAttributes(span trace.Span, h *Hook) {
+	span.SetAttributes(attribute.String("inbound.hook.kind", string(h.Kind)), attribute.String("inbound.hook.id", h.ID))
 }
 
 func failed(h *Hook, e *Error) *Result { return &Result{Hook: h, Status: e.Status, Err: e} }

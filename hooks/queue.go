@@ -633,7 +633,7 @@ func (q *Queue) attemptDecoded(ctx context.Context, ev *store.QueuedEvent, e *Ev
 	}
 	if ev.Attempts >= q.opts.MaxAttempts {
 		q.log.WarnContext(ctx, "inbound: event is dead after its last attempt", "event", ev.ID, "hook", ev.HookID, "attempts", ev.Attempts, "err", err)
-		q.ins.dead.Add(ctx, 1, q.ins.kind(e.HookKind))
+		q.ins.dead.Add(ctx, 1, q.ins.kind(e.HookKind).add...)
 		q.fail(rctx, ev, err.Error(), now, true)
 		return
 	}

@@ -59,7 +59,7 @@ type Registry struct {
 	kindMu sync.Mutex
 	kinds  map[Kind]KindSpec // replaced, never changed in place
 
-	cacheMu  sync.Mutex
+	cacheMu  sync.RWMutex
 	cache    map[settingsKey]Settings
 	maxCache int
 }
@@ -400,9 +400,9 @@ func (r *Registry) settings(rec *store.Hook) (Settings, error) {
 		return nil, nil
 	}
 	key := settingsKey{rec.ID, rec.Revision}
-	r.cacheMu.Lock()
+	r.cacheMu.RLock() // every arrival reads; only a new revision writes
 	s, ok := r.cache[key]
-	r.cacheMu.Unlock()
+	r.cacheMu.RUnlock()
 	if ok {
 		return s, nil
 	}

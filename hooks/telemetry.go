@@ -71,8 +71,18 @@ type instruments struct {
 	ingest   metric.Float64Histogram
 	trigger  metric.Float64Histogram
 	obs      Observer // nil: none
-	kindMu   sync.Mutex
-	kindAttr atomic.Pointer[map[Kind]metric.MeasurementOption] // copied on write
+	// internalSpan starts the trigger's span: the options, made once.
+	internalSpan []trace.SpanStartOption
+	kindMu       sync.Mutex
+	kindAttr     atomic.Pointer[map[Kind]*kindLabel] // copied on write
+}
+
+// kindLabel is the attribute inbound.hook.kind of one kind, as the option
+// slices the instruments' Add and Record take: made once per kind, so that
+// a measurement passes them on without allocating.
+type kindLabel struct {
+	add    []metric.AddOption
+	record []metric.RecordOption
 }
 
 func (t Telemetry) instruments() *instruments {
@@ -84,7 +94,8 @@ func (t Telemetry) instruments() *instruments {
 		tp = otel.GetTracerProvider()
 	}
 	m := mp.Meter(instrumentationName)
-	ins := &instruments{meter: m, tracer: tp.Tracer(instrumentationName), obs: t.Observer}
+	ins := &instruments{meter: m, tracer: tp.Tracer(instrumentationName), obs: t.Observer,
+		internalSpan: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}}
 	counter := func(name, desc string) metric.Int64Counter {
 		c, err := m.Int64Counter(name, metric.WithDescription(desc), metric.WithUnit("{event}"))
 		if err != nil || c == nil {
@@ -107,7 +118,7 @@ func (t Telemetry) instruments() *instruments {
 	ins.dead = counter(metricDead, "Events parked as dead after their last attempt")
 	ins.ingest = hist(metricIngestDuration, "Time from arrival to answer")
 	ins.trigger = hist(metricTriggerDuration, "Time spent in Trigger.Fire")
-	ins.kindAttr.Store(&map[Kind]metric.MeasurementOption{})
+	ins.kindAttr.Store(&map[Kind]*kindLabel{})
 	return ins
 }
 
@@ -115,50 +126,76 @@ func (t Telemetry) instruments() *instruments {
 // name is the label, and kinds are few.
 const maxKindLabels = 64
 
-// kind returns the measurement option labelling k (the kind's name, as
-// its KindSpec registers it). The option of each kind is built once and
-// then read without a lock or an allocation.
-func (ins *instruments) kind(k Kind) metric.MeasurementOption {
-	if o, ok := (*ins.kindAttr.Load())[k]; ok {
-		return o
+// kind returns the label of k (the kind's name, as its KindSpec
+// registers it). The label of each kind is built once and then read
+// without a lock or an allocation.
+func (ins *instruments) kind(k Kind) *kindLabel {
+	if l, ok := (*ins.kindAttr.Load())[k]; ok {
+		return l
 	}
 	o := metric.WithAttributeSet(attribute.NewSet(attribute.String("inbound.hook.kind", string(k))))
+	l := &kindLabel{add: []metric.AddOption{o}, record: []metric.RecordOption{o}}
 	ins.kindMu.Lock()
 	defer ins.kindMu.Unlock()
 	old := *ins.kindAttr.Load()
 	if len(old) >= maxKindLabels {
-		return o
+		return l
 	}
-	m := make(map[Kind]metric.MeasurementOption, len(old)+1)
-	for name, opt := range old {
-		m[name] = opt
+	m := make(map[Kind]*kindLabel, len(old)+1)
+	for name, label := range old {
+		m[name] = label
 	}
-	m[k] = o
+	m[k] = l
 	ins.kindAttr.Store(&m)
-	return o
+	return l
 }
 
 // fire calls t.Fire for e inside a span, and records its duration and
 // outcome. It is the one place the library calls a Trigger.
 func (ins *instruments) fire(ctx context.Context, t Trigger, e *Event, mode string) error {
-	ctx, span := ins.tracer.Start(ctx, "inbound.trigger", trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(attribute.String("inbound.hook.id", e.HookID), attribute.String("inbound.event.id", e.ID),
-			attribute.String("inbound.hook.kind", string(e.HookKind)), attribute.String("inbound.mode", mode)))
+	ctx, span := ins.tracer.Start(ctx, "inbound.trigger", ins.internalSpan...)
+	if span.IsRecording() { // attributes cost allocations a no-op tracer would drop
+		setTriggerAttributes(span, e, mode)
+	}
 	start := time.Now()
 	err := safeFire(ctx, t, e)
-	ins.trigger.Record(ctx, time.Since(start).Seconds(), ins.kind(e.HookKind))
+	label := ins.kind(e.HookKind)
+	ins.trigger.Record(ctx, time.Since(start).Seconds(), label.record...)
 	if err != nil {
-		ins.failed.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(e.HookKind)),
-			attribute.String("inbound.mode", mode)))
-		span.SetStatus(codes.Error, "trigger failed")
-		if ins.obs != nil {
-			ins.obs.Observe(e.HookID, OutcomeFailed, err.Error())
-		}
+		ins.countFailed(ctx, span, e, mode, err)
 	} else {
-		ins.fired.Add(ctx, 1, ins.kind(e.HookKind))
+		ins.fired.Add(ctx, 1, label.add...)
 	}
 	span.End()
 	return err
+}
+
+// setTriggerAttributes labels a recording trigger span with the event.
+// It and the count functions below are apart from fire and Ingest so that
+// what only some calls need does not enlarge every call's stack frame.
+func setTriggerAttributes(span trace.Span, e *Event, mode string) {
+	span.SetAttributes(attribute.String("inbound.hook.id", e.HookID), attribute.String("inbound.event.id", e.ID),
+		attribute.String("inbound.hook.kind", string(e.HookKind)), attribute.String("inbound.mode", mode))
+}
+
+// countFailed counts and reports a Trigger call that returned err.
+func (ins *instruments) countFailed(ctx context.Context, span trace.Span, e *Event, mode string, err error) {
+	ins.failed.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(e.HookKind)),
+		attribute.String("inbound.mode", mode)))
+	span.SetStatus(codes.Error, "trigger failed")
+	if ins.obs != nil {
+		ins.obs.Observe(e.HookID, OutcomeFailed, err.Error())
+	}
+}
+
+// countRejected counts and reports an arrival at h refused with code.
+func (ins *instruments) countRejected(ctx context.Context, span trace.Span, h *Hook, code string) {
+	ins.rejected.Add(ctx, 1, metric.WithAttributes(attribute.String("inbound.hook.kind", string(h.Kind)),
+		attribute.String("inbound.reason", code)))
+	span.SetStatus(codes.Error, code)
+	if ins.obs != nil {
+		ins.obs.Observe(h.ID, OutcomeRejected, code)
+	}
 }
 
 // safeFire calls t.Fire, turning a panic into an error so that one bad

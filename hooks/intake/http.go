@@ -101,10 +101,11 @@ func WriteResult(w http.ResponseWriter, res *hooks.Result) {
 		WriteError(w, res.Err)
 		return
 	}
+	// As h.Set would, with one array for the three values (the names
+	// are canonical).
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	v := []string{"application/json; charset=utf-8", "no-store", "nosniff"}
+	h["Content-Type"], h["Cache-Control"], h["X-Content-Type-Options"] = v[0:1:1], v[1:2:2], v[2:3:3]
 	w.WriteHeader(http.StatusAccepted)
 	_, _ = w.Write(successBody(res.EventID))
 }

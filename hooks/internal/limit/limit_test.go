@@ -1,0 +1,73 @@
+package limit
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+func TestReadSized(t *testing.T) {
+	errBroken := errors.New("broken")
+	long := strings.Repeat("x", 3000)
+	tests := []struct {
+		name        string
+		r           func() io.Reader
+		limit, size int64
+		want        string
+		err         error // ErrTooLarge, or one that errors.Is finds
+	}{
+		{"empty", func() io.Reader { return strings.NewReader("") }, 10, -1, "", nil},
+		{"at the limit", func() io.Reader { return strings.NewReader("abc") }, 3, -1, "abc", nil},
+		{"over the limit", func() io.Reader { return strings.NewReader("abcd") }, 3, -1, "abc", ErrTooLarge},
+		{"declared size", func() io.Reader { return strings.NewReader("abc") }, 10, 3, "abc", nil},
+		{"declared too small", func() io.Reader { return strings.NewReader(long) }, 5000, 3, long, nil},
+		{"declared too large", func() io.Reader { return strings.NewReader("abc") }, 5000, 4000, "abc", nil},
+		{"declared over the limit", func() io.Reader { return strings.NewReader(long) }, 100, 3000, long[:100], ErrTooLarge},
+		{"declared max", func() io.Reader { return strings.NewReader("abc") }, math.MaxInt64, math.MaxInt64, "abc", nil},
+		{"no limit", func() io.Reader { return strings.NewReader(long) }, math.MaxInt64, -1, long, nil},
+		{"one byte at a time", func() io.Reader { return iotest.OneByteReader(strings.NewReader(long)) }, 5000, 3000, long, nil},
+		{"data with EOF", func() io.Reader { return iotest.DataErrReader(strings.NewReader("abc")) }, 3, 3, "abc", nil},
+		{"read error", func() io.Reader { return io.MultiReader(strings.NewReader("ab"), iotest.ErrReader(errBroken)) }, 10, 5, "ab", errBroken},
+		{"MaxBytesReader", func() io.Reader {
+			return http.MaxBytesReader(httptest.NewRecorder(), io.NopCloser(strings.NewReader("abcd")), 2)
+		}, 10, -1, "ab", ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := ReadSized(tt.r(), tt.limit, tt.size)
+			if string(b) != tt.want {
+				t.Errorf("got %d bytes %.20q, want %d bytes %.20q", len(b), b, len(tt.want), tt.want)
+			}
+			if tt.err == nil && err != nil || tt.err != nil && !errors.Is(err, tt.err) {
+				t.Errorf("got err %v, want %v", err, tt.err)
+			}
+			// Read is ReadSized without a size: the same answer.
+			rb, rerr := Read(tt.r(), tt.limit)
+			if !bytes.Equal(rb, b) || (rerr == nil) != (err == nil) {
+				t.Errorf("Read: got %d bytes, %v; ReadSized gives %d bytes, %v", len(rb), rerr, len(b), err)
+			}
+		})
+	}
+}
+
+// TestReadSizedAllocs pins that a body of its declared size is read into
+// one buffer.
+func TestReadSizedAllocs(t *testing.T) {
+	body := []byte(strings.Repeat("x", 1024))
+	r := bytes.NewReader(body)
+	allocs := testing.AllocsPerRun(100, func() {
+		r.Reset(body)
+		if b, err := ReadSized(r, 1<<20, int64(len(body))); err != nil || len(b) != len(body) {
+			t.Fatalf("got %d bytes, %v", len(b), err)
+		}
+	})
+	if allocs != 1 {
+		t.Fatalf("got %v allocations, want 1", allocs)
+	}
+}
