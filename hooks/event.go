@@ -48,11 +48,12 @@ type Event struct {
 // MarshalJSON implements json.Marshaler. The JSON is what encoding/json
 // makes of the Event's fields and tags (the shape
 // schema/event.schema.json describes; object keys in order, numbers with
-// every digit), but Data is written without reflection, by the encoder
-// the queue uses for its payloads: the Event has one JSON encoding, for
-// the queue, the trigger adapters and a host's own json.Marshal alike.
+// every digit), byte for byte, but written without reflection, by the
+// encoder the queue uses for its payloads: the Event has one JSON
+// encoding, for the queue, the trigger adapters and a host's own
+// json.Marshal alike.
 func (e Event) MarshalJSON() ([]byte, error) {
-	return marshalEvent(&e, e.ID, len(e.Raw))
+	return appendEvent(make([]byte, 0, eventSize(&e, allParts)), &e, allParts)
 }
 
 // File is an uploaded file of a multipart form, or an attachment of an

@@ -485,3 +485,8 @@ func TestMarshalJSON(t *testing.T) {
 		t.Fatal("an unencodable Data: got no error")
 	}
 }
+
+// eventJSON is Event without its methods: json.Marshal of an *eventJSON
+// writes the Event's fields by reflection on their JSON tags, the
+// reference appendEvent must agree with byte for byte.
+type eventJSON Event
