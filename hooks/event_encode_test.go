@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -294,4 +295,61 @@ func FuzzMarshalEvent(f *testing.F) {
 		}
 		checkSameAsReflection(t, e)
 	})
+}
+
+// TestEncodeEventJSON checks the JSON inside the queue's payload: the
+// Event's JSON as encoding/json writes it, less the members stored beside
+// it (id, org, hook_id, raw, the files' contents) and those the flags
+// say are decoded again (data, content_type).
+func TestEncodeEventJSON(t *testing.T) {
+	now := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.FixedZone("", 7200))
+	body := []byte(`{"a":[1,"x<"],"b":{}}`)
+	tests := []struct {
+		name string
+		e    *Event
+	}{
+		{"data from raw", &Event{ID: "e1", Org: "o", HookID: "h", HookKind: "web", HookName: "n", ReceivedAt: now,
+			Raw: body, Data: decodeNumbers(t, body), ContentType: "application/json",
+			Header: http.Header{"Content-Type": {"application/json"}, "X-A": {"1"}}, RemoteAddr: "1.2.3.4:5"}},
+		{"data last, left out", &Event{ID: "e2", HookID: "h", Raw: body, Data: decodeNumbers(t, body)}},
+		{"data kept, type not from the header", &Event{ID: "e3", HookID: "h", Raw: []byte("a=1"), Data: map[string]any{"a": "1"},
+			ContentType: "application/x-www-form-urlencoded", Header: http.Header{"Content-Type": {"text/plain"}},
+			Files: []File{{Field: "f", Name: "a", Size: 1, Content: []byte{1}}, {Field: "g"}}, IdempotencyKey: "k"}},
+		{"email", &Event{ID: "e4", HookID: "h", HookKind: "email", Raw: []byte("From: a\r\n\r\nhi"), Data: map[string]any{"subject": "s"},
+			ContentType: "message/rfc822", Email: &Email{From: "a", Recipients: []string{"x"}, Date: now, Objects: []map[string]any{}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := encodeEvent(tt.e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			flags := uint64(p[1]) // one byte while the flags are few
+			n, w := binary.Uvarint(p[2:])
+			got := p[2+w : 2+w+int(n)]
+
+			c := *tt.e
+			c.ID, c.Org, c.HookID, c.Raw = "", "", "", nil
+			c.Files = nil
+			for _, f := range tt.e.Files {
+				f.Content = nil
+				c.Files = append(c.Files, f)
+			}
+			if flags&flagTypeFromHeader != 0 {
+				c.ContentType = ""
+			}
+			want, err := json.Marshal((*eventJSON)(&c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append([]byte("{"), bytes.TrimPrefix(want, []byte(`{"id":"","hook_id":"",`))...)
+			if flags&(flagDataFromRaw|flagDataFromBody) != 0 {
+				data, _ := json.Marshal(c.Data)
+				want = bytes.Replace(want, []byte(`,"data":`+string(data)), nil, 1)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("payload JSON:\ngot  %s\nwant %s", got, want)
+			}
+		})
+	}
 }

@@ -143,6 +143,15 @@ func BenchmarkEncodeEvent(b *testing.B) {
 			}
 		}
 	})
+	b.Run("appendData", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		buf := make([]byte, 0, 2*len(raw))
+		for b.Loop() {
+			if _, err := appendData(buf, data, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("MarshalJSON", func(b *testing.B) {
 		b.SetBytes(int64(len(raw)))
 		for b.Loop() {
