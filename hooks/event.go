@@ -53,7 +53,7 @@ type Event struct {
 // encoding, for the queue, the trigger adapters and a host's own
 // json.Marshal alike.
 func (e Event) MarshalJSON() ([]byte, error) {
-	return appendEvent(make([]byte, 0, eventSize(&e, allParts)), &e, allParts)
+	return marshalEvent(&e, allParts)
 }
 
 // File is an uploaded file of a multipart form, or an attachment of an

@@ -102,6 +102,10 @@ func TestMarshalJSONShapes(t *testing.T) {
 			{Field: "f", Name: "a.txt", ContentType: "text/plain", Size: 3, SHA256: "ab", Content: []byte("abc")},
 			{Field: "g", Name: "b.bin", Content: bytes.Repeat([]byte{0xff, 0xfe, 0}, 100)},
 			{Field: "h"}}}},
+		{"large: raw and files past the pooled buffers", Event{Raw: bytes.Repeat([]byte("<a>"), 40000),
+			Files: []File{{Content: bytes.Repeat([]byte{0xfe}, 50000)}}, Data: map[string]any{"a": "b"},
+			Email: &Email{Text: strings.Repeat("t&", 20000), HTML: strings.Repeat("<p>", 20000)}}},
+		{"large: data past the pooled buffers", Event{Data: map[string]any{"big": strings.Repeat("x<", 50000)}}},
 		{"email only objects", Event{Email: &Email{Objects: []map[string]any{{"a": map[string]any{"b": []any{"c"}}}}}}},
 		{"auth without checks", Event{Email: &Email{Auth: &MailAuth{}}}},
 		{"refused: year 10000", Event{ReceivedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
@@ -317,6 +321,9 @@ func TestEncodeEventJSON(t *testing.T) {
 			Files: []File{{Field: "f", Name: "a", Size: 1, Content: []byte{1}}, {Field: "g"}}, IdempotencyKey: "k"}},
 		{"email", &Event{ID: "e4", HookID: "h", HookKind: "email", Raw: []byte("From: a\r\n\r\nhi"), Data: map[string]any{"subject": "s"},
 			ContentType: "message/rfc822", Email: &Email{From: "a", Recipients: []string{"x"}, Date: now, Objects: []map[string]any{}}}},
+		{"large email", &Event{ID: "e5", HookID: "h", HookKind: "email", Raw: []byte("From: a\r\n\r\nhi"), Data: map[string]any{"subject": "s"},
+			Email: &Email{From: "a", Text: strings.Repeat("text ", 20000), HTML: strings.Repeat("<p>", 30000)}}},
+		{"large data", &Event{ID: "e6", HookID: "h", Data: map[string]any{"big": strings.Repeat("x", 100000)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -351,5 +358,48 @@ func TestEncodeEventJSON(t *testing.T) {
 				t.Fatalf("payload JSON:\ngot  %s\nwant %s", got, want)
 			}
 		})
+	}
+}
+
+// TestMarshalJSONConcurrent checks that encodings running at once, each
+// in a buffer of the shared pool, keep their own bytes: every result
+// stays what it was when returned.
+func TestMarshalJSONConcurrent(t *testing.T) {
+	events := make([]Event, 8)
+	want := make([][]byte, len(events))
+	for i := range events {
+		events[i] = Event{ID: strconv.Itoa(i), Data: map[string]any{"n": strings.Repeat(strconv.Itoa(i), 100*i+1)},
+			Raw: bytes.Repeat([]byte{byte(i)}, 50*i)}
+		want[i], _ = json.Marshal((*eventJSON)(&events[i]))
+	}
+	errs := make(chan string, len(events))
+	for i := range events {
+		go func() {
+			var kept [][]byte
+			for range 200 {
+				got, err := events[i].MarshalJSON()
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				if p, err := encodeEvent(&events[i]); err != nil || len(p) == 0 {
+					errs <- "encodeEvent failed"
+					return
+				}
+				kept = append(kept, got)
+			}
+			for _, got := range kept {
+				if !bytes.Equal(got, want[i]) {
+					errs <- "event " + strconv.Itoa(i) + ": got " + string(got)
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range events {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
 	}
 }

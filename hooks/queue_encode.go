@@ -135,47 +135,73 @@ const (
 	allParts = partKeys | partData | partRaw | partContentType | partFileContents
 )
 
-// eventSize estimates the length of e's JSON with the given parts, so
-// that its buffer is allocated once: the members' names and strings,
-// base64 for the bytes, and, for Data, the raw body's length (Data is
-// mostly the body's decoding, written compactly). Escapes in strings and
-// a Data larger than the body make it short; appending then grows the
-// buffer.
-func eventSize(e *Event, parts eventParts) int {
-	n := 320 + len(e.HookKind) + len(e.HookName) + len(e.RemoteAddr) + len(e.IdempotencyKey)
-	if parts&partKeys != 0 {
-		n += len(e.ID) + len(e.Org) + len(e.HookID)
+// jsonBufs holds the buffers an Event's JSON is written into before it is
+// copied out at its length (*[]byte): the encoding allocates once,
+// whatever the size of Data, which no cheap estimate knows (a Data
+// without its raw body, as examples/server writes its event lines, made
+// a buffer sized by estimate grow three times).
+var jsonBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledJSON is the largest buffer put back in jsonBufs, and the
+// bulk (see eventBulk) past which an event's JSON is written straight
+// into a buffer of that size instead: the copy would cost more than a
+// margin of spare bytes.
+const maxPooledJSON = 64 << 10
+
+// marshalEvent returns the JSON of e with the given parts, in a slice
+// allocated once (see jsonBufs).
+func marshalEvent(e *Event, parts eventParts) ([]byte, error) {
+	js, buf, err := writeEventJSON(e, parts)
+	if err != nil || buf == nil {
+		return js, err
 	}
-	if parts&partData != 0 {
-		n += len(e.Raw)
+	out := bytes.Clone(js)
+	releaseEventJSON(buf, js)
+	return out, nil
+}
+
+// writeEventJSON writes the JSON of e with the given parts into a buffer
+// from jsonBufs, returned as buf for releaseEventJSON once js is copied;
+// an event whose bulk passes maxPooledJSON is written into a buffer of
+// its own, and buf is nil.
+func writeEventJSON(e *Event, parts eventParts) (js []byte, buf *[]byte, err error) {
+	if bulk := eventBulk(e, parts); bulk > maxPooledJSON {
+		js, err = appendEvent(make([]byte, 0, bulk+bulk/8+4096), e, parts)
+		return js, nil, err
 	}
+	buf = jsonBufs.Get().(*[]byte)
+	if js, err = appendEvent((*buf)[:0], e, parts); err != nil {
+		jsonBufs.Put(buf)
+		return nil, nil, err
+	}
+	return js, buf, nil
+}
+
+// releaseEventJSON puts back in jsonBufs the buffer js was written in,
+// unless it grew past maxPooledJSON.
+func releaseEventJSON(buf *[]byte, js []byte) {
+	if cap(js) > maxPooledJSON {
+		return
+	}
+	*buf = js[:0]
+	jsonBufs.Put(buf)
+}
+
+// eventBulk is the length of the largest members of e's JSON with the
+// given parts, which are known before writing it: the raw body and the
+// files' contents in base64, an email's bodies.
+func eventBulk(e *Event, parts eventParts) int {
+	n := 0
 	if parts&partRaw != 0 {
 		n += base64.StdEncoding.EncodedLen(len(e.Raw))
 	}
-	if parts&partContentType != 0 {
-		n += len(e.ContentType)
-	}
-	for k, vs := range e.Header {
-		n += len(k) + 6
-		for _, v := range vs {
-			n += len(v) + 3
+	if parts&partFileContents != 0 {
+		for i := range e.Files {
+			n += base64.StdEncoding.EncodedLen(len(e.Files[i].Content))
 		}
 	}
-	for i := range e.Files {
-		f := &e.Files[i]
-		n += 128 + len(f.Field) + len(f.Name) + len(f.ContentType) + len(f.SHA256) + len(f.ContentID)
-		if parts&partFileContents != 0 {
-			n += base64.StdEncoding.EncodedLen(len(f.Content))
-		}
-	}
-	if m := e.Email; m != nil {
-		n += 512 + len(m.From) + len(m.FromName) + len(m.Subject) + len(m.MessageID) + len(m.Text) + len(m.HTML)
-		for _, l := range [][]string{m.To, m.Cc, m.ReplyTo, m.Recipients, m.InReplyTo, m.References, m.Warnings} {
-			for _, s := range l {
-				n += len(s) + 3
-			}
-		}
-		n += 256 * len(m.Objects)
+	if e.Email != nil {
+		n += len(e.Email.Text) + len(e.Email.HTML)
 	}
 	return n
 }
@@ -546,9 +572,8 @@ func releaseMembers[V any](ms []member[V], pooled *[]member[V], pool *sync.Pool)
 	pool.Put(pooled)
 }
 
-// encodeEvent encodes e for the queue (see payloadVersion): the JSON,
-// written by appendEvent without what is stored beside it, goes straight
-// into the payload's buffer.
+// encodeEvent encodes e for the queue (see payloadVersion): the JSON is
+// written by appendEvent without what is stored beside it.
 func encodeEvent(e *Event) ([]byte, error) {
 	parts := partData | partContentType
 	var flags uint64
@@ -574,21 +599,18 @@ func encodeEvent(e *Event) ([]byte, error) {
 			size += len(e.Files[i].Content)
 		}
 	}
-	b := make([]byte, 0, 1+3*binary.MaxVarintLen64+eventSize(e, parts)+size)
-	b = append(b, payloadVersion)
-	b = binary.AppendUvarint(b, flags)
-	// The JSON's length goes before it: room for the longest, closed up
-	// once the length is known.
-	at := len(b)
-	b = b[:at+binary.MaxVarintLen64]
-	b, err := appendEvent(b, e, parts)
+	js, buf, err := writeEventJSON(e, parts)
 	if err != nil {
 		return nil, err
 	}
-	var n [binary.MaxVarintLen64]byte
-	w := binary.PutUvarint(n[:], uint64(len(b)-at-binary.MaxVarintLen64))
-	copy(b[at:], n[:w])
-	b = b[:at+w+copy(b[at+w:], b[at+binary.MaxVarintLen64:])]
+	b := make([]byte, 0, 1+3*binary.MaxVarintLen64+len(js)+size)
+	b = append(b, payloadVersion)
+	b = binary.AppendUvarint(b, flags)
+	b = binary.AppendUvarint(b, uint64(len(js)))
+	b = append(b, js...)
+	if buf != nil {
+		releaseEventJSON(buf, js)
+	}
 	b = appendBytes(b, e.Raw)
 	for i, f := range e.Files {
 		switch {

@@ -160,6 +160,17 @@ func BenchmarkEncodeEvent(b *testing.B) {
 			}
 		}
 	})
+	// examples/server's event line: the event without its raw body.
+	line := *e
+	line.Raw = nil
+	b.Run("MarshalJSON-line", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			if _, err := line.MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("encodeEvent", func(b *testing.B) {
 		b.SetBytes(int64(len(raw)))
 		for b.Loop() {
