@@ -1082,10 +1082,31 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 		}
 		// Keys in order, as encoding/json writes them: the same Event
 		// always gives the same bytes.
+		if len(v) > smallMap {
+			return appendLargeMap(dst, v, depth)
+		}
+		// A small map's members go into an array on this stack, sorted
+		// by an array of their indexes: stores into a local array need
+		// no write barrier, which a slice (or swapping members that hold
+		// pointers) would take while the GC runs, as it often does
+		// under load.
 		var buf [smallMap]member[any]
-		ms, pooled := sortedMembers(v, buf[:0], &dataMembers)
+		var order [smallMap]uint8
+		n := 0
+		for k, x := range v {
+			if n == len(buf) {
+				break // only if v is written to meanwhile, a data race
+			}
+			buf[n] = member[any]{k, x}
+			order[n] = uint8(n)
+			for j := n; j > 0 && buf[order[j]].key < buf[order[j-1]].key; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+			n++
+		}
 		dst = append(dst, '{')
-		for i, m := range ms {
+		for i := range n {
+			m := &buf[order[i]]
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -1093,11 +1114,9 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 			dst = append(dst, ':')
 			var err error
 			if dst, err = appendData(dst, m.val, depth+1); err != nil {
-				releaseMembers(ms, pooled, &dataMembers)
 				return nil, err
 			}
 		}
-		releaseMembers(ms, pooled, &dataMembers)
 		return append(dst, '}'), nil
 	case []any:
 		if v == nil {
@@ -1120,6 +1139,26 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 		return nil, err
 	}
 	return append(dst, b...), nil
+}
+
+// appendLargeMap appends a map of more than smallMap members (see
+// appendData), sorted in a slice from a pool.
+func appendLargeMap(dst []byte, v map[string]any, depth int) ([]byte, error) {
+	ms, pooled := sortedMembers(v, nil, &dataMembers)
+	defer releaseMembers(ms, pooled, &dataMembers)
+	dst = append(dst, '{')
+	for i, m := range ms {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, m.key)
+		dst = append(dst, ':')
+		var err error
+		if dst, err = appendData(dst, m.val, depth+1); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 // plainByte holds the ASCII bytes appendString copies as they are.
