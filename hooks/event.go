@@ -12,6 +12,11 @@ import (
 // arrays []any, strings string, booleans bool, null nil, and numbers
 // json.Number (so that large integer IDs keep every digit).
 type Event struct {
+	// The JSON of these fields, and of File's and Email's, is written by
+	// appendMembers (queue_encode.go), not by reflection: a field added
+	// here must be added there too (TestEventFieldsEncoded fails until it
+	// is), and its tag, which decoding reads, must agree.
+
 	ID         string    `json:"id"` // unique and time-sortable (see IDTime)
 	Org        string    `json:"org,omitempty"`
 	HookID     string    `json:"hook_id"`
