@@ -12,6 +12,11 @@ import (
 // arrays []any, strings string, booleans bool, null nil, and numbers
 // json.Number (so that large integer IDs keep every digit).
 type Event struct {
+	// The JSON of these fields, and of File's and Email's, is written by
+	// appendMembers (queue_encode.go), not by reflection: a field added
+	// here must be added there too (TestEventFieldsEncoded fails until it
+	// is), and its tag, which decoding reads, must agree.
+
 	ID         string    `json:"id"` // unique and time-sortable (see IDTime)
 	Org        string    `json:"org,omitempty"`
 	HookID     string    `json:"hook_id"`
@@ -48,11 +53,12 @@ type Event struct {
 // MarshalJSON implements json.Marshaler. The JSON is what encoding/json
 // makes of the Event's fields and tags (the shape
 // schema/event.schema.json describes; object keys in order, numbers with
-// every digit), but Data is written without reflection, by the encoder
-// the queue uses for its payloads: the Event has one JSON encoding, for
-// the queue, the trigger adapters and a host's own json.Marshal alike.
+// every digit), byte for byte, but written without reflection, by the
+// encoder the queue uses for its payloads: the Event has one JSON
+// encoding, for the queue, the trigger adapters and a host's own
+// json.Marshal alike.
 func (e Event) MarshalJSON() ([]byte, error) {
-	return marshalEvent(&e, e.ID, len(e.Raw))
+	return marshalEvent(&e, allParts)
 }
 
 // File is an uploaded file of a multipart form, or an attachment of an

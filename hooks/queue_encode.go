@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -9,11 +10,14 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 )
 
-// The queue's payload of an Event is the Event's JSON, in the shape
-// json.Marshal gives it (the JSON tags of Event are the one source), with
+// The queue's payload of an Event is the Event's JSON, as MarshalJSON
+// writes it (appendEvent is the one list of its members), with
 // the bulk bytes taken out and stored beside it as they are: the raw body
 // and the files' contents, which JSON would carry in base64 (a third more
 // bytes, and an encoding and a decoding of each). The JSON also leaves out
@@ -108,107 +112,505 @@ const (
 // below it, a reference saves too little to be worth the search.
 const minFileRef = 512
 
-// JSON the payload leaves out: the fields the store keeps (empty here,
-// and not omitempty in Event's tags) and a Data taken from the raw body.
-var (
-	emptyIDs = []byte(`{"id":"","hook_id":"",`)
-	nullData = []byte(`,"data":null,`)
-	dataNull = []byte(`,"data":null`)
+// eventParts says which members of an Event's JSON appendEvent writes:
+// MarshalJSON writes them all; the queue's payload leaves out what is
+// stored beside the JSON.
+type eventParts uint8
+
+const (
+	// partKeys: id, org and hook_id, which the queue's store keeps
+	// beside the payload.
+	partKeys eventParts = 1 << iota
+	// partData: data, which the payload may decode again from raw.
+	partData
+	// partRaw: raw, which the payload stores as it is after the JSON.
+	partRaw
+	// partContentType: content_type, which the payload may take from the
+	// Content-Type header.
+	partContentType
+	// partFileContents: each file's content, which the payload stores
+	// after the JSON (or as its place in raw).
+	partFileContents
+
+	allParts = partKeys | partData | partRaw | partContentType | partFileContents
 )
 
-// eventJSON is Event without its methods: json.Marshal of an *eventJSON
-// writes the Event's fields by their JSON tags, which are the one source
-// of the Event's JSON shape.
-type eventJSON Event
+// jsonBufs holds the buffers an Event's JSON is written into before it is
+// copied out at its length (*[]byte): the encoding allocates once,
+// whatever the size of Data, which no cheap estimate knows (a Data
+// without its raw body, as examples/server writes its event lines, made
+// a buffer sized by estimate grow three times).
+var jsonBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// marshalEvent returns the JSON of the Event c, a copy its caller may
-// change (marshalEvent sets its Data to nil): its fields as
-// encoding/json writes them by their tags, Data written by appendData in
-// place of encoding/json's reflection (and of the compaction pass
-// encoding/json gives a json.RawMessage), byte for byte the same. It is
-// the one encoding of an Event: Event.MarshalJSON and the queue's
-// payload both use it. id names the event in errors; dataSize is a guess
-// of Data's length.
-func marshalEvent(c *Event, id string, dataSize int) ([]byte, error) {
-	data := c.Data
-	c.Data = nil
-	js, err := json.Marshal((*eventJSON)(c))
-	if err != nil {
-		return nil, fmt.Errorf("hooks: encode event %s: %w", id, err)
+// maxPooledJSON is the largest buffer put back in jsonBufs, and the
+// bulk (see eventBulk) past which an event's JSON is written straight
+// into a buffer of that size instead: the copy would cost more than a
+// margin of spare bytes.
+const maxPooledJSON = 64 << 10
+
+// marshalEvent returns the JSON of e with the given parts, in a slice
+// allocated once (see jsonBufs).
+func marshalEvent(e *Event, parts eventParts) ([]byte, error) {
+	js, buf, err := writeEventJSON(e, parts)
+	if err != nil || buf == nil {
+		return js, err
 	}
-	if data == nil {
-		return js, nil
-	}
-	// A string cannot hold this (its quotes would be escaped), and id,
-	// which comes first, is never left out: the first match is the data
-	// member.
-	i := bytes.Index(js, dataNull)
-	if i < 0 {
-		return nil, fmt.Errorf("hooks: encode event %s: no data member", id)
-	}
-	i += len(dataNull) - len("null")
-	out := make([]byte, 0, len(js)+dataSize+256)
-	out = append(out, js[:i]...)
-	if out, err = appendData(out, data, 0); err != nil {
-		return nil, fmt.Errorf("hooks: encode event %s: %w", id, err)
-	}
-	return append(out, js[i+len("null"):]...), nil
+	out := bytes.Clone(js)
+	releaseEventJSON(buf, js)
+	return out, nil
 }
 
-// encodeEvent encodes e for the queue (see payloadVersion). Data, when it
-// must be written, is written by marshalEvent.
+// writeEventJSON writes the JSON of e with the given parts into a buffer
+// from jsonBufs, returned as buf for releaseEventJSON once js is copied;
+// an event whose bulk passes maxPooledJSON is written into a buffer of
+// its own, and buf is nil.
+func writeEventJSON(e *Event, parts eventParts) (js []byte, buf *[]byte, err error) {
+	if bulk := eventBulk(e, parts); bulk > maxPooledJSON {
+		js, err = appendEvent(make([]byte, 0, bulk+bulk/8+4096), e, parts)
+		return js, nil, err
+	}
+	buf = jsonBufs.Get().(*[]byte)
+	if js, err = appendEvent((*buf)[:0], e, parts); err != nil {
+		jsonBufs.Put(buf)
+		return nil, nil, err
+	}
+	return js, buf, nil
+}
+
+// releaseEventJSON puts back in jsonBufs the buffer js was written in,
+// unless it grew past maxPooledJSON.
+func releaseEventJSON(buf *[]byte, js []byte) {
+	if cap(js) > maxPooledJSON {
+		return
+	}
+	*buf = js[:0]
+	jsonBufs.Put(buf)
+}
+
+// eventBulk is the length of the largest members of e's JSON with the
+// given parts, which are known before writing it: the raw body and the
+// files' contents in base64, an email's bodies.
+func eventBulk(e *Event, parts eventParts) int {
+	n := 0
+	if parts&partRaw != 0 {
+		n += base64.StdEncoding.EncodedLen(len(e.Raw))
+	}
+	if parts&partFileContents != 0 {
+		for i := range e.Files {
+			n += base64.StdEncoding.EncodedLen(len(e.Files[i].Content))
+		}
+	}
+	if e.Email != nil {
+		n += len(e.Email.Text) + len(e.Email.HTML)
+	}
+	return n
+}
+
+// appendEvent appends the JSON of e with the given parts: byte for byte
+// what encoding/json writes for the Event's fields by their JSON tags
+// (field order, omitempty and omitzero, escaping, sorted header names,
+// times as time.Time.MarshalJSON, bytes in base64), without reflection.
+// It is the one encoding of an Event, for Event.MarshalJSON and the
+// queue's payload alike, and appendMembers the one list of its members
+// for encoding; Event's tags, which must agree with it
+// (TestEventFieldsEncoded), are what decoding reads.
+func appendEvent(b []byte, e *Event, parts eventParts) ([]byte, error) {
+	b, err := appendMembers(b, e, parts)
+	if err != nil {
+		return nil, fmt.Errorf("hooks: encode event %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// appendMembers appends the JSON object of e's members (see appendEvent).
+func appendMembers(b []byte, e *Event, parts eventParts) ([]byte, error) {
+	var err error
+	b = append(b, '{')
+	if parts&partKeys != 0 {
+		b = append(b, `"id":`...)
+		b = appendString(b, e.ID)
+		if e.Org != "" {
+			b = append(b, `,"org":`...)
+			b = appendString(b, e.Org)
+		}
+		b = append(b, `,"hook_id":`...)
+		b = appendString(b, e.HookID)
+		b = append(b, ',')
+	}
+	b = append(b, `"hook_kind":`...)
+	b = appendString(b, string(e.HookKind))
+	b = append(b, `,"hook_name":`...)
+	b = appendString(b, e.HookName)
+	b = append(b, `,"received_at":`...)
+	if b, err = appendTime(b, e.ReceivedAt); err != nil {
+		return nil, err
+	}
+	if parts&partData != 0 {
+		b = append(b, `,"data":`...)
+		if b, err = appendData(b, e.Data, 0); err != nil {
+			return nil, err
+		}
+	}
+	if parts&partRaw != 0 && len(e.Raw) > 0 {
+		b = append(b, `,"raw":`...)
+		b = appendBase64(b, e.Raw)
+	}
+	if parts&partContentType != 0 && e.ContentType != "" {
+		b = append(b, `,"content_type":`...)
+		b = appendString(b, e.ContentType)
+	}
+	if len(e.Header) > 0 {
+		b = append(b, `,"header":`...)
+		b = appendHeader(b, e.Header)
+	}
+	if e.HeadersDropped != 0 {
+		b = append(b, `,"headers_dropped":`...)
+		b = strconv.AppendInt(b, int64(e.HeadersDropped), 10)
+	}
+	if e.HeaderBytesDropped != 0 {
+		b = append(b, `,"header_bytes_dropped":`...)
+		b = strconv.AppendInt(b, int64(e.HeaderBytesDropped), 10)
+	}
+	if e.RemoteAddr != "" {
+		b = append(b, `,"remote_addr":`...)
+		b = appendString(b, e.RemoteAddr)
+	}
+	if len(e.Files) > 0 {
+		b = append(b, `,"files":[`...)
+		for i := range e.Files {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendFile(b, &e.Files[i], parts&partFileContents != 0)
+		}
+		b = append(b, ']')
+	}
+	if e.Email != nil {
+		b = append(b, `,"email":`...)
+		if b, err = appendEmail(b, e.Email); err != nil {
+			return nil, err
+		}
+	}
+	if e.IdempotencyKey != "" {
+		b = append(b, `,"idempotency_key":`...)
+		b = appendString(b, e.IdempotencyKey)
+	}
+	return append(b, '}'), nil
+}
+
+// appendFile appends the JSON of f, with its content when withContent.
+func appendFile(b []byte, f *File, withContent bool) []byte {
+	b = append(b, `{"field":`...)
+	b = appendString(b, f.Field)
+	b = append(b, `,"name":`...)
+	b = appendString(b, f.Name)
+	b = append(b, `,"content_type":`...)
+	b = appendString(b, f.ContentType)
+	b = append(b, `,"size":`...)
+	b = strconv.AppendInt(b, f.Size, 10)
+	b = append(b, `,"sha256":`...)
+	b = appendString(b, f.SHA256)
+	if f.ContentID != "" {
+		b = append(b, `,"content_id":`...)
+		b = appendString(b, f.ContentID)
+	}
+	if f.Inline {
+		b = append(b, `,"inline":true`...)
+	}
+	if withContent && len(f.Content) > 0 {
+		b = append(b, `,"content":`...)
+		b = appendBase64(b, f.Content)
+	}
+	return append(b, '}')
+}
+
+// appendEmail appends the JSON of m.
+func appendEmail(b []byte, m *Email) ([]byte, error) {
+	b = append(b, `{"from":`...)
+	b = appendString(b, m.From)
+	if m.FromName != "" {
+		b = append(b, `,"from_name":`...)
+		b = appendString(b, m.FromName)
+	}
+	b = appendStringsMember(b, `,"to":`, m.To)
+	b = appendStringsMember(b, `,"cc":`, m.Cc)
+	b = appendStringsMember(b, `,"reply_to":`, m.ReplyTo)
+	b = append(b, `,"recipients":`...)
+	b = appendStrings(b, m.Recipients)
+	b = append(b, `,"subject":`...)
+	b = appendString(b, m.Subject)
+	if m.MessageID != "" {
+		b = append(b, `,"message_id":`...)
+		b = appendString(b, m.MessageID)
+	}
+	b = appendStringsMember(b, `,"in_reply_to":`, m.InReplyTo)
+	b = appendStringsMember(b, `,"references":`, m.References)
+	if !m.Date.IsZero() {
+		b = append(b, `,"date":`...)
+		var err error
+		if b, err = appendTime(b, m.Date); err != nil {
+			return nil, err
+		}
+	}
+	if m.Text != "" {
+		b = append(b, `,"text":`...)
+		b = appendString(b, m.Text)
+	}
+	if m.HTML != "" {
+		b = append(b, `,"html":`...)
+		b = appendString(b, m.HTML)
+	}
+	if m.BodiesTruncated {
+		b = append(b, `,"bodies_truncated":true`...)
+	}
+	b = append(b, `,"objects":`...)
+	if m.Objects == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, o := range m.Objects {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendData(b, o, 0); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	b = appendStringsMember(b, `,"warnings":`, m.Warnings)
+	if a := m.Auth; a != nil {
+		b = append(b, `,"auth":{"source":`...)
+		b = appendString(b, a.Source)
+		if a.SPF != nil {
+			b = append(b, `,"spf":`...)
+			b = appendVerdict(b, a.SPF)
+		}
+		if len(a.DKIM) > 0 {
+			b = append(b, `,"dkim":[`...)
+			for i := range a.DKIM {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendVerdict(b, &a.DKIM[i])
+			}
+			b = append(b, ']')
+		}
+		if a.DMARC != nil {
+			b = append(b, `,"dmarc":`...)
+			b = appendVerdict(b, a.DMARC)
+		}
+		b = append(b, `,"summary":`...)
+		b = appendString(b, a.Summary)
+		b = append(b, '}')
+	}
+	if s := m.Sender; s != nil {
+		b = append(b, `,"sender":{"allowed":`...)
+		b = strconv.AppendBool(b, s.Allowed)
+		if s.Identity != "" {
+			b = append(b, `,"identity":`...)
+			b = appendString(b, s.Identity)
+		}
+		b = append(b, `,"reason":`...)
+		b = appendString(b, s.Reason)
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// appendVerdict appends the JSON of v.
+func appendVerdict(b []byte, v *AuthVerdict) []byte {
+	b = append(b, `{"result":`...)
+	b = appendString(b, v.Result)
+	if v.Domain != "" {
+		b = append(b, `,"domain":`...)
+		b = appendString(b, v.Domain)
+	}
+	if v.Policy != "" {
+		b = append(b, `,"policy":`...)
+		b = appendString(b, v.Policy)
+	}
+	if v.Reason != "" {
+		b = append(b, `,"reason":`...)
+		b = appendString(b, v.Reason)
+	}
+	return append(b, '}')
+}
+
+// appendStringsMember appends the member name (with its comma and
+// colon) and ss, unless ss is empty (omitempty).
+func appendStringsMember(b []byte, name string, ss []string) []byte {
+	if len(ss) == 0 {
+		return b
+	}
+	return appendStrings(append(b, name...), ss)
+}
+
+// appendStrings appends ss as a JSON array of strings; nil is null.
+func appendStrings(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendHeader appends h as a JSON object, names in order.
+func appendHeader(b []byte, h map[string][]string) []byte {
+	var buf [smallMap]member[[]string]
+	ms, pooled := sortedMembers(h, buf[:0], &headerMembers)
+	b = append(b, '{')
+	for i, m := range ms {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, m.key)
+		b = append(b, ':')
+		b = appendStrings(b, m.val)
+	}
+	releaseMembers(ms, pooled, &headerMembers)
+	return append(b, '}')
+}
+
+// appendBase64 appends p as a JSON string in standard base64, as
+// encoding/json writes a []byte.
+func appendBase64(b, p []byte) []byte {
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, p)
+	return append(b, '"')
+}
+
+// appendTime appends t as time.Time.MarshalJSON writes it (RFC 3339 with
+// nanoseconds), and refuses what it refuses (a year outside 0..9999, a
+// zone offset of 24 hours or more) with encoding/json's error.
+func appendTime(b []byte, t time.Time) ([]byte, error) {
+	b = append(b, '"')
+	n0 := len(b)
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	// The checks of time.Time.MarshalJSON, on the text it writes.
+	bad := b[n0+len("9999")] != '-' // the year is not four digits
+	if !bad && b[len(b)-1] != 'Z' {
+		c := b[len(b)-len("Z07:00")]
+		h := b[len(b)-len("07:00"):]
+		bad = '0' <= c && c <= '9' || 10*(h[0]-'0')+(h[1]-'0') >= 24
+	}
+	if bad {
+		_, err := json.Marshal(t)
+		if err == nil {
+			err = errors.New("time outside RFC 3339")
+		}
+		return nil, err
+	}
+	return append(b, '"'), nil
+}
+
+// smallMap is the most members of a map whose sorted members live on
+// the stack.
+const smallMap = 16
+
+// member is one member of a map, by key.
+type member[V any] struct {
+	key string
+	val V
+}
+
+// Pools of member slices for maps larger than smallMap.
+var (
+	dataMembers   sync.Pool // of *[]member[any]
+	headerMembers sync.Pool // of *[]member[[]string]
+)
+
+// maxPooledMembers is the largest member slice put back in a pool: one
+// huge map does not keep its slice alive.
+const maxPooledMembers = 4096
+
+// sortedMembers returns the members of m sorted by key, in buf when they
+// fit, else in a slice from pool (returned as pooled, for
+// releaseMembers). The values come with the keys, from one pass over the
+// map, with no lookup of each key afterwards.
+func sortedMembers[V any](m map[string]V, buf []member[V], pool *sync.Pool) (ms []member[V], pooled *[]member[V]) {
+	if len(m) > cap(buf) {
+		pooled, _ = pool.Get().(*[]member[V])
+		if pooled == nil || cap(*pooled) < len(m) {
+			s := make([]member[V], 0, len(m))
+			pooled = &s
+		}
+		buf = *pooled
+	}
+	ms = buf[:0]
+	for k, v := range m {
+		ms = append(ms, member[V]{k, v})
+	}
+	if len(ms) <= smallMap {
+		// Insertion sort: for the small maps of most data, cheaper than
+		// a general sort through a comparison function.
+		for i := 1; i < len(ms); i++ {
+			for j := i; j > 0 && ms[j].key < ms[j-1].key; j-- {
+				ms[j], ms[j-1] = ms[j-1], ms[j]
+			}
+		}
+	} else {
+		slices.SortFunc(ms, func(a, b member[V]) int { return strings.Compare(a.key, b.key) })
+	}
+	return ms, pooled
+}
+
+// releaseMembers puts the slice of ms back in its pool when it came from
+// there, its members cleared so that the pool holds no data alive.
+func releaseMembers[V any](ms []member[V], pooled *[]member[V], pool *sync.Pool) {
+	if pooled == nil || cap(*pooled) > maxPooledMembers {
+		return
+	}
+	clear(ms)
+	pool.Put(pooled)
+}
+
+// encodeEvent encodes e for the queue (see payloadVersion): the JSON is
+// written by appendEvent without what is stored beside it.
 func encodeEvent(e *Event) ([]byte, error) {
-	c := *e
-	c.ID, c.Org, c.HookID = "", "", "" // kept by the store beside the payload
-	c.Raw = nil
+	parts := partData | partContentType
 	var flags uint64
 	if e.Raw != nil && jsonTextEqual(e.Raw, e.Data) {
 		flags |= flagDataFromRaw
-		c.Data = nil
+		parts &^= partData
 	} else if len(e.Raw) >= minDataFromBody && dataFromBody(e) {
 		flags |= flagDataFromBody
-		c.Data = nil
+		parts &^= partData
 	}
 	if ct := e.Header["Content-Type"]; e.ContentType != "" && len(ct) > 0 && ct[0] == e.ContentType {
 		flags |= flagTypeFromHeader
-		c.ContentType = ""
+		parts &^= partContentType
 	}
 	size := len(e.Raw)
 	refs := fileRefs(e)
 	if refs != nil {
 		flags |= flagFileRefs
 	}
-	if len(e.Files) > 0 {
-		c.Files = make([]File, len(e.Files))
-		for i, f := range e.Files {
-			f.Content = nil
-			c.Files[i] = f
-			size += 2*binary.MaxVarintLen64 + 1
-			if refs == nil || refs[i] < 0 {
-				size += len(e.Files[i].Content)
-			}
+	for i := range e.Files {
+		size += 2*binary.MaxVarintLen64 + 1
+		if refs == nil || refs[i] < 0 {
+			size += len(e.Files[i].Content)
 		}
 	}
-	js, err := marshalEvent(&c, e.ID, len(e.Raw))
+	js, buf, err := writeEventJSON(e, parts)
 	if err != nil {
 		return nil, err
-	}
-	if bytes.HasPrefix(js, emptyIDs) {
-		js = js[len(emptyIDs)-1:]
-		js[0] = '{'
-	}
-	if flags&(flagDataFromRaw|flagDataFromBody) != 0 {
-		// A string cannot hold this (its quotes would be escaped): the
-		// first match is the data field.
-		if i := bytes.Index(js, nullData); i >= 0 {
-			js = append(js[:i+1], js[i+len(nullData):]...)
-		}
 	}
 	b := make([]byte, 0, 1+3*binary.MaxVarintLen64+len(js)+size)
 	b = append(b, payloadVersion)
 	b = binary.AppendUvarint(b, flags)
 	b = binary.AppendUvarint(b, uint64(len(js)))
 	b = append(b, js...)
+	if buf != nil {
+		releaseEventJSON(buf, js)
+	}
 	b = appendBytes(b, e.Raw)
 	for i, f := range e.Files {
 		switch {
@@ -675,28 +1077,51 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(dst, v...), nil
 	case map[string]any:
+		if v == nil {
+			return append(dst, "null"...), nil // as encoding/json writes a nil map
+		}
 		// Keys in order, as encoding/json writes them: the same Event
 		// always gives the same bytes.
-		var small [16]string
-		keys := small[:0]
-		for k := range v {
-			keys = append(keys, k)
+		if len(v) > smallMap {
+			return appendLargeMap(dst, v, depth)
 		}
-		slices.Sort(keys)
+		// A small map's members go into an array on this stack, sorted
+		// by an array of their indexes: stores into a local array need
+		// no write barrier, which a slice (or swapping members that hold
+		// pointers) would take while the GC runs, as it often does
+		// under load.
+		var buf [smallMap]member[any]
+		var order [smallMap]uint8
+		n := 0
+		for k, x := range v {
+			if n == len(buf) {
+				break // only if v is written to meanwhile, a data race
+			}
+			buf[n] = member[any]{k, x}
+			order[n] = uint8(n)
+			for j := n; j > 0 && buf[order[j]].key < buf[order[j-1]].key; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+			n++
+		}
 		dst = append(dst, '{')
-		for i, k := range keys {
+		for i := range n {
+			m := &buf[order[i]]
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
+			dst = appendString(dst, m.key)
 			dst = append(dst, ':')
 			var err error
-			if dst, err = appendData(dst, v[k], depth+1); err != nil {
+			if dst, err = appendData(dst, m.val, depth+1); err != nil {
 				return nil, err
 			}
 		}
 		return append(dst, '}'), nil
 	case []any:
+		if v == nil {
+			return append(dst, "null"...), nil // as encoding/json writes a nil slice
+		}
 		dst = append(dst, '[')
 		for i, x := range v {
 			if i > 0 {
@@ -714,6 +1139,26 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 		return nil, err
 	}
 	return append(dst, b...), nil
+}
+
+// appendLargeMap appends a map of more than smallMap members (see
+// appendData), sorted in a slice from a pool.
+func appendLargeMap(dst []byte, v map[string]any, depth int) ([]byte, error) {
+	ms, pooled := sortedMembers(v, nil, &dataMembers)
+	defer releaseMembers(ms, pooled, &dataMembers)
+	dst = append(dst, '{')
+	for i, m := range ms {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, m.key)
+		dst = append(dst, ':')
+		var err error
+		if dst, err = appendData(dst, m.val, depth+1); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 // plainByte holds the ASCII bytes appendString copies as they are.

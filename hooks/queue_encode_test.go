@@ -143,10 +143,30 @@ func BenchmarkEncodeEvent(b *testing.B) {
 			}
 		}
 	})
+	b.Run("appendData", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		buf := make([]byte, 0, 2*len(raw))
+		for b.Loop() {
+			if _, err := appendData(buf, data, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("MarshalJSON", func(b *testing.B) {
 		b.SetBytes(int64(len(raw)))
 		for b.Loop() {
 			if _, err := e.MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// examples/server's event line: the event without its raw body.
+	line := *e
+	line.Raw = nil
+	b.Run("MarshalJSON-line", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			if _, err := line.MarshalJSON(); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -485,3 +505,8 @@ func TestMarshalJSON(t *testing.T) {
 		t.Fatal("an unencodable Data: got no error")
 	}
 }
+
+// eventJSON is Event without its methods: json.Marshal of an *eventJSON
+// writes the Event's fields by reflection on their JSON tags, the
+// reference appendEvent must agree with byte for byte.
+type eventJSON Event
