@@ -1085,39 +1085,7 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 		if len(v) > smallMap {
 			return appendLargeMap(dst, v, depth)
 		}
-		// A small map's members go into an array on this stack, sorted
-		// by an array of their indexes: stores into a local array need
-		// no write barrier, which a slice (or swapping members that hold
-		// pointers) would take while the GC runs, as it often does
-		// under load.
-		var buf [smallMap]member[any]
-		var order [smallMap]uint8
-		n := 0
-		for k, x := range v {
-			if n == len(buf) {
-				break // only if v is written to meanwhile, a data race
-			}
-			buf[n] = member[any]{k, x}
-			order[n] = uint8(n)
-			for j := n; j > 0 && buf[order[j]].key < buf[order[j-1]].key; j-- {
-				order[j], order[j-1] = order[j-1], order[j]
-			}
-			n++
-		}
-		dst = append(dst, '{')
-		for i := range n {
-			m := &buf[order[i]]
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendString(dst, m.key)
-			dst = append(dst, ':')
-			var err error
-			if dst, err = appendData(dst, m.val, depth+1); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, '}'), nil
+		return appendSmallMap(dst, v, depth)
 	case []any:
 		if v == nil {
 			return append(dst, "null"...), nil // as encoding/json writes a nil slice
@@ -1139,6 +1107,47 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 		return nil, err
 	}
 	return append(dst, b...), nil
+}
+
+// appendSmallMap appends a map of at most smallMap members. It is a
+// function of its own so that the arrays it sorts in are on the stack of a
+// map's level only: appendData, which every value of the data passes
+// through, keeps a small frame, and the stack of the goroutine that
+// writes an event (a server's connection goroutine) grows less.
+func appendSmallMap(dst []byte, v map[string]any, depth int) ([]byte, error) {
+	// A small map's members go into an array on this stack, sorted
+	// by an array of their indexes: stores into a local array need
+	// no write barrier, which a slice (or swapping members that hold
+	// pointers) would take while the GC runs, as it often does
+	// under load.
+	var buf [smallMap]member[any]
+	var order [smallMap]uint8
+	n := 0
+	for k, x := range v {
+		if n == len(buf) {
+			break // only if v is written to meanwhile, a data race
+		}
+		buf[n] = member[any]{k, x}
+		order[n] = uint8(n)
+		for j := n; j > 0 && buf[order[j]].key < buf[order[j-1]].key; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+		n++
+	}
+	dst = append(dst, '{')
+	for i := range n {
+		m := &buf[order[i]]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, m.key)
+		dst = append(dst, ':')
+		var err error
+		if dst, err = appendData(dst, m.val, depth+1); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, '}'), nil
 }
 
 // appendLargeMap appends a map of more than smallMap members (see
