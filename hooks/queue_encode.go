@@ -165,12 +165,13 @@ func marshalEvent(e *Event, parts eventParts) ([]byte, error) {
 // an event whose bulk passes maxPooledJSON is written into a buffer of
 // its own, and buf is nil.
 func writeEventJSON(e *Event, parts eventParts) (js []byte, buf *[]byte, err error) {
-	if bulk := eventBulk(e, parts); bulk > maxPooledJSON {
+	bulk := eventBulk(e, parts)
+	if bulk > maxPooledJSON {
 		js, err = appendEvent(make([]byte, 0, bulk+bulk/8+4096), e, parts)
 		return js, nil, err
 	}
 	buf = jsonBufs.Get().(*[]byte)
-	if js, err = appendEvent((*buf)[:0], e, parts); err != nil {
+	if js, err = appendEvent(slices.Grow((*buf)[:0], bulk+4096), e, parts); err != nil {
 		jsonBufs.Put(buf)
 		return nil, nil, err
 	}
@@ -201,7 +202,10 @@ func eventBulk(e *Event, parts eventParts) int {
 		}
 	}
 	if e.Email != nil {
-		n += len(e.Email.Text) + len(e.Email.HTML)
+		// Escapes make a text body a little longer and an HTML body
+		// up to about twice as long (each <, > and & is six bytes):
+		// a buffer grown once, not doubled along the way.
+		n += len(e.Email.Text) + len(e.Email.Text)/4 + 2*len(e.Email.HTML)
 	}
 	return n
 }
