@@ -1140,14 +1140,8 @@ func appendSmallMap(dst []byte, v map[string]any, depth int) ([]byte, error) {
 	}
 	dst = append(dst, '{')
 	for i := range n {
-		m := &buf[order[i]]
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendString(dst, m.key)
-		dst = append(dst, ':')
 		var err error
-		if dst, err = appendData(dst, m.val, depth+1); err != nil {
+		if dst, err = appendDataMember(dst, i, &buf[order[i]], depth); err != nil {
 			return nil, err
 		}
 	}
@@ -1160,18 +1154,24 @@ func appendLargeMap(dst []byte, v map[string]any, depth int) ([]byte, error) {
 	ms, pooled := sortedMembers(v, nil, &dataMembers)
 	defer releaseMembers(ms, pooled, &dataMembers)
 	dst = append(dst, '{')
-	for i, m := range ms {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendString(dst, m.key)
-		dst = append(dst, ':')
+	for i := range ms {
 		var err error
-		if dst, err = appendData(dst, m.val, depth+1); err != nil {
+		if dst, err = appendDataMember(dst, i, &ms[i], depth); err != nil {
 			return nil, err
 		}
 	}
 	return append(dst, '}'), nil
+}
+
+// appendDataMember appends the i-th member m of a Data object at depth
+// (a comma before every member but the first, then "key":value).
+func appendDataMember(dst []byte, i int, m *member[any], depth int) ([]byte, error) {
+	if i > 0 {
+		dst = append(dst, ',')
+	}
+	dst = appendString(dst, m.key)
+	dst = append(dst, ':')
+	return appendData(dst, m.val, depth+1)
 }
 
 // plainByte holds the ASCII bytes appendString copies as they are.
