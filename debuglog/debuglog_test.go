@@ -213,6 +213,9 @@ type rawStore struct {
 	seen [][]byte
 }
 
+// Unwrap lets store.As find the optional abilities of the wrapped store.
+func (s *rawStore) Unwrap() store.Store { return s.Store }
+
 func (s *rawStore) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
 	s.mu.Lock()
 	s.seen = append(s.seen, bytes.Clone(e.Data))
@@ -266,6 +269,9 @@ type blockingStore struct {
 	release chan struct{}
 	once    sync.Once
 }
+
+// Unwrap lets store.As find the optional abilities of the wrapped store.
+func (s *blockingStore) Unwrap() store.Store { return s.Store }
 
 func (s *blockingStore) AppendDebug(ctx context.Context, e *store.DebugEntry, keep int) error {
 	s.once.Do(func() { close(s.started) })

@@ -21,6 +21,9 @@ type countingStore struct {
 	byToken atomic.Int64
 }
 
+// Unwrap lets store.As find the optional abilities of the wrapped store.
+func (s *countingStore) Unwrap() store.Store { return s.Store }
+
 func (s *countingStore) HookByToken(ctx context.Context, token string) (*store.Hook, error) {
 	s.byToken.Add(1)
 	return s.Store.HookByToken(ctx, token)

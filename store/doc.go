@@ -38,7 +38,10 @@
 //
 // A host's own Store runs the same kit (storetest.Run, storetest.Bench),
 // which puts it behind the layer; storetest.WithCapabilities catches a
-// host wrapper that hides an ability As should find.
+// host wrapper that hides an ability As should find. A wrapper (a host's
+// type that embeds a Store to count or trace its calls) keeps the
+// abilities of what it wraps by implementing Wrapper: As follows its
+// Unwrap, as errors.As does.
 //
 // # The queue
 //

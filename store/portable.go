@@ -55,6 +55,18 @@ type layered interface{ layer() *portable }
 
 func (p *portable) layer() *portable { return p }
 
+// Wrapper is a Store that wraps another, such as a host's type that
+// embeds a Store to count or trace its calls. As looks through it for the
+// abilities it does not have itself, so that a wrapper need not forward
+// LocalQueue, IdempotencyStore, KeyUsageStore and EnqueueNotifier one by
+// one: their methods are then called on the wrapped Store directly, past
+// the wrapper's own methods.
+type Wrapper interface {
+	Store
+	// Unwrap returns the Store this one wraps.
+	Unwrap() Store
+}
+
 // As returns s's ability T, or false when s does not have it. s is a
 // Store, or any of the narrower interfaces (HookStore, KeyStore,
 // QueueStore...) holding one, as package hooks is given.
@@ -71,19 +83,27 @@ func (p *portable) layer() *portable { return p }
 // which sets *target (a *T) to the driver's T and reports whether it
 // did: that is how a driver hands out its own extras (pgstore's
 // connection pool, for example) without exposing the unchecked driver.
-// On any other s (a host's own Store), As is a type assertion.
+// On any other s (a host's own Store), As is a type assertion, and when
+// that fails and s is a Wrapper, As of what it wraps, as errors.As
+// follows Unwrap.
 //
 // Look abilities up with As rather than with a type assertion: the
 // portable Store does not satisfy the optional interfaces, so an
 // assertion would never find them. A host that wraps a Store in its own
-// type hides the abilities it does not forward; storetest.WithCapabilities
-// catches that.
+// type (to count or trace its calls, say) hides the abilities it neither
+// forwards nor reaches through Unwrap; storetest.WithCapabilities catches
+// that.
 func As[T any](s any) (T, bool) {
 	var zero T // not addressed: As allocates only when it asks the driver
 	l, ok := s.(layered)
 	if !ok {
-		t, ok := s.(T)
-		return t, ok
+		if t, ok := s.(T); ok {
+			return t, true
+		}
+		if w, ok := s.(Wrapper); ok {
+			return As[T](w.Unwrap())
+		}
+		return zero, false
 	}
 	p := l.layer()
 	if t, ok := s.(T); ok {

@@ -251,6 +251,16 @@ func TestPortableIsIdempotent(t *testing.T) {
 	}
 }
 
+// hiding wraps a Store as a host's type that counts or traces its calls
+// might: it embeds the store.Store interface, so it has the Store's
+// methods and none of the optional ones.
+type hiding struct{ store.Store }
+
+// unwrapping is hiding with an Unwrap (a store.Wrapper).
+type unwrapping struct{ hiding }
+
+func (u unwrapping) Unwrap() store.Store { return u.Store }
+
 func TestAs(t *testing.T) {
 	bare := store.Portable(&bareDriver{})
 	able := store.Portable(&ableDriver{&bareDriver{}})
@@ -292,6 +302,22 @@ func TestAs(t *testing.T) {
 		{"type assertion on a portable Store", func() bool { _, ok := able.(store.LocalQueue); return ok }, false},
 		{"LocalQueue of a host's Store", func() bool { _, ok := store.As[store.LocalQueue](host); return ok }, true},
 		{"extra of a host's Store", func() bool { _, ok := store.As[extra](host); return ok }, false},
+		// A host's wrapper hides what it does not forward, unless As
+		// can reach the wrapped Store through Unwrap.
+		{"LocalQueue of a wrapper", func() bool { _, ok := store.As[store.LocalQueue](hiding{able}); return ok }, false},
+		{"LocalQueue through Unwrap", func() bool {
+			lq, ok := store.As[store.LocalQueue](unwrapping{hiding{able}})
+			return ok && lq != nil
+		}, true},
+		{"Store of a wrapper is the wrapper", func() bool {
+			w := unwrapping{hiding{able}}
+			s, ok := store.As[store.Store](w)
+			return ok && s == store.Store(w)
+		}, true},
+		{"LocalQueue through Unwrap of a bare driver", func() bool {
+			_, ok := store.As[store.LocalQueue](unwrapping{hiding{bare}})
+			return ok
+		}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
