@@ -233,10 +233,7 @@ func appendMembers(b []byte, e *Event, parts eventParts) ([]byte, error) {
 	if parts&partKeys != 0 {
 		b = append(b, `"id":`...)
 		b = appendString(b, e.ID)
-		if e.Org != "" {
-			b = append(b, `,"org":`...)
-			b = appendString(b, e.Org)
-		}
+		b = appendStringMember(b, `,"org":`, e.Org)
 		b = append(b, `,"hook_id":`...)
 		b = appendString(b, e.HookID)
 		b = append(b, ',')
@@ -275,10 +272,7 @@ func appendMembers(b []byte, e *Event, parts eventParts) ([]byte, error) {
 		b = append(b, `,"header_bytes_dropped":`...)
 		b = strconv.AppendInt(b, int64(e.HeaderBytesDropped), 10)
 	}
-	if e.RemoteAddr != "" {
-		b = append(b, `,"remote_addr":`...)
-		b = appendString(b, e.RemoteAddr)
-	}
+	b = appendStringMember(b, `,"remote_addr":`, e.RemoteAddr)
 	if len(e.Files) > 0 {
 		b = append(b, `,"files":[`...)
 		for i := range e.Files {
@@ -295,10 +289,7 @@ func appendMembers(b []byte, e *Event, parts eventParts) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if e.IdempotencyKey != "" {
-		b = append(b, `,"idempotency_key":`...)
-		b = appendString(b, e.IdempotencyKey)
-	}
+	b = appendStringMember(b, `,"idempotency_key":`, e.IdempotencyKey)
 	return append(b, '}'), nil
 }
 
@@ -314,10 +305,7 @@ func appendFile(b []byte, f *File, withContent bool) []byte {
 	b = strconv.AppendInt(b, f.Size, 10)
 	b = append(b, `,"sha256":`...)
 	b = appendString(b, f.SHA256)
-	if f.ContentID != "" {
-		b = append(b, `,"content_id":`...)
-		b = appendString(b, f.ContentID)
-	}
+	b = appendStringMember(b, `,"content_id":`, f.ContentID)
 	if f.Inline {
 		b = append(b, `,"inline":true`...)
 	}
@@ -332,10 +320,7 @@ func appendFile(b []byte, f *File, withContent bool) []byte {
 func appendEmail(b []byte, m *Email) ([]byte, error) {
 	b = append(b, `{"from":`...)
 	b = appendString(b, m.From)
-	if m.FromName != "" {
-		b = append(b, `,"from_name":`...)
-		b = appendString(b, m.FromName)
-	}
+	b = appendStringMember(b, `,"from_name":`, m.FromName)
 	b = appendStringsMember(b, `,"to":`, m.To)
 	b = appendStringsMember(b, `,"cc":`, m.Cc)
 	b = appendStringsMember(b, `,"reply_to":`, m.ReplyTo)
@@ -343,10 +328,7 @@ func appendEmail(b []byte, m *Email) ([]byte, error) {
 	b = appendStrings(b, m.Recipients)
 	b = append(b, `,"subject":`...)
 	b = appendString(b, m.Subject)
-	if m.MessageID != "" {
-		b = append(b, `,"message_id":`...)
-		b = appendString(b, m.MessageID)
-	}
+	b = appendStringMember(b, `,"message_id":`, m.MessageID)
 	b = appendStringsMember(b, `,"in_reply_to":`, m.InReplyTo)
 	b = appendStringsMember(b, `,"references":`, m.References)
 	if !m.Date.IsZero() {
@@ -356,14 +338,8 @@ func appendEmail(b []byte, m *Email) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if m.Text != "" {
-		b = append(b, `,"text":`...)
-		b = appendString(b, m.Text)
-	}
-	if m.HTML != "" {
-		b = append(b, `,"html":`...)
-		b = appendString(b, m.HTML)
-	}
+	b = appendStringMember(b, `,"text":`, m.Text)
+	b = appendStringMember(b, `,"html":`, m.HTML)
 	if m.BodiesTruncated {
 		b = append(b, `,"bodies_truncated":true`...)
 	}
@@ -412,10 +388,7 @@ func appendEmail(b []byte, m *Email) ([]byte, error) {
 	if s := m.Sender; s != nil {
 		b = append(b, `,"sender":{"allowed":`...)
 		b = strconv.AppendBool(b, s.Allowed)
-		if s.Identity != "" {
-			b = append(b, `,"identity":`...)
-			b = appendString(b, s.Identity)
-		}
+		b = appendStringMember(b, `,"identity":`, s.Identity)
 		b = append(b, `,"reason":`...)
 		b = appendString(b, s.Reason)
 		b = append(b, '}')
@@ -427,18 +400,9 @@ func appendEmail(b []byte, m *Email) ([]byte, error) {
 func appendVerdict(b []byte, v *AuthVerdict) []byte {
 	b = append(b, `{"result":`...)
 	b = appendString(b, v.Result)
-	if v.Domain != "" {
-		b = append(b, `,"domain":`...)
-		b = appendString(b, v.Domain)
-	}
-	if v.Policy != "" {
-		b = append(b, `,"policy":`...)
-		b = appendString(b, v.Policy)
-	}
-	if v.Reason != "" {
-		b = append(b, `,"reason":`...)
-		b = appendString(b, v.Reason)
-	}
+	b = appendStringMember(b, `,"domain":`, v.Domain)
+	b = appendStringMember(b, `,"policy":`, v.Policy)
+	b = appendStringMember(b, `,"reason":`, v.Reason)
 	return append(b, '}')
 }
 
@@ -449,6 +413,15 @@ func appendStringsMember(b []byte, name string, ss []string) []byte {
 		return b
 	}
 	return appendStrings(append(b, name...), ss)
+}
+
+// appendStringMember appends the member name (which holds its leading
+// comma and its colon) with the string s, unless s is empty (omitempty).
+func appendStringMember(b []byte, name, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendString(append(b, name...), s)
 }
 
 // appendStrings appends ss as a JSON array of strings; nil is null.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/inbound-hooks/inbound/hooks"
 	"github.com/inbound-hooks/inbound/internal/baseline"
-	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
 // maxSyncAllocs bounds the allocations of one webhook post on the sync
@@ -29,16 +28,7 @@ const maxSyncAllocs = 146
 // so that a change that adds work per request fails here.
 func TestSyncPostAllocs(t *testing.T) {
 	ctx := context.Background()
-	st := memstore.New()
-	t.Cleanup(func() { _ = st.Close() })
-	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://example.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := hooks.NewKeyring(st, hooks.KeyringOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, reg, keys := newCore(t)
 	fired := 0
 	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: hooks.Sync(hooks.TriggerFunc(
 		func(context.Context, *hooks.Event) error { fired++; return nil }))})

@@ -72,16 +72,7 @@ func (s *syncBuffer) String() string {
 func newSigEnv(t *testing.T, delivery func(hooks.Trigger) hooks.Delivery, opts Options) *sigEnv {
 	t.Helper()
 	ctx := context.Background()
-	st := memstore.New()
-	t.Cleanup(func() { _ = st.Close() })
-	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://example.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := hooks.NewKeyring(st, hooks.KeyringOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, reg, keys := newCore(t)
 	dlog, err := debuglog.New(st, debuglog.Options{})
 	if err != nil {
 		t.Fatal(err)

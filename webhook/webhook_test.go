@@ -43,9 +43,10 @@ func (e *env) last() *hooks.Event {
 	return e.events[len(e.events)-1]
 }
 
-func newEnv(t testing.TB) *env {
+// newCore returns an empty memstore (closed at the end of the test) with
+// the Registry and Keyring over it that the webhook tests build on.
+func newCore(t testing.TB) (store.Store, *hooks.Registry, *hooks.Keyring) {
 	t.Helper()
-	ctx := context.Background()
 	st := memstore.New()
 	t.Cleanup(func() { _ = st.Close() })
 	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://example.test"})
@@ -56,6 +57,13 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, reg, keys
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, reg, keys := newCore(t)
 	e := &env{reg: reg, keys: keys, paths: map[string]string{}, keyFor: map[string]string{}}
 	trigger := hooks.TriggerFunc(func(ctx context.Context, ev *hooks.Event) error {
 		switch ev.HookName {
