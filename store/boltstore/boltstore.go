@@ -24,17 +24,19 @@ type Options struct {
 	Timeout time.Duration
 	// FileMode is the permission of a new database file; zero means 0600.
 	FileMode os.FileMode
-	// NoSync skips fsync after each commit. It is UNSAFE: a crash or power
+	// NoSync skips fsync after each commit and log write. It is UNSAFE: a crash or power
 	// loss can lose acknowledged events or corrupt the file. It exists for
 	// tests only.
 	NoSync bool
-	// MaxBatch caps how many concurrent queue writes (Enqueue, Claim,
-	// Complete, Fail, Replay, Prune) and AppendDebug calls share one
-	// commit; zero or negative means 256.
+	// MaxBatch caps how many concurrent Enqueue calls share one log write,
+	// and how many other queue writes (Claim, Complete, Fail, Replay,
+	// Prune) and AppendDebug calls share one commit; zero or negative
+	// means 256.
 	MaxBatch int
-	// LazyDelay bounds how long a CompleteLater waits for another write
-	// to share its commit before it gets one of its own; zero or negative
-	// means DefaultLazyDelay (10ms). Keep it far below the queue's lease.
+	// LazyDelay bounds how long a CompleteLater, or an event in the
+	// queue's log, waits for another write to share its commit before it
+	// gets one of its own; zero or negative means DefaultLazyDelay (10ms).
+	// Keep it far below the queue's lease.
 	LazyDelay time.Duration
 }
 
@@ -67,14 +69,29 @@ type driver struct {
 	lazyKick   chan struct{} // buffered, 1
 
 	reqs chan *writeReq // to the committer; unbuffered
-	quit chan struct{}  // closed by Close to stop the committer
+	quit chan struct{}  // closed by Close to stop the committer and the log writer
 	done chan struct{}  // closed by the committer when it stops
 
+	// The queue's log (log.go, wal.go). The log writer alone uses wal,
+	// logBuf and logErr.
+	wal      *walFile
+	limits   logLimits
+	logBuf   []byte
+	logErr   error         // set when a write or sync of the log failed
+	log      logState      // shared with the committer
+	logReqs  chan *logReq  // to the log writer; unbuffered
+	logDone  chan struct{} // closed by the log writer when it stops
+	applyNow chan struct{} // buffered, 1: the committer should apply the log now
+	applied  chan struct{} // buffered, 1: the committer applied logged events
+
 	// Test hooks, set before the first write and only read by the
-	// committer: beforeDrain runs after it takes a batch's first request,
-	// onCommit after each group transaction with the batch size.
+	// committer (the log writer): beforeDrain (beforeLog) runs after it
+	// takes a batch's first request, onCommit (onLog) after each group
+	// transaction (log write) with the group's size.
 	beforeDrain func()
 	onCommit    func(n int)
+	beforeLog   func()
+	onLog       func(n int)
 }
 
 var (
@@ -137,6 +154,7 @@ func openDriver(path string, opts *Options) (*driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
+	var epoch uint64
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -156,8 +174,17 @@ func openDriver(path string, opts *Options) (*driver, error) {
 		case !bytes.Equal(v, fileVersion):
 			return fmt.Errorf("%w: %q, want %q", ErrVersion, v, fileVersion)
 		}
+		if epoch, err = recoverLog(tx, path+walSuffix); err != nil {
+			return err
+		}
 		return releaseClaims(tx)
 	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	// Every logged event is in the file now: the log starts afresh.
+	wal, err := createWAL(path+walSuffix, o.FileMode, epoch, o.NoSync)
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
@@ -171,8 +198,16 @@ func openDriver(path string, opts *Options) (*driver, error) {
 		reqs:      make(chan *writeReq),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
+		wal:       wal,
+		limits:    defaultLogLimits,
+		log:       logState{ids: map[string]bool{}, idem: map[string]idemEntry{}},
+		logReqs:   make(chan *logReq),
+		logDone:   make(chan struct{}),
+		applyNow:  make(chan struct{}, 1),
+		applied:   make(chan struct{}, 1),
 	}
 	go s.commitLoop()
+	go s.logLoop()
 	return s, nil
 }
 
@@ -190,9 +225,29 @@ func (s *driver) Close() error {
 	s.lazyClosed = true // the committer commits what is left, then stops
 	s.lazyMu.Unlock()
 	close(s.quit)
-	<-s.done
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("boltstore: close: %w", err)
+	<-s.logDone
+	<-s.done // the committer applied what was logged
+	err := s.closeLog()
+	if cerr := s.db.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("boltstore: close: %w", cerr)
+	}
+	return err
+}
+
+// closeLog closes the log file and, when every event it holds is in the
+// bbolt file, removes it: a closed store is one file.
+func (s *driver) closeLog() error {
+	s.log.mu.Lock()
+	unapplied := s.log.unapplied
+	s.log.mu.Unlock()
+	if err := s.wal.close(); err != nil {
+		return fmt.Errorf("boltstore: close log: %w", err)
+	}
+	if unapplied > 0 {
+		return nil // Open applies them
+	}
+	if err := os.Remove(s.wal.path); err != nil {
+		return fmt.Errorf("boltstore: remove log: %w", err)
 	}
 	return nil
 }

@@ -53,10 +53,11 @@ func (s *driver) write(ctx context.Context, apply applyFunc) error {
 // commitLoop is the group committer. It takes one request, then whatever
 // other requests are already waiting (without waiting for more, so an idle
 // store commits a lone write at once), and commits them all in one
-// read-write transaction: one fsync for the group. Completions left by
-// CompleteLater ride along with the next group; if no write comes within
-// lazyDelay, they get a commit of their own. On quit it commits what
-// CompleteLater left, then stops.
+// read-write transaction: one fsync for the group. Events logged by the
+// log writer and completions left by CompleteLater ride along with the
+// next group; if no write comes within lazyDelay, they get a commit of
+// their own (at once when the log writer asks: applyNow). On quit it
+// commits what waits, then stops.
 func (s *driver) commitLoop() {
 	defer close(s.done)
 	batch := make([]*writeReq, 0, s.maxBatch)
@@ -70,6 +71,8 @@ func (s *driver) commitLoop() {
 		case <-s.lazyKick:
 			lazyTimer.Reset(s.lazyDelay)
 		case <-lazyTimer.C:
+			s.commit(nil)
+		case <-s.applyNow:
 			s.commit(nil)
 		case r := <-s.reqs:
 			if s.beforeDrain != nil {
@@ -91,13 +94,18 @@ func (s *driver) commitLoop() {
 	}
 }
 
-// takeLazy returns the completions waiting for a commit, and forgets them.
-func (s *driver) takeLazy() []lazyComplete {
+// takeWaiting returns the events logged and the completions waiting for
+// a commit, and forgets them. It takes both at one instant: a completion
+// comes after its event was logged, so the events the completions taken
+// need are among those taken (or applied before).
+func (s *driver) takeWaiting() ([]*loggedEvent, []lazyComplete) {
 	s.lazyMu.Lock()
 	defer s.lazyMu.Unlock()
-	l := s.lazy
-	s.lazy = nil
-	return l
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	logged, lazy := s.log.waiting, s.lazy
+	s.log.waiting, s.lazy = nil, nil
+	return logged, lazy
 }
 
 // applyLazy applies the waiting completions inside tx. A completion that
@@ -123,19 +131,29 @@ func safeApply(tx *bolt.Tx, r *writeReq) (reqErr, txErr error) {
 	return r.apply(tx)
 }
 
-// commit applies the waiting lazy completions and batch in one
-// transaction, in arrival order, and answers every request. A request's
-// own failure (a conflict, a duplicate, an unknown ID) does not affect the
-// others. If the transaction itself fails (or a request panics), each
-// request is retried in a transaction of its own, so that one bad request
-// cannot fail its group; the lazy completions get one of their own too.
+// commit applies the events logged and the completions waiting for a
+// commit, then batch, in one transaction (see commitGroup).
 func (s *driver) commit(batch []*writeReq) {
-	lazy := s.takeLazy()
-	if len(batch) == 0 && len(lazy) == 0 {
+	logged, lazy := s.takeWaiting()
+	if len(batch) == 0 && len(lazy) == 0 && len(logged) == 0 {
 		return
 	}
+	s.commitGroup(batch, lazy, logged)
+}
+
+// commitGroup applies logged, lazy and batch in one transaction, in that
+// order, and answers every request. A request's own failure (a conflict,
+// a duplicate, an unknown ID) does not affect the others. If the
+// transaction itself fails (or a request panics), the logged events are
+// applied in a transaction of their own (and wait for the next commit if
+// that fails too), so do the lazy completions, and each request is
+// retried alone, so that one bad request cannot fail its group.
+func (s *driver) commitGroup(batch []*writeReq, lazy []lazyComplete, logged []*loggedEvent) {
 	results := make([]error, len(batch))
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := applyLogged(tx, logged); err != nil {
+			return err
+		}
 		if err := applyLazy(tx, lazy); err != nil {
 			return err
 		}
@@ -149,19 +167,23 @@ func (s *driver) commit(batch []*writeReq) {
 		return nil
 	})
 	if s.onCommit != nil {
-		s.onCommit(len(batch) + len(lazy))
+		s.onCommit(len(batch) + len(lazy) + len(logged))
 	}
-	if err != nil && (len(batch) > 1 || len(lazy) > 0) {
+	if err != nil && (len(batch) > 1 || len(lazy) > 0 || len(logged) > 0) {
+		if len(logged) > 0 {
+			s.appliedLogged(logged, s.db.Update(func(tx *bolt.Tx) error { return applyLogged(tx, logged) }))
+		}
 		if len(lazy) > 0 {
 			// Lost only if this fails too: the events are then delivered
 			// again when their lease runs out.
 			_ = s.db.Update(func(tx *bolt.Tx) error { return applyLazy(tx, lazy) })
 		}
 		for _, r := range batch {
-			s.commit([]*writeReq{r})
+			s.commitGroup([]*writeReq{r}, nil, nil)
 		}
 		return
 	}
+	s.appliedLogged(logged, nil)
 	for i, r := range batch {
 		if err != nil {
 			results[i] = err

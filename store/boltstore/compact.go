@@ -46,6 +46,9 @@ func Compact(dst, src string, opts *Options) error {
 		return fmt.Errorf("boltstore: compact: open %s: %w", src, err)
 	}
 	defer in.Close()
+	if err := checkLogApplied(in, src); err != nil {
+		return err
+	}
 	out, err := bolt.Open(dst, o.FileMode, &bolt.Options{Timeout: o.Timeout, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
 	if err != nil {
 		return fmt.Errorf("boltstore: compact: create %s: %w", dst, err)
@@ -63,4 +66,25 @@ func Compact(dst, src string, opts *Options) error {
 		return fmt.Errorf("boltstore: compact: close %s: %w", dst, err)
 	}
 	return nil
+}
+
+// checkLogApplied returns ErrUnappliedLog when the log beside the file at
+// path, open as db, holds events the file has not applied.
+func checkLogApplied(db *bolt.DB, path string) error {
+	return db.View(func(tx *bolt.Tx) error {
+		var applied walPos
+		if m := tx.Bucket(bMeta); m != nil {
+			if v := m.Get(keyWALPos); v != nil {
+				applied, _ = decodeWALPos(v)
+			}
+		}
+		evs, _, err := readWAL(path+walSuffix, applied)
+		if err != nil {
+			return fmt.Errorf("boltstore: compact %s: %w", path, err)
+		}
+		if len(evs) > 0 {
+			return fmt.Errorf("%w: %s has %d (open and close the store to apply them)", ErrUnappliedLog, path, len(evs))
+		}
+		return nil
+	})
 }

@@ -29,35 +29,68 @@
 // counters for CountEvents. Every record returned is freshly decoded, so
 // callers own it.
 //
+// # The queue's log
+//
+// Enqueue must be durable before it returns, which costs an fsync. A
+// bbolt commit costs two, and a write of every page it dirties, so
+// Enqueue does not commit to bbolt: it writes the event to the queue's
+// log, a file beside the bbolt file (its path with "-wal" appended),
+// ahead of bbolt. One log writer goroutine takes an Enqueue, then every
+// Enqueue already waiting (up to Options.MaxBatch, without waiting for
+// more, so a lone event on an idle store is written at once), decides
+// each (a new event, a duplicate of an earlier one by idempotency key, an
+// ID in use), and writes the new ones with one write and one fdatasync;
+// every call returns once that sync is done. The log is grown ahead by
+// writing zeros, so that the sync does not also commit a new file size.
+// Each record carries a CRC-32C checksum; Open applies every intact
+// record that follows the position the bbolt file records as applied, and
+// a record a crash cut short ends the log.
+//
+// The committer applies the logged events to bbolt later, many to a
+// transaction: with its next write, or after Options.LazyDelay, or at
+// once when hundreds of events (or a mebibyte) wait, and it records in
+// the same transaction how far the log is applied. While events wait,
+// the log writer looks for IDs and idempotency keys among them before it
+// looks in the file, and a read of the queue (GetEvent, ListEvents,
+// CountEvents) first has them applied, so that every read sees every
+// acknowledged Enqueue. When every record is applied and the log is
+// longer than 8 MiB, the log writer starts it over (and waits for the
+// committer to catch up once it is 64 MiB long, or when 64 MiB of
+// payloads wait), so the log stays small however long the store runs.
+// Close applies everything and removes the log: a closed store is one
+// file. A store that crashed has its log beside it: keep the two
+// together (Compact refuses a file whose log holds events not yet
+// applied; opening and closing the store applies them).
+//
 // # Group commit
 //
-// Enqueue must be durable before it returns, which costs an fsync, and so
-// must the dispatcher's Claim, Complete and Fail. These queue writes (and
-// Replay, Prune and AppendDebug) therefore go through one committer goroutine:
-// it takes a request, then every request already waiting (up to
-// Options.MaxBatch, without waiting for more, so a lone write on an idle
-// store is committed at once), and applies them in arrival order in one
-// read-write transaction with one fsync. Under load an HTTP Enqueue, a
-// Claim and the previous events' Complete share a commit instead of
-// taking one each. Every call returns only after the commit holding it
-// is durable. Each request keeps its own outcome: a duplicate, a conflict
-// or an unknown event ID fails only that request; if the transaction
-// itself fails, every request of the group is retried in a transaction
-// of its own. Unlike bbolt's DB.Batch there is no fixed delay. As in
-// DB.Batch, a write that panics inside the committer is recovered: it
-// fails alone (*PanicError) and the rest of its group commits. Hook, key
-// and ClearDebug changes use one transaction each.
+// The dispatcher's Claim, Complete and Fail must be durable too. These
+// queue writes (and Replay, Prune and AppendDebug) go through one
+// committer goroutine: it takes a request, then every request already
+// waiting (up to Options.MaxBatch), and applies them in arrival order in
+// one read-write transaction with one fsync, after the logged events
+// waiting to be applied. Under load a Claim and the previous events'
+// Complete share a commit instead of taking one each. Every call returns
+// only after the commit holding it is durable. Each request keeps its own
+// outcome: a conflict or an unknown event ID fails only that request; if
+// the transaction itself fails, the logged events are applied in a
+// transaction of their own (or wait for the next commit) and every
+// request of the group is retried in a transaction of its own. Unlike
+// bbolt's DB.Batch there is no fixed delay. As in DB.Batch, a write that
+// panics inside the committer is recovered: it fails alone (*PanicError)
+// and the rest of its group commits. Hook, key and ClearDebug changes use
+// one transaction each.
 //
 // # Local hand-off
 //
 // A store holds its file's lock, so its queue belongs to this process: it
-// has a store.LocalQueue (found with store.As). EnqueueClaimed commits an event already
-// claimed, so package hooks hands it straight to a local worker with no
-// Claim and no read back; CompleteLater records the delivery without a
-// commit of its own: it rides with the next write, or is committed after
-// Options.LazyDelay (10ms), or at Close. A crash before that commit means
-// the event is delivered once more (at least once). As the file's lock
-// says that an earlier run is gone, Open makes the events it had claimed
+// has a store.LocalQueue (found with store.As). EnqueueClaimed logs an
+// event already claimed, so package hooks hands it straight to a local
+// worker with no Claim and no read back; CompleteLater records the
+// delivery without a commit of its own: it rides with the commit that
+// applies the event, or a later one. A crash before that commit means the
+// event is delivered once more (at least once). As the file's lock says
+// that an earlier run is gone, Open makes the events it had claimed
 // (handed off or claimed, lease running) due at once: after a crash they
 // are delivered as soon as the next run's dispatcher starts, not when
 // their leases run out.
@@ -77,7 +110,7 @@
 // The file holds hook tokens (which are the addresses of form and email
 // hooks), API key hashes (never secrets), event payloads and debug
 // entries: treat it as sensitive. New files are created with mode 0600
-// unless Options.FileMode says otherwise. Options.NoSync is unsafe
+// unless Options.FileMode says otherwise, and so is the log. Options.NoSync is unsafe
 // outside tests: a crash can lose acknowledged events.
 //
 // # Caveats

@@ -16,6 +16,11 @@ var (
 	ErrVersion = errors.New("boltstore: unsupported file version")
 	// ErrCorrupt means a stored record could not be decoded.
 	ErrCorrupt = errors.New("boltstore: corrupt record")
+	// ErrUnappliedLog means Compact was given a file whose queue log
+	// (the file beside it, its name ending in "-wal") holds events not yet
+	// in the file, as a crash leaves it: open and close the store first,
+	// which applies them.
+	ErrUnappliedLog = errors.New("boltstore: the file's log holds events not yet applied")
 )
 
 // PanicError is the error a write returns when applying it panicked

@@ -102,76 +102,92 @@ func newPending(e *store.QueuedEvent, claimed bool, lease time.Duration) *eventR
 }
 
 // enqueueTx applies one Enqueue of the event r with its payload inside
-// tx. reqErr is the request's own outcome (a conflict or a duplicate) and
-// leaves tx untouched; txErr means the transaction itself failed.
+// tx, without the log: the benchmarks' baseline (enqueueDirect). reqErr
+// is the request's own outcome (a conflict or a duplicate) and leaves tx
+// untouched; txErr means the transaction itself failed.
 func enqueueTx(tx *bolt.Tx, r *eventRecord, payload []byte, dedupSince time.Time) (id string, reqErr, txErr error) {
 	packAppends(tx)
-	if tx.Bucket(bStates).Get([]byte(r.ID)) != nil {
-		return "", fmt.Errorf("boltstore: event ID %q in use: %w", r.ID, store.ErrConflict), nil
-	}
-	idem := tx.Bucket(bIdem)
-	var ik []byte
-	replaceIdem := false
-	if r.IdempotencyKey != "" {
-		ik = idemKey(r.HookID, r.IdempotencyKey)
-		prev := idem.Get(ik)
-		switch {
-		case prev == nil:
-			replaceIdem = true
-		case len(prev) < timeKeyLen:
-			return "", nil, fmt.Errorf("%w: idempotency entry of hook %q", ErrCorrupt, r.HookID)
-		default:
-			prevCreated := parseTime(prev)
-			if !prevCreated.Before(dedupSince) {
-				prevID := string(prev[timeKeyLen:])
-				return prevID, fmt.Errorf("boltstore: event %q: %w", prevID, store.ErrDuplicate), nil
-			}
-			// The index names the newest event with the key: if that one
-			// is outside a window, so are all the others.
-			replaceIdem = !r.CreatedAt.Before(prevCreated)
-		}
-	}
-	if err := putPayload(tx, []byte(r.ID), payload); err != nil {
+	prev, hasPrev, err := lookupIdem(tx, r)
+	if err != nil {
 		return "", nil, err
+	}
+	taken := tx.Bucket(bStates).Get([]byte(r.ID)) != nil
+	if id, err := decideEnqueue(r, dedupSince, taken, prev, hasPrev); err != nil {
+		return id, err, nil
+	}
+	return r.ID, nil, insertEvent(tx, r, payload)
+}
+
+// lookupIdem returns the newest stored event with r's idempotency key,
+// if r has one and there is such an event.
+func lookupIdem(tx *bolt.Tx, r *eventRecord) (idemEntry, bool, error) {
+	if r.IdempotencyKey == "" {
+		return idemEntry{}, false, nil
+	}
+	prev := tx.Bucket(bIdem).Get(idemKey(r.HookID, r.IdempotencyKey))
+	switch {
+	case prev == nil:
+		return idemEntry{}, false, nil
+	case len(prev) < timeKeyLen:
+		return idemEntry{}, false, fmt.Errorf("%w: idempotency entry of hook %q", ErrCorrupt, r.HookID)
+	}
+	return idemEntry{created: parseTime(prev), id: string(prev[timeKeyLen:])}, true, nil
+}
+
+// decideEnqueue is the outcome of an Enqueue of r: its ID when it is a
+// new event, or an error wrapping store.ErrConflict when its ID is taken,
+// or the ID of prev and an error wrapping store.ErrDuplicate when prev,
+// the newest event with r's idempotency key (hasPrev), was created within
+// the window that starts at since. The index names the newest event with
+// a key: if that one is outside the window, so are all the others.
+func decideEnqueue(r *eventRecord, since time.Time, taken bool, prev idemEntry, hasPrev bool) (string, error) {
+	switch {
+	case taken:
+		return "", fmt.Errorf("boltstore: event ID %q in use: %w", r.ID, store.ErrConflict)
+	case hasPrev && !prev.created.Before(since):
+		return prev.id, fmt.Errorf("boltstore: event %q: %w", prev.id, store.ErrDuplicate)
+	}
+	return r.ID, nil
+}
+
+// insertEvent stores the event r, which the log writer accepted, with its
+// payload: its records, its index entries, and its idempotency key's
+// entry unless that names a newer event.
+func insertEvent(tx *bolt.Tx, r *eventRecord, payload []byte) error {
+	if err := putPayload(tx, []byte(r.ID), payload); err != nil {
+		return err
 	}
 	if err := saveRecord(tx, nil, r); err != nil {
-		return "", nil, err
+		return err
 	}
-	if replaceIdem {
-		if err := idem.Put(ik, append(appendTime(nil, r.CreatedAt), r.ID...)); err != nil {
-			return "", nil, err
-		}
+	if r.IdempotencyKey == "" {
+		return nil
 	}
-	return r.ID, nil, nil
+	ik := idemKey(r.HookID, r.IdempotencyKey)
+	idem := tx.Bucket(bIdem)
+	if prev := idem.Get(ik); len(prev) >= timeKeyLen && r.CreatedAt.Before(parseTime(prev)) {
+		return nil
+	}
+	return idem.Put(ik, append(appendTime(nil, r.CreatedAt), r.ID...))
 }
 
-// Enqueue implements store.QueueStore. The payload is written once, as
-// it is, apart from the delivery state; the store keeps e.Payload until
-// the commit. Concurrent calls share one transaction and one fsync with
-// each other and with the other queue writes (group commit); a call
-// returns once its event is durable. ctx is honoured until the committer
-// takes the request; after that the call waits for the commit and reports
-// its outcome.
+// Enqueue implements store.QueueStore. The event is written to the
+// queue's log (see the package documentation), with the events of
+// concurrent calls: one write and one fdatasync for the group; the
+// committer applies it to the bbolt file later, and a read (GetEvent,
+// ListEvents, CountEvents, Claim) sees it once Enqueue has returned. The
+// store keeps e.Payload until the event is applied. ctx is honoured
+// until the log writer takes the request; after that the call waits for
+// the write and reports its outcome.
 func (s *driver) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
-	return s.enqueue(ctx, e, dedupSince, false, 0)
+	return s.enqueueLogged(ctx, e, dedupSince, false, 0)
 }
 
-// EnqueueClaimed implements store.LocalQueue: Enqueue and the claim in
-// one commit. A store holds its file's lock, so no other process claims
-// its events.
+// EnqueueClaimed implements store.LocalQueue: Enqueue of an event
+// claimed in the same write. A store holds its file's lock, so no other
+// process claims its events.
 func (s *driver) EnqueueClaimed(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, lease time.Duration) (string, error) {
-	return s.enqueue(ctx, e, dedupSince, true, lease)
-}
-
-func (s *driver) enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time, claimed bool, lease time.Duration) (string, error) {
-	rec := newPending(e, claimed, lease)
-	payload := e.Payload
-	var id string
-	err := s.write(ctx, func(tx *bolt.Tx) (reqErr, txErr error) {
-		id, reqErr, txErr = enqueueTx(tx, rec, payload, dedupSince)
-		return reqErr, txErr
-	})
-	return id, err
+	return s.enqueueLogged(ctx, e, dedupSince, true, lease)
 }
 
 // Claim implements store.QueueStore. Due events are taken by NextAttempt,
@@ -456,6 +472,9 @@ func (s *driver) Fail(ctx context.Context, id string, attempts int, lastError st
 
 // GetEvent implements store.QueueStore.
 func (s *driver) GetEvent(ctx context.Context, org, id string) (*store.QueuedEvent, error) {
+	if err := s.waitApplied(ctx); err != nil {
+		return nil, err
+	}
 	var out *store.QueuedEvent
 	err := s.view(func(tx *bolt.Tx) error {
 		ev, err := getEvent(tx, id)
@@ -484,6 +503,9 @@ func (s *driver) ListEvents(ctx context.Context, org string, q store.EventQuery)
 		states = []store.EventState{store.StatePending, store.StateDelivered, store.StateDead}
 	} else if _, ok := encodeState(q.State); !ok {
 		return nil, nil
+	}
+	if err := s.waitApplied(ctx); err != nil {
+		return nil, err
 	}
 	var out []*store.QueuedEvent
 	err := s.view(func(tx *bolt.Tx) error {
@@ -621,6 +643,9 @@ func (s *driver) Prune(ctx context.Context, before time.Time) (int, error) {
 // CountEvents implements store.QueueStore; it reads a counter kept with
 // the events, not the events.
 func (s *driver) CountEvents(ctx context.Context, state store.EventState) (int, error) {
+	if err := s.waitApplied(ctx); err != nil {
+		return 0, err
+	}
 	n := 0
 	err := s.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bCounts).Get([]byte(state)); len(v) == 8 {
