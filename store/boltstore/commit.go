@@ -138,7 +138,38 @@ func (s *driver) commit(batch []*writeReq) {
 	if len(batch) == 0 && len(lazy) == 0 && len(logged) == 0 {
 		return
 	}
+	lazy = foldCompletions(logged, lazy)
 	s.commitGroup(batch, lazy, logged)
+}
+
+// foldCompletions applies to the logged events the completions of lazy
+// that complete them (events handed off, delivered and completed before
+// the committer applied them, the usual case under load): such an event
+// is stored delivered at once, instead of pending and then moved to
+// delivered in the same transaction. It returns the other completions.
+func foldCompletions(logged []*loggedEvent, lazy []lazyComplete) []lazyComplete {
+	if len(logged) == 0 || len(lazy) == 0 {
+		return lazy
+	}
+	byID := make(map[string]*loggedEvent, len(logged))
+	for _, ev := range logged {
+		byID[ev.rec.ID] = ev
+	}
+	rest := lazy[:0]
+	for _, l := range lazy {
+		ev := byID[l.id]
+		if ev == nil {
+			rest = append(rest, l)
+			continue
+		}
+		r := *ev.rec
+		if completeFn(l.attempts, l.now)(&r) != nil {
+			continue // stale: Complete would have changed nothing either
+		}
+		r.Claimed = false
+		ev.rec = &r
+	}
+	return rest
 }
 
 // commitGroup applies logged, lazy and batch in one transaction, in that

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/inbound-hooks/inbound/store"
 )
@@ -308,5 +311,70 @@ func TestCompactUnappliedLog(t *testing.T) {
 	}
 	if err := Compact(filepath.Join(t.TempDir(), "out.db"), copyPath, nil); err != nil {
 		t.Fatalf("Compact after reopening: %v", err)
+	}
+}
+
+// TestLogFoldsCompletions completes handed-off events before the
+// committer applies them and checks that they are stored delivered at
+// once (no pending index entry left behind), that a stale completion
+// changes nothing, and that the counts agree.
+func TestLogFoldsCompletions(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "log.db"), &Options{NoSync: true, LazyDelay: time.Hour})
+	ctx := context.Background()
+	t1 := t0.Add(time.Second)
+	for i := range 4 {
+		if _, err := s.EnqueueClaimed(ctx, event(i, ""), t0, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.CompleteLater(event(0, "").ID, 1, t1)
+	s.CompleteLater(event(1, "").ID, 1, t1)
+	s.CompleteLater(event(1, "").ID, 1, t1) // twice: the second is stale
+	s.CompleteLater(event(2, "").ID, 2, t1) // stale: attempt 2 never claimed
+	if got := unapplied(s); got != 4 {
+		t.Fatalf("events waiting in the log: got %d, want 4", got)
+	}
+	var sizes []int
+	s.onCommit = func(n int) { sizes = append(sizes, n) }
+	if err := s.FlushCompletions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// One commit: the flush, the 4 events, and no completion left to
+	// apply on its own (2 folded into their events, 2 stale ones dropped).
+	if !slices.Equal(sizes, []int{5}) {
+		t.Fatalf("commit sizes: got %v, want [5]", sizes)
+	}
+	for i, want := range []store.EventState{store.StateDelivered, store.StateDelivered, store.StatePending, store.StatePending} {
+		ev, err := s.GetEvent(ctx, "acme", event(i, "").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.State != want || ev.Attempts != 1 {
+			t.Fatalf("event %d: got %s at attempt %d, want %s at attempt 1", i, ev.State, ev.Attempts, want)
+		}
+		if want == store.StateDelivered && !ev.UpdatedAt.Equal(t1) {
+			t.Fatalf("event %d delivered at %v, want %v", i, ev.UpdatedAt, t1)
+		}
+	}
+	for st, want := range map[store.EventState]int{store.StatePending: 2, store.StateDelivered: 2} {
+		if n, err := s.CountEvents(ctx, st); err != nil || n != want {
+			t.Fatalf("%s: got %d, %v; want %d", st, n, err, want)
+		}
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if n := tx.Bucket(bPending).Stats().KeyN; n != 2 {
+			return fmt.Errorf("pending index: %d entries, want 2", n)
+		}
+		if n := tx.Bucket(bOrgState).Stats().KeyN; n != 4 {
+			return fmt.Errorf("org/state index: %d entries, want 4", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pruning the delivered ones leaves the pending ones.
+	if n, err := s.Prune(ctx, t1.Add(time.Second)); err != nil || n != 2 {
+		t.Fatalf("Prune: got %d, %v; want 2", n, err)
 	}
 }
