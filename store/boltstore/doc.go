@@ -44,7 +44,10 @@
 // writing zeros, so that the sync does not also commit a new file size.
 // Each record carries a CRC-32C checksum; Open applies every intact
 // record that follows the position the bbolt file records as applied, and
-// a record a crash cut short ends the log.
+// a record a crash cut short ends the log. An event whose payload is 1
+// MiB or more (a large email) is not logged but committed straight to
+// the bbolt file, so that its payload is written once; the log writer
+// waits for that commit before it decides the next events.
 //
 // The committer applies the logged events to bbolt later, many to a
 // transaction: with its next write, or after Options.LazyDelay, or at

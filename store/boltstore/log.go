@@ -30,6 +30,9 @@ type logLimits struct {
 	// restartMax bytes (plus the largest group) however long the store
 	// runs.
 	restartAt, restartMax int64
+	// directPayload is the payload size from which an event is committed
+	// straight to the file (insertDirect) instead of logged.
+	directPayload int64
 }
 
 var defaultLogLimits = logLimits{
@@ -38,6 +41,7 @@ var defaultLogLimits = logLimits{
 	maxUnapplied:   64 << 20,
 	restartAt:      8 << 20,
 	restartMax:     64 << 20,
+	directPayload:  1 << 20,
 }
 
 // logReq is one Enqueue (or EnqueueClaimed) waiting for the log writer.
@@ -150,30 +154,58 @@ func (s *driver) logGroup(batch []*logReq) {
 	if len(accepted) == 0 {
 		return
 	}
+	var direct []*logReq
 	buf := s.logBuf[:0]
-	evs := make([]*loggedEvent, len(accepted))
-	for i, r := range accepted {
+	evs := make([]*loggedEvent, 0, len(accepted))
+	for _, r := range accepted {
+		if int64(len(r.payload)) >= s.limits.directPayload {
+			direct = append(direct, r)
+			continue
+		}
 		buf = appendWALRecord(buf, s.wal.epoch, r.rec, r.payload)
-		evs[i] = &loggedEvent{rec: r.rec, payload: r.payload,
-			end: walPos{epoch: s.wal.epoch, off: s.wal.off + int64(len(buf))}}
+		evs = append(evs, &loggedEvent{rec: r.rec, payload: r.payload,
+			end: walPos{epoch: s.wal.epoch, off: s.wal.off + int64(len(buf))}})
 	}
 	if int64(cap(buf)) <= s.limits.applySoonBytes {
 		s.logBuf = buf
 	} else {
-		s.logBuf = nil // do not hold a large event's copy
+		s.logBuf = nil // do not hold a large group's copy
 	}
-	if _, err := s.wal.append(buf); err != nil {
-		// After a failed write or sync the file's state is unknown (a
-		// failed fsync may have dropped the pages it was to write): no
-		// later event is logged behind it. Reopening the store replays
-		// what is intact.
-		s.logErr = fmt.Errorf("boltstore: the queue's log failed, reopen the store: %w", err)
-		for _, r := range accepted {
-			r.id, r.err = "", s.logErr
+	if len(evs) > 0 {
+		if _, err := s.wal.append(buf); err != nil {
+			// After a failed write or sync the file's state is unknown (a
+			// failed fsync may have dropped the pages it was to write): no
+			// later event is logged behind it. Reopening the store replays
+			// what is intact.
+			s.logErr = fmt.Errorf("boltstore: the queue's log failed, reopen the store: %w", err)
+			for _, r := range accepted {
+				r.id, r.err = "", s.logErr
+			}
+			return
 		}
-		return
+		s.handOff(evs)
 	}
-	s.handOff(evs)
+	for _, r := range direct {
+		if err := s.insertDirect(r); err != nil {
+			r.id, r.err = "", err
+		}
+	}
+}
+
+// insertDirect commits the large event of r straight to the file, so that
+// its payload is written once, not to the log and then to the file. The
+// log writer waits for that commit before it decides anything more, so
+// that no decision misses the event; the committer applies the events
+// logged before it first. The caller of Enqueue holds the read lock, so
+// the committer runs.
+func (s *driver) insertDirect(r *logReq) error {
+	rec, payload := r.rec, r.payload
+	w := &writeReq{res: make(chan error, 1), apply: func(tx *bolt.Tx) (reqErr, txErr error) {
+		packAppends(tx)
+		return nil, insertEvent(tx, rec, payload)
+	}}
+	s.reqs <- w
+	return <-w.res
 }
 
 // decide sets the outcome of every request of batch, in order, as

@@ -176,7 +176,8 @@ func TestLogDamage(t *testing.T) {
 func TestLogRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log.db")
 	s := openTest(t, path, &Options{LazyDelay: time.Hour})
-	s.limits = logLimits{applySoon: 1 << 20, applySoonBytes: 1 << 30, maxUnapplied: 8 << 10, restartAt: 4 << 10, restartMax: 16 << 10}
+	s.limits.applySoon, s.limits.applySoonBytes = 1<<20, 1<<30
+	s.limits.maxUnapplied, s.limits.restartAt, s.limits.restartMax = 8<<10, 4<<10, 16<<10
 	var mostUnapplied atomic.Int64
 	s.onLog = func(int) {
 		s.log.mu.Lock()
@@ -376,5 +377,41 @@ func TestLogFoldsCompletions(t *testing.T) {
 	// Pruning the delivered ones leaves the pending ones.
 	if n, err := s.Prune(ctx, t1.Add(time.Second)); err != nil || n != 2 {
 		t.Fatalf("Prune: got %d, %v; want 2", n, err)
+	}
+}
+
+// TestLogDirectLargeEvent checks that an event with a large payload is
+// committed straight to the file, not logged (its payload is written
+// once), that it is durable when Enqueue returns, and that its
+// idempotency key deduplicates at once.
+func TestLogDirectLargeEvent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	s := openTest(t, path, &Options{LazyDelay: time.Hour})
+	s.limits.directPayload = 1000
+	ctx := context.Background()
+	small := event(1, "small")
+	small.Payload = payloadOf(1, 999)
+	if _, err := s.Enqueue(ctx, small, t0); err != nil {
+		t.Fatal(err)
+	}
+	off := s.wal.off
+	large := event(2, "large")
+	large.Payload = payloadOf(2, 1000)
+	if _, err := s.EnqueueClaimed(ctx, large, t0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if s.wal.off != off {
+		t.Fatalf("the log grew by %d bytes for a large event, want 0", s.wal.off-off)
+	}
+	if got := unapplied(s); got != 0 {
+		t.Fatalf("events waiting in the log: got %d, want 0 (the large event's commit applied the small one first)", got)
+	}
+	if id, err := s.Enqueue(ctx, event(3, "large"), t0); !errors.Is(err, store.ErrDuplicate) || id != large.ID {
+		t.Fatalf("Enqueue with the large event's key: got %q, %v; want %q, %v", id, err, large.ID, store.ErrDuplicate)
+	}
+	c := openTest(t, snapshot(t, path), &Options{NoSync: true})
+	ev, err := c.GetEvent(ctx, "acme", large.ID)
+	if err != nil || !bytes.Equal(ev.Payload, large.Payload) {
+		t.Fatalf("large event after a crash: %v", err)
 	}
 }
