@@ -78,20 +78,25 @@ func (s *driver) commitLoop() {
 			if s.beforeDrain != nil {
 				s.beforeDrain()
 			}
-			batch = append(batch[:0], r)
-		drain:
-			for len(batch) < s.maxBatch {
-				select {
-				case r := <-s.reqs:
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
+			batch = drain(s.reqs, append(batch[:0], r), s.maxBatch)
 			s.commit(batch)
 			clear(batch) // drop references to answered requests
 		}
 	}
+}
+
+// drain appends to batch what c holds ready, without waiting, until
+// batch holds max.
+func drain[T any](c <-chan T, batch []T, max int) []T {
+	for len(batch) < max {
+		select {
+		case r := <-c:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // takeWaiting returns the events logged and the completions waiting for

@@ -107,16 +107,7 @@ func (s *driver) logLoop() {
 			if s.beforeLog != nil {
 				s.beforeLog()
 			}
-			batch = append(batch[:0], r)
-		drain:
-			for len(batch) < s.maxBatch {
-				select {
-				case r := <-s.logReqs:
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
+			batch = drain(s.logReqs, append(batch[:0], r), s.maxBatch)
 			s.logGroup(batch)
 			if s.onLog != nil {
 				s.onLog(len(batch))
