@@ -86,9 +86,9 @@ func (s *driver) commitLoop() {
 }
 
 // drain appends to batch what c holds ready, without waiting, until
-// batch holds max.
-func drain[T any](c <-chan T, batch []T, max int) []T {
-	for len(batch) < max {
+// batch holds limit.
+func drain[T any](c <-chan T, batch []T, limit int) []T {
+	for len(batch) < limit {
 		select {
 		case r := <-c:
 			batch = append(batch, r)
