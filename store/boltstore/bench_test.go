@@ -17,8 +17,10 @@ import (
 	"github.com/inbound-hooks/inbound/store/storetest"
 )
 
-// BenchmarkEnqueue compares group commit (Enqueue) with a bare baseline
-// that runs one bbolt read-write transaction, so one fsync, per event
+// BenchmarkEnqueue compares Enqueue (the queue's log: one write and one
+// fdatasync for a group of concurrent events, applied to bbolt later by
+// the committer) with a bare baseline that runs one bbolt read-write
+// transaction, so a commit's page writes and two fsyncs, per event
 // (enqueueDirect), on files of the same kind with fsync on, for one caller
 // and for 64 concurrent callers. ops/s is the figure to compare. The
 // nosync variants take the disk out (fsync latency on shared machines
