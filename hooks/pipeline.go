@@ -296,8 +296,12 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 	label := p.ins.kind(h.Kind)
 	p.ins.received.Add(ctx, 1, label.add...)
 	// run fills in what it learns; the interaction reaches the heap (and
-	// the recorder) only for a hook whose debug setting is on.
-	scratch := Interaction{Hook: h, Time: start.UTC(), RemoteAddr: a.RemoteAddr, Method: a.Method, Path: a.Path}
+	// the recorder) only for a hook whose debug setting is on. Its fields
+	// are set one by one: a composite literal would be built in a
+	// temporary of its own and copied, doubling its room in this frame,
+	// which is on the stack under every Trigger call.
+	var scratch Interaction
+	scratch.Hook, scratch.Time, scratch.RemoteAddr, scratch.Method, scratch.Path = h, start.UTC(), a.RemoteAddr, a.Method, a.Path
 	res := p.run(ctx, h, a, in, &scratch)
 	if res.Err == nil {
 		p.ins.accepted.Add(ctx, 1, label.add...)
@@ -308,7 +312,7 @@ func (p *Pipeline) Ingest(ctx context.Context, a *Arrival, in Intake) *Result {
 		p.ins.countRejected(ctx, span, h, res.Err.Code)
 	}
 	if recording {
-		span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
+		setStatusAttribute(span, res.Status)
 	}
 	p.ins.ingest.Record(ctx, p.now().Sub(start).Seconds(), label.record...)
 	if h.Debug && p.recorder != nil {
@@ -442,6 +446,12 @@ func (p *Pipeline) deliveryFailed(ctx context.Context, h *Hook, e *Event, rec *I
 // setIngestAttributes labels a recording ingest span with the hook.
 func setIngestAttributes(span trace.Span, h *Hook) {
 	span.SetAttributes(attribute.String("inbound.hook.kind", string(h.Kind)), attribute.String("inbound.hook.id", h.ID))
+}
+
+// setStatusAttribute labels a recording ingest span with the answer's
+// status.
+func setStatusAttribute(span trace.Span, status int) {
+	span.SetAttributes(attribute.Int("http.response.status_code", status))
 }
 
 func failed(h *Hook, e *Error) *Result { return &Result{Hook: h, Status: e.Status, Err: e} }

@@ -488,9 +488,20 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 	return append(b, '"'), nil
 }
 
-// smallMap is the most members of a map whose sorted members live on
-// the stack.
+// smallMap is the most members of a header map whose sorted members
+// live on the stack, and of a member slice sortedMembers sorts by
+// insertion.
 const smallMap = 16
+
+// smallDataMap is the most members of a Data object whose sorted members
+// live on the stack (appendSmallMap). It is smaller than smallMap because
+// each level of nesting stacks its array: with 8 members (256 bytes, not
+// 512), the event line of the yardstick's five-level webhook body fits a
+// connection goroutine's 8 KiB stack, where 16 made it grow to 16 KiB
+// after every garbage collection had shrunk it (runtime.newstack was 5 %
+// of examples/server's CPU). Objects of more members are sorted in a
+// pooled slice (appendLargeMap).
+const smallDataMap = 8
 
 // member is one member of a map, by key.
 type member[V any] struct {
@@ -1036,7 +1047,7 @@ const maxDataDepth = 10000
 // appendData appends v as JSON to dst.
 func appendData(dst []byte, v any, depth int) ([]byte, error) {
 	if depth > maxDataDepth {
-		return nil, fmt.Errorf("data nests deeper than %d levels", maxDataDepth)
+		return nil, errDataTooDeep()
 	}
 	switch v := v.(type) {
 	case nil:
@@ -1050,7 +1061,7 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 			return append(dst, '0'), nil // as encoding/json writes it
 		}
 		if !isJSONNumber(string(v)) {
-			return nil, fmt.Errorf("invalid number literal %q", string(v))
+			return nil, invalidNumber(v)
 		}
 		return append(dst, v...), nil
 	case map[string]any:
@@ -1059,7 +1070,7 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 		}
 		// Keys in order, as encoding/json writes them: the same Event
 		// always gives the same bytes.
-		if len(v) > smallMap {
+		if len(v) > smallDataMap {
 			return appendLargeMap(dst, v, depth)
 		}
 		return appendSmallMap(dst, v, depth)
@@ -1079,6 +1090,23 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	}
+	return appendMarshaled(dst, v)
+}
+
+// The cold paths of appendData are functions of their own, so that their
+// calls' arguments (fmt's and json.Marshal's interface values) do not
+// enlarge appendData's frame, which each level of the data stacks.
+
+// errDataTooDeep is appendData's error past maxDataDepth.
+func errDataTooDeep() error { return fmt.Errorf("data nests deeper than %d levels", maxDataDepth) }
+
+// invalidNumber is appendData's error for a json.Number that is not a
+// number literal.
+func invalidNumber(n json.Number) error { return fmt.Errorf("invalid number literal %q", string(n)) }
+
+// appendMarshaled appends v as encoding/json writes it: a value of a type
+// decoding never makes, which a Trigger or host put in Data.
+func appendMarshaled(dst []byte, v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -1086,7 +1114,7 @@ func appendData(dst []byte, v any, depth int) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// appendSmallMap appends a map of at most smallMap members. It is a
+// appendSmallMap appends a map of at most smallDataMap members. It is a
 // function of its own so that the arrays it sorts in are on the stack of a
 // map's level only: appendData, which every value of the data passes
 // through, keeps a small frame, and the stack of the goroutine that
@@ -1097,8 +1125,8 @@ func appendSmallMap(dst []byte, v map[string]any, depth int) ([]byte, error) {
 	// no write barrier, which a slice (or swapping members that hold
 	// pointers) would take while the GC runs, as it often does
 	// under load.
-	var buf [smallMap]member[any]
-	var order [smallMap]uint8
+	var buf [smallDataMap]member[any]
+	var order [smallDataMap]uint8
 	n := 0
 	for k, x := range v {
 		if n == len(buf) {
@@ -1121,7 +1149,7 @@ func appendSmallMap(dst []byte, v map[string]any, depth int) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
-// appendLargeMap appends a map of more than smallMap members (see
+// appendLargeMap appends a map of more than smallDataMap members (see
 // appendData), sorted in a slice from a pool.
 func appendLargeMap(dst []byte, v map[string]any, depth int) ([]byte, error) {
 	ms, pooled := sortedMembers(v, nil, &dataMembers)
