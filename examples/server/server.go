@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -299,10 +300,9 @@ func (t *lineTrigger) Fire(_ context.Context, e *hooks.Event) error {
 	line := *e
 	line.Raw, line.Header = nil, nil
 	if len(e.Files) > 0 {
-		line.Files = make([]hooks.File, len(e.Files))
-		for i, f := range e.Files {
-			f.Content = nil
-			line.Files[i] = f
+		line.Files = slices.Clone(e.Files)
+		for i := range line.Files {
+			line.Files[i].Content = nil
 		}
 	}
 	b, err := line.MarshalJSON()
