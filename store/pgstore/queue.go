@@ -67,11 +67,9 @@ const maxEnqueueTries = 3
 // ID inserted concurrently by another transaction makes it fail (a unique
 // violation): the group is then retried one event at a time.
 //
-// It runs a generic plan (see genericPlansSQL), planned once for every
-// size of the tables: the events and idempotency_keys rows of the group
-// are looked up one by one (LATERAL ... LIMIT 1, which the planner cannot
-// turn into a hash of the whole table, as it would for a table that was
-// small when it planned).
+// It runs a generic plan (see plansSQL): the events and idempotency_keys
+// rows of the group are looked up one by one (LATERAL ... LIMIT 1, which
+// the planner cannot turn into a hash of the whole table).
 //
 // $1 ids, $2 orgs, $3 hook_ids, $4 keys, $5 payloads, $6 next_attempts,
 // $7 created_ats, $8 updated_ats, $9 dedupSinces, $10 attempts (0, or 1
@@ -231,37 +229,49 @@ const (
 	commitTimeout = 30 * time.Second
 )
 
-// genericPlansSQL makes the statements after it in its transaction run
-// their prepared statement's generic plan. PostgreSQL, which knows the
-// length of enqueueSQL's arrays only when it plans for the values (a
-// custom plan), would estimate a custom plan cheaper for the short arrays
-// of a lightly loaded store, and then plan this large statement again at
-// every execution, which costs more than running it. The setting ends
-// with the transaction.
-const genericPlansSQL = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`
+// plansSQL opens each transaction that runs enqueueSQL or completeSQL
+// (see newBatch): the statements after it, in its transaction, run their
+// prepared statement's generic plan, planned without sequential or bitmap
+// scans. Both statements find their rows by key, a lookup per event, and
+// no other plan is right at any size of the tables; but PostgreSQL would
+// choose by its estimates, which lag a queue table that grows by
+// thousands of rows a second (a generic plan made on a small table scans
+// it whole, and keeps doing so as it grows), and would plan enqueueSQL
+// again at every execution (custom plans, for short arrays), which costs
+// more than running it. The settings end with the transaction.
+const plansSQL = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
+	set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
+
+// newBatch returns a pipeline that opens with plansSQL and, when notify is
+// set, the NOTIFY that wakes the dispatchers of every replica (delivered
+// when the transaction commits). Read that first result with Exec.
+func (s *driver) newBatch(notify bool) *pgx.Batch {
+	b := &pgx.Batch{}
+	if notify {
+		b.Queue(plansSQL+`, pg_notify($1, $2)`, s.channel, eventsReady)
+	} else {
+		b.Queue(plansSQL)
+	}
+	return b
+}
 
 // runEnqueues stores reqs (at most one per ID and per hook and
 // idempotency key) in one implicit transaction (one pipeline, one round
-// trip: the completions left for later, genericPlansSQL with the NOTIFY
-// that wakes the dispatchers, enqueueSQL) and returns each one's answer.
+// trip: plansSQL with the NOTIFY, the completions left for later,
+// enqueueSQL) and returns each one's answer.
 // An error means nothing was stored.
 func (s *driver) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueAnswer, error) {
-	b := &pgx.Batch{}
-	// Completions left for later ride on this transaction.
-	lazy := s.takeLazy()
-	if len(lazy) > 0 {
-		s.queueLazy(b, lazy)
-	}
+	// An event enqueued claimed (EnqueueClaimed) is leased to its process:
+	// no dispatcher could take it now, so it wakes none.
 	claimable := false
 	for _, r := range reqs {
 		claimable = claimable || r.lease == 0
 	}
-	if claimable {
-		b.Queue(genericPlansSQL+`, pg_notify($1, $2)`, s.channel, eventsReady)
-	} else {
-		// An event enqueued claimed (EnqueueClaimed) is leased to its
-		// process: no dispatcher could take it now, so it wakes none.
-		b.Queue(genericPlansSQL)
+	b := s.newBatch(claimable)
+	// Completions left for later ride on this transaction.
+	lazy := s.takeLazy()
+	if len(lazy) > 0 {
+		s.queueLazy(b, lazy)
 	}
 	b.Queue(s.q(enqueueSQL), enqueueArgs(reqs)...)
 	s.groups.Add(1)
@@ -271,13 +281,13 @@ func (s *driver) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueue
 		s.putBackLazy(lazy) // not committed
 		return nil, err
 	}
+	if _, err := br.Exec(); err != nil { // plansSQL
+		return fail(err)
+	}
 	if len(lazy) > 0 {
 		if _, err := br.Exec(); err != nil {
 			return fail(err)
 		}
-	}
-	if _, err := br.Exec(); err != nil {
-		return fail(err)
 	}
 	rows, err := br.Query()
 	if err != nil {
@@ -396,9 +406,20 @@ const lazyDelay = 10 * time.Millisecond
 // completeSQL marks the events of three parallel arrays (IDs, claims'
 // attempts, times) delivered, where the claim still holds, and returns
 // the IDs it changed.
-const completeSQL = `UPDATE {s}.events e SET state = 'delivered', updated_at = v.now
-FROM unnest($1::text[], $2::integer[], $3::timestamptz[]) AS v(id, attempts, now)
-WHERE e.id = v.id AND e.state = 'pending' AND e.attempts = v.attempts
+//
+// It runs after plansSQL. The rows are found by primary key alone (id =
+// ANY), each with its attempts and time by its position in the arrays:
+// a join with the arrays (UPDATE ... FROM unnest) leaves the planner a
+// nested loop over the arrays, rescanned for each row. "Not delivered and
+// not dead" is "pending" (the state column's CHECK) in a form that does
+// not match the predicate of the partial index events_claim: the planner,
+// told by the statistics that few events are pending, would otherwise
+// scan that index whole, with the entries of every event completed since
+// the last VACUUM.
+const completeSQL = `UPDATE {s}.events e SET state = 'delivered',
+	updated_at = ($3::timestamptz[])[array_position($1::text[], e.id)]
+WHERE e.id = ANY($1::text[]) AND e.state <> 'delivered' AND e.state <> 'dead'
+	AND e.attempts = ($2::integer[])[array_position($1::text[], e.id)]
 RETURNING e.id`
 
 // CompleteLater implements store.LocalQueue. The completion is committed
@@ -459,7 +480,7 @@ func (s *driver) flushLazy(ctx context.Context) error {
 	if len(l) == 0 {
 		return nil
 	}
-	b := &pgx.Batch{}
+	b := s.newBatch(false)
 	s.queueLazy(b, l)
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		s.putBackLazy(l)
@@ -626,10 +647,19 @@ func (s *driver) completeGroup(batch []*completeReq) {
 		for i, r := range group {
 			ids[i], atts[i], nows[i] = r.id, int32(r.attempts), r.now
 		}
-		rows, err := s.pool.Query(ctx, s.q(completeSQL), ids, atts, nows)
+		b := s.newBatch(false)
+		b.Queue(s.q(completeSQL), ids, atts, nows)
+		br := s.pool.SendBatch(ctx, b)
 		var done []string
+		_, err := br.Exec() // plansSQL
 		if err == nil {
-			done, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			var rows pgx.Rows
+			if rows, err = br.Query(); err == nil {
+				done, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			}
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
 		}
 		if err != nil {
 			for _, r := range group {
