@@ -204,3 +204,48 @@ func TestEnqueueGroupMixed(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanSettingsEnd checks that the planner settings an Enqueue and a
+// Complete make for their own statements end with their transactions:
+// the pool's connection (the store's only one) is back to the server's
+// settings for the host's queries.
+func TestPlanSettingsEnd(t *testing.T) {
+	dsn := testDSN(t)
+	ctx := context.Background()
+	s, err := pgstore.Open(ctx, dsn, &pgstore.Options{Schema: newSchema(t, dsn), MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	pool, _ := pgstore.Pool(s)
+	show := func() string {
+		var mode, seq, bitmap string
+		if err := pool.QueryRow(ctx, `SELECT current_setting('plan_cache_mode'), current_setting('enable_seqscan'),
+	current_setting('enable_bitmapscan')`).Scan(&mode, &seq, &bitmap); err != nil {
+			t.Fatal(err)
+		}
+		return mode + " " + seq + " " + bitmap
+	}
+	want := show()
+	if _, err := s.Enqueue(ctx, event("e1", "h1", "k1", t0), t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := show(); got != want {
+		t.Fatalf("after Enqueue: got %q, want %q", got, want)
+	}
+	evs, err := s.Claim(ctx, t0, time.Hour, 1)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("Claim: got %d, %v", len(evs), err)
+	}
+	local, _ := store.As[store.LocalQueue](s)
+	local.CompleteLater(evs[0].ID, evs[0].Attempts, t0)
+	if err := local.FlushCompletions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := show(); got != want {
+		t.Fatalf("after FlushCompletions: got %q, want %q", got, want)
+	}
+	if ev, err := s.GetEvent(ctx, "org1", "e1"); err != nil || ev.State != store.StateDelivered {
+		t.Fatalf("GetEvent: got %+v, %v, want delivered", ev, err)
+	}
+}
