@@ -54,9 +54,9 @@
 //
 //   - Group commit: concurrent Enqueues share transactions. Four
 //     committers each take the events waiting (up to 256) and store them
-//     in one round trip, a pipeline of one statement per event ending
-//     with a NOTIFY, which PostgreSQL runs as one implicit transaction;
-//     an idle store commits a lone event at once. Concurrent Completes
+//     in one round trip: one statement for the whole group (the events'
+//     fields as arrays), then a NOTIFY, which PostgreSQL runs as one
+//     implicit transaction; an idle store commits a lone event at once. Concurrent Completes
 //     likewise share one UPDATE (two committers). An event's payload is
 //     written once, to event_payloads; Claim, Complete, Fail and Replay
 //     update the small events row alone.

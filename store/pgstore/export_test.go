@@ -58,3 +58,21 @@ func SetHeartbeat(st store.Store, d time.Duration) {
 
 // EnqueueGroups returns how many Enqueue transactions the store ran.
 func EnqueueGroups(s store.Store) int64 { return unwrap(s).groups.Load() }
+
+// EnqueueGroup enqueues evs as one group commit would if concurrent
+// Enqueues (with dedupSince since) reached a committer together, and
+// returns each one's answer.
+func EnqueueGroup(st store.Store, evs []*store.QueuedEvent, since time.Time) ([]string, []error) {
+	s := unwrap(st)
+	reqs := make([]*enqueueReq, len(evs))
+	for i, e := range evs {
+		reqs[i] = &enqueueReq{e: e, since: since, done: make(chan struct{})}
+	}
+	s.commitGroup(reqs)
+	ids, errs := make([]string, len(reqs)), make([]error, len(reqs))
+	for i, r := range reqs {
+		<-r.done
+		ids[i], errs[i] = r.id, r.err
+	}
+	return ids, errs
+}

@@ -49,55 +49,65 @@ func collectEvents(rows pgx.Rows) ([]*store.QueuedEvent, error) {
 // disappeared (pruned) or was replaced before Enqueue could read it.
 const maxEnqueueTries = 3
 
-// enqueueSQL stores one event, in one statement that fails for no reason
-// of the event's own in normal operation (so that the other events of its
-// group commit): an ID already in use (c.taken) inserts nothing; with an
-// idempotency key, it upserts the (hook, key) row of idempotency_keys and
-// inserts the event only if the upsert took the row (the row is replaced
-// only when the event it names was created before dedupSince, and keeps
-// naming the newest event with the key). The table's primary key makes
-// concurrent Enqueues with one key, in any process, wait for each other.
-// The payload goes to event_payloads, written this once. The result row
-// says what happened, and names the event that holds the key (as the
-// statement's snapshot sees it). Only an ID inserted concurrently by
-// another transaction makes it fail (a unique violation): the group is
-// then retried one event at a time.
+// enqueueSQL stores a group of events, given as parallel arrays (one
+// element per event, at most one event per ID and per hook and
+// idempotency key), in one statement that fails for no reason of one
+// event's own in normal operation (so that the other events of its group
+// commit). For each event, as the statement's snapshot sees the tables: an
+// ID already in use (c.taken) inserts nothing; with an idempotency key, it
+// upserts the (hook, key) row of idempotency_keys and inserts the event
+// only if the upsert took the row (the row is replaced only when the event
+// it names was created before the event's dedupSince, and keeps naming the
+// newest event with the key). The table's primary key makes concurrent
+// Enqueues with one key, in any process, wait for each other; the keys
+// are upserted in (hook, key) order, so that two groups wait for each
+// other's keys in one order. The payloads go to event_payloads, written
+// this once. The result has a row per event, by its ordinal n (from 1),
+// that says what happened and names the event that holds the key. Only an
+// ID inserted concurrently by another transaction makes it fail (a unique
+// violation): the group is then retried one event at a time.
 //
-// $1 id, $2 org, $3 hook_id, $4 key, $5 payload, $6 next_attempt,
-// $7 created_at, $8 updated_at, $9 dedupSince, $10 attempts (0, or 1
+// It runs a generic plan (see plansSQL): the events and idempotency_keys
+// rows of the group are looked up one by one (LATERAL ... LIMIT 1, which
+// the planner cannot turn into a hash of the whole table).
+//
+// $1 ids, $2 orgs, $3 hook_ids, $4 keys, $5 payloads, $6 next_attempts,
+// $7 created_ats, $8 updated_ats, $9 dedupSinces, $10 attempts (0, or 1
 // for EnqueueClaimed).
 const enqueueSQL = `WITH c AS (
-	SELECT EXISTS (SELECT 1 FROM {s}.events WHERE id = $1) AS taken
+	SELECT v.*, t.id IS NOT NULL AS taken
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::timestamptz[],
+		$7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::integer[])
+		WITH ORDINALITY AS v(id, org, hook_id, key, payload, next_attempt, created_at, updated_at, since, attempts, n)
+	LEFT JOIN LATERAL (SELECT e.id FROM {s}.events e WHERE e.id = v.id LIMIT 1) t ON true
 ), k AS (
 	INSERT INTO {s}.idempotency_keys AS i (hook_id, key, event_id, created_at)
-	SELECT $3, $4, $1, $7 FROM c WHERE $4 <> ''::bytea AND NOT c.taken
+	SELECT hook_id, key, id, created_at FROM c WHERE key <> ''::bytea AND NOT taken
+	ORDER BY hook_id, key
 	ON CONFLICT (hook_id, key) DO UPDATE SET
 		event_id = CASE WHEN EXCLUDED.created_at >= i.created_at THEN EXCLUDED.event_id ELSE i.event_id END,
 		created_at = GREATEST(EXCLUDED.created_at, i.created_at)
-	WHERE i.created_at < $9
-	RETURNING 1
+	WHERE i.created_at < (SELECT since FROM c WHERE c.hook_id = EXCLUDED.hook_id AND c.key = EXCLUDED.key)
+	RETURNING i.hook_id, i.key
 ), e AS (
 	INSERT INTO {s}.events (` + stateColumns + `, payload_size)
-	SELECT $1, $2, $3, $4, 'pending', $10, ''::bytea, $6, $7, $8, octet_length($5::bytea) FROM c
-	WHERE NOT c.taken AND ($4 = ''::bytea OR EXISTS (SELECT 1 FROM k))
-	RETURNING 1
+	SELECT id, org, hook_id, key, 'pending', attempts, ''::bytea, next_attempt, created_at, updated_at,
+		octet_length(payload) FROM c
+	WHERE NOT taken AND (key = ''::bytea OR EXISTS (SELECT 1 FROM k WHERE k.hook_id = c.hook_id AND k.key = c.key))
+	RETURNING id
 ), p AS (
-	INSERT INTO {s}.event_payloads (id, payload) SELECT $1, $5 FROM e
+	INSERT INTO {s}.event_payloads (id, payload) SELECT c.id, c.payload FROM c JOIN e ON e.id = c.id
 	ON CONFLICT (id) DO UPDATE SET payload = EXCLUDED.payload
-	RETURNING 1
 )
-SELECT (SELECT taken FROM c), EXISTS (SELECT 1 FROM e), i.event_id, i.created_at
-FROM (SELECT 1) AS one LEFT JOIN {s}.idempotency_keys i ON $4 <> ''::bytea AND i.hook_id = $3 AND i.key = $4`
+SELECT c.n, c.taken, c.id IN (SELECT id FROM e), i.event_id, i.created_at
+FROM c LEFT JOIN LATERAL (SELECT event_id, created_at FROM {s}.idempotency_keys i
+	WHERE i.hook_id = c.hook_id AND i.key = c.key LIMIT 1) i ON c.key <> ''::bytea`
 
-// enqueueResult is what enqueueSQL reports.
+// enqueueResult is what enqueueSQL reports for one event.
 type enqueueResult struct {
 	taken, inserted bool
 	dupID           *string
 	dupCreated      *time.Time
-}
-
-func (r *enqueueResult) scan(row pgx.Row) error {
-	return row.Scan(&r.taken, &r.inserted, &r.dupID, &r.dupCreated)
 }
 
 // errRetryAlone marks a request its group could not settle: it is run
@@ -122,17 +132,29 @@ func (r *enqueueResult) outcome(req *enqueueReq) (id string, err error) {
 	}
 }
 
-func (s *driver) enqueueArgs(req *enqueueReq) []any {
-	e := req.e
-	payload := e.Payload
-	if payload == nil {
-		payload = []byte{}
+// enqueueArgs returns enqueueSQL's arguments for reqs.
+func enqueueArgs(reqs []*enqueueReq) []any {
+	n := len(reqs)
+	var (
+		ids, orgs, hooks                 = make([]string, n), make([]string, n), make([]string, n)
+		keys, payloads                   = make([][]byte, n), make([][]byte, n)
+		nexts, createds, updateds, since = make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
+		attempts                         = make([]int32, n)
+	)
+	for i, r := range reqs {
+		e := r.e
+		payload := e.Payload
+		if payload == nil {
+			payload = []byte{}
+		}
+		next, updated, att := e.NextAttempt, e.UpdatedAt, int32(0)
+		if r.lease > 0 { // EnqueueClaimed: claimed at e.NextAttempt
+			next, updated, att = e.NextAttempt.Add(r.lease), e.NextAttempt, 1
+		}
+		ids[i], orgs[i], hooks[i], keys[i], payloads[i] = e.ID, e.Org, e.HookID, []byte(e.IdempotencyKey), payload
+		nexts[i], createds[i], updateds[i], since[i], attempts[i] = next, e.CreatedAt, updated, r.since, att
 	}
-	next, updated, attempts := e.NextAttempt, e.UpdatedAt, 0
-	if req.lease > 0 { // EnqueueClaimed: claimed at e.NextAttempt
-		next, updated, attempts = e.NextAttempt.Add(req.lease), e.NextAttempt, 1
-	}
-	return []any{e.ID, e.Org, e.HookID, []byte(e.IdempotencyKey), payload, next, e.CreatedAt, updated, req.since, attempts}
+	return []any{ids, orgs, hooks, keys, payloads, nexts, createds, updateds, since, attempts}
 }
 
 // Enqueue implements store.QueueStore. Enqueues from concurrent callers
@@ -140,12 +162,13 @@ func (s *driver) enqueueArgs(req *enqueueReq) []any {
 // what is waiting, up to maxEnqueueBatch events, and commit it at once, so
 // that a burst costs a few commits (and WAL flushes) instead of one each;
 // an idle store commits a lone event at once. A group is one round trip:
-// a pipeline of one statement per event (see enqueueSQL) and a NOTIFY
-// that wakes the dispatchers of every replica (NotifyEnqueued; not for a
-// group of events enqueued claimed, which no dispatcher may take before
-// their lease runs out), which
-// PostgreSQL runs as one implicit transaction. A group that fails is
-// retried one event at a time.
+// a pipeline of one statement for all its events (see enqueueSQL) and a
+// NOTIFY that wakes the dispatchers of every replica (NotifyEnqueued; not
+// for a group of events enqueued claimed, which no dispatcher may take
+// before their lease runs out), which PostgreSQL runs as one implicit
+// transaction. An event whose ID or idempotency key an earlier event of
+// its group carries is stored alone after the group. A group that fails
+// is retried one event at a time.
 func (s *driver) Enqueue(ctx context.Context, e *store.QueuedEvent, dedupSince time.Time) (string, error) {
 	return s.enqueue(ctx, e, dedupSince, 0)
 }
@@ -206,27 +229,51 @@ const (
 	commitTimeout = 30 * time.Second
 )
 
-// runEnqueues stores reqs in one implicit transaction (one pipeline, one
-// round trip) and returns each one's answer. An error means nothing was
-// stored.
-func (s *driver) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueAnswer, error) {
+// plansSQL opens each transaction that runs enqueueSQL or completeSQL
+// (see newBatch): the statements after it, in its transaction, run their
+// prepared statement's generic plan, planned without sequential or bitmap
+// scans. Both statements find their rows by key, a lookup per event, and
+// no other plan is right at any size of the tables; but PostgreSQL would
+// choose by its estimates, which lag a queue table that grows by
+// thousands of rows a second (a generic plan made on a small table scans
+// it whole, and keeps doing so as it grows), and would plan enqueueSQL
+// again at every execution (custom plans, for short arrays), which costs
+// more than running it. The settings end with the transaction.
+const plansSQL = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
+	set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`
+
+// newBatch returns a pipeline that opens with plansSQL and, when notify is
+// set, the NOTIFY that wakes the dispatchers of every replica (delivered
+// when the transaction commits). Read that first result with Exec.
+func (s *driver) newBatch(notify bool) *pgx.Batch {
 	b := &pgx.Batch{}
+	if notify {
+		b.Queue(plansSQL+`, pg_notify($1, $2)`, s.channel, eventsReady)
+	} else {
+		b.Queue(plansSQL)
+	}
+	return b
+}
+
+// runEnqueues stores reqs (at most one per ID and per hook and
+// idempotency key) in one implicit transaction (one pipeline, one round
+// trip: plansSQL with the NOTIFY, the completions left for later,
+// enqueueSQL) and returns each one's answer.
+// An error means nothing was stored.
+func (s *driver) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueueAnswer, error) {
+	// An event enqueued claimed (EnqueueClaimed) is leased to its process:
+	// no dispatcher could take it now, so it wakes none.
+	claimable := false
+	for _, r := range reqs {
+		claimable = claimable || r.lease == 0
+	}
+	b := s.newBatch(claimable)
 	// Completions left for later ride on this transaction.
 	lazy := s.takeLazy()
 	if len(lazy) > 0 {
 		s.queueLazy(b, lazy)
 	}
-	sql := s.q(enqueueSQL)
-	claimable := false
-	for _, r := range reqs {
-		b.Queue(sql, s.enqueueArgs(r)...)
-		claimable = claimable || r.lease == 0
-	}
-	if claimable {
-		// An event enqueued claimed (EnqueueClaimed) is leased to its
-		// process: no dispatcher could take it now, so it wakes none.
-		b.Queue(`SELECT pg_notify($1, $2)`, s.channel, eventsReady)
-	}
+	b.Queue(s.q(enqueueSQL), enqueueArgs(reqs)...)
 	s.groups.Add(1)
 	br := s.pool.SendBatch(ctx, b)
 	fail := func(err error) ([]enqueueAnswer, error) {
@@ -234,18 +281,43 @@ func (s *driver) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueue
 		s.putBackLazy(lazy) // not committed
 		return nil, err
 	}
+	if _, err := br.Exec(); err != nil { // plansSQL
+		return fail(err)
+	}
 	if len(lazy) > 0 {
 		if _, err := br.Exec(); err != nil {
 			return fail(err)
 		}
 	}
+	rows, err := br.Query()
+	if err != nil {
+		return fail(err)
+	}
 	answers := make([]enqueueAnswer, len(reqs))
-	for i, r := range reqs {
-		var res enqueueResult
-		if err := res.scan(br.QueryRow()); err != nil {
+	got := 0
+	for rows.Next() {
+		var (
+			n   int64
+			res enqueueResult
+		)
+		if err := rows.Scan(&n, &res.taken, &res.inserted, &res.dupID, &res.dupCreated); err != nil {
+			rows.Close()
 			return fail(err)
 		}
-		answers[i].id, answers[i].err = res.outcome(r)
+		if n < 1 || n > int64(len(reqs)) || answers[n-1].done {
+			rows.Close()
+			return fail(fmt.Errorf("pgstore: enqueue: unexpected result row %d", n))
+		}
+		a := &answers[n-1]
+		a.id, a.err = res.outcome(reqs[n-1])
+		a.done = true
+		got++
+	}
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	if got != len(reqs) {
+		return fail(fmt.Errorf("pgstore: enqueue: %d result rows for %d events", got, len(reqs)))
 	}
 	// Close reads up to the end of the pipeline, the commit included.
 	if err := br.Close(); err != nil {
@@ -256,19 +328,36 @@ func (s *driver) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueue
 }
 
 type enqueueAnswer struct {
-	id  string
-	err error
+	id   string
+	err  error
+	done bool // set by its result row
 }
 
 // commitGroup stores the batch in one transaction and answers each
-// request. If the transaction fails, each request is run again on its
-// own, so that one bad request cannot fail its group.
+// request. A request whose ID or idempotency key (for its hook) an earlier
+// request of the batch carries is run on its own after the others have
+// committed, as if it had come after them. If the transaction fails, each
+// request is run again on its own, so that one bad request cannot fail its
+// group.
 func (s *driver) commitGroup(batch []*enqueueReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	answers, err := s.runEnqueues(ctx, batch)
-	for i, r := range batch {
-		if err != nil && len(batch) > 1 || err == nil && errors.Is(answers[i].err, errRetryAlone) {
+	type hookKey struct{ hook, key string }
+	var group, later []*enqueueReq
+	ids := make(map[string]bool, len(batch))
+	keys := make(map[hookKey]bool, len(batch))
+	for _, r := range batch {
+		hk := hookKey{r.e.HookID, r.e.IdempotencyKey}
+		if ids[r.e.ID] || hk.key != "" && keys[hk] {
+			later = append(later, r)
+			continue
+		}
+		ids[r.e.ID], keys[hk] = true, true
+		group = append(group, r)
+	}
+	answers, err := s.runEnqueues(ctx, group)
+	for i, r := range group {
+		if err != nil && len(group) > 1 || err == nil && errors.Is(answers[i].err, errRetryAlone) {
 			s.enqueueAlone(ctx, r)
 			continue
 		}
@@ -278,6 +367,9 @@ func (s *driver) commitGroup(batch []*enqueueReq) {
 			r.id, r.err = answers[i].id, answers[i].err
 		}
 		close(r.done)
+	}
+	for _, r := range later {
+		s.enqueueAlone(ctx, r)
 	}
 }
 
@@ -314,9 +406,20 @@ const lazyDelay = 10 * time.Millisecond
 // completeSQL marks the events of three parallel arrays (IDs, claims'
 // attempts, times) delivered, where the claim still holds, and returns
 // the IDs it changed.
-const completeSQL = `UPDATE {s}.events e SET state = 'delivered', updated_at = v.now
-FROM unnest($1::text[], $2::integer[], $3::timestamptz[]) AS v(id, attempts, now)
-WHERE e.id = v.id AND e.state = 'pending' AND e.attempts = v.attempts
+//
+// It runs after plansSQL. The rows are found by primary key alone (id =
+// ANY), each with its attempts and time by its position in the arrays:
+// a join with the arrays (UPDATE ... FROM unnest) leaves the planner a
+// nested loop over the arrays, rescanned for each row. "Not delivered and
+// not dead" is "pending" (the state column's CHECK) in a form that does
+// not match the predicate of the partial index events_claim: the planner,
+// told by the statistics that few events are pending, would otherwise
+// scan that index whole, with the entries of every event completed since
+// the last VACUUM.
+const completeSQL = `UPDATE {s}.events e SET state = 'delivered',
+	updated_at = ($3::timestamptz[])[array_position($1::text[], e.id)]
+WHERE e.id = ANY($1::text[]) AND e.state <> 'delivered' AND e.state <> 'dead'
+	AND e.attempts = ($2::integer[])[array_position($1::text[], e.id)]
 RETURNING e.id`
 
 // CompleteLater implements store.LocalQueue. The completion is committed
@@ -377,7 +480,7 @@ func (s *driver) flushLazy(ctx context.Context) error {
 	if len(l) == 0 {
 		return nil
 	}
-	b := &pgx.Batch{}
+	b := s.newBatch(false)
 	s.queueLazy(b, l)
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		s.putBackLazy(l)
@@ -544,10 +647,19 @@ func (s *driver) completeGroup(batch []*completeReq) {
 		for i, r := range group {
 			ids[i], atts[i], nows[i] = r.id, int32(r.attempts), r.now
 		}
-		rows, err := s.pool.Query(ctx, s.q(completeSQL), ids, atts, nows)
+		b := s.newBatch(false)
+		b.Queue(s.q(completeSQL), ids, atts, nows)
+		br := s.pool.SendBatch(ctx, b)
 		var done []string
+		_, err := br.Exec() // plansSQL
 		if err == nil {
-			done, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			var rows pgx.Rows
+			if rows, err = br.Query(); err == nil {
+				done, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			}
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
 		}
 		if err != nil {
 			for _, r := range group {
