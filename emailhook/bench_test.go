@@ -8,6 +8,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/emersion/go-message/mail"
+
+	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
 // BenchmarkExtract measures Extract on a ~40 KiB order confirmation with one
@@ -196,5 +198,38 @@ func BenchmarkReadMessage(b *testing.B) {
 		if err != nil || len(msg.Objects) != 1 {
 			b.Fatalf("got %v objects, err %v; want 1, nil", len(msg.Objects), err)
 		}
+	}
+}
+
+// BenchmarkSMTPData measures a session's DATA for one hook recipient with
+// the message of qpOrderMail, in a sync pipeline on memstore: reading the
+// message, parsing it, and the event handed to the trigger.
+func BenchmarkSMTPData(b *testing.B) {
+	raw := qpOrderMail(b)
+	st := memstore.New()
+	b.Cleanup(func() { st.Close() })
+	env := newEmailEnvOn(b, noKeys{st})
+	be, err := NewBackend(env.p, SMTPOptions{Domains: []string{"in.example.com"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &session{b: be}
+	to := env.reg.Address(env.hook)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Reset()
+		if err := s.Mail("orders@shop.example", nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Rcpt(to, nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Data(bytes.NewReader(raw)); err != nil {
+			b.Fatal(err)
+		}
+		env.trig.mu.Lock()
+		env.trig.events = env.trig.events[:0]
+		env.trig.mu.Unlock()
 	}
 }
