@@ -632,6 +632,26 @@ var scriptCases = []string{
 	"<plaintext><script type=\"application/ld+json\">{}</script>",
 	`<script type="application/ld+json">{"cut":`,
 	"<script\ttype=application/ld+json>{\"ws\":\"\r\n\"}</script >",
+	`<a title="x>y" b='<script type="application/ld+json">{}</script>' c=d>e f>`,
+	`<a =x b = "c" d=e/><script type=application/json>{"unquoted":1}</script>`,
+	`<a b c=>` + `<script type="application/json">{"empty":1}</script>`,
+	`<!--> <script type="application/json">{"after":"empty comment"}</script>`,
+	`<!---> <script type="application/json">{"x":1}</script> -->`,
+	`<!-- a --!> <script type="application/json">{"x":2}</script>`,
+	`<!-- a --!x --> <script type="application/json">{"x":3}</script>`,
+	`<!-- a -- > --> <script type="application/json">{"x":4}</script>`,
+	`<!DOCTYPE html><!doctype><!x><? pi ?></><//x></ a><script type="application/json">{"x":5}</script>`,
+	`<!--[if mso]><style>td{}</style><![endif]--><script type="application/json">{"x":6}</script>`,
+	`<style><script type="application/json">{"in":"style"}</script></style><script type="application/json">{"x":7}</script>`,
+	`<title><script type="application/json">{}</title><script type="application/json">{"x":8}</script>`,
+	`</p title=">"><script type="application/json">{"x":9}</script>`,
+	`<p/><br/ ><img src=a/ alt='>'><script type="application/json">{"x":10}</script>`,
+	"<p\fclass\f=\f'>'\f><script type=\"application/json\">{\"x\":11}</script>",
+	`<a b="unterminated><script type="application/json">{}</script>`,
+	`<!-- unterminated <script type="application/json">{}</script>`,
+	`< script type="application/json">{"text":1}</script><<script type="application/json">{"x":12}</script>`,
+	`<xmp><script type="application/json">{}</xmp ><noscript a="</noscript>">` +
+		`<script type="application/json">{"x":13}</script></noscript><script type="application/json">{"x":14}</script>`,
 }
 
 func TestEachScriptStopsEarlyAlike(t *testing.T) {
