@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/emersion/go-message/mail"
+
+	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
 // BenchmarkExtract measures Extract on a ~40 KiB order confirmation with one
@@ -135,5 +138,98 @@ func BenchmarkExtractArrayContext(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// qpOrderMail returns an order confirmation as mail senders write it: a
+// multipart/alternative message whose text and HTML parts
+// (testdata/order-confirmation.html) are quoted-printable, lines ending
+// in CRLF.
+func qpOrderMail(b testing.TB) []byte {
+	doc, err := os.ReadFile("testdata/order-confirmation.html")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var h mail.Header
+	h.SetAddressList("From", []*mail.Address{{Name: "Shop", Address: "orders@shop.example"}})
+	h.SetAddressList("To", []*mail.Address{{Address: "hook@in.example.com"}})
+	h.SetSubject("Your order #A-10042 is confirmed")
+	h.SetMessageID("order-10042@shop.example")
+	var buf bytes.Buffer
+	mw, err := mail.CreateInlineWriter(&buf, h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := bytes.Repeat([]byte("Thank you for your order. Your items ship within two days.\n"), 150)
+	for _, part := range []struct {
+		ctype string
+		body  []byte
+	}{{"text/plain", text}, {"text/html", doc}} {
+		var ph mail.InlineHeader
+		ph.SetContentType(part.ctype, map[string]string{"charset": "utf-8"})
+		ph.Set("Content-Transfer-Encoding", "quoted-printable")
+		pw, err := mw.CreatePart(ph)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pw.Write(part.body); err != nil {
+			b.Fatal(err)
+		}
+		if err := pw.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return bytes.ReplaceAll(bytes.ReplaceAll(buf.Bytes(), []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+}
+
+// BenchmarkReadMessage measures ReadMessage on the quoted-printable order
+// confirmation of qpOrderMail (about 50 KB): MIME walk, transfer decoding
+// of both parts, and Extract on the HTML.
+func BenchmarkReadMessage(b *testing.B) {
+	raw := qpOrderMail(b)
+	x := testExtractor(b)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		msg, err := x.ReadMessage(bytes.NewReader(raw))
+		if err != nil || len(msg.Objects) != 1 {
+			b.Fatalf("got %v objects, err %v; want 1, nil", len(msg.Objects), err)
+		}
+	}
+}
+
+// BenchmarkSMTPData measures a session's DATA for one hook recipient with
+// the message of qpOrderMail, in a sync pipeline on memstore: reading the
+// message, parsing it, and the event handed to the trigger.
+func BenchmarkSMTPData(b *testing.B) {
+	raw := qpOrderMail(b)
+	st := memstore.New()
+	b.Cleanup(func() { st.Close() })
+	env := newEmailEnvOn(b, noKeys{st})
+	be, err := NewBackend(env.p, SMTPOptions{Domains: []string{"in.example.com"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &session{b: be}
+	to := env.reg.Address(env.hook)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Reset()
+		if err := s.Mail("orders@shop.example", nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Rcpt(to, nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Data(bytes.NewReader(raw)); err != nil {
+			b.Fatal(err)
+		}
+		env.trig.mu.Lock()
+		env.trig.events = env.trig.events[:0]
+		env.trig.mu.Unlock()
 	}
 }

@@ -1,15 +1,19 @@
 package emailhook
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/net/html"
 )
 
 // ldScript wraps JSON in an ld+json script inside a small HTML document.
@@ -402,27 +406,53 @@ func FuzzExtract(f *testing.F) {
 	})
 }
 
-func TestContainsFold(t *testing.T) {
+func TestIndexFold(t *testing.T) {
 	tests := []struct {
 		doc  string
-		want bool
+		want int
 	}{
-		{"", false},
-		{"itemscop", false},
-		{"itemscope", true},
-		{"ITEMSCOPE", true},
-		{"<div ItemScope>", true},
-		{"iiiiIIIIiItemscopE", true},
-		{"items cope Itemscop", false},
-		{strings.Repeat("iI", 1000) + "itemScope", true},
+		{"", -1},
+		{"itemscop", -1},
+		{"itemscope", 0},
+		{"ITEMSCOPE", 0},
+		{"<div ItemScope>", 5},
+		{"iiiiIIIIiItemscopE", 9},
+		{"items cope Itemscop", -1},
+		{"itemscopeitemscope", 0},
+		{"itemscop\xc9 itemscopE", 10},
+		{strings.Repeat("iI", 1000) + "itemScope", 2000},
+		{strings.Repeat("temscope", 100) + "ITEMSCOPE", 800},
 	}
 	for _, tt := range tests {
 		t.Run(tt.doc[:min(len(tt.doc), 20)], func(t *testing.T) {
-			if got := containsFold([]byte(tt.doc), "itemscope"); got != tt.want {
+			if got := indexFold([]byte(tt.doc), "itemscope"); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
 	}
+}
+
+func FuzzIndexFold(f *testing.F) {
+	f.Add([]byte("<div ItemScope>"), "itemscope")
+	f.Add([]byte("<SCRIPT type=x><script"), "<script")
+	f.Add([]byte("<basE href=x>"), "<base")
+	f.Fuzz(func(t *testing.T, doc []byte, w string) {
+		lower := func(b []byte) []byte {
+			out := make([]byte, len(b))
+			for i, c := range b {
+				out[i] = c | asciiCaseBit(c)
+			}
+			return out
+		}
+		w = string(lower([]byte(w)))
+		if len(w) == 0 || len(w) > 255 {
+			return
+		}
+		want := bytes.Index(lower(doc), []byte(w))
+		if got := indexFold(doc, w); got != want {
+			t.Fatalf("indexFold(%q, %q) = %d, want %d", doc, w, got, want)
+		}
+	})
 }
 
 // TestMicrodataBudget: many items referencing one large subtree must not
@@ -531,4 +561,118 @@ func invalidUTF8(v any) string {
 		}
 	}
 	return ""
+}
+
+// allScripts is eachScript as it was before it stopped at the last
+// "<script": every token of doc read. FuzzEachScript compares the two.
+func allScripts(doc []byte) []script {
+	var out []script
+	z := html.NewTokenizer(bytes.NewReader(doc))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return out
+		case html.StartTagToken:
+			name, hasAttr := z.TagName()
+			if !hasAttr || string(name) != "script" {
+				continue
+			}
+			typ := ""
+			for {
+				k, v, more := z.TagAttr()
+				if string(k) == "type" {
+					typ = mediaType(v)
+				}
+				if !more {
+					break
+				}
+			}
+			if typ != "application/ld+json" && typ != "application/json" {
+				continue
+			}
+			var text []byte
+		body:
+			for {
+				switch z.Next() {
+				case html.TextToken:
+					text = append(text, z.Text()...)
+				default:
+					break body
+				}
+			}
+			out = append(out, script{typ: typ, text: text})
+		}
+	}
+}
+
+// checkScripts compares eachScript with allScripts on doc.
+func checkScripts(t *testing.T, doc []byte) {
+	t.Helper()
+	got, want := pullScripts(doc), allScripts(doc)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("doc %.300q:\ngot  %q\nwant %q", doc, got, want)
+	}
+}
+
+// scriptCases put "<script" where it starts no data script, or starts one
+// in unusual ways.
+var scriptCases = []string{
+	"",
+	"<p>no scripts</p>",
+	`<SCRIPT TYPE="Application/LD+JSON; charset=utf-8">{"a":1}</SCRIPT><p>after</p>`,
+	`<script type="application/json">{"b":2}</script>`,
+	`<!-- <script type="application/ld+json">{"in":"comment"}</script> -->`,
+	`<textarea><script type="application/ld+json">{"in":"textarea"}</script></textarea>`,
+	`<script>var s = '<script type="application/ld+json">{}</script>';</script>`,
+	`<script type="application/ld+json">{"x":"<!--<script>"}</script><p>`,
+	`<p title='<script type="application/ld+json">'>{"in":"attribute"}</p>`,
+	`<script type="application/ld+json">{"a":1}</script><script type="application/ld+json">{"b":2}`,
+	`<script type="application/ld+json"/>{"self":"closing"}</script>`,
+	`<scripts type="application/ld+json">{}</scripts><script`,
+	"<plaintext><script type=\"application/ld+json\">{}</script>",
+	`<script type="application/ld+json">{"cut":`,
+	"<script\ttype=application/ld+json>{\"ws\":\"\r\n\"}</script >",
+	`<a title="x>y" b='<script type="application/ld+json">{}</script>' c=d>e f>`,
+	`<a =x b = "c" d=e/><script type=application/json>{"unquoted":1}</script>`,
+	`<a b c=>` + `<script type="application/json">{"empty":1}</script>`,
+	`<!--> <script type="application/json">{"after":"empty comment"}</script>`,
+	`<!---> <script type="application/json">{"x":1}</script> -->`,
+	`<!-- a --!> <script type="application/json">{"x":2}</script>`,
+	`<!-- a --!x --> <script type="application/json">{"x":3}</script>`,
+	`<!-- a -- > --> <script type="application/json">{"x":4}</script>`,
+	`<!DOCTYPE html><!doctype><!x><? pi ?></><//x></ a><script type="application/json">{"x":5}</script>`,
+	`<!--[if mso]><style>td{}</style><![endif]--><script type="application/json">{"x":6}</script>`,
+	`<style><script type="application/json">{"in":"style"}</script></style><script type="application/json">{"x":7}</script>`,
+	`<title><script type="application/json">{}</title><script type="application/json">{"x":8}</script>`,
+	`</p title=">"><script type="application/json">{"x":9}</script>`,
+	`<p/><br/ ><img src=a/ alt='>'><script type="application/json">{"x":10}</script>`,
+	"<p\fclass\f=\f'>'\f><script type=\"application/json\">{\"x\":11}</script>",
+	`<a b="unterminated><script type="application/json">{}</script>`,
+	`<!-- unterminated <script type="application/json">{}</script>`,
+	`< script type="application/json">{"text":1}</script><<script type="application/json">{"x":12}</script>`,
+	`<xmp><script type="application/json">{}</xmp ><noscript a="</noscript>">` +
+		`<script type="application/json">{"x":13}</script></noscript><script type="application/json">{"x":14}</script>`,
+}
+
+func TestEachScriptStopsEarlyAlike(t *testing.T) {
+	for _, c := range scriptCases {
+		checkScripts(t, []byte(c))
+	}
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*", "*", "*.html"))
+	more, _ := filepath.Glob("testdata/*.html")
+	kinds, _ := filepath.Glob("testdata/kinds/*.html")
+	for _, f := range append(append(files, more...), kinds...) {
+		doc, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkScripts(t, doc)
+	}
+}
+
+func FuzzEachScript(f *testing.F) {
+	for _, c := range scriptCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) { checkScripts(t, doc) })
 }

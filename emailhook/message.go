@@ -8,11 +8,13 @@ import (
 	"mime"
 	netmail "net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // non-UTF-8 parts
 	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 )
 
 // Message is a parsed email with the structured data of its HTML part.
@@ -116,7 +118,7 @@ func ReadMessage(r io.Reader) (*Message, error) {
 func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 	lr := &limitedReader{r: r, n: x.maxMessage}
 	tooLarge := func() error { return fmt.Errorf("%w: more than %d bytes", ErrMessageTooLarge, x.maxMessage) }
-	e, err := message.Read(lr)
+	e, err := readEntity(lr)
 	msg := &Message{}
 	if err != nil {
 		if lr.exceeded {
@@ -132,6 +134,7 @@ func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 	x.readHeader(&mail.Header{Header: e.Header}, msg)
 
 	w := &partWalker{x: x, msg: msg}
+	defer w.release()
 	if err := w.walk(e, err, "message", 0); err != nil {
 		if lr.exceeded || errors.Is(err, ErrMessageTooLarge) {
 			return nil, tooLarge()
@@ -146,7 +149,7 @@ func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformedMessage, err)
 	}
 	if msg.HTML != "" {
-		res, _ := x.Extract([]byte(msg.HTML)) // problems are in res.Warnings
+		res, _ := x.Extract(w.html.Bytes()) // problems are in res.Warnings
 		msg.Objects = res.Objects
 		msg.Warnings = append(msg.Warnings, res.Warnings...)
 	}
@@ -168,6 +171,7 @@ const WarnTooDeepMIME WarningKind = "multipart nested too deeply"
 type partWalker struct {
 	x                  *Extractor
 	msg                *Message
+	html               *bytes.Buffer // msg.HTML's bytes, for Extract; from bodyBufs
 	htmlSeen, textSeen bool
 	deepWarned         bool
 	manyWarned         bool
@@ -182,7 +186,8 @@ func (w *partWalker) warn(source string, kind WarningKind, detail string) {
 // warnings ("message", "part 2.1"). Only ErrMessageTooLarge is returned:
 // everything else that goes wrong inside the message is a warning.
 func (w *partWalker) walk(e *message.Entity, newErr error, source string, depth int) error {
-	if mr := e.MultipartReader(); mr != nil {
+	ct, params, _ := e.Header.ContentType()
+	if strings.HasPrefix(ct, "multipart/") {
 		if depth >= MaxMultipartDepth {
 			if !w.deepWarned {
 				w.deepWarned = true
@@ -190,8 +195,9 @@ func (w *partWalker) walk(e *message.Entity, newErr error, source string, depth 
 			}
 			return nil // the enclosing reader skips the rest of this entity
 		}
+		mr := textproto.NewMultipartReader(e.Body, params["boundary"])
 		for n := 1; ; n++ {
-			p, err := mr.NextPart()
+			p, err := nextPart(mr)
 			if err == io.EOF {
 				return nil
 			}
@@ -209,7 +215,6 @@ func (w *partWalker) walk(e *message.Entity, newErr error, source string, depth 
 			}
 		}
 	}
-	ct, params, _ := e.Header.ContentType()
 	if ct == "" && depth == 0 {
 		ct = "text/plain" // RFC 2045: a message without Content-Type is plain text
 	}
@@ -232,8 +237,9 @@ func (w *partWalker) walk(e *message.Entity, newErr error, source string, depth 
 	}
 	// Decoding cannot grow a part beyond a few bytes per input byte
 	// (charset conversion), so this bound is generous but finite.
-	content, err := readBounded(e.Body, 4*w.x.maxMessage)
-	if err != nil {
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	if err := readBounded(buf, e.Body, 4*w.x.maxMessage); err != nil {
+		putBodyBuf(buf)
 		if errors.Is(err, ErrMessageTooLarge) {
 			return err
 		}
@@ -242,13 +248,23 @@ func (w *partWalker) walk(e *message.Entity, newErr error, source string, depth 
 	}
 	switch {
 	case body && ct == "text/html":
-		w.msg.HTML, w.htmlSeen = string(content), true
+		w.msg.HTML, w.htmlSeen, w.html = string(buf.Bytes()), true, buf
+		return nil // buf is released after Extract
 	case body:
-		w.msg.Text, w.textSeen = string(content), true
+		w.msg.Text, w.textSeen = string(buf.Bytes()), true
 	default:
-		w.msg.Attachments = append(w.msg.Attachments, newAttachment(e, ct, params, !attachment, newErr == nil, content))
+		w.msg.Attachments = append(w.msg.Attachments, newAttachment(e, ct, params, !attachment, newErr == nil, bytes.Clone(buf.Bytes())))
 	}
+	putBodyBuf(buf)
 	return nil
+}
+
+// release returns the walker's buffer to bodyBufs.
+func (w *partWalker) release() {
+	if w.html != nil {
+		putBodyBuf(w.html)
+		w.html = nil
+	}
 }
 
 // newAttachment describes leaf part e. converted says whether go-message
@@ -344,16 +360,32 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readBounded reads r to the end, failing with ErrMessageTooLarge beyond max
-// bytes.
-func readBounded(r io.Reader, max int64) ([]byte, error) {
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(r, max+1))
+// readBounded reads r to the end into buf, failing with ErrMessageTooLarge
+// beyond max bytes.
+func readBounded(buf *bytes.Buffer, r io.Reader, max int64) error {
+	n, err := io.Copy(buf, io.LimitReader(r, max+1))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if n > max {
-		return nil, ErrMessageTooLarge
+		return ErrMessageTooLarge
 	}
-	return buf.Bytes(), nil
+	return nil
+}
+
+// bodyBufs holds the buffers that part bodies are decoded into before they
+// are copied out (into the string of a body, or the exact-size Content of an
+// attachment), so that a message's parts do not grow new buffers each.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBodyBuf is the largest buffer bodyBufs keeps: a rare huge part
+// should not stay in memory.
+const maxPooledBodyBuf = 1 << 20
+
+func putBodyBuf(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBodyBuf {
+		return
+	}
+	b.Reset()
+	bodyBufs.Put(b)
 }

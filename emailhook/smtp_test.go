@@ -72,7 +72,7 @@ func newDedupEmailEnv(t *testing.T) *emailEnv {
 	return newEmailEnvOn(t, st)
 }
 
-func newEmailEnvOn(t *testing.T, st store.Store) *emailEnv {
+func newEmailEnvOn(t testing.TB, st store.Store) *emailEnv {
 	t.Helper()
 	reg, err := hooks.NewRegistry(st, hooks.RegistryOptions{BaseURL: "http://localhost"})
 	if err != nil {
