@@ -51,7 +51,7 @@
 //
 // The committer applies the logged events to bbolt later, many to a
 // transaction: with its next write, or after Options.LazyDelay, or at
-// once when hundreds of events (or a mebibyte) wait, and it records in
+// once when thousands of events (or 8 MiB) wait, and it records in
 // the same transaction how far the log is applied. While events wait,
 // the log writer looks for IDs and idempotency keys among them before it
 // looks in the file, and a read of the queue (GetEvent, ListEvents,

@@ -36,8 +36,8 @@ type logLimits struct {
 }
 
 var defaultLogLimits = logLimits{
-	applySoon:      512,
-	applySoonBytes: 1 << 20,
+	applySoon:      4096,
+	applySoonBytes: 8 << 20,
 	maxUnapplied:   64 << 20,
 	restartAt:      8 << 20,
 	restartMax:     64 << 20,
