@@ -269,6 +269,9 @@ func BenchmarkStoredBytes(b *testing.B) {
 			Payload: payload, NextAttempt: base, CreatedAt: base.Add(time.Duration(i)), UpdatedAt: base}
 	}
 	used := func() int64 {
+		if err := s.waitApplied(context.Background()); err != nil { // the log's events into the file
+			b.Fatal(err)
+		}
 		var n int64
 		err := s.db.View(func(tx *bolt.Tx) error {
 			n = tx.Size()
