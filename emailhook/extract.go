@@ -369,21 +369,8 @@ func eachScript(doc []byte, fn func(typ string, text []byte)) {
 		case html.ErrorToken:
 			return
 		case html.StartTagToken:
-			name, hasAttr := z.TagName()
-			if !hasAttr || string(name) != "script" {
-				continue
-			}
-			typ := ""
-			for {
-				k, v, more := z.TagAttr()
-				if string(k) == "type" {
-					typ = mediaType(v)
-				}
-				if !more {
-					break
-				}
-			}
-			if typ != "application/ld+json" && typ != "application/json" {
+			typ, ok := dataScriptType(z)
+			if !ok {
 				continue
 			}
 			text = text[:0]
@@ -399,6 +386,27 @@ func eachScript(doc []byte, fn func(typ string, text []byte)) {
 			fn(typ, text)
 		}
 	}
+}
+
+// dataScriptType returns the media type of the script whose start tag
+// z has just read, and whether it is a data script (JSON-LD or JSON);
+// false for any other tag.
+func dataScriptType(z *html.Tokenizer) (string, bool) {
+	name, hasAttr := z.TagName()
+	if !hasAttr || string(name) != "script" {
+		return "", false
+	}
+	typ := ""
+	for {
+		k, v, more := z.TagAttr()
+		if string(k) == "type" {
+			typ = mediaType(v)
+		}
+		if !more {
+			break
+		}
+	}
+	return typ, typ == "application/ld+json" || typ == "application/json"
 }
 
 // lastScriptTag returns the offset in doc of the last "<script", in any

@@ -573,21 +573,8 @@ func allScripts(doc []byte) []script {
 		case html.ErrorToken:
 			return out
 		case html.StartTagToken:
-			name, hasAttr := z.TagName()
-			if !hasAttr || string(name) != "script" {
-				continue
-			}
-			typ := ""
-			for {
-				k, v, more := z.TagAttr()
-				if string(k) == "type" {
-					typ = mediaType(v)
-				}
-				if !more {
-					break
-				}
-			}
-			if typ != "application/ld+json" && typ != "application/json" {
+			typ, ok := dataScriptType(z)
+			if !ok {
 				continue
 			}
 			var text []byte
