@@ -248,10 +248,10 @@ func (w *partWalker) walk(e *message.Entity, newErr error, source string, depth 
 	}
 	switch {
 	case body && ct == "text/html":
-		w.msg.HTML, w.htmlSeen, w.html = string(buf.Bytes()), true, buf
+		w.msg.HTML, w.htmlSeen, w.html = buf.String(), true, buf
 		return nil // buf is released after Extract
 	case body:
-		w.msg.Text, w.textSeen = string(buf.Bytes()), true
+		w.msg.Text, w.textSeen = buf.String(), true
 	default:
 		w.msg.Attachments = append(w.msg.Attachments, newAttachment(e, ct, params, !attachment, newErr == nil, bytes.Clone(buf.Bytes())))
 	}
