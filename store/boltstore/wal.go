@@ -41,10 +41,12 @@ var walMagic = []byte("inbound\x01")
 const (
 	walHeaderLen    = 16
 	walRecHeaderLen = 8
-	// walGrowStep is how much the log file grows by at a time. The file is
-	// grown by writing zeros, so that a record's fdatasync overwrites
-	// allocated blocks and does not also commit a new file size.
-	walGrowStep = 4 << 20
+	// walGrowStep is how much the log file grows by at a time, after
+	// walInitialSize at Open. The file is grown by writing zeros, so that a
+	// record's fdatasync overwrites allocated blocks and does not also
+	// commit a new file size.
+	walGrowStep    = 4 << 20
+	walInitialSize = 1 << 20
 )
 
 // keyWALPos, in bMeta, is the log position applied to this file: the
@@ -152,7 +154,7 @@ func scanWAL(data []byte, epoch uint64, from int64) ([]*loggedEvent, error) {
 // applied, the position the bbolt file has applied, and the log's epoch.
 // A missing file, or one whose header was never written whole, holds no
 // records. An epoch ahead of applied's means every record of applied's
-// round was applied before the log started its next round (resetLog
+// round was applied before the log started its next round (makeRoom
 // waits for that), so the scan starts after the header.
 func readWAL(path string, applied walPos) ([]*loggedEvent, uint64, error) {
 	data, err := os.ReadFile(path)
@@ -201,7 +203,7 @@ func createWAL(path string, mode os.FileMode, epoch uint64, noSync bool) (*walFi
 	err = w.writeHeader()
 	w.size = walHeaderLen
 	if err == nil {
-		err = w.grow(walGrowStep)
+		err = w.grow(walInitialSize)
 	}
 	if err == nil {
 		err = w.sync()
@@ -224,12 +226,15 @@ func (w *walFile) writeHeader() error {
 	return nil
 }
 
-// grow makes the file at least n bytes long, writing zeros.
+// grow makes the file at least n bytes long, writing zeros, in steps of
+// walGrowStep once it is longer than walInitialSize.
 func (w *walFile) grow(n int64) error {
 	if n <= w.size {
 		return nil
 	}
-	n = max(n, w.size+walGrowStep)
+	if w.size >= walInitialSize {
+		n = max(n, w.size+walGrowStep)
+	}
 	zeros := make([]byte, min(n-w.size, walGrowStep))
 	for w.size < n {
 		k := min(int64(len(zeros)), n-w.size)
