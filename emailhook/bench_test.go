@@ -3,6 +3,7 @@ package emailhook
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"testing"
 
@@ -187,25 +188,76 @@ func qpOrderMail(b testing.TB) []byte {
 
 // BenchmarkReadMessage measures ReadMessage on the quoted-printable order
 // confirmation of qpOrderMail (about 50 KB): MIME walk, transfer decoding
-// of both parts, and Extract on the HTML.
+// of both parts, and Extract on the HTML. bare, in the same run, is
+// go-message alone: the same walk with each part's body decoded and read.
 func BenchmarkReadMessage(b *testing.B) {
 	raw := qpOrderMail(b)
-	x := testExtractor(b)
-	b.SetBytes(int64(len(raw)))
-	b.ReportAllocs()
-	for b.Loop() {
-		msg, err := x.ReadMessage(bytes.NewReader(raw))
-		if err != nil || len(msg.Objects) != 1 {
-			b.Fatalf("got %v objects, err %v; want 1, nil", len(msg.Objects), err)
+	b.Run("bare", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if n := readAllParts(b, raw); n != 2 {
+				b.Fatalf("parts: got %d, want 2", n)
+			}
 		}
+	})
+	b.Run("ReadMessage", func(b *testing.B) {
+		x := testExtractor(b)
+		b.SetBytes(int64(len(raw)))
+		b.ReportAllocs()
+		for b.Loop() {
+			msg, err := x.ReadMessage(bytes.NewReader(raw))
+			if err != nil || len(msg.Objects) != 1 {
+				b.Fatalf("got %v objects, err %v; want 1, nil", len(msg.Objects), err)
+			}
+		}
+	})
+}
+
+// readAllParts walks raw with go-message's mail reader, reading every
+// part's decoded body, and returns how many parts it read.
+func readAllParts(b *testing.B, raw []byte) int {
+	mr, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, p.Body); err != nil {
+			b.Fatal(err)
+		}
+		n++
 	}
 }
 
 // BenchmarkSMTPData measures a session's DATA for one hook recipient with
 // the message of qpOrderMail, in a sync pipeline on memstore: reading the
-// message, parsing it, and the event handed to the trigger.
+// message, parsing it, and the event handed to the trigger. bare, in the
+// same run, is what a sink does with DATA: read it whole. (Over loopback,
+// beside a go-smtp sink: ../shared/perf/smtpbench.)
 func BenchmarkSMTPData(b *testing.B) {
 	raw := qpOrderMail(b)
+	b.Run("bare", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		b.ReportAllocs()
+		for b.Loop() {
+			data, err := io.ReadAll(bytes.NewReader(raw))
+			if err != nil || len(data) != len(raw) {
+				b.Fatalf("read %d bytes, %v", len(data), err)
+			}
+		}
+	})
+	b.Run("session", func(b *testing.B) { benchmarkSMTPData(b, raw) })
+}
+
+func benchmarkSMTPData(b *testing.B, raw []byte) {
 	st := memstore.New()
 	b.Cleanup(func() { st.Close() })
 	env := newEmailEnvOn(b, noKeys{st})

@@ -47,6 +47,7 @@ var defaultLogLimits = logLimits{
 // logReq is one Enqueue (or EnqueueClaimed) waiting for the log writer.
 type logReq struct {
 	rec     *eventRecord
+	ik      string // idemKey of rec's hook and key, "" without a key
 	payload []byte
 	since   time.Time
 	id      string
@@ -84,6 +85,9 @@ func (s *driver) enqueueLogged(ctx context.Context, e *store.QueuedEvent, dedupS
 	}
 	defer s.leave()
 	r := &logReq{rec: newPending(e, claimed, lease), payload: e.Payload, since: dedupSince, done: make(chan struct{})}
+	if e.IdempotencyKey != "" {
+		r.ik = string(idemKey(e.HookID, e.IdempotencyKey))
+	}
 	select {
 	case s.logReqs <- r:
 	case <-ctx.Done():
@@ -154,7 +158,7 @@ func (s *driver) logGroup(batch []*logReq) {
 			continue
 		}
 		buf = appendWALRecord(buf, s.wal.epoch, r.rec, r.payload)
-		evs = append(evs, &loggedEvent{rec: r.rec, payload: r.payload,
+		evs = append(evs, &loggedEvent{rec: r.rec, ik: r.ik, payload: r.payload,
 			end: walPos{epoch: s.wal.epoch, off: s.wal.off + int64(len(buf))}})
 	}
 	if int64(cap(buf)) <= s.limits.applySoonBytes {
@@ -217,8 +221,8 @@ func (s *driver) decide(batch []*logReq) ([]*logReq, error) {
 	s.log.mu.Lock()
 	for i, r := range batch {
 		memos[i].taken = s.log.ids[r.rec.ID]
-		if r.rec.IdempotencyKey != "" {
-			memos[i].prev, memos[i].hasPrev = s.log.idem[string(idemKey(r.rec.HookID, r.rec.IdempotencyKey))]
+		if r.ik != "" {
+			memos[i].prev, memos[i].hasPrev = s.log.idem[r.ik]
 		}
 	}
 	s.log.mu.Unlock()
@@ -247,9 +251,8 @@ func (s *driver) decide(batch []*logReq) ([]*logReq, error) {
 			r.err = m.err
 			continue
 		}
-		var ik string
-		if r.rec.IdempotencyKey != "" {
-			ik = string(idemKey(r.rec.HookID, r.rec.IdempotencyKey))
+		ik := r.ik
+		if ik != "" {
 			if e, ok := idem[ik]; ok {
 				m.prev, m.hasPrev = e, true
 			}
@@ -276,10 +279,9 @@ func (s *driver) handOff(evs []*loggedEvent) {
 	l.waiting = append(l.waiting, evs...)
 	for _, ev := range evs {
 		l.ids[ev.rec.ID] = true
-		if ev.rec.IdempotencyKey != "" {
-			ik := string(idemKey(ev.rec.HookID, ev.rec.IdempotencyKey))
-			if e, ok := l.idem[ik]; !ok || !ev.rec.CreatedAt.Before(e.created) {
-				l.idem[ik] = idemEntry{created: ev.rec.CreatedAt, id: ev.rec.ID}
+		if ev.ik != "" {
+			if e, ok := l.idem[ev.ik]; !ok || !ev.rec.CreatedAt.Before(e.created) {
+				l.idem[ev.ik] = idemEntry{created: ev.rec.CreatedAt, id: ev.rec.ID}
 			}
 		}
 		l.unapplied++
@@ -348,11 +350,8 @@ func (s *driver) appliedLogged(evs []*loggedEvent, err error) {
 	}
 	for _, ev := range evs {
 		delete(l.ids, ev.rec.ID)
-		if ev.rec.IdempotencyKey != "" {
-			ik := string(idemKey(ev.rec.HookID, ev.rec.IdempotencyKey))
-			if e, ok := l.idem[ik]; ok && e.id == ev.rec.ID {
-				delete(l.idem, ik)
-			}
+		if e, ok := l.idem[ev.ik]; ev.ik != "" && ok && e.id == ev.rec.ID {
+			delete(l.idem, ev.ik)
 		}
 		l.unapplied--
 		l.bytes -= int64(len(ev.payload))

@@ -121,6 +121,7 @@ func decodeWALBody(body []byte) (*eventRecord, []byte, error) {
 // Enqueue was given, and where its log record ends.
 type loggedEvent struct {
 	rec     *eventRecord
+	ik      string // idemKey of rec's hook and key: set by the log writer, "" when read back at Open
 	payload []byte
 	end     walPos
 }
