@@ -303,8 +303,8 @@ func FuzzMarshalEvent(f *testing.F) {
 
 // TestEncodeEventJSON checks the JSON inside the queue's payload: the
 // Event's JSON as encoding/json writes it, less the members stored beside
-// it (id, org, hook_id, raw, the files' contents) and those the flags
-// say are decoded again (data, content_type).
+// it (id, org, hook_id, raw, the files' contents, an email's bodies) and
+// those the flags say are decoded again (data, content_type).
 func TestEncodeEventJSON(t *testing.T) {
 	now := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.FixedZone("", 7200))
 	body := []byte(`{"a":[1,"x<"],"b":{}}`)
@@ -344,6 +344,11 @@ func TestEncodeEventJSON(t *testing.T) {
 			}
 			if flags&flagTypeFromHeader != 0 {
 				c.ContentType = ""
+			}
+			if flags&flagEmailBodies != 0 {
+				m := *c.Email
+				m.Text, m.HTML = "", ""
+				c.Email = &m
 			}
 			want, err := json.Marshal((*eventJSON)(&c))
 			if err != nil {

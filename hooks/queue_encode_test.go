@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"net/url"
 	"reflect"
@@ -225,6 +226,9 @@ func TestEncodeEventRoundTrip(t *testing.T) {
 			ContentType: "application/json", RemoteAddr: "127.0.0.1:54321",
 			Header: map[string][]string{"Authorization": {Redacted}, "Content-Type": {"application/json"}, "Content-Length": {"1024"}}},
 			true, 1331 - 80}, // 1.3 KiB, less the store's delivery record
+		{"email", emailEvent(now, strings.Repeat("<p>a &amp; b</p>\n", 64), "a & b\n"), false, 0},
+		{"email with empty bodies", emailEvent(now, "", ""), false, 0},
+		{"email bodies with invalid UTF-8", emailEvent(now, "<b>\xff</b>", "\xfe"), false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,6 +248,66 @@ func TestEncodeEventRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// emailEvent is an email event with the given bodies, as emailhook makes
+// one (its raw body the message, its bodies derived from it).
+func emailEvent(now time.Time, html, text string) *Event {
+	return &Event{ID: "e9", HookID: "h", HookKind: Kind("email"), ReceivedAt: now, ContentType: "message/rfc822",
+		Raw:  []byte("From: a@example.com\r\nSubject: Hi\r\n\r\n" + html),
+		Data: map[string]any{"subject": "Hi"},
+		Email: &Email{From: "a@example.com", Recipients: []string{"x@in"}, Subject: "Hi", Date: now,
+			Text: text, HTML: html, Objects: []map[string]any{{"@type": "Order"}}, Warnings: []string{"w"}}}
+}
+
+// TestEncodeEventEmailBodies checks that an email's bodies are stored after
+// the JSON as they are, not escaped inside it: an HTML body of 2 KiB costs
+// the payload its own bytes, not the third more of its escapes.
+func TestEncodeEventEmailBodies(t *testing.T) {
+	html := strings.Repeat("<p>a &amp; b</p>\n", 128)
+	e := emailEvent(time.Unix(0, 0).UTC(), html, "a & b")
+	p, err := encodeEvent(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags, _ := binary.Uvarint(p[1:])
+	if flags&flagEmailBodies == 0 {
+		t.Fatal("flagEmailBodies not set for an email event")
+	}
+	js, err := e.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The payload holds the raw body and the bodies once each, and the
+	// JSON without them: less than the JSON alone, which has the HTML
+	// escaped.
+	if len(p) >= len(js) {
+		t.Fatalf("payload %d bytes, want fewer than the event's JSON (%d bytes, HTML escaped)", len(p), len(js))
+	}
+	if bytes.Contains(p, []byte(`\u003cp\u003e`)) {
+		t.Fatal("the payload holds the HTML body escaped as JSON")
+	}
+	if !bytes.Contains(p, []byte(html)) {
+		t.Fatal("the payload does not hold the HTML body as it is")
+	}
+	// A payload whose JSON carries a body while the flag says it follows
+	// is refused.
+	both := bytes.Replace(p, []byte(`"subject":"Hi","date"`), []byte(`"subject":"Hi","text":"x","date"`), 1)
+	both = fixJSONLength(t, both, len(both)-len(p))
+	if _, err := decodeEvent(both, "e", "", "h"); err == nil {
+		t.Fatal("decodeEvent accepted a body both in the JSON and after it")
+	}
+}
+
+// fixJSONLength adds grew to the JSON length of payload p (which must be a
+// one-byte uvarint of flags followed by the length).
+func fixJSONLength(t *testing.T, p []byte, grew int) []byte {
+	t.Helper()
+	_, w := binary.Uvarint(p[1:])
+	n, w2 := binary.Uvarint(p[1+w:])
+	out := append([]byte(nil), p[:1+w]...)
+	out = binary.AppendUvarint(out, n+uint64(grew))
+	return append(out, p[1+w+w2:]...)
 }
 
 // benchBody is the 1 KiB JSON body of the load tests.
@@ -421,6 +485,8 @@ func FuzzDecodePayload(f *testing.F) {
 	fp, _ := encodeEvent(&Event{ID: "e", HookID: "h", Raw: []byte(form), Data: map[string]any{"big": form[4:]},
 		Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}})
 	f.Add(fp, []byte(`{}`))
+	ep, _ := encodeEvent(emailEvent(time.Unix(0, 0).UTC(), "<p>x</p>", "x"))
+	f.Add(ep, []byte(`{}`))
 	f.Fuzz(func(t *testing.T, payload, body []byte) {
 		_, _ = decodeEvent(payload, "e", "o", "h")
 		v, err := unmarshalNumbers(body)
