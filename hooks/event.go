@@ -61,6 +61,19 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	return marshalEvent(&e, allParts)
 }
 
+// AppendJSON appends the JSON of e, the bytes MarshalJSON returns, to b
+// and returns the extended slice. A Trigger that writes events out (a log,
+// a stream) can so encode each into a buffer it reuses: MarshalJSON
+// allocates the whole JSON every time, which for an email is its HTML
+// body and more. On an error b is returned as it was.
+func (e *Event) AppendJSON(b []byte) ([]byte, error) {
+	out, err := appendEvent(b, e, allParts)
+	if err != nil {
+		return b, err
+	}
+	return out, nil
+}
+
 // File is an uploaded file of a multipart form, or an attachment of an
 // email. Content holds the whole file, so a Trigger (or Bind, into a File
 // or []File field) reads it without parsing Raw again.

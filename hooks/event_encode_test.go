@@ -29,9 +29,19 @@ func checkSameAsReflection(t *testing.T, e *Event) {
 	case wantErr == nil && err != nil:
 		t.Fatalf("MarshalJSON: got error %v, want %s", err, want)
 	case wantErr != nil:
+		if b, err := e.AppendJSON([]byte("x")); err == nil || string(b) != "x" {
+			t.Fatalf("AppendJSON: got %q, %v; want \"x\" as it was and an error", b, err)
+		}
 		return
 	case !bytes.Equal(got, want):
 		t.Fatalf("MarshalJSON:\ngot  %s\nwant %s", got, want)
+	}
+	// AppendJSON appends the same bytes after what b holds, and leaves
+	// those alone.
+	prefix := []byte("line: ")
+	b, err := e.AppendJSON(append(make([]byte, 0, 8), prefix...))
+	if err != nil || !bytes.Equal(b, append(prefix, want...)) {
+		t.Fatalf("AppendJSON:\ngot  %s (%v)\nwant %s%s", b, err, prefix, want)
 	}
 }
 

@@ -305,16 +305,31 @@ func (t *lineTrigger) Fire(_ context.Context, e *hooks.Event) error {
 			line.Files[i].Content = nil
 		}
 	}
-	b, err := line.MarshalJSON()
+	buf := lineBufs.Get().(*[]byte)
+	b, err := line.AppendJSON((*buf)[:0])
 	if err != nil {
+		lineBufs.Put(buf)
 		return fmt.Errorf("encode event: %w", err)
 	}
 	b = append(b, '\n')
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	_, err = t.w.Write(b)
+	t.mu.Unlock()
+	if cap(b) <= maxPooledLine {
+		*buf = b
+		lineBufs.Put(buf)
+	}
 	return err
 }
+
+// lineBufs holds the buffers event lines are written into: an email's
+// line holds its HTML body, which would otherwise be a new allocation of
+// that size for every message.
+var lineBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledLine is the largest line buffer put back in lineBufs; an
+// email's bodies are at most 256 KiB each, so a line seldom needs more.
+const maxPooledLine = 1 << 20
 
 // baseURLFor derives the public URL from a listen address: ":8080" and
 // "0.0.0.0:8080" give http://localhost:8080.
