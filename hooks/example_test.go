@@ -46,3 +46,23 @@ func ExampleRegistry_Register() {
 	// true
 	// [email form]
 }
+
+// A Trigger that writes each event as a line reuses one buffer: AppendJSON
+// writes the JSON MarshalJSON would return after what the buffer holds.
+func ExampleEvent_AppendJSON() {
+	e := &hooks.Event{ID: "evt_1", HookID: "hk_1", HookKind: "web", HookName: "orders",
+		Data: map[string]any{"order": json.Number("42")}}
+	var buf []byte
+	for range 2 {
+		var err error
+		if buf, err = e.AppendJSON(buf[:0]); err != nil {
+			fmt.Println(err)
+			return
+		}
+		buf = append(buf, '\n')
+		fmt.Print(string(buf))
+	}
+	// Output:
+	// {"id":"evt_1","hook_id":"hk_1","hook_kind":"web","hook_name":"orders","received_at":"0001-01-01T00:00:00Z","data":{"order":42}}
+	// {"id":"evt_1","hook_id":"hk_1","hook_kind":"web","hook_name":"orders","received_at":"0001-01-01T00:00:00Z","data":{"order":42}}
+}
