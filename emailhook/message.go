@@ -116,6 +116,12 @@ func ReadMessage(r io.Reader) (*Message, error) {
 // data are left out: each is a Warning, and the rest of the message is
 // kept.
 func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
+	return x.readMessage(r, true)
+}
+
+// readMessage is ReadMessage, which extracts the HTML part's structured
+// data when extract.
+func (x *Extractor) readMessage(r io.Reader, extract bool) (*Message, error) {
 	lr := &limitedReader{r: r, n: x.maxMessage}
 	tooLarge := func() error { return fmt.Errorf("%w: more than %d bytes", ErrMessageTooLarge, x.maxMessage) }
 	e, err := readEntity(lr)
@@ -148,7 +154,7 @@ func (x *Extractor) ReadMessage(r io.Reader) (*Message, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrMalformedMessage, err)
 	}
-	if msg.HTML != "" {
+	if extract && msg.HTML != "" {
 		res, _ := x.Extract(w.html.Bytes()) // problems are in res.Warnings
 		msg.Objects = res.Objects
 		msg.Warnings = append(msg.Warnings, res.Warnings...)

@@ -307,8 +307,14 @@ func (in *postIntake) Authenticate(context.Context) error {
 // Decode reads the post's message, not the post's bytes, by the one path
 // SMTP mail takes: the Event is the one the same message gives over SMTP.
 func (in *postIntake) Decode(ctx context.Context, _ []byte) (*hooks.Decoded, error) {
-	return (&hookSession{parsed: in.parsed, recipients: in.recipients, auth: in.post.auth,
+	d, err := (&hookSession{parsed: in.parsed, recipients: in.recipients, auth: in.post.auth,
 		policy: settingsOf(in.hook).SenderPolicy}).Decode(ctx, in.post.raw)
+	if d != nil {
+		// The bodies come from the message inside the post, and the
+		// event's Raw is the post: they cannot be read again from Raw.
+		d.BodiesFromRaw = false
+	}
+	return d, err
 }
 
 // equalSecret compares two credentials in constant time (of their

@@ -122,7 +122,27 @@ func (s *hookSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, er
 		Email:          email,
 		Files:          files,
 		IdempotencyKey: msg.MessageID,
+		BodiesFromRaw:  true, // see Bodies
 	}, nil
+}
+
+// Bodies reads the text and HTML bodies of the raw message raw exactly as
+// an email hook does when it accepts the message (hooks.Email's Text and
+// HTML, decoded to UTF-8 and each cut at 256 KiB), without extracting
+// structured data. It is a hooks.EmailBodies: set as
+// hooks.QueueOptions.EmailBodies, it lets a queue store an email's
+// message once, not its bodies beside it, and read them again from the
+// message on the rare read back. A message an email hook accepted always
+// reads: its size is not limited here.
+func Bodies(raw []byte) (text, html string, err error) {
+	x := &Extractor{maxMessage: max(int64(len(raw))+1, DefaultMaxMessageBytes)}
+	msg, err := x.readMessage(bytes.NewReader(raw), false)
+	if err != nil {
+		return "", "", err
+	}
+	text, _ = capText(msg.Text, maxEmailBodyBytes)
+	html, _ = capText(msg.HTML, maxEmailBodyBytes)
+	return text, html, nil
 }
 
 // messageToEmail returns the Email of an event for msg and its attachments

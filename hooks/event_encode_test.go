@@ -337,7 +337,7 @@ func TestEncodeEventJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := encodeEvent(tt.e)
+			p, err := encodeEvent(tt.e, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -397,7 +397,7 @@ func TestMarshalJSONConcurrent(t *testing.T) {
 					errs <- err.Error()
 					return
 				}
-				if p, err := encodeEvent(&events[i]); err != nil || len(p) == 0 {
+				if p, err := encodeEvent(&events[i], false); err != nil || len(p) == 0 {
 					errs <- "encodeEvent failed"
 					return
 				}

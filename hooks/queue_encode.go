@@ -46,7 +46,10 @@ import (
 // An email's bodies are stored after the files, as they are, like the raw
 // body: in the JSON an HTML body would be escaped (each <, > and & six
 // bytes), which costs its encoding a byte-by-byte pass and the store
-// about a fifth more bytes than the HTML itself.
+// about a fifth more bytes than the HTML itself. Better still, when the
+// email kind read them from the raw message and the queue can read them
+// again (QueueOptions.EmailBodies), they are not stored at all
+// (flagBodiesFromRaw): the message is, once.
 //
 // Payloads of the first format were the JSON alone (starting with '{');
 // decodeEvent reads both.
@@ -70,8 +73,11 @@ const (
 	// flagEmailBodies: Email.Text and Email.HTML are stored after the
 	// files' contents and are not in the JSON.
 	flagEmailBodies
+	// flagBodiesFromRaw: Email.Text and Email.HTML are what the queue's
+	// EmailBodies reads from Raw, and are stored nowhere.
+	flagBodiesFromRaw
 
-	knownFlags = flagDataFromRaw | flagTypeFromHeader | flagFileRefs | flagDataFromBody | flagEmailBodies
+	knownFlags = flagDataFromRaw | flagTypeFromHeader | flagFileRefs | flagDataFromBody | flagEmailBodies | flagBodiesFromRaw
 )
 
 // minDataFromBody is the smallest body whose Data encodeEvent tries to
@@ -576,8 +582,10 @@ func releaseMembers[V any](ms []member[V], pooled *[]member[V], pool *sync.Pool)
 }
 
 // encodeEvent encodes e for the queue (see payloadVersion): the JSON is
-// written by appendEvent without what is stored beside it.
-func encodeEvent(e *Event) ([]byte, error) {
+// written by appendEvent without what is stored beside it. bodiesFromRaw
+// says that e's email bodies need not be stored: the queue reads them
+// again from Raw with its EmailBodies.
+func encodeEvent(e *Event, bodiesFromRaw bool) ([]byte, error) {
 	parts := partData | partContentType
 	var flags uint64
 	if e.Raw != nil && jsonTextEqual(e.Raw, e.Data) {
@@ -592,7 +600,11 @@ func encodeEvent(e *Event) ([]byte, error) {
 		parts &^= partContentType
 	}
 	size := len(e.Raw)
-	if e.Email != nil {
+	switch {
+	case e.Email != nil && bodiesFromRaw:
+		flags |= flagBodiesFromRaw
+		parts &^= partEmailBodies
+	case e.Email != nil:
 		flags |= flagEmailBodies
 		parts &^= partEmailBodies
 		size += 2*binary.MaxVarintLen64 + len(e.Email.Text) + len(e.Email.HTML)
@@ -747,15 +759,16 @@ func cutFile(b, raw []byte) (p, rest []byte, err error) {
 }
 
 // decodeEvent is the inverse of encodeEvent; id, org and hookID are the
-// ones the store keeps with the payload. Numbers become json.Number, as
+// ones the store keeps with the payload, and bodies reads the email
+// bodies a payload with flagBodiesFromRaw left out. Numbers become json.Number, as
 // the decoders produce them, so that the Trigger sees the same types in
 // queue mode as in sync mode. Raw and the files' contents share p's
 // memory, which the store hands out read-only.
-func decodeEvent(p []byte, id, org, hookID string) (*Event, error) {
+func decodeEvent(p []byte, id, org, hookID string, bodies EmailBodies) (*Event, error) {
 	if len(p) > 0 && p[0] == '{' {
 		return decodeEventJSON(p) // the first format
 	}
-	e, err := decodePayload(p)
+	e, err := decodePayload(p, bodies)
 	if err != nil {
 		return nil, fmt.Errorf("hooks: decode queued event: %w", err)
 	}
@@ -763,7 +776,7 @@ func decodeEvent(p []byte, id, org, hookID string) (*Event, error) {
 	return e, nil
 }
 
-func decodePayload(p []byte) (*Event, error) {
+func decodePayload(p []byte, bodies EmailBodies) (*Event, error) {
 	if len(p) == 0 || p[0] != payloadVersion {
 		return nil, errors.New("unknown payload format")
 	}
@@ -798,10 +811,10 @@ func decodePayload(p []byte) (*Event, error) {
 			return nil, fmt.Errorf("file %d: %w", i, err)
 		}
 	}
+	if flags&(flagEmailBodies|flagBodiesFromRaw) != 0 && (e.Email == nil || e.Email.Text != "" || e.Email.HTML != "") {
+		return nil, errors.New("email bodies without an email, or both in the JSON and elsewhere")
+	}
 	if flags&flagEmailBodies != 0 {
-		if e.Email == nil || e.Email.Text != "" || e.Email.HTML != "" {
-			return nil, errors.New("email bodies without an email, or both in the JSON and after it")
-		}
 		if e.Email.Text, rest, err = cutString(rest); err != nil {
 			return nil, fmt.Errorf("email text: %w", err)
 		}
@@ -835,7 +848,26 @@ func decodePayload(p []byte) (*Event, error) {
 			return nil, fmt.Errorf("data from the raw body: %w", err)
 		}
 	}
+	if flags&flagBodiesFromRaw != 0 {
+		if e.Email.Text, e.Email.HTML, err = bodiesOf(e.Raw, flags, bodies); err != nil {
+			return nil, fmt.Errorf("email bodies from the raw message: %w", err)
+		}
+	}
 	return e, nil
+}
+
+// bodiesOf reads an email's bodies from raw with bodies, for a payload
+// with flagBodiesFromRaw (and without flagEmailBodies).
+func bodiesOf(raw []byte, flags uint64, bodies EmailBodies) (text, html string, err error) {
+	switch {
+	case flags&flagEmailBodies != 0:
+		return "", "", errors.New("stored both after the JSON and as read from the raw message")
+	case raw == nil:
+		return "", "", errors.New("no raw message")
+	case bodies == nil:
+		return "", "", errors.New("they are to be read from the raw message, and QueueOptions.EmailBodies is not set")
+	}
+	return bodies(raw)
 }
 
 // decodeEventJSON reads a payload of the first format: the Event's JSON.

@@ -2,8 +2,10 @@ package hooks
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -175,7 +177,7 @@ func BenchmarkEncodeEvent(b *testing.B) {
 	b.Run("encodeEvent", func(b *testing.B) {
 		b.SetBytes(int64(len(raw)))
 		for b.Loop() {
-			if _, err := encodeEvent(e); err != nil {
+			if _, err := encodeEvent(e, false); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -186,11 +188,11 @@ func BenchmarkEncodeEvent(b *testing.B) {
 // does after a crash or a retry.
 func roundTrip(t *testing.T, e *Event) *Event {
 	t.Helper()
-	p, err := encodeEvent(e)
+	p, err := encodeEvent(e, false)
 	if err != nil {
 		t.Fatalf("encodeEvent: %v", err)
 	}
-	got, err := decodeEvent(p, e.ID, e.Org, e.HookID)
+	got, err := decodeEvent(p, e.ID, e.Org, e.HookID, nil)
 	if err != nil {
 		t.Fatalf("decodeEvent: %v", err)
 	}
@@ -232,7 +234,7 @@ func TestEncodeEventRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := encodeEvent(tt.e)
+			p, err := encodeEvent(tt.e, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,13 +253,117 @@ func TestEncodeEventRoundTrip(t *testing.T) {
 }
 
 // emailEvent is an email event with the given bodies, as emailhook makes
-// one (its raw body the message, its bodies derived from it).
+// one: its raw body the message, from which testBodies reads its bodies.
 func emailEvent(now time.Time, html, text string) *Event {
 	return &Event{ID: "e9", HookID: "h", HookKind: Kind("email"), ReceivedAt: now, ContentType: "message/rfc822",
-		Raw:  []byte("From: a@example.com\r\nSubject: Hi\r\n\r\n" + html),
+		Raw:  []byte("From: a@example.com\r\nSubject: Hi\r\n\r\n" + text + "\x00" + html),
 		Data: map[string]any{"subject": "Hi"},
 		Email: &Email{From: "a@example.com", Recipients: []string{"x@in"}, Subject: "Hi", Date: now,
 			Text: text, HTML: html, Objects: []map[string]any{{"@type": "Order"}}, Warnings: []string{"w"}}}
+}
+
+// testBodies is the EmailBodies of emailEvent's messages: the text, a NUL,
+// the HTML after the header.
+func testBodies(raw []byte) (text, html string, err error) {
+	_, body, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
+	if !ok {
+		return "", "", errors.New("no header")
+	}
+	t, h, ok := bytes.Cut(body, []byte{0})
+	if !ok {
+		return "", "", errors.New("no NUL")
+	}
+	return string(t), string(h), nil
+}
+
+// TestEncodeEventBodiesFromRaw checks that an email event whose bodies the
+// queue can read again from its raw message is stored without them, and
+// reads back deep-equal with the queue's EmailBodies, and not without it.
+func TestEncodeEventBodiesFromRaw(t *testing.T) {
+	html := strings.Repeat("<p>a &amp; b</p>\n", 128)
+	e := emailEvent(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC), html, "a & b")
+	p, err := encodeEvent(e, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags, _ := binary.Uvarint(p[1:])
+	if flags&flagBodiesFromRaw == 0 || flags&flagEmailBodies != 0 {
+		t.Fatalf("flags %b: want flagBodiesFromRaw alone of the two", flags)
+	}
+	// The message once, and the JSON without the bodies.
+	if n := bytes.Count(p, []byte(html)); n != 1 {
+		t.Fatalf("the payload holds the HTML %d times, want once (in the raw message)", n)
+	}
+	kept, err := encodeEvent(e, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p) > len(kept)-len(html) {
+		t.Fatalf("payload %d bytes, want at most %d (the one that keeps the bodies, %d, less the HTML)", len(p), len(kept)-len(html), len(kept))
+	}
+	got, err := decodeEvent(p, e.ID, e.Org, e.HookID, testBodies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, e) {
+		t.Fatalf("round trip:\ngot  %#v\nwant %#v", got.Email, e.Email)
+	}
+	if _, err := decodeEvent(p, e.ID, e.Org, e.HookID, nil); err == nil || !strings.Contains(err.Error(), "EmailBodies") {
+		t.Fatalf("decodeEvent without EmailBodies: got %v, want an error naming the option", err)
+	}
+	broken := func([]byte) (string, string, error) { return "", "", errors.New("unreadable") }
+	if _, err := decodeEvent(p, e.ID, e.Org, e.HookID, broken); err == nil || !strings.Contains(err.Error(), "unreadable") {
+		t.Fatalf("decodeEvent with a failing EmailBodies: got %v, want its error", err)
+	}
+	// An event without an email has nothing to leave out.
+	plain := &Event{ID: "e", HookID: "h", Raw: []byte("x"), Data: "x"}
+	pp, err := encodeEvent(plain, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := binary.Uvarint(pp[1:]); f&(flagBodiesFromRaw|flagEmailBodies) != 0 {
+		t.Fatalf("flags %b for an event without an email", f)
+	}
+}
+
+// TestBodiesFromRaw checks when a Queue may leave an email's bodies out:
+// only when the kind said it read them from the body (the context carries
+// their origin) and neither they nor Raw changed since.
+func TestBodiesFromRaw(t *testing.T) {
+	now := time.Unix(0, 0).UTC()
+	e := emailEvent(now, "<p>x</p>", "x")
+	ctx := withBodiesOrigin(context.Background(), e)
+	if !bodiesFromRaw(ctx, e) {
+		t.Fatal("the bodies as decoded: want true")
+	}
+	same := *e
+	m := *e.Email
+	m.HTML = strings.Clone(m.HTML) // equal bytes elsewhere
+	same.Email, same.Raw = &m, bytes.Clone(e.Raw)
+	if !bodiesFromRaw(ctx, &same) {
+		t.Fatal("equal copies of the bodies and raw: want true")
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(e *Event)
+	}{
+		{"HTML changed", func(e *Event) { e.Email.HTML += "!" }},
+		{"text changed", func(e *Event) { e.Email.Text = "" }},
+		{"raw changed", func(e *Event) { e.Raw = append(bytes.Clone(e.Raw), '!') }},
+		{"raw gone", func(e *Event) { e.Raw = nil }},
+		{"email gone", func(e *Event) { e.Email = nil }},
+	} {
+		c := *e
+		m := *e.Email
+		c.Email = &m
+		tc.change(&c)
+		if bodiesFromRaw(ctx, &c) {
+			t.Errorf("%s: want false", tc.name)
+		}
+	}
+	if bodiesFromRaw(context.Background(), e) {
+		t.Error("no origin in the context: want false")
+	}
 }
 
 // TestEncodeEventEmailBodies checks that an email's bodies are stored after
@@ -266,7 +372,7 @@ func emailEvent(now time.Time, html, text string) *Event {
 func TestEncodeEventEmailBodies(t *testing.T) {
 	html := strings.Repeat("<p>a &amp; b</p>\n", 128)
 	e := emailEvent(time.Unix(0, 0).UTC(), html, "a & b")
-	p, err := encodeEvent(e)
+	p, err := encodeEvent(e, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +400,7 @@ func TestEncodeEventEmailBodies(t *testing.T) {
 	// is refused.
 	both := bytes.Replace(p, []byte(`"subject":"Hi","date"`), []byte(`"subject":"Hi","text":"x","date"`), 1)
 	both = fixJSONLength(t, both, len(both)-len(p))
-	if _, err := decodeEvent(both, "e", "", "h"); err == nil {
+	if _, err := decodeEvent(both, "e", "", "h", nil); err == nil {
 		t.Fatal("decodeEvent accepted a body both in the JSON and after it")
 	}
 }
@@ -399,7 +505,7 @@ func TestEncodeEventFilesInRaw(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := &Event{ID: "e", HookID: "h", HookKind: "form", Raw: raw, ContentType: "multipart/form-data",
 				Data: map[string]any{}, Files: tt.files}
-			p, err := encodeEvent(e)
+			p, err := encodeEvent(e, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -416,7 +522,7 @@ func TestEncodeEventFilesInRaw(t *testing.T) {
 	// Another content type is not searched.
 	e := &Event{ID: "e", HookID: "h", Raw: raw, ContentType: "message/rfc822", Data: map[string]any{},
 		Files: []File{{Field: "attachments", Content: big}}}
-	if p, _ := encodeEvent(e); len(p) < len(raw)+len(big) {
+	if p, _ := encodeEvent(e, false); len(p) < len(raw)+len(big) {
 		t.Errorf("an email's attachment: got a %d-byte payload, want the content stored on its own", len(p))
 	}
 }
@@ -450,7 +556,7 @@ func TestEncodeEventDataFromBody(t *testing.T) {
 			}
 			e := &Event{ID: "e", HookID: "h", HookKind: "form", Raw: []byte(tt.body), Data: d.Data, ContentType: d.ContentType,
 				Header: map[string][]string{"Content-Type": {tt.ct}}}
-			p, err := encodeEvent(e)
+			p, err := encodeEvent(e, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -473,32 +579,35 @@ func TestEncodeEventDataFromBody(t *testing.T) {
 func FuzzDecodePayload(f *testing.F) {
 	e := &Event{ID: "e", HookID: "h", Raw: []byte(`{"a":1}`), Data: map[string]any{"a": json.Number("1")},
 		Files: []File{{Name: "f", Content: []byte{1}}}}
-	p, _ := encodeEvent(e)
+	p, _ := encodeEvent(e, false)
 	f.Add(p, []byte(`{"a":1}`))
 	f.Add([]byte{1, 1, 2, '{', '}', 0}, []byte(`[1,2]`))
 	f.Add([]byte(`{"id":"x"}`), []byte(`"s"`))
 	big := bytes.Repeat([]byte("x"), minFileRef)
 	mp, _ := encodeEvent(&Event{ID: "e", HookID: "h", Raw: append([]byte("--b\r\n\r\n"), big...),
-		ContentType: "multipart/form-data", Files: []File{{Name: "f", Content: big}, {Name: "g"}}})
+		ContentType: "multipart/form-data", Files: []File{{Name: "f", Content: big}, {Name: "g"}}}, false)
 	f.Add(mp, []byte(`{}`))
 	form := "big=" + strings.Repeat("x", minDataFromBody)
 	fp, _ := encodeEvent(&Event{ID: "e", HookID: "h", Raw: []byte(form), Data: map[string]any{"big": form[4:]},
-		Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}})
+		Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}}, false)
 	f.Add(fp, []byte(`{}`))
-	ep, _ := encodeEvent(emailEvent(time.Unix(0, 0).UTC(), "<p>x</p>", "x"))
+	ep, _ := encodeEvent(emailEvent(time.Unix(0, 0).UTC(), "<p>x</p>", "x"), false)
 	f.Add(ep, []byte(`{}`))
+	rp, _ := encodeEvent(emailEvent(time.Unix(0, 0).UTC(), "<p>x</p>", "x"), true)
+	f.Add(rp, []byte(`{}`))
 	f.Fuzz(func(t *testing.T, payload, body []byte) {
-		_, _ = decodeEvent(payload, "e", "o", "h")
+		_, _ = decodeEvent(payload, "e", "o", "h", nil)
+		_, _ = decodeEvent(payload, "e", "o", "h", testBodies)
 		v, err := unmarshalNumbers(body)
 		if err != nil {
 			return
 		}
 		e := &Event{ID: "e", HookID: "h", Raw: body, Data: v}
-		p, err := encodeEvent(e)
+		p, err := encodeEvent(e, false)
 		if err != nil {
 			return // data encoding/json would refuse too
 		}
-		got, err := decodeEvent(p, "e", "", "h")
+		got, err := decodeEvent(p, "e", "", "h", nil)
 		if err != nil {
 			t.Fatalf("decodeEvent(encodeEvent(%q)): %v", body, err)
 		}

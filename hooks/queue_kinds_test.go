@@ -224,11 +224,15 @@ func TestQueueSameEventEveryKind(t *testing.T) {
 			syncRec := newRecorder(nil)
 			send(newKindEnv(t, memstore.New(), hooks.Sync(syncRec)))
 			want := syncRec.Delivered()[0]
+			// The queue reads an email's bodies again from its message
+			// (QueueOptions.EmailBodies) rather than storing them.
+			opts := fastOptions()
+			opts.EmailBodies = emailhook.Bodies
 
 			t.Run("handoff", func(t *testing.T) {
 				s := newCountingStore(t, memstore.New())
 				rec := newRecorder(nil)
-				q := startQueue(t, s, rec, fastOptions())
+				q := startQueue(t, s, rec, opts)
 				send(newKindEnv(t, s, q))
 				waitFor(t, "delivery", func() bool { return len(rec.Delivered()) == 1 })
 				sameEvent(t, "hand-off", rec.Delivered()[0], want)
@@ -238,11 +242,22 @@ func TestQueueSameEventEveryKind(t *testing.T) {
 				// What the store keeps reads back the same (as after a crash).
 				st := waitState(t, q, "org", rec.Delivered()[0].ID, "delivered")
 				sameEvent(t, "stored", st.Event, want)
+				if want.Email != nil && want.Email.HTML != "" {
+					ev, err := s.Store.GetEvent(context.Background(), "org", st.Event.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// The message's HTML part is quoted-printable: its
+					// decoding is not in the message as it is.
+					if bytes.Contains(ev.Payload, []byte(want.Email.HTML)) {
+						t.Fatalf("the email's %d-byte payload holds its decoded HTML body beside the message", len(ev.Payload))
+					}
+				}
 			})
 			t.Run("claimed", func(t *testing.T) {
 				s := sharedStore{memstore.New()}
 				rec := newRecorder(nil)
-				q := startQueue(t, s, rec, fastOptions())
+				q := startQueue(t, s, rec, opts)
 				send(newKindEnv(t, s, q))
 				waitFor(t, "delivery", func() bool { return len(rec.Delivered()) == 1 })
 				sameEvent(t, "claimed", rec.Delivered()[0], want)
@@ -254,7 +269,7 @@ func TestQueueSameEventEveryKind(t *testing.T) {
 					t.Fatal(err)
 				}
 				rec := newRecorder(nil)
-				q := newQueue(t, s, rec, fastOptions()) // not started: no hand-off
+				q := newQueue(t, s, rec, opts) // not started: no hand-off
 				send(newKindEnv(t, s, q))
 				if err := s.Close(); err != nil {
 					t.Fatal(err)
@@ -264,7 +279,7 @@ func TestQueueSameEventEveryKind(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { _ = s.Close() })
-				startQueue(t, s, rec, fastOptions())
+				startQueue(t, s, rec, opts)
 				waitFor(t, "delivery", func() bool { return len(rec.Delivered()) == 1 })
 				sameEvent(t, "read back", rec.Delivered()[0], want)
 			})

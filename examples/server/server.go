@@ -139,7 +139,8 @@ func (s *server) build() error {
 	opts := inbound.Options{BaseURL: s.cfg.BaseURL, Recorder: s.dlog, Logger: log, Telemetry: tel,
 		Email: &emailhook.HandlerOptions{Domains: []string{s.cfg.EmailDomain}}}
 	if s.cfg.Delivery == "queue" {
-		if s.queue, err = hooks.NewQueue(s.store, s.trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel}); err != nil {
+		if s.queue, err = hooks.NewQueue(s.store, s.trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel,
+			EmailBodies: emailhook.Bodies}); err != nil {
 			return err
 		}
 		opts.Delivery = s.queue
