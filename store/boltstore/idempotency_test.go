@@ -19,13 +19,21 @@ import (
 
 func at(d time.Duration) time.Time { return t0.Add(d) }
 
-// reserveKey calls ReserveKey and checks its answer: the event ID, and
-// an error matching wantErr (nil for none).
-func reserveKey(t *testing.T, s *driver, key, eventID string, now, until time.Time, wantID string, wantErr error) {
-	t.Helper()
+// checkReserve calls ReserveKey for hook h1 and checks its answer: the
+// event ID, and an error matching wantErr (nil for none).
+func checkReserve(s *driver, key, eventID string, now, until time.Time, wantID string, wantErr error) error {
 	id, err := s.ReserveKey(context.Background(), "h1", key, eventID, now, until)
 	if id != wantID || !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
-		t.Fatalf("ReserveKey(%q, %s): got %q, %v; want %q, %v", key, eventID, id, err, wantID, wantErr)
+		return fmt.Errorf("ReserveKey(%.12q, %s): got %q, %v; want %q, %v", key, eventID, id, err, wantID, wantErr)
+	}
+	return nil
+}
+
+// reserveKey is checkReserve failing the test.
+func reserveKey(t *testing.T, s *driver, key, eventID string, now, until time.Time, wantID string, wantErr error) {
+	t.Helper()
+	if err := checkReserve(s, key, eventID, now, until, wantID, wantErr); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -52,16 +60,17 @@ func overlayLen(s *driver) int {
 	return len(s.keys.newest)
 }
 
-// within runs fn and fails the test unless it returns within 5 seconds.
-func within(t *testing.T, what string, fn func()) {
+// within runs fn on a goroutine of its own and fails the test unless it
+// returns within 5 seconds, with no error.
+func within(t *testing.T, what string, fn func() error) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fn()
-	}()
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
 	select {
-	case <-done:
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatalf("%s did not return while the committer was held", what)
 	}
@@ -81,18 +90,16 @@ func TestKeysDoNotWaitForCommit(t *testing.T) {
 	go func() { flushed <- s.FlushCompletions(ctx) }()
 	<-held
 
-	within(t, "the key calls", func() {
-		reserveKey(t, s, "k1", "e1", at(0), at(time.Minute), "e1", nil)
-		if err := s.ConfirmKey(ctx, "h1", "k1", "e1", at(time.Second), at(time.Hour)); err != nil {
-			t.Errorf("ConfirmKey: %v", err)
-		}
-		reserveKey(t, s, "k2", "e2", at(0), at(time.Minute), "e2", nil)
-		if err := s.ReleaseKey(ctx, "h1", "k2", "e2"); err != nil {
-			t.Errorf("ReleaseKey: %v", err)
-		}
-		reserveKey(t, s, "k1", "x", at(2*time.Second), at(time.Minute), "e1", store.ErrDuplicate)
-		reserveKey(t, s, "k2", "e3", at(2*time.Second), at(time.Minute), "e3", nil)
-		reserveKey(t, s, "k2", "x", at(3*time.Second), at(time.Minute), "e3", store.ErrConflict)
+	within(t, "the key calls", func() error {
+		return errors.Join(
+			checkReserve(s, "k1", "e1", at(0), at(time.Minute), "e1", nil),
+			s.ConfirmKey(ctx, "h1", "k1", "e1", at(time.Second), at(time.Hour)),
+			checkReserve(s, "k2", "e2", at(0), at(time.Minute), "e2", nil),
+			s.ReleaseKey(ctx, "h1", "k2", "e2"),
+			checkReserve(s, "k1", "x", at(2*time.Second), at(time.Minute), "e1", store.ErrDuplicate),
+			checkReserve(s, "k2", "e3", at(2*time.Second), at(time.Minute), "e3", nil),
+			checkReserve(s, "k2", "x", at(3*time.Second), at(time.Minute), "e3", store.ErrConflict),
+		)
 	})
 	for _, k := range []string{"k1", "k2"} {
 		if r, ok := fileSeen(t, s, k); ok {
