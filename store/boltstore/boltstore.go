@@ -33,10 +33,11 @@ type Options struct {
 	// Prune) and AppendDebug calls share one commit; zero or negative
 	// means 256.
 	MaxBatch int
-	// LazyDelay bounds how long a CompleteLater, or an event in the
-	// queue's log, waits for another write to share its commit before it
-	// gets one of its own; zero or negative means DefaultLazyDelay (100ms).
-	// Keep it far below the queue's lease.
+	// LazyDelay bounds how long a CompleteLater, an event in the queue's
+	// log, or a ReserveKey, ConfirmKey or ReleaseKey waits for another
+	// write to share its commit before it gets one of its own; zero or
+	// negative means DefaultLazyDelay (100ms). Keep it far below the
+	// queue's lease.
 	LazyDelay time.Duration
 }
 
@@ -45,7 +46,9 @@ type Options struct {
 // completions, in a commit, instead of hundreds in ten: fewer fsyncs of
 // the bbolt file compete with the log's, and fewer pages are written per
 // event. The cost is the window in which a crash loses completions,
-// whose events are then delivered once more (at least once).
+// whose events are then delivered once more (at least once), and
+// idempotency key records (see "Idempotency keys" in the package
+// documentation).
 const DefaultLazyDelay = 100 * time.Millisecond
 
 // driver is the store in one bbolt file, which Open puts behind the
@@ -72,6 +75,9 @@ type driver struct {
 	lazy       []lazyComplete
 	lazyClosed bool
 	lazyKick   chan struct{} // buffered, 1
+
+	// Seen-key changes not yet committed (idempotency.go).
+	keys keyOverlay
 
 	reqs chan *writeReq // to the committer; unbuffered
 	quit chan struct{}  // closed by Close to stop the committer and the log writer
@@ -200,6 +206,7 @@ func openDriver(path string, opts *Options) (*driver, error) {
 		lazyDelay: o.LazyDelay,
 		cache:     lookupcache.New(lookupcache.Options{}),
 		lazyKick:  make(chan struct{}, 1),
+		keys:      keyOverlay{newest: map[string]keyChange{}},
 		reqs:      make(chan *writeReq),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),

@@ -54,23 +54,31 @@ func (s *driver) write(ctx context.Context, apply applyFunc) error {
 // other requests are already waiting (without waiting for more, so an idle
 // store commits a lone write at once), and commits them all in one
 // read-write transaction: one fsync for the group. Events logged by the
-// log writer and completions left by CompleteLater ride along with the
-// next group; if no write comes within lazyDelay, they get a commit of
-// their own (at once when the log writer asks: applyNow). On quit it
-// commits what waits, then stops.
+// log writer, completions left by CompleteLater and seen-key changes ride
+// along with the next group; if no write comes within lazyDelay, they
+// get a commit of their own (at once when the log writer asks:
+// applyNow). On quit it commits what waits, then stops.
 func (s *driver) commitLoop() {
 	defer close(s.done)
 	batch := make([]*writeReq, 0, s.maxBatch)
 	lazyTimer := time.NewTimer(time.Hour)
 	lazyTimer.Stop()
+	armed := false // lazyTimer runs
 	for {
 		select {
 		case <-s.quit:
 			s.commit(nil)
 			return
 		case <-s.lazyKick:
-			lazyTimer.Reset(s.lazyDelay)
+			// A running timer is left alone: the kicks of the log, of
+			// CompleteLater and of the key changes would otherwise push
+			// each other's commit out past lazyDelay.
+			if !armed {
+				lazyTimer.Reset(s.lazyDelay)
+				armed = true
+			}
 		case <-lazyTimer.C:
+			armed = false
 			s.commit(nil)
 		case <-s.applyNow:
 			s.commit(nil)
@@ -99,18 +107,22 @@ func drain[T any](c <-chan T, batch []T, limit int) []T {
 	return batch
 }
 
-// takeWaiting returns the events logged and the completions waiting for
-// a commit, and forgets them. It takes both at one instant: a completion
-// comes after its event was logged, so the events the completions taken
-// need are among those taken (or applied before).
-func (s *driver) takeWaiting() ([]*loggedEvent, []lazyComplete) {
+// takeWaiting returns the events logged, the completions and the
+// seen-key changes waiting for a commit, and forgets them. It takes them
+// at one instant: a completion comes after its event was logged, so the
+// events the completions taken need are among those taken (or applied
+// before). It runs after the batch was taken, so a request of the batch
+// (PruneKeys) sees every key change made before it was called.
+func (s *driver) takeWaiting() ([]*loggedEvent, []lazyComplete, []keyChange) {
 	s.lazyMu.Lock()
 	defer s.lazyMu.Unlock()
 	s.log.mu.Lock()
 	defer s.log.mu.Unlock()
-	logged, lazy := s.log.waiting, s.lazy
-	s.log.waiting, s.lazy = nil, nil
-	return logged, lazy
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	logged, lazy, keys := s.log.waiting, s.lazy, s.keys.waiting
+	s.log.waiting, s.lazy, s.keys.waiting = nil, nil, nil
+	return logged, lazy, keys
 }
 
 // applyLazy applies the waiting completions inside tx. A completion that
@@ -136,15 +148,16 @@ func safeApply(tx *bolt.Tx, r *writeReq) (reqErr, txErr error) {
 	return r.apply(tx)
 }
 
-// commit applies the events logged and the completions waiting for a
-// commit, then batch, in one transaction (see commitGroup).
+// commit applies the events logged, the completions and the seen-key
+// changes waiting for a commit, then batch, in one transaction (see
+// commitGroup).
 func (s *driver) commit(batch []*writeReq) {
-	logged, lazy := s.takeWaiting()
-	if len(batch) == 0 && len(lazy) == 0 && len(logged) == 0 {
+	logged, lazy, keys := s.takeWaiting()
+	if len(batch) == 0 && len(lazy) == 0 && len(logged) == 0 && len(keys) == 0 {
 		return
 	}
 	lazy = foldCompletions(logged, lazy)
-	s.commitGroup(batch, lazy, logged)
+	s.commitGroup(batch, lazy, logged, keys)
 }
 
 // foldCompletions applies to the logged events the completions of lazy
@@ -177,20 +190,25 @@ func foldCompletions(logged []*loggedEvent, lazy []lazyComplete) []lazyComplete 
 	return rest
 }
 
-// commitGroup applies logged, lazy and batch in one transaction, in that
-// order, and answers every request. A request's own failure (a conflict,
-// a duplicate, an unknown ID) does not affect the others. If the
+// commitGroup applies logged, lazy, keys and batch in one transaction, in
+// that order, and answers every request. A request's own failure (a
+// conflict, a duplicate, an unknown ID) does not affect the others. If the
 // transaction itself fails (or a request panics), the logged events are
 // applied in a transaction of their own (and wait for the next commit if
-// that fails too), so do the lazy completions, and each request is
-// retried alone, so that one bad request cannot fail its group.
-func (s *driver) commitGroup(batch []*writeReq, lazy []lazyComplete, logged []*loggedEvent) {
+// that fails too), so are the lazy completions and the key changes, and
+// each request is retried alone, so that one bad request cannot fail its
+// group. The key changes leave the overlay before the requests are
+// answered, so that a PruneKeys that returned left none it deleted there.
+func (s *driver) commitGroup(batch []*writeReq, lazy []lazyComplete, logged []*loggedEvent, keys []keyChange) {
 	results := make([]error, len(batch))
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := applyLogged(tx, logged); err != nil {
 			return err
 		}
 		if err := applyLazy(tx, lazy); err != nil {
+			return err
+		}
+		if err := applyKeys(tx, keys); err != nil {
 			return err
 		}
 		for i, r := range batch {
@@ -203,9 +221,9 @@ func (s *driver) commitGroup(batch []*writeReq, lazy []lazyComplete, logged []*l
 		return nil
 	})
 	if s.onCommit != nil {
-		s.onCommit(len(batch) + len(lazy) + len(logged))
+		s.onCommit(len(batch) + len(lazy) + len(logged) + len(keys))
 	}
-	if err != nil && (len(batch) > 1 || len(lazy) > 0 || len(logged) > 0) {
+	if err != nil && (len(batch) > 1 || len(lazy) > 0 || len(logged) > 0 || len(keys) > 0) {
 		if len(logged) > 0 {
 			s.appliedLogged(logged, s.db.Update(func(tx *bolt.Tx) error { return applyLogged(tx, logged) }))
 		}
@@ -214,12 +232,21 @@ func (s *driver) commitGroup(batch []*writeReq, lazy []lazyComplete, logged []*l
 			// again when their lease runs out.
 			_ = s.db.Update(func(tx *bolt.Tx) error { return applyLazy(tx, lazy) })
 		}
+		if len(keys) > 0 {
+			// Lost only if this fails too, like the completions: the
+			// overlay forgets them and reads fall back to the file (see
+			// the Durability note in idempotency.go for what a lost
+			// record means).
+			_ = s.db.Update(func(tx *bolt.Tx) error { return applyKeys(tx, keys) })
+			s.forgetKeys(keys)
+		}
 		for _, r := range batch {
-			s.commitGroup([]*writeReq{r}, nil, nil)
+			s.commitGroup([]*writeReq{r}, nil, nil, nil)
 		}
 		return
 	}
 	s.appliedLogged(logged, nil)
+	s.forgetKeys(keys)
 	for i, r := range batch {
 		if err != nil {
 			results[i] = err

@@ -354,3 +354,37 @@ func TestCompleteLaterAlone(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestLazyDelayNotPushedOut checks that lazy work of another kind coming
+// while the LazyDelay timer runs does not start it over: a key change
+// followed, before LazyDelay, by a completion is still committed within
+// LazyDelay of the change.
+func TestLazyDelayNotPushedOut(t *testing.T) {
+	const delay = 500 * time.Millisecond
+	s := openTest(t, filepath.Join(t.TempDir(), "delay.db"), &Options{NoSync: true, LazyDelay: delay})
+	start := time.Now()
+	if _, err := s.ReserveKey(context.Background(), "h1", "k1", "e1", t0, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(delay * 3 / 5)
+	s.CompleteLater("unknown", 1, t0) // dropped by the commit: no such event
+	for {
+		var ok bool
+		err := s.db.View(func(tx *bolt.Tx) error {
+			_, found, err := getSeen(tx, idemKey("h1", "k1"))
+			ok = found
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			break
+		}
+		// Started over, the timer would fire 1.6 delays after the change.
+		if time.Since(start) > delay*3/2 {
+			t.Fatalf("the reservation was not committed %v after it was made (LazyDelay %v)", time.Since(start), delay)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

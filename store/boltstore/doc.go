@@ -98,6 +98,29 @@
 // are delivered as soon as the next run's dispatcher starts, not when
 // their leases run out.
 //
+// # Idempotency keys
+//
+// The store's store.IdempotencyStore (found with store.As; package hooks
+// uses it to deduplicate arrivals delivered without the queue) keeps its
+// seen-key records lazily, like CompleteLater. As the file is locked to
+// this process, ReserveKey, ConfirmKey and ReleaseKey decide exactly in
+// memory, against an overlay of the changes not yet committed and then
+// the file, and return without waiting for a commit: each change rides
+// with the committer's next transaction, or gets one of its own after
+// Options.LazyDelay, and Close commits what is left. Concurrent calls for
+// one key still reserve it once. PruneKeys is an ordinary durable write,
+// and counts the records not yet committed too.
+//
+// The price is durability: a crash loses the records of the last
+// LazyDelay (default 100ms). A lost reservation is harmless: its delivery
+// died with the process, and the sender's retry goes through at once
+// instead of being answered "in progress" until the reservation would
+// have run out. A lost confirmation lets a later copy of the arrival fire
+// again (at once, or once the reservation runs out if that was
+// committed), which the at-least-once promise allows. If a commit of key
+// changes fails, and fails again on its own, the changes are dropped (as
+// the completions are) and the records are read from the file again.
+//
 // Files written by version 1 of this package (one JSON record per event,
 // the payload in base64) are migrated by Open, in one transaction; so are
 // files of version 2 (delivery state records without the payload's size,
