@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -236,4 +237,91 @@ func BenchmarkEmail25MiB(b *testing.B) {
 		b.ReportMetric(float64(delivered.Microseconds())/1000/float64(b.N), "accept-to-delivered-ms")
 		b.ReportMetric(0, "ns/op")
 	})
+}
+
+// orderEmail returns an order confirmation of about 45 KB, as shops send
+// them: a text part and the HTML of emailhook's testdata (with its JSON-LD
+// Order), both quoted-printable.
+func orderEmail(b *testing.B, id int) []byte {
+	html, err := os.ReadFile(filepath.Join("..", "..", "emailhook", "testdata", "order-confirmation.html"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	qp := func(p []byte) string {
+		var buf bytes.Buffer
+		w := quotedprintable.NewWriter(&buf)
+		_, _ = w.Write(p)
+		_ = w.Close()
+		return buf.String()
+	}
+	return []byte("From: shop@example.com\r\nTo: buyer@example.org\r\nSubject: Your order\r\n" +
+		fmt.Sprintf("Message-ID: <order-%d@example.com>\r\n", id) + "MIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n" +
+		"--b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+		qp([]byte("Thank you for your order. It ships within two days.\n")) + "\r\n" +
+		"--b1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+		qp(html) + "\r\n--b1--\r\n")
+}
+
+// BenchmarkStoredBytesEmail posts an order confirmation (about 45 KB) to
+// an email hook in queue mode and reports the payload the queue writes
+// per message (payload-B/event) against the message itself (message-B,
+// the bare figure), and their ratio (payload/message): "kept" stores the
+// text and HTML bodies beside the message, "from-raw" reads them again
+// from it (QueueOptions.EmailBodies).
+func BenchmarkStoredBytesEmail(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		bodies hooks.EmailBodies
+	}{{"kept", nil}, {"from-raw", emailhook.Bodies}} {
+		b.Run(tc.name, func(b *testing.B) {
+			bs, err := boltstore.Open(filepath.Join(b.TempDir(), "email.db"), &boltstore.Options{NoSync: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer bs.Close()
+			lq, _ := store.As[store.LocalQueue](bs)
+			s := &sizeStore{Store: bs, local: lq}
+			ctx := context.Background()
+			reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			q, err := hooks.NewQueue(s, hooks.TriggerFunc(func(context.Context, *hooks.Event) error { return nil }),
+				hooks.QueueOptions{EmailBodies: tc.bodies})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: q})
+			if err != nil {
+				b.Fatal(err)
+			}
+			eh, err := emailhook.NewHandler(p, emailhook.HandlerOptions{Domains: []string{"in.example.com"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "mail", Kind: emailhook.KindName})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var msgBytes int64
+			b.ResetTimer()
+			for i := range b.N {
+				m := orderEmail(b, i)
+				msgBytes += int64(len(m))
+				r := httptest.NewRequest("POST", "/hooks/email", bytes.NewReader(m))
+				r.Header.Set("Content-Type", "message/rfc822")
+				r.Header.Set(emailhook.RecipientHeader, h.Token+"@in.example.com")
+				w := httptest.NewRecorder()
+				eh.ServeHTTP(w, r)
+				if w.Code != http.StatusAccepted {
+					b.Fatalf("got %d %s", w.Code, w.Body)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(msgBytes)/float64(b.N), "message-B")
+			b.ReportMetric(float64(s.payload.Load())/float64(b.N), "payload-B/event")
+			b.ReportMetric(float64(s.payload.Load())/float64(msgBytes), "payload/message")
+		})
+	}
 }
