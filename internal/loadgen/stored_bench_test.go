@@ -144,6 +144,29 @@ func bigEmail(n int) []byte {
 	return m.Bytes()
 }
 
+// emailHook returns the email handler of a pipeline delivering to q on s,
+// and the address of a hook of it.
+func emailHook(b *testing.B, s store.Store, q *hooks.Queue) (http.Handler, string) {
+	b.Helper()
+	reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: q})
+	if err != nil {
+		b.Fatal(err)
+	}
+	eh, err := emailhook.NewHandler(p, emailhook.HandlerOptions{Domains: []string{"in.example.com"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := reg.Create(context.Background(), "", hooks.HookSpec{Name: "mail", Kind: emailhook.KindName})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return eh, h.Token + "@in.example.com"
+}
+
 // BenchmarkEmail25MiB posts a 25 MiB message to the email hook's HTTP
 // handler in queue mode on boltstore (fsync on) and reports the time from
 // the start of the POST to the 202 (accept-ms) and from the 202 to the
@@ -176,10 +199,6 @@ func BenchmarkEmail25MiB(b *testing.B) {
 			b.Fatal(err)
 		}
 		ctx := context.Background()
-		reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
 		fired := make(chan time.Time, 1)
 		q, err := hooks.NewQueue(s, hooks.TriggerFunc(func(context.Context, *hooks.Event) error {
 			fired <- time.Now()
@@ -191,18 +210,7 @@ func BenchmarkEmail25MiB(b *testing.B) {
 		if err := q.Start(ctx); err != nil {
 			b.Fatal(err)
 		}
-		p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: q})
-		if err != nil {
-			b.Fatal(err)
-		}
-		eh, err := emailhook.NewHandler(p, emailhook.HandlerOptions{Domains: []string{"in.example.com"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "mail", Kind: emailhook.KindName})
-		if err != nil {
-			b.Fatal(err)
-		}
+		eh, to := emailHook(b, s, q)
 		srv := httptest.NewServer(eh)
 		b.Cleanup(func() {
 			srv.Close()
@@ -217,7 +225,7 @@ func BenchmarkEmail25MiB(b *testing.B) {
 				b.Fatal(err)
 			}
 			req.Header.Set("Content-Type", "message/rfc822")
-			req.Header.Set(emailhook.RecipientHeader, h.Token+"@in.example.com")
+			req.Header.Set(emailhook.RecipientHeader, to)
 			start := time.Now()
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -282,28 +290,12 @@ func BenchmarkStoredBytesEmail(b *testing.B) {
 			defer bs.Close()
 			lq, _ := store.As[store.LocalQueue](bs)
 			s := &sizeStore{Store: bs, local: lq}
-			ctx := context.Background()
-			reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
-			if err != nil {
-				b.Fatal(err)
-			}
 			q, err := hooks.NewQueue(s, hooks.TriggerFunc(func(context.Context, *hooks.Event) error { return nil }),
 				hooks.QueueOptions{EmailBodies: tc.bodies})
 			if err != nil {
 				b.Fatal(err)
 			}
-			p, err := hooks.NewPipeline(reg, hooks.PipelineOptions{Delivery: q})
-			if err != nil {
-				b.Fatal(err)
-			}
-			eh, err := emailhook.NewHandler(p, emailhook.HandlerOptions{Domains: []string{"in.example.com"}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "mail", Kind: emailhook.KindName})
-			if err != nil {
-				b.Fatal(err)
-			}
+			eh, to := emailHook(b, s, q)
 			var msgBytes int64
 			b.ResetTimer()
 			for i := range b.N {
@@ -311,7 +303,7 @@ func BenchmarkStoredBytesEmail(b *testing.B) {
 				msgBytes += int64(len(m))
 				r := httptest.NewRequest("POST", "/hooks/email", bytes.NewReader(m))
 				r.Header.Set("Content-Type", "message/rfc822")
-				r.Header.Set(emailhook.RecipientHeader, h.Token+"@in.example.com")
+				r.Header.Set(emailhook.RecipientHeader, to)
 				w := httptest.NewRecorder()
 				eh.ServeHTTP(w, r)
 				if w.Code != http.StatusAccepted {

@@ -71,19 +71,7 @@ func benchmarkEnqueue(b *testing.B, prefix string, noSync bool, mode string, cal
 			}
 		}
 		b.ResetTimer()
-		if callers == 1 {
-			for range b.N {
-				one()
-			}
-		} else {
-			// RunParallel starts parallelism*GOMAXPROCS goroutines.
-			b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					one()
-				}
-			})
-		}
+		runCallers(b, callers, one)
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 	})
 }
@@ -300,4 +288,22 @@ func BenchmarkStoredBytes(b *testing.B) {
 	b.ReportMetric(float64(len(payload)), "payload-B/event")
 	b.ReportMetric(float64(len(newPending(ev(0), false, 0).encode())), "record-B/event")
 	b.ReportMetric(float64(used()-before)/float64(b.N), "file-B/event")
+}
+
+// runCallers calls one b.N times, from callers goroutines at once
+// (RunParallel) when callers is more than 1.
+func runCallers(b *testing.B, callers int, one func()) {
+	if callers == 1 {
+		for range b.N {
+			one()
+		}
+		return
+	}
+	// RunParallel starts parallelism*GOMAXPROCS goroutines.
+	b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			one()
+		}
+	})
 }

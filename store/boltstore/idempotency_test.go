@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -494,19 +493,7 @@ func benchmarkKeys(b *testing.B, ops keyOps, callers int) {
 		}
 	}
 	b.ResetTimer()
-	if callers == 1 {
-		for range b.N {
-			one()
-		}
-	} else {
-		// RunParallel starts parallelism*GOMAXPROCS goroutines.
-		b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				one()
-			}
-		})
-	}
+	runCallers(b, callers, one)
 	if ops.flush != nil {
 		if err := ops.flush(); err != nil {
 			b.Error(err)
