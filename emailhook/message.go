@@ -259,7 +259,10 @@ func (w *partWalker) walk(e *message.Entity, newErr error, source string, depth 
 	case body:
 		w.msg.Text, w.textSeen = buf.String(), true
 	default:
-		w.msg.Attachments = append(w.msg.Attachments, newAttachment(e, ct, params, !attachment, newErr == nil, bytes.Clone(buf.Bytes())))
+		// Never nil, even empty, whatever the pooled buffer held: the
+		// same message always gives the same attachments (Parts).
+		content := append([]byte{}, buf.Bytes()...)
+		w.msg.Attachments = append(w.msg.Attachments, newAttachment(e, ct, params, !attachment, newErr == nil, content))
 	}
 	putBodyBuf(buf)
 	return nil

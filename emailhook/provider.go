@@ -310,9 +310,9 @@ func (in *postIntake) Decode(ctx context.Context, _ []byte) (*hooks.Decoded, err
 	d, err := (&hookSession{parsed: in.parsed, recipients: in.recipients, auth: in.post.auth,
 		policy: settingsOf(in.hook).SenderPolicy}).Decode(ctx, in.post.raw)
 	if d != nil {
-		// The bodies come from the message inside the post, and the
+		// The parts come from the message inside the post, and the
 		// event's Raw is the post: they cannot be read again from Raw.
-		d.BodiesFromRaw = false
+		d.PartsFromRaw = false
 	}
 	return d, err
 }

@@ -122,27 +122,32 @@ func (s *hookSession) Decode(_ context.Context, body []byte) (*hooks.Decoded, er
 		Email:          email,
 		Files:          files,
 		IdempotencyKey: msg.MessageID,
-		BodiesFromRaw:  true, // see Bodies
+		PartsFromRaw:   true, // see Parts
 	}, nil
 }
 
-// Bodies reads the text and HTML bodies of the raw message raw exactly as
-// an email hook does when it accepts the message (hooks.Email's Text and
-// HTML, decoded to UTF-8 and each cut at 256 KiB), without extracting
-// structured data. It is a hooks.EmailBodies: set as
-// hooks.QueueOptions.EmailBodies, it lets a queue store an email's
-// message once, not its bodies beside it, and read them again from the
+// Parts reads from the raw message raw, exactly as an email hook does when
+// it accepts the message, the parts its event carries decoded: the text
+// and HTML bodies (hooks.Email's Text and HTML, decoded to UTF-8 and each
+// cut at 256 KiB) and the attachments' contents (the event's Files), but
+// not the structured data. It is a hooks.EmailParts: set as
+// hooks.QueueOptions.EmailParts, it lets a queue store an email's message
+// once, not its decoded parts beside it, and read them again from the
 // message on the rare read back. A message an email hook accepted always
 // reads: its size is not limited here.
-func Bodies(raw []byte) (text, html string, err error) {
+func Parts(raw []byte) (*hooks.MessageParts, error) {
 	x := &Extractor{maxMessage: max(int64(len(raw))+1, DefaultMaxMessageBytes)}
 	msg, err := x.readMessage(bytes.NewReader(raw), false)
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
-	text, _ = capText(msg.Text, maxEmailBodyBytes)
-	html, _ = capText(msg.HTML, maxEmailBodyBytes)
-	return text, html, nil
+	p := &hooks.MessageParts{Attachments: make([][]byte, len(msg.Attachments))}
+	p.Text, _ = capText(msg.Text, maxEmailBodyBytes)
+	p.HTML, _ = capText(msg.HTML, maxEmailBodyBytes)
+	for i, a := range msg.Attachments {
+		p.Attachments[i] = a.Content
+	}
+	return p, nil
 }
 
 // messageToEmail returns the Email of an event for msg and its attachments

@@ -57,11 +57,12 @@ type Decoded struct {
 	Files          []File
 	Email          *Email
 	IdempotencyKey string
-	// BodiesFromRaw says that Email's Text and HTML are what
-	// EmailBodies functions (emailhook.Bodies) read from the body alone,
-	// which becomes the event's Raw: a Queue with QueueOptions.EmailBodies
-	// then stores the body without the bodies beside it.
-	BodiesFromRaw bool
+	// PartsFromRaw says that Email's Text and HTML and the Files'
+	// contents are what EmailParts functions (emailhook.Parts) read from
+	// the body alone, which becomes the event's Raw: a Queue with
+	// QueueOptions.EmailParts then stores the body without them beside
+	// it.
+	PartsFromRaw bool
 	// Drop, when not empty, accepts the arrival without building or
 	// delivering an event (a filled honeypot, for example). It is the reason
 	// recorded in the debug log.
@@ -410,8 +411,8 @@ func (p *Pipeline) run(ctx context.Context, h *Hook, a *Arrival, in Intake, rec 
 		Header: hdr, HeadersDropped: hdrDropped, HeaderBytesDropped: hdrDroppedBytes,
 		RemoteAddr: a.RemoteAddr, Files: dec.Files, Email: dec.Email, IdempotencyKey: dec.IdempotencyKey,
 	}
-	if dec.BodiesFromRaw && e.Email != nil {
-		ctx = withBodiesOrigin(ctx, e)
+	if dec.PartsFromRaw && e.Email != nil {
+		ctx = withPartsOrigin(ctx, e)
 	}
 	var receipt Receipt
 	if p.dedup != nil && e.IdempotencyKey != "" {

@@ -97,18 +97,18 @@ type QueueOptions struct {
 	// and dead counters, the trigger latency and the queue depth gauge;
 	// the zero value uses the global ones.
 	Telemetry Telemetry
-	// EmailBodies, when set (to emailhook.Bodies), lets the queue store an
-	// email event's raw message without its text and HTML bodies beside
-	// it, when the email kind read them from that message
-	// (Decoded.BodiesFromRaw) and they are unchanged: the bodies are read
-	// again from the message on the rare read back (after a crash, a
-	// failed attempt, a lease that ran out, or Get). An order mail's
-	// payload is then about the message's own size, not twice it.
+	// EmailParts, when set (to emailhook.Parts), lets the queue store an
+	// email event's raw message without its text and HTML bodies and its
+	// attachments' contents beside it, when the email kind read them from
+	// that message (Decoded.PartsFromRaw) and they are unchanged: they are
+	// read again from the message on the rare read back (after a crash, a
+	// failed attempt, a lease that ran out, or Get). An email's payload is
+	// then about the message's own size, not twice it.
 	//
 	// Every process that reads the queue's events must set it: an event
 	// stored so cannot be decoded without it; its delivery then fails and
 	// it is parked dead, its payload intact, for Replay once it is set.
-	EmailBodies EmailBodies
+	EmailParts EmailParts
 }
 
 func (o *QueueOptions) setDefaults() error {
@@ -274,7 +274,7 @@ func (q *Queue) Deliver(ctx context.Context, e *Event) (Receipt, error) {
 	if e == nil || e.ID == "" {
 		return Receipt{}, invalid("event", "needs an ID")
 	}
-	payload, err := encodeEvent(e, q.opts.EmailBodies != nil && bodiesFromRaw(ctx, e))
+	payload, err := encodeEvent(e, q.opts.EmailParts != nil && partsFromRaw(ctx, e))
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -604,7 +604,7 @@ func (q *Queue) attempt(ctx context.Context, ev *store.QueuedEvent) {
 	// success must not be delivered again, a failure must be retried soon.
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), storeCallTimeout)
 	defer rcancel()
-	e, err := decodeEvent(ev.Payload, ev.ID, ev.Org, ev.HookID, q.opts.EmailBodies)
+	e, err := decodeEvent(ev.Payload, ev.ID, ev.Org, ev.HookID, q.opts.EmailParts)
 	if err != nil {
 		q.log.ErrorContext(ctx, "inbound: queued event is unreadable; parking it as dead", "event", ev.ID, "hook", ev.HookID, "err", err)
 		q.fail(rctx, ev, err.Error(), q.now().UTC(), true)
@@ -767,7 +767,7 @@ func (q *Queue) Get(ctx context.Context, org, id string) (*EventStatus, error) {
 		return nil, notFound(err)
 	}
 	s := statusOf(ev)
-	if e, err := decodeEvent(ev.Payload, ev.ID, ev.Org, ev.HookID, q.opts.EmailBodies); err == nil {
+	if e, err := decodeEvent(ev.Payload, ev.ID, ev.Org, ev.HookID, q.opts.EmailParts); err == nil {
 		s.Event = e
 	}
 	return &s, nil

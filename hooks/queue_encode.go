@@ -38,7 +38,7 @@ import (
 //	payloadVersion (1 byte) | uvarint flags |
 //	uvarint len(JSON) | JSON |
 //	uvarint len(Raw)+1 (0: nil) | Raw |
-//	for each file of the JSON: uvarint len(Content)+1 (0: nil) | Content
+//	for each file of the JSON, unless flagPartsFromRaw: uvarint len(Content)+1 (0: nil) | Content
 //	  or, with flagFileRefs: uvarint 0 (nil) | uvarint 1, uvarint len(Content)+1, Content |
 //	  uvarint 2, uvarint offset, uvarint length (Content is Raw[offset:offset+length])
 //	with flagEmailBodies: uvarint len(Email.Text)+1 | Text | uvarint len(Email.HTML)+1 | HTML
@@ -47,9 +47,9 @@ import (
 // body: in the JSON an HTML body would be escaped (each <, > and & six
 // bytes), which costs its encoding a byte-by-byte pass and the store
 // about a fifth more bytes than the HTML itself. Better still, when the
-// email kind read them from the raw message and the queue can read them
-// again (QueueOptions.EmailBodies), they are not stored at all
-// (flagBodiesFromRaw): the message is, once.
+// email kind read them and the attachments' contents from the raw message
+// and the queue can read them again (QueueOptions.EmailParts), none of
+// them is stored (flagPartsFromRaw): the message is, once.
 //
 // Payloads of the first format were the JSON alone (starting with '{');
 // decodeEvent reads both.
@@ -73,11 +73,12 @@ const (
 	// flagEmailBodies: Email.Text and Email.HTML are stored after the
 	// files' contents and are not in the JSON.
 	flagEmailBodies
-	// flagBodiesFromRaw: Email.Text and Email.HTML are what the queue's
-	// EmailBodies reads from Raw, and are stored nowhere.
-	flagBodiesFromRaw
+	// flagPartsFromRaw: Email.Text, Email.HTML and the files' contents
+	// are what the queue's EmailParts reads from Raw, and are stored
+	// nowhere.
+	flagPartsFromRaw
 
-	knownFlags = flagDataFromRaw | flagTypeFromHeader | flagFileRefs | flagDataFromBody | flagEmailBodies | flagBodiesFromRaw
+	knownFlags = flagDataFromRaw | flagTypeFromHeader | flagFileRefs | flagDataFromBody | flagEmailBodies | flagPartsFromRaw
 )
 
 // minDataFromBody is the smallest body whose Data encodeEvent tries to
@@ -582,10 +583,10 @@ func releaseMembers[V any](ms []member[V], pooled *[]member[V], pool *sync.Pool)
 }
 
 // encodeEvent encodes e for the queue (see payloadVersion): the JSON is
-// written by appendEvent without what is stored beside it. bodiesFromRaw
-// says that e's email bodies need not be stored: the queue reads them
-// again from Raw with its EmailBodies.
-func encodeEvent(e *Event, bodiesFromRaw bool) ([]byte, error) {
+// written by appendEvent without what is stored beside it. partsFromRaw
+// says that e's email bodies and files' contents need not be stored: the
+// queue reads them again from Raw with its EmailParts.
+func encodeEvent(e *Event, partsFromRaw bool) ([]byte, error) {
 	parts := partData | partContentType
 	var flags uint64
 	if e.Raw != nil && jsonTextEqual(e.Raw, e.Data) {
@@ -601,22 +602,24 @@ func encodeEvent(e *Event, bodiesFromRaw bool) ([]byte, error) {
 	}
 	size := len(e.Raw)
 	switch {
-	case e.Email != nil && bodiesFromRaw:
-		flags |= flagBodiesFromRaw
+	case e.Email != nil && partsFromRaw:
+		flags |= flagPartsFromRaw
 		parts &^= partEmailBodies
 	case e.Email != nil:
 		flags |= flagEmailBodies
 		parts &^= partEmailBodies
 		size += 2*binary.MaxVarintLen64 + len(e.Email.Text) + len(e.Email.HTML)
 	}
-	refs := fileRefs(e)
-	if refs != nil {
-		flags |= flagFileRefs
-	}
-	for i := range e.Files {
-		size += 2*binary.MaxVarintLen64 + 1
-		if refs == nil || refs[i] < 0 {
-			size += len(e.Files[i].Content)
+	var refs []int
+	if flags&flagPartsFromRaw == 0 {
+		if refs = fileRefs(e); refs != nil {
+			flags |= flagFileRefs
+		}
+		for i := range e.Files {
+			size += 2*binary.MaxVarintLen64 + 1
+			if refs == nil || refs[i] < 0 {
+				size += len(e.Files[i].Content)
+			}
 		}
 	}
 	js, buf, err := writeEventJSON(e, parts)
@@ -634,6 +637,7 @@ func encodeEvent(e *Event, bodiesFromRaw bool) ([]byte, error) {
 	b = appendBytes(b, e.Raw)
 	for i, f := range e.Files {
 		switch {
+		case flags&flagPartsFromRaw != 0:
 		case refs == nil:
 			b = appendBytes(b, f.Content)
 		case f.Content == nil:
@@ -759,16 +763,16 @@ func cutFile(b, raw []byte) (p, rest []byte, err error) {
 }
 
 // decodeEvent is the inverse of encodeEvent; id, org and hookID are the
-// ones the store keeps with the payload, and bodies reads the email
-// bodies a payload with flagBodiesFromRaw left out. Numbers become json.Number, as
+// ones the store keeps with the payload, and read reads the email parts
+// a payload with flagPartsFromRaw left out. Numbers become json.Number, as
 // the decoders produce them, so that the Trigger sees the same types in
 // queue mode as in sync mode. Raw and the files' contents share p's
 // memory, which the store hands out read-only.
-func decodeEvent(p []byte, id, org, hookID string, bodies EmailBodies) (*Event, error) {
+func decodeEvent(p []byte, id, org, hookID string, read EmailParts) (*Event, error) {
 	if len(p) > 0 && p[0] == '{' {
 		return decodeEventJSON(p) // the first format
 	}
-	e, err := decodePayload(p, bodies)
+	e, err := decodePayload(p, read)
 	if err != nil {
 		return nil, fmt.Errorf("hooks: decode queued event: %w", err)
 	}
@@ -776,7 +780,7 @@ func decodeEvent(p []byte, id, org, hookID string, bodies EmailBodies) (*Event, 
 	return e, nil
 }
 
-func decodePayload(p []byte, bodies EmailBodies) (*Event, error) {
+func decodePayload(p []byte, read EmailParts) (*Event, error) {
 	if len(p) == 0 || p[0] != payloadVersion {
 		return nil, errors.New("unknown payload format")
 	}
@@ -802,6 +806,9 @@ func decodePayload(p []byte, bodies EmailBodies) (*Event, error) {
 		if e.Files[i].Content != nil {
 			return nil, errors.New("file content inside the JSON")
 		}
+		if flags&flagPartsFromRaw != 0 {
+			continue // read from Raw below
+		}
 		if flags&flagFileRefs != 0 {
 			e.Files[i].Content, rest, err = cutFile(rest, e.Raw)
 		} else {
@@ -811,7 +818,7 @@ func decodePayload(p []byte, bodies EmailBodies) (*Event, error) {
 			return nil, fmt.Errorf("file %d: %w", i, err)
 		}
 	}
-	if flags&(flagEmailBodies|flagBodiesFromRaw) != 0 && (e.Email == nil || e.Email.Text != "" || e.Email.HTML != "") {
+	if flags&(flagEmailBodies|flagPartsFromRaw) != 0 && (e.Email == nil || e.Email.Text != "" || e.Email.HTML != "") {
 		return nil, errors.New("email bodies without an email, or both in the JSON and elsewhere")
 	}
 	if flags&flagEmailBodies != 0 {
@@ -848,26 +855,38 @@ func decodePayload(p []byte, bodies EmailBodies) (*Event, error) {
 			return nil, fmt.Errorf("data from the raw body: %w", err)
 		}
 	}
-	if flags&flagBodiesFromRaw != 0 {
-		if e.Email.Text, e.Email.HTML, err = bodiesOf(e.Raw, flags, bodies); err != nil {
-			return nil, fmt.Errorf("email bodies from the raw message: %w", err)
+	if flags&flagPartsFromRaw != 0 {
+		if err := setParts(e, flags, read); err != nil {
+			return nil, fmt.Errorf("email parts from the raw message: %w", err)
 		}
 	}
 	return e, nil
 }
 
-// bodiesOf reads an email's bodies from raw with bodies, for a payload
-// with flagBodiesFromRaw (and without flagEmailBodies).
-func bodiesOf(raw []byte, flags uint64, bodies EmailBodies) (text, html string, err error) {
+// setParts reads e's email bodies and files' contents from e.Raw with
+// read, for a payload with flagPartsFromRaw (and without flagEmailBodies
+// or flagFileRefs).
+func setParts(e *Event, flags uint64, read EmailParts) error {
 	switch {
-	case flags&flagEmailBodies != 0:
-		return "", "", errors.New("stored both after the JSON and as read from the raw message")
-	case raw == nil:
-		return "", "", errors.New("no raw message")
-	case bodies == nil:
-		return "", "", errors.New("they are to be read from the raw message, and QueueOptions.EmailBodies is not set")
+	case flags&(flagEmailBodies|flagFileRefs) != 0:
+		return errors.New("stored both after the JSON and as read from the raw message")
+	case e.Raw == nil:
+		return errors.New("no raw message")
+	case read == nil:
+		return errors.New("they are to be read from the raw message, and QueueOptions.EmailParts is not set")
 	}
-	return bodies(raw)
+	p, err := read(e.Raw)
+	if err != nil {
+		return err
+	}
+	if len(p.Attachments) != len(e.Files) {
+		return fmt.Errorf("the message has %d attachments, the event %d files", len(p.Attachments), len(e.Files))
+	}
+	e.Email.Text, e.Email.HTML = p.Text, p.HTML
+	for i := range e.Files {
+		e.Files[i].Content = p.Attachments[i]
+	}
+	return nil
 }
 
 // decodeEventJSON reads a payload of the first format: the Event's JSON.

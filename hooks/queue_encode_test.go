@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -252,96 +254,125 @@ func TestEncodeEventRoundTrip(t *testing.T) {
 	}
 }
 
-// emailEvent is an email event with the given bodies, as emailhook makes
-// one: its raw body the message, from which testBodies reads its bodies.
-func emailEvent(now time.Time, html, text string) *Event {
+// emailEvent is an email event with the given bodies and attachments, as
+// emailhook makes one: its raw body the message, from which testParts
+// reads them.
+func emailEvent(now time.Time, html, text string, attachments ...string) *Event {
+	raw := "From: a@example.com\r\nSubject: Hi\r\n\r\n" + text + "\x00" + html
+	var files []File
+	for i, a := range attachments {
+		raw += "\x00" + a
+		files = append(files, File{Field: "attachments", Name: fmt.Sprint("a", i), Size: int64(len(a)), Content: []byte(a)})
+	}
 	return &Event{ID: "e9", HookID: "h", HookKind: Kind("email"), ReceivedAt: now, ContentType: "message/rfc822",
-		Raw:  []byte("From: a@example.com\r\nSubject: Hi\r\n\r\n" + text + "\x00" + html),
-		Data: map[string]any{"subject": "Hi"},
+		Raw: []byte(raw), Data: map[string]any{"subject": "Hi"}, Files: files,
 		Email: &Email{From: "a@example.com", Recipients: []string{"x@in"}, Subject: "Hi", Date: now,
 			Text: text, HTML: html, Objects: []map[string]any{{"@type": "Order"}}, Warnings: []string{"w"}}}
 }
 
-// testBodies is the EmailBodies of emailEvent's messages: the text, a NUL,
-// the HTML after the header.
-func testBodies(raw []byte) (text, html string, err error) {
+// testParts is the EmailParts of emailEvent's messages: after the header,
+// the text, the HTML and each attachment, separated by NULs.
+func testParts(raw []byte) (*MessageParts, error) {
 	_, body, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
 	if !ok {
-		return "", "", errors.New("no header")
+		return nil, errors.New("no header")
 	}
-	t, h, ok := bytes.Cut(body, []byte{0})
-	if !ok {
-		return "", "", errors.New("no NUL")
+	f := bytes.Split(body, []byte{0})
+	if len(f) < 2 {
+		return nil, errors.New("no NUL")
 	}
-	return string(t), string(h), nil
+	p := &MessageParts{Text: string(f[0]), HTML: string(f[1])}
+	for _, a := range f[2:] {
+		p.Attachments = append(p.Attachments, bytes.Clone(a))
+	}
+	return p, nil
 }
 
-// TestEncodeEventBodiesFromRaw checks that an email event whose bodies the
-// queue can read again from its raw message is stored without them, and
-// reads back deep-equal with the queue's EmailBodies, and not without it.
-func TestEncodeEventBodiesFromRaw(t *testing.T) {
+// TestEncodeEventPartsFromRaw checks that an email event whose bodies and
+// attachments the queue can read again from its raw message is stored
+// without them, and reads back deep-equal with the queue's EmailParts, and
+// not without it.
+func TestEncodeEventPartsFromRaw(t *testing.T) {
 	html := strings.Repeat("<p>a &amp; b</p>\n", 128)
-	e := emailEvent(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC), html, "a & b")
+	pdf := strings.Repeat("%PDF", 512)
+	e := emailEvent(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC), html, "a & b", pdf, "")
 	p, err := encodeEvent(e, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	flags, _ := binary.Uvarint(p[1:])
-	if flags&flagBodiesFromRaw == 0 || flags&flagEmailBodies != 0 {
-		t.Fatalf("flags %b: want flagBodiesFromRaw alone of the two", flags)
+	if flags&flagPartsFromRaw == 0 || flags&(flagEmailBodies|flagFileRefs) != 0 {
+		t.Fatalf("flags %b: want flagPartsFromRaw, and neither flagEmailBodies nor flagFileRefs", flags)
 	}
-	// The message once, and the JSON without the bodies.
-	if n := bytes.Count(p, []byte(html)); n != 1 {
-		t.Fatalf("the payload holds the HTML %d times, want once (in the raw message)", n)
+	// The message once, and the JSON without the bodies and contents.
+	for _, part := range []string{html, pdf} {
+		if n := bytes.Count(p, []byte(part)); n != 1 {
+			t.Fatalf("the payload holds a %d-byte part %d times, want once (in the raw message)", len(part), n)
+		}
 	}
 	kept, err := encodeEvent(e, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p) > len(kept)-len(html) {
-		t.Fatalf("payload %d bytes, want at most %d (the one that keeps the bodies, %d, less the HTML)", len(p), len(kept)-len(html), len(kept))
+	if max := len(kept) - len(html) - len(pdf); len(p) > max {
+		t.Fatalf("payload %d bytes, want at most %d (the one that keeps the parts, %d, less them)", len(p), max, len(kept))
 	}
-	got, err := decodeEvent(p, e.ID, e.Org, e.HookID, testBodies)
+	got, err := decodeEvent(p, e.ID, e.Org, e.HookID, testParts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, e) {
-		t.Fatalf("round trip:\ngot  %#v\nwant %#v", got.Email, e.Email)
+		t.Fatalf("round trip:\ngot  %#v %#v\nwant %#v %#v", got.Email, got.Files, e.Email, e.Files)
 	}
-	if _, err := decodeEvent(p, e.ID, e.Org, e.HookID, nil); err == nil || !strings.Contains(err.Error(), "EmailBodies") {
-		t.Fatalf("decodeEvent without EmailBodies: got %v, want an error naming the option", err)
+	if _, err := decodeEvent(p, e.ID, e.Org, e.HookID, nil); err == nil || !strings.Contains(err.Error(), "EmailParts") {
+		t.Fatalf("decodeEvent without EmailParts: got %v, want an error naming the option", err)
 	}
-	broken := func([]byte) (string, string, error) { return "", "", errors.New("unreadable") }
+	broken := func([]byte) (*MessageParts, error) { return nil, errors.New("unreadable") }
 	if _, err := decodeEvent(p, e.ID, e.Org, e.HookID, broken); err == nil || !strings.Contains(err.Error(), "unreadable") {
-		t.Fatalf("decodeEvent with a failing EmailBodies: got %v, want its error", err)
+		t.Fatalf("decodeEvent with a failing EmailParts: got %v, want its error", err)
+	}
+	fewer := func(raw []byte) (*MessageParts, error) {
+		mp, err := testParts(raw)
+		if err == nil {
+			mp.Attachments = mp.Attachments[:1]
+		}
+		return mp, err
+	}
+	if _, err := decodeEvent(p, e.ID, e.Org, e.HookID, fewer); err == nil || !strings.Contains(err.Error(), "attachments") {
+		t.Fatalf("decodeEvent with fewer attachments than files: got %v, want an error", err)
 	}
 	// An event without an email has nothing to leave out.
-	plain := &Event{ID: "e", HookID: "h", Raw: []byte("x"), Data: "x"}
+	plain := &Event{ID: "e", HookID: "h", Raw: []byte("x"), Data: "x", Files: []File{{Name: "f", Content: []byte("c")}}}
 	pp, err := encodeEvent(plain, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := binary.Uvarint(pp[1:]); f&(flagBodiesFromRaw|flagEmailBodies) != 0 {
+	if f, _ := binary.Uvarint(pp[1:]); f&(flagPartsFromRaw|flagEmailBodies) != 0 {
 		t.Fatalf("flags %b for an event without an email", f)
+	}
+	if got := roundTrip(t, plain); !reflect.DeepEqual(got, plain) {
+		t.Fatalf("round trip without an email: got %#v", got)
 	}
 }
 
-// TestBodiesFromRaw checks when a Queue may leave an email's bodies out:
+// TestPartsFromRaw checks when a Queue may leave an email's parts out:
 // only when the kind said it read them from the body (the context carries
 // their origin) and neither they nor Raw changed since.
-func TestBodiesFromRaw(t *testing.T) {
+func TestPartsFromRaw(t *testing.T) {
 	now := time.Unix(0, 0).UTC()
-	e := emailEvent(now, "<p>x</p>", "x")
-	ctx := withBodiesOrigin(context.Background(), e)
-	if !bodiesFromRaw(ctx, e) {
-		t.Fatal("the bodies as decoded: want true")
+	e := emailEvent(now, "<p>x</p>", "x", "attached")
+	ctx := withPartsOrigin(context.Background(), e)
+	if !partsFromRaw(ctx, e) {
+		t.Fatal("the parts as decoded: want true")
 	}
 	same := *e
 	m := *e.Email
 	m.HTML = strings.Clone(m.HTML) // equal bytes elsewhere
 	same.Email, same.Raw = &m, bytes.Clone(e.Raw)
-	if !bodiesFromRaw(ctx, &same) {
-		t.Fatal("equal copies of the bodies and raw: want true")
+	same.Files = []File{e.Files[0]}
+	same.Files[0].Content = bytes.Clone(e.Files[0].Content)
+	if !partsFromRaw(ctx, &same) {
+		t.Fatal("equal copies of the parts and raw: want true")
 	}
 	for _, tc := range []struct {
 		name   string
@@ -352,16 +383,20 @@ func TestBodiesFromRaw(t *testing.T) {
 		{"raw changed", func(e *Event) { e.Raw = append(bytes.Clone(e.Raw), '!') }},
 		{"raw gone", func(e *Event) { e.Raw = nil }},
 		{"email gone", func(e *Event) { e.Email = nil }},
+		{"attachment changed", func(e *Event) { e.Files = []File{{Content: []byte("other")}} }},
+		{"attachment added", func(e *Event) { e.Files = append(e.Files, File{Content: []byte("x")}) }},
+		{"attachment gone", func(e *Event) { e.Files = nil }},
 	} {
 		c := *e
 		m := *e.Email
 		c.Email = &m
+		c.Files = slices.Clone(e.Files)
 		tc.change(&c)
-		if bodiesFromRaw(ctx, &c) {
+		if partsFromRaw(ctx, &c) {
 			t.Errorf("%s: want false", tc.name)
 		}
 	}
-	if bodiesFromRaw(context.Background(), e) {
+	if partsFromRaw(context.Background(), e) {
 		t.Error("no origin in the context: want false")
 	}
 }
@@ -593,11 +628,11 @@ func FuzzDecodePayload(f *testing.F) {
 	f.Add(fp, []byte(`{}`))
 	ep, _ := encodeEvent(emailEvent(time.Unix(0, 0).UTC(), "<p>x</p>", "x"), false)
 	f.Add(ep, []byte(`{}`))
-	rp, _ := encodeEvent(emailEvent(time.Unix(0, 0).UTC(), "<p>x</p>", "x"), true)
+	rp, _ := encodeEvent(emailEvent(time.Unix(0, 0).UTC(), "<p>x</p>", "x", "pdf", ""), true)
 	f.Add(rp, []byte(`{}`))
 	f.Fuzz(func(t *testing.T, payload, body []byte) {
 		_, _ = decodeEvent(payload, "e", "o", "h", nil)
-		_, _ = decodeEvent(payload, "e", "o", "h", testBodies)
+		_, _ = decodeEvent(payload, "e", "o", "h", testParts)
 		v, err := unmarshalNumbers(body)
 		if err != nil {
 			return

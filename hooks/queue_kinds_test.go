@@ -225,9 +225,9 @@ func TestQueueSameEventEveryKind(t *testing.T) {
 			send(newKindEnv(t, memstore.New(), hooks.Sync(syncRec)))
 			want := syncRec.Delivered()[0]
 			// The queue reads an email's bodies again from its message
-			// (QueueOptions.EmailBodies) rather than storing them.
+			// (QueueOptions.EmailParts) rather than storing them.
 			opts := fastOptions()
-			opts.EmailBodies = emailhook.Bodies
+			opts.EmailParts = emailhook.Parts
 
 			t.Run("handoff", func(t *testing.T) {
 				s := newCountingStore(t, memstore.New())
@@ -248,9 +248,15 @@ func TestQueueSameEventEveryKind(t *testing.T) {
 						t.Fatal(err)
 					}
 					// The message's HTML part is quoted-printable: its
-					// decoding is not in the message as it is.
+					// decoding is not in the message as it is. Nor is its
+					// attachment's, in base64.
 					if bytes.Contains(ev.Payload, []byte(want.Email.HTML)) {
 						t.Fatalf("the email's %d-byte payload holds its decoded HTML body beside the message", len(ev.Payload))
+					}
+					for _, f := range want.Files {
+						if bytes.Contains(ev.Payload, f.Content) {
+							t.Fatalf("the email's payload holds attachment %s decoded beside the message", f.Name)
+						}
 					}
 				}
 			})

@@ -140,7 +140,7 @@ func (s *server) build() error {
 		Email: &emailhook.HandlerOptions{Domains: []string{s.cfg.EmailDomain}}}
 	if s.cfg.Delivery == "queue" {
 		if s.queue, err = hooks.NewQueue(s.store, s.trigger, hooks.QueueOptions{Logger: log, Lease: s.cfg.Lease, Telemetry: tel,
-			EmailBodies: emailhook.Bodies}); err != nil {
+			EmailParts: emailhook.Parts}); err != nil {
 			return err
 		}
 		opts.Delivery = s.queue
