@@ -21,15 +21,19 @@ import (
 // go-message as before, with quoted-printable bodies read through
 // qpReader, the same decoder with a faster inner loop.
 
-// qpReader decodes quoted-printable exactly as mime/quotedprintable.Reader
-// does: the same lines read through the same 4 KiB bufio.Reader, the same
-// leniencies, the same bytes returned by each Read and the same errors
-// (FuzzQPReader compares them). It copies each run of literal bytes at
-// once and keeps its position in a local variable while it works.
+// qpReader decodes quoted-printable as mime/quotedprintable.Reader does:
+// the same lines, the same leniencies, the same bytes returned by each
+// Read and the same errors (FuzzQPReader compares them), with one
+// difference. The standard reader fails on a line longer than its 4 KiB
+// buffer (bufio.ErrBufferFull), which made ReadMessage skip a whole HTML
+// part written as one long line, its structured data with it; qpReader
+// reads such a line whole. It copies each run of literal bytes at once and
+// keeps its position in a local variable while it works.
 type qpReader struct {
 	br   *bufio.Reader
 	rerr error  // last read error
 	line []byte // to be consumed before more of br
+	long []byte // a line longer than br's buffer, gathered whole
 }
 
 func newQPReader(r io.Reader) *qpReader { return &qpReader{br: bufio.NewReader(r)} }
@@ -52,7 +56,7 @@ func (r *qpReader) Read(p []byte) (n int, err error) {
 				r.line = line
 				return n, r.rerr
 			}
-			line, r.rerr = r.br.ReadSlice('\n')
+			line, r.rerr = r.readLine()
 			line = r.trimLine(line)
 			continue
 		}
@@ -85,6 +89,22 @@ func (r *qpReader) Read(p []byte) (n int, err error) {
 	}
 	r.line = line
 	return n, nil
+}
+
+// readLine returns the next line of br with its end of line, however
+// long: a line that does not fit br's buffer is gathered in r.long. It is
+// called only once the line before is consumed.
+func (r *qpReader) readLine() ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	if err != bufio.ErrBufferFull {
+		return line, err
+	}
+	r.long = append(r.long[:0], line...)
+	for err == bufio.ErrBufferFull {
+		line, err = r.br.ReadSlice('\n')
+		r.long = append(r.long, line...)
+	}
+	return r.long, err
 }
 
 // trimLine returns the part of whole, a line just read, that is to be
