@@ -1,7 +1,6 @@
 package emailhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/inbound-hooks/inbound/hooks"
+	"github.com/inbound-hooks/inbound/hooks/intake"
 )
 
 // SMTPOptions configures a Backend. The zero value works.
@@ -224,8 +224,8 @@ func (s *session) Data(r io.Reader) error {
 	if len(s.rcpts) == 0 {
 		return errNoRcpt
 	}
-	raw, err := readData(r, s.b.opts.MaxMessageBytes)
-	if errors.Is(err, ErrMessageTooLarge) {
+	raw, err := intake.ReadLimited(r, s.b.opts.MaxMessageBytes)
+	if errors.Is(err, intake.ErrBodyTooLarge) {
 		_, _ = io.Copy(io.Discard, r) // go-smtp needs the data consumed
 		return smtp.ErrDataTooLarge
 	}
@@ -286,19 +286,6 @@ func (s *session) Data(r io.Reader) error {
 		return errMalformed
 	}
 	return errNoMailbox // every hook refused it (a sender policy)
-}
-
-// readData reads a message of at most max bytes from r and returns it, or
-// ErrMessageTooLarge. It reads into a buffer from bodyBufs and returns an
-// exact-size copy: a buffer grown from 512 bytes for each message allocated
-// about three times the message's size.
-func readData(r io.Reader, max int64) ([]byte, error) {
-	buf := bodyBufs.Get().(*bytes.Buffer)
-	defer putBodyBuf(buf)
-	if err := readBounded(buf, r, max); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(buf.Bytes()), nil
 }
 
 func (s *session) Reset() {

@@ -601,13 +601,13 @@ func encodeEvent(e *Event, partsFromRaw bool) ([]byte, error) {
 		parts &^= partContentType
 	}
 	size := len(e.Raw)
+	// An email's bodies are never in the payload's JSON (parts has no
+	// partEmailBodies): they follow it, or are read again from Raw.
 	switch {
 	case e.Email != nil && partsFromRaw:
 		flags |= flagPartsFromRaw
-		parts &^= partEmailBodies
 	case e.Email != nil:
 		flags |= flagEmailBodies
-		parts &^= partEmailBodies
 		size += 2*binary.MaxVarintLen64 + len(e.Email.Text) + len(e.Email.HTML)
 	}
 	var refs []int

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"sync"
 )
 
 // ErrTooLarge is returned by Read for a body over its limit.
@@ -27,20 +28,41 @@ func Read(r io.Reader, limit int64) ([]byte, error) { return ReadSized(r, limit,
 // Content-Length; -1 or 0 when unknown): the buffer is made at that size
 // (up to maxPresize) with a byte to spare for seeing the end, so that a
 // body of the declared size is read without the buffer growing. The size
-// is a hint only; the limit holds whatever it says.
+// is a hint only; the limit holds whatever it says. A body of unknown
+// size (an SMTP message, a chunked request) is read into a pooled buffer
+// and copied out at its length: grown from 512 bytes, its buffer would
+// cost about three times the body in allocations.
 func ReadSized(r io.Reader, limit, size int64) ([]byte, error) {
 	if r == nil {
 		return nil, nil
 	}
+	if size > 0 {
+		return readInto(make([]byte, 0, min(size, maxPresize-1)+1), r, limit)
+	}
+	buf := scratch.Get().(*[]byte)
+	b, err := readInto((*buf)[:0], r, limit)
+	out := append(make([]byte, 0, len(b)), b...)
+	if cap(b) <= maxScratch {
+		*buf = b
+		scratch.Put(buf)
+	}
+	return out, err
+}
+
+// scratch holds the buffers bodies of unknown size are read into.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxScratch is the largest buffer put back in scratch: a rare huge body
+// should not stay in memory.
+const maxScratch = 1 << 20
+
+// readInto appends r to b up to one byte past limit, and returns it as
+// ReadSized does.
+func readInto(b []byte, r io.Reader, limit int64) ([]byte, error) {
 	n := limit + 1 // one byte more than the limit tells a body over it
 	if n <= 0 {    // limit is math.MaxInt64: no overflow, no truncation
 		n = math.MaxInt64
 	}
-	c := int64(512) // as io.ReadAll starts
-	if size > 0 && size < n {
-		c = min(size+1, maxPresize)
-	}
-	b := make([]byte, 0, c)
 	var err error
 	for int64(len(b)) < n {
 		if len(b) == cap(b) {

@@ -71,3 +71,42 @@ func TestReadSizedAllocs(t *testing.T) {
 		t.Fatalf("got %v allocations, want 1", allocs)
 	}
 }
+
+// TestReadUnsizedOwnBuffer checks that a body of unknown size, read
+// through the pooled buffer, is returned in a slice of its own at its
+// length: the next read does not change it.
+func TestReadUnsizedOwnBuffer(t *testing.T) {
+	first, err := Read(strings.NewReader("first body"), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cap(first) != len(first) {
+		t.Errorf("got cap %d for %d bytes, want the body's length", cap(first), len(first))
+	}
+	over, err := Read(strings.NewReader(strings.Repeat("y", 200)), 100)
+	if !errors.Is(err, ErrTooLarge) || len(over) != 100 {
+		t.Fatalf("got %d bytes, %v; want 100 and ErrTooLarge", len(over), err)
+	}
+	if _, err := Read(strings.NewReader(strings.Repeat("z", 50)), 100); err != nil {
+		t.Fatal(err)
+	}
+	if string(first) != "first body" || string(over) != strings.Repeat("y", 100) {
+		t.Fatalf("a later read changed earlier results: %q, %.10q", first, over)
+	}
+}
+
+// TestReadUnsizedAllocs pins that a body of unknown size costs one
+// allocation, its own copy, once the pool holds a buffer.
+func TestReadUnsizedAllocs(t *testing.T) {
+	body := []byte(strings.Repeat("x", 48<<10))
+	r := bytes.NewReader(body)
+	allocs := testing.AllocsPerRun(100, func() {
+		r.Reset(body)
+		if b, err := Read(r, 1<<20); err != nil || len(b) != len(body) {
+			t.Fatalf("got %d bytes, %v", len(b), err)
+		}
+	})
+	if allocs > 1+racePoolDrops {
+		t.Fatalf("got %v allocations, want 1 (+%d under the race detector)", allocs, racePoolDrops)
+	}
+}
