@@ -270,9 +270,7 @@ func (s *driver) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueue
 	b := s.newBatch(claimable)
 	// Completions left for later ride on this transaction.
 	lazy := s.takeLazy()
-	if len(lazy) > 0 {
-		s.queueLazy(b, lazy)
-	}
+	lazyStmts := s.queueLazy(b, lazy)
 	b.Queue(s.q(enqueueSQL), enqueueArgs(reqs)...)
 	s.groups.Add(1)
 	br := s.pool.SendBatch(ctx, b)
@@ -284,7 +282,7 @@ func (s *driver) runEnqueues(ctx context.Context, reqs []*enqueueReq) ([]enqueue
 	if _, err := br.Exec(); err != nil { // plansSQL
 		return fail(err)
 	}
-	if len(lazy) > 0 {
+	for range lazyStmts {
 		if _, err := br.Exec(); err != nil {
 			return fail(err)
 		}
@@ -463,15 +461,33 @@ func (s *driver) putBackLazy(l []lazyComplete) {
 	s.lazyMu.Unlock()
 }
 
-// queueLazy adds the UPDATE of completions l to b.
-func (s *driver) queueLazy(b *pgx.Batch, l []lazyComplete) {
-	ids := make([]string, len(l))
-	atts := make([]int32, len(l))
-	nows := make([]time.Time, len(l))
-	for i, c := range l {
-		ids[i], atts[i], nows[i] = c.id, c.attempts, c.now
+// queueLazy adds to b the UPDATEs of completions l and returns how many
+// it added. completeSQL finds each row's attempts by the first position
+// of its ID, so the IDs of one statement must be distinct: an ID that l
+// holds again (a stale CompleteLater beside the current one) goes into the
+// next statement, where it matches what the claim holds or changes
+// nothing.
+func (s *driver) queueLazy(b *pgx.Batch, l []lazyComplete) int {
+	n := 0
+	for len(l) > 0 {
+		seen := make(map[string]bool, len(l))
+		var ids []string
+		var atts []int32
+		var nows []time.Time
+		var again []lazyComplete
+		for _, c := range l {
+			if seen[c.id] {
+				again = append(again, c)
+				continue
+			}
+			seen[c.id] = true
+			ids, atts, nows = append(ids, c.id), append(atts, c.attempts), append(nows, c.now)
+		}
+		b.Queue(s.q(completeSQL), ids, atts, nows)
+		n++
+		l = again
 	}
-	b.Queue(s.q(completeSQL), ids, atts, nows)
+	return n
 }
 
 // flushLazy commits the completions left for later, on their own.

@@ -86,6 +86,29 @@ func localQueueCases() []testCase {
 				t.Fatalf("LastError: got %q, want %q", got.LastError, "boom")
 			}
 		}},
+		{name: "CompleteLaterStaleBesideCurrent", fn: func(t *testing.T, e *env) {
+			// A stale completion of the first claim and the current one
+			// wait together: the current one holds, in a flush and with
+			// the next write alike.
+			s := e.newStore(t)
+			lq := localQueue(t, e, s)
+			for _, id := range []string{"e1", "e2"} {
+				_, err := lq.EnqueueClaimed(ctx, newEvent(id, "org1", "h1", "", at(0)), farPast, time.Minute)
+				noErr(t, "EnqueueClaimed "+id, err)
+			}
+			evs, err := s.Claim(ctx, at(time.Minute), time.Minute, 10)
+			noErr(t, "Claim(after lease)", err)
+			checkIDs(t, "Claim(after lease)", eventIDs(evs), []string{"e1", "e2"})
+			lq.CompleteLater("e1", 1, at(time.Hour)) // stale
+			lq.CompleteLater("e1", 2, at(time.Hour))
+			noErr(t, "FlushCompletions", lq.FlushCompletions(ctx))
+			checkState(t, "flushed", mustGetEvent(t, s, "org1", "e1"), store.StateDelivered, 2)
+			lq.CompleteLater("e2", 2, at(time.Hour))
+			lq.CompleteLater("e2", 1, at(time.Hour)) // stale, after the current one
+			mustEnqueue(t, s, newEvent("e3", "org1", "h1", "", at(0)), farPast)
+			noErr(t, "FlushCompletions", lq.FlushCompletions(ctx))
+			checkState(t, "with the next write", mustGetEvent(t, s, "org1", "e2"), store.StateDelivered, 2)
+		}},
 		{name: "CompleteLater", fn: func(t *testing.T, e *env) {
 			s := e.newStore(t)
 			lq := localQueue(t, e, s)
