@@ -250,7 +250,7 @@ func (s *driver) Close() error {
 // bbolt file, removes it: a closed store is one file.
 func (s *driver) closeLog() error {
 	s.log.mu.Lock()
-	unapplied := s.log.unapplied
+	unapplied := len(s.log.ids)
 	s.log.mu.Unlock()
 	if err := s.wal.close(); err != nil {
 		return fmt.Errorf("boltstore: close log: %w", err)

@@ -72,13 +72,7 @@ func Compact(dst, src string, opts *Options) error {
 // path, open as db, holds events the file has not applied.
 func checkLogApplied(db *bolt.DB, path string) error {
 	return db.View(func(tx *bolt.Tx) error {
-		var applied walPos
-		if m := tx.Bucket(bMeta); m != nil {
-			if v := m.Get(keyWALPos); v != nil {
-				applied, _ = decodeWALPos(v)
-			}
-		}
-		evs, _, err := readWAL(path+walSuffix, applied)
+		evs, _, err := unappliedLog(tx, path+walSuffix)
 		if err != nil {
 			return fmt.Errorf("boltstore: compact %s: %w", path, err)
 		}

@@ -117,7 +117,9 @@
 // instead of being answered "in progress" until the reservation would
 // have run out. A lost confirmation lets a later copy of the arrival fire
 // again (at once, or once the reservation runs out if that was
-// committed), which the at-least-once promise allows. If a commit of key
+// committed), which the at-least-once promise allows. A lost release
+// leaves a committed reservation holding the key until it runs out, as a
+// crash during the delivery would have. If a commit of key
 // changes fails, and fails again on its own, the changes are dropped (as
 // the completions are) and the records are read from the file again.
 //

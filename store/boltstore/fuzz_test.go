@@ -62,6 +62,15 @@ func FuzzScanWAL(f *testing.F) {
 	f.Add(append(two, 0, 0, 0, 0), uint64(1))
 	f.Add(two[:len(two)-3], uint64(1))
 	f.Add([]byte{}, uint64(0))
+	for _, seed := range []struct {
+		data  []byte
+		epoch uint64
+		want  int
+	}{{one, 1, 1}, {two, 1, 2}, {two, 2, 0}, {append(two, 0, 0, 0, 0), 1, 2}, {two[:len(two)-3], 1, 1}} {
+		if evs, err := scanWAL(seed.data, seed.epoch, walHeaderLen); err != nil || len(evs) != seed.want {
+			f.Fatalf("scanWAL of a %d-byte seed, epoch %d: got %d records, %v; want %d", len(seed.data), seed.epoch, len(evs), err, seed.want)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte, epoch uint64) {
 		evs, err := scanWAL(data, epoch, walHeaderLen)
 		if err != nil {

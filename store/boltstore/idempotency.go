@@ -83,16 +83,8 @@ func deleteSeen(tx *bolt.Tx, ik []byte, old seenRecord) error {
 // and the completions left by CompleteLater), or after LazyDelay, or on
 // Close; the call returns without waiting for that commit.
 //
-// Durability: a call returns before its record is committed, which
-// happens within LazyDelay (default 100ms). A crash loses the newest
-// records. A lost reservation is harmless: its delivery died with the
-// process, and the sender's retry goes through at once instead of being
-// answered "in progress" until the reservation ran out. A lost
-// confirmation lets a later copy of the arrival fire again (at once, or
-// once the reservation runs out if that was committed), which the
-// at-least-once promise allows. A lost release leaves a committed
-// reservation holding the key until it runs out, as a crash during the
-// delivery would have.
+// What a crash loses, and why that is allowed, is in the package
+// documentation ("Idempotency keys").
 
 // keyChange is one change of the seen-key record of ik: the record it
 // now holds, or its deletion (del). seq orders the changes of the store.

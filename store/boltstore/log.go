@@ -67,13 +67,12 @@ type idemEntry struct {
 // committed, forgets them. An event is so always in the log state or in
 // the bbolt file, or both; the writer looks in the log state first.
 type logState struct {
-	mu        sync.Mutex
-	waiting   []*loggedEvent       // logged, not yet taken by the committer
-	ids       map[string]bool      // IDs logged and not yet applied
-	idem      map[string]idemEntry // idemKey -> newest event logged and not yet applied
-	unapplied int                  // events logged and not yet applied
-	bytes     int64                // their payload bytes
-	applyErr  error                // the last failure to apply, nil after a success
+	mu       sync.Mutex
+	waiting  []*loggedEvent       // logged, not yet taken by the committer
+	ids      map[string]bool      // IDs logged and not yet applied (how many events wait)
+	idem     map[string]idemEntry // idemKey -> newest event logged and not yet applied
+	bytes    int64                // the payload bytes of the events not yet applied
+	applyErr error                // the last failure to apply, nil after a success
 }
 
 // enqueueLogged is Enqueue (EnqueueClaimed when claimed) through the
@@ -167,7 +166,7 @@ func (s *driver) logGroup(batch []*logReq) {
 		s.logBuf = nil // do not hold a large group's copy
 	}
 	if len(evs) > 0 {
-		if _, err := s.wal.append(buf); err != nil {
+		if err := s.wal.append(buf); err != nil {
 			// After a failed write or sync the file's state is unknown (a
 			// failed fsync may have dropped the pages it was to write): no
 			// later event is logged behind it. Reopening the store replays
@@ -284,7 +283,6 @@ func (s *driver) handOff(evs []*loggedEvent) {
 				l.idem[ev.ik] = idemEntry{created: ev.rec.CreatedAt, id: ev.rec.ID}
 			}
 		}
-		l.unapplied++
 		l.bytes += int64(len(ev.payload))
 	}
 	soon := len(l.waiting) >= s.limits.applySoon || l.bytes >= s.limits.applySoonBytes
@@ -313,7 +311,7 @@ func (s *driver) makeRoom() error {
 	for {
 		l := &s.log
 		l.mu.Lock()
-		unapplied, bytes, applyErr := l.unapplied, l.bytes, l.applyErr
+		unapplied, bytes, applyErr := len(l.ids), l.bytes, l.applyErr
 		l.mu.Unlock()
 		if unapplied == 0 && s.wal.off >= s.limits.restartAt {
 			return s.wal.restart()
@@ -353,7 +351,6 @@ func (s *driver) appliedLogged(evs []*loggedEvent, err error) {
 		if e, ok := l.idem[ev.ik]; ev.ik != "" && ok && e.id == ev.rec.ID {
 			delete(l.idem, ev.ik)
 		}
-		l.unapplied--
 		l.bytes -= int64(len(ev.payload))
 	}
 	l.mu.Unlock()
@@ -384,7 +381,7 @@ func applyLogged(tx *bolt.Tx, evs []*loggedEvent) error {
 // file, so that a read of the file sees every acknowledged Enqueue.
 func (s *driver) waitApplied(ctx context.Context) error {
 	s.log.mu.Lock()
-	n := s.log.unapplied
+	n := len(s.log.ids)
 	s.log.mu.Unlock()
 	if n == 0 {
 		return nil
@@ -392,23 +389,33 @@ func (s *driver) waitApplied(ctx context.Context) error {
 	return s.write(ctx, func(*bolt.Tx) (error, error) { return nil, nil })
 }
 
-// recoverLog applies, in tx, what the log at path holds beyond the
-// position the file has applied, and returns the epoch the next log
+// unappliedLog returns the events the log at path holds beyond the
+// position the file (read in tx) has applied, and the epoch the next log
 // starts with.
-func recoverLog(tx *bolt.Tx, path string) (uint64, error) {
+func unappliedLog(tx *bolt.Tx, path string) ([]*loggedEvent, uint64, error) {
 	var applied walPos
-	if v := tx.Bucket(bMeta).Get(keyWALPos); v != nil {
-		var ok bool
-		if applied, ok = decodeWALPos(v); !ok {
-			return 0, fmt.Errorf("%w: log position", ErrCorrupt)
+	if m := tx.Bucket(bMeta); m != nil {
+		if v := m.Get(keyWALPos); v != nil {
+			var ok bool
+			if applied, ok = decodeWALPos(v); !ok {
+				return nil, 0, fmt.Errorf("%w: log position", ErrCorrupt)
+			}
 		}
 	}
 	evs, epoch, err := readWAL(path, applied)
 	if err != nil {
+		return nil, 0, err
+	}
+	return evs, max(epoch, applied.epoch) + 1, nil
+}
+
+// recoverLog applies, in tx, what the log at path holds beyond the
+// position the file has applied, and returns the epoch the next log
+// starts with.
+func recoverLog(tx *bolt.Tx, path string) (uint64, error) {
+	evs, next, err := unappliedLog(tx, path)
+	if err != nil {
 		return 0, err
 	}
-	if err := applyLogged(tx, evs); err != nil {
-		return 0, err
-	}
-	return max(epoch, applied.epoch) + 1, nil
+	return next, applyLogged(tx, evs)
 }

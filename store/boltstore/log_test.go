@@ -40,7 +40,7 @@ func snapshot(t *testing.T, path string) string {
 func unapplied(s *driver) int {
 	s.log.mu.Lock()
 	defer s.log.mu.Unlock()
-	return s.log.unapplied
+	return len(s.log.ids)
 }
 
 // payloadOf is the payload the log tests give event i.

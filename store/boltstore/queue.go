@@ -451,10 +451,7 @@ func (s *driver) CompleteLater(id string, attempts int, now time.Time) {
 	first := len(s.lazy) == 1
 	s.lazyMu.Unlock()
 	if first {
-		select {
-		case s.lazyKick <- struct{}{}:
-		default:
-		}
+		kick(s.lazyKick)
 	}
 }
 

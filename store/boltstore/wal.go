@@ -258,21 +258,21 @@ func (w *walFile) sync() error {
 }
 
 // append writes records (whole log records of this epoch) at the end of
-// the log, durably, and returns the position after them.
-func (w *walFile) append(records []byte) (walPos, error) {
+// the log, durably.
+func (w *walFile) append(records []byte) error {
 	end := w.off + int64(len(records))
 	// A zero length after the records ends a scan, whatever was there.
 	if err := w.grow(end + walRecHeaderLen); err != nil {
-		return walPos{}, err
+		return err
 	}
 	if _, err := w.f.WriteAt(records, w.off); err != nil {
-		return walPos{}, fmt.Errorf("write log: %w", err)
+		return fmt.Errorf("write log: %w", err)
 	}
 	if err := w.sync(); err != nil {
-		return walPos{}, err
+		return err
 	}
 	w.off = end
-	return walPos{epoch: w.epoch, off: end}, nil
+	return nil
 }
 
 // restart begins the next round: the next epoch, from after the header.
