@@ -180,12 +180,9 @@ func foldCompletions(logged []*loggedEvent, lazy []lazyComplete) []lazyComplete 
 			rest = append(rest, l)
 			continue
 		}
-		r := *ev.rec
-		if completeFn(l.attempts, l.now)(&r) != nil {
-			continue // stale: Complete would have changed nothing either
-		}
-		r.Claimed = false
-		ev.rec = &r
+		if r, err := changed(ev.rec, completeFn(l.attempts, l.now)); err == nil {
+			ev.rec = r
+		} // else stale: Complete would have changed nothing either
 	}
 	return rest
 }

@@ -232,7 +232,7 @@ func (s *driver) decide(batch []*logReq) ([]*logReq, error) {
 				m.taken = tx.Bucket(bStates).Get([]byte(r.rec.ID)) != nil
 			}
 			if !m.hasPrev {
-				m.prev, m.hasPrev, m.err = lookupIdem(tx, r.rec)
+				m.prev, m.hasPrev, m.err = lookupIdem(tx, r.rec.HookID, []byte(r.ik))
 			}
 		}
 		return nil

@@ -107,7 +107,11 @@ func newPending(e *store.QueuedEvent, claimed bool, lease time.Duration) *eventR
 // untouched; txErr means the transaction itself failed.
 func enqueueTx(tx *bolt.Tx, r *eventRecord, payload []byte, dedupSince time.Time) (id string, reqErr, txErr error) {
 	packAppends(tx)
-	prev, hasPrev, err := lookupIdem(tx, r)
+	var ik []byte
+	if r.IdempotencyKey != "" {
+		ik = idemKey(r.HookID, r.IdempotencyKey)
+	}
+	prev, hasPrev, err := lookupIdem(tx, r.HookID, ik)
 	if err != nil {
 		return "", nil, err
 	}
@@ -118,18 +122,19 @@ func enqueueTx(tx *bolt.Tx, r *eventRecord, payload []byte, dedupSince time.Time
 	return r.ID, nil, insertEvent(tx, r, payload)
 }
 
-// lookupIdem returns the newest stored event with r's idempotency key,
-// if r has one and there is such an event.
-func lookupIdem(tx *bolt.Tx, r *eventRecord) (idemEntry, bool, error) {
-	if r.IdempotencyKey == "" {
+// lookupIdem returns the newest stored event of hookID whose
+// idempotency index key (idemKey) is ik, if ik is not empty and there is
+// such an event.
+func lookupIdem(tx *bolt.Tx, hookID string, ik []byte) (idemEntry, bool, error) {
+	if len(ik) == 0 {
 		return idemEntry{}, false, nil
 	}
-	prev := tx.Bucket(bIdem).Get(idemKey(r.HookID, r.IdempotencyKey))
+	prev := tx.Bucket(bIdem).Get(ik)
 	switch {
 	case prev == nil:
 		return idemEntry{}, false, nil
 	case len(prev) < timeKeyLen:
-		return idemEntry{}, false, fmt.Errorf("%w: idempotency entry of hook %q", ErrCorrupt, r.HookID)
+		return idemEntry{}, false, fmt.Errorf("%w: idempotency entry of hook %q", ErrCorrupt, hookID)
 	}
 	return idemEntry{created: parseTime(prev), id: string(prev[timeKeyLen:])}, true, nil
 }
@@ -382,12 +387,22 @@ func changeEventTx(tx *bolt.Tx, org *string, id string, fn func(ev *eventRecord)
 	if org != nil && old.Org != *org {
 		return notFound("event", id), nil
 	}
-	ev := *old
-	if err := fn(&ev); err != nil {
+	ev, err := changed(old, fn)
+	if err != nil {
 		return err, nil
 	}
-	ev.Claimed = false // whatever fn changed, no claim holds the event now
-	return nil, saveRecord(tx, old, &ev)
+	return nil, saveRecord(tx, old, ev)
+}
+
+// changed returns a copy of old changed by fn, no longer claimed
+// (whatever fn changed, no claim holds the event now), or fn's error.
+func changed(old *eventRecord, fn func(ev *eventRecord) error) (*eventRecord, error) {
+	ev := *old
+	if err := fn(&ev); err != nil {
+		return nil, err
+	}
+	ev.Claimed = false
+	return &ev, nil
 }
 
 // checkClaim reports whether ev is still held by the claim that gave it
