@@ -166,14 +166,34 @@ func (s *driver) ReserveKey(_ context.Context, hookID, key, eventID string, now,
 	if err != nil {
 		return "", err
 	}
-	if ok && old.expires.After(now) {
-		if old.confirmed {
-			return old.eventID, fmt.Errorf("boltstore: key of event %q: %w", old.eventID, store.ErrDuplicate)
-		}
-		return old.eventID, fmt.Errorf("boltstore: key reserved by event %q: %w", old.eventID, store.ErrConflict)
+	if err := reserveRefused(old, ok, now); err != nil {
+		return old.eventID, err
 	}
 	s.change(ik, seenRecord{expires: until, eventID: eventID}, false)
 	return eventID, nil
+}
+
+// reserveRefused is why ReserveKey may not reserve a key whose record is
+// old (when ok) at now: ErrDuplicate while a confirmed record counts,
+// ErrConflict while a reservation does; nil when it may.
+func reserveRefused(old seenRecord, ok bool, now time.Time) error {
+	switch {
+	case !ok || !old.expires.After(now):
+		return nil
+	case old.confirmed:
+		return fmt.Errorf("boltstore: key of event %q: %w", old.eventID, store.ErrDuplicate)
+	}
+	return fmt.Errorf("boltstore: key reserved by event %q: %w", old.eventID, store.ErrConflict)
+}
+
+// confirmRefused is why ConfirmKey may not confirm eventID's key whose
+// record is old (when ok) at now: ErrStale while another event's record
+// counts; nil when it may.
+func confirmRefused(old seenRecord, ok bool, eventID string, now time.Time) error {
+	if ok && old.eventID != eventID && old.expires.After(now) {
+		return fmt.Errorf("boltstore: key held by event %q: %w", old.eventID, store.ErrStale)
+	}
+	return nil
 }
 
 // ConfirmKey implements store.IdempotencyStore. Like ReserveKey it
@@ -189,8 +209,8 @@ func (s *driver) ConfirmKey(_ context.Context, hookID, key, eventID string, now,
 	if err != nil {
 		return err
 	}
-	if ok && old.eventID != eventID && old.expires.After(now) {
-		return fmt.Errorf("boltstore: key held by event %q: %w", old.eventID, store.ErrStale)
+	if err := confirmRefused(old, ok, eventID, now); err != nil {
+		return err
 	}
 	s.change(ik, seenRecord{expires: until, confirmed: true, eventID: eventID}, false)
 	return nil

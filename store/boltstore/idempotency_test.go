@@ -384,7 +384,7 @@ func mapKeyOps() keyOps {
 		reserve: func(key, eventID string, now, until time.Time) error {
 			mu.Lock()
 			defer mu.Unlock()
-			if old, ok := m[key]; ok && old.expires.After(now) {
+			if old, ok := m[key]; reserveRefused(old, ok, now) != nil {
 				return store.ErrConflict
 			}
 			m[key] = seenRecord{expires: until, eventID: eventID}
@@ -393,7 +393,7 @@ func mapKeyOps() keyOps {
 		confirm: func(key, eventID string, now, until time.Time) error {
 			mu.Lock()
 			defer mu.Unlock()
-			if old, ok := m[key]; ok && old.eventID != eventID && old.expires.After(now) {
+			if old, ok := m[key]; confirmRefused(old, ok, eventID, now) != nil {
 				return store.ErrStale
 			}
 			m[key] = seenRecord{expires: until, confirmed: true, eventID: eventID}
@@ -414,8 +414,8 @@ func durableKeyOps(s *driver) keyOps {
 				if err != nil {
 					return nil, err
 				}
-				if ok && old.expires.After(now) {
-					return store.ErrConflict, nil
+				if err := reserveRefused(old, ok, now); err != nil {
+					return err, nil
 				}
 				return nil, putSeen(tx, ik, old, ok, seenRecord{expires: until, eventID: eventID})
 			})
@@ -427,8 +427,8 @@ func durableKeyOps(s *driver) keyOps {
 				if err != nil {
 					return nil, err
 				}
-				if ok && old.eventID != eventID && old.expires.After(now) {
-					return store.ErrStale, nil
+				if err := confirmRefused(old, ok, eventID, now); err != nil {
+					return err, nil
 				}
 				return nil, putSeen(tx, ik, old, ok, seenRecord{expires: until, confirmed: true, eventID: eventID})
 			})
