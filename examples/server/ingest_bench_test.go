@@ -16,10 +16,10 @@ import (
 	"github.com/inbound-hooks/inbound/webhook"
 )
 
-// benchServer returns examples/server's handler (on bbolt, fsync on, or
-// on PostgreSQL when pg; event lines to io.Discard) with a webhook whose debug setting is debug,
-// the hook's address path and an API key for it.
-func benchServer(b *testing.B, delivery string, debug, pg bool) (*server, string, string) {
+// newBenchServer returns examples/server on bbolt (fsync on), or on
+// PostgreSQL when pg, with its queue started in queue mode and event lines
+// written to io.Discard; the benchmark's cleanup shuts it down.
+func newBenchServer(b *testing.B, delivery string, pg bool) *server {
 	b.Helper()
 	ctx := context.Background()
 	cfg := config{Data: filepath.Join(b.TempDir(), "inbound.db"), Delivery: delivery,
@@ -29,19 +29,6 @@ func benchServer(b *testing.B, delivery string, debug, pg bool) (*server, string
 		cfg.PGSchema = testenv.PostgresSchema(b, cfg.PG, "server_bench_")
 	}
 	s, err := newServer(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	h, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "perf", Kind: webhook.KindName})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if debug {
-		if h, err = s.reg.Update(ctx, "", h.ID, hooks.HookUpdate{Debug: &debug}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	_, key, err := s.keys.Create(ctx, "", "perf", []string{hooks.RoleHooks})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,8 +45,30 @@ func benchServer(b *testing.B, delivery string, debug, pg bool) (*server, string
 		cancel()
 		_ = s.Close()
 	})
+	return s
+}
+
+// benchServer returns newBenchServer's server with a webhook whose debug
+// setting is debug, the hook's address path and an API key for it.
+func benchServer(b *testing.B, delivery string, debug, pg bool) (*server, string, string) {
+	b.Helper()
+	ctx := context.Background()
+	s := newBenchServer(b, delivery, pg)
+	h, err := s.reg.Create(ctx, "", hooks.HookSpec{Name: "perf", Kind: webhook.KindName})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if debug {
+		if h, err = s.reg.Update(ctx, "", h.ID, hooks.HookUpdate{Debug: &debug}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_, key, err := s.keys.Create(ctx, "", "perf", []string{hooks.RoleHooks})
+	if err != nil {
+		b.Fatal(err)
+	}
 	addr := s.reg.Address(h)
-	return s, addr[len(cfg.BaseURL):], key
+	return s, addr[len(s.cfg.BaseURL):], key
 }
 
 // BenchmarkServerWebhook measures examples/server's own per-request work

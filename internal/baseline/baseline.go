@@ -1,14 +1,19 @@
 // Package baseline is the bare reference the repository's benchmarks
 // measure themselves against: a net/http handler that only reads a body and
-// json.Unmarshals it, and the JSON order body they all send. Keeping one of
-// each means every ratio in BENCHMARKS.md compares against the same work.
+// json.Unmarshals it, one that writes a body to disk durably, and the
+// bodies they send (a JSON order, a large email). Keeping one of each means
+// every ratio in BENCHMARKS.md compares against the same work.
 package baseline
 
 import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 )
@@ -61,4 +66,56 @@ func Body(n int) []byte {
 	m["note"] = strings.Repeat("x", max(0, n-len(b)-len(note)))
 	b, _ = json.Marshal(m)
 	return b
+}
+
+// DurableHandler reads the whole body, writes it to a new file in dir and
+// syncs the file to disk before answering 202, then removes the file: the
+// least any handler can do that makes a body durable before its 2xx. On a
+// large body it is the floor of the disk, which the ratio of a queue-mode
+// hook to it takes out of the figure. Errors answer 500.
+func DurableHandler(dir string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := os.CreateTemp(dir, "body-*")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer os.Remove(f.Name())
+		_, err = io.Copy(f, r.Body)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+}
+
+// BigEmail returns a message of about n bytes with the given Message-ID
+// (without its angle brackets): an HTML part with a JSON-LD Order and a
+// random base64 attachment, in lines of 76 characters, making up the rest.
+func BigEmail(n int, messageID string) []byte {
+	raw := make([]byte, n/78*76*3/4) // base64 in lines of 76 characters and CRLF
+	_, _ = rand.Read(raw)
+	var m bytes.Buffer
+	m.Grow(n + 1024)
+	m.WriteString("From: shop@example.com\r\nTo: buyer@example.org\r\nSubject: Your order\r\n" +
+		"Message-ID: <" + messageID + ">\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+		`<html><body><script type="application/ld+json">{"@context":"https://schema.org","@type":"Order","orderNumber":"A-1"}</script></body></html>` +
+		"\r\n--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n" +
+		"Content-Disposition: attachment; filename=\"big.bin\"\r\n\r\n")
+	enc := base64.StdEncoding.EncodeToString(raw)
+	for len(enc) > 76 {
+		m.WriteString(enc[:76])
+		m.WriteString("\r\n")
+		enc = enc[76:]
+	}
+	m.WriteString(enc + "\r\n--b1--\r\n")
+	return m.Bytes()
 }
