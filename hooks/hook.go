@@ -18,6 +18,10 @@ type Hook struct {
 	Token       string // the secret part of the address; lowercase
 	Debug       bool   // record interactions in the debug log
 	Disabled    bool   // a disabled hook answers like an unknown one
+	// ExampleData is the example payload the hook's fields are listed
+	// from, or nil. Like Settings it is shared (with the store's cache:
+	// a lookup on each request does not copy it) and must not be changed
+	// in place; replace it, or change it with Registry.Update.
 	ExampleData json.RawMessage
 	// Settings are the options of the hook's kind, of the type its
 	// KindSpec gives (*formhook.Settings, ...); nil when the kind is not
@@ -35,12 +39,6 @@ type Hook struct {
 	rawSettings []byte
 }
 
-func (h *Hook) clone() *Hook {
-	c := *h
-	c.ExampleData = cloneBytes(h.ExampleData)
-	return &c
-}
-
 func cloneBytes(b []byte) []byte {
 	if b == nil {
 		return nil
@@ -52,8 +50,8 @@ func hookToRecord(h *Hook) (*store.Hook, error) {
 	rec := &store.Hook{
 		ID: h.ID, Org: h.Org, Kind: string(h.Kind), Name: h.Name, Description: h.Description,
 		Token: h.Token, Debug: h.Debug, Disabled: h.Disabled, Revision: h.Revision,
-		ExampleData: cloneBytes(h.ExampleData), CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt,
-		Settings: cloneBytes(h.rawSettings),
+		ExampleData: h.ExampleData, CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt,
+		Settings: h.rawSettings, // the store copies what it is given
 	}
 	if h.Settings != nil {
 		b, err := json.Marshal(h.Settings)
@@ -71,11 +69,12 @@ func hookToRecord(h *Hook) (*store.Hook, error) {
 
 // hookFromRecord turns a stored hook into a Hook, its settings decoded
 // into its kind's type (once per hook revision: see Registry.settings).
+// The Hook shares rec's byte slices, read-only in what a store returns.
 func (r *Registry) hookFromRecord(rec *store.Hook) (*Hook, error) {
 	h := &Hook{
 		ID: rec.ID, Org: rec.Org, Kind: Kind(rec.Kind), Name: rec.Name, Description: rec.Description,
 		Token: rec.Token, Debug: rec.Debug, Disabled: rec.Disabled, Revision: rec.Revision,
-		ExampleData: cloneBytes(rec.ExampleData), CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
+		ExampleData: rec.ExampleData, CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt,
 	}
 	s, err := r.settings(rec)
 	if err != nil {
@@ -83,7 +82,7 @@ func (r *Registry) hookFromRecord(rec *store.Hook) (*Hook, error) {
 	}
 	h.Settings = s
 	if s == nil {
-		h.rawSettings = cloneBytes(rec.Settings)
+		h.rawSettings = rec.Settings
 	}
 	return h, nil
 }

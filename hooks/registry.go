@@ -171,7 +171,7 @@ func (r *Registry) create(ctx context.Context, org, id string, spec HookSpec) (*
 		if err != nil {
 			return nil, fmt.Errorf("hooks: create hook: %w", err)
 		}
-		return h.clone(), nil
+		return h, nil
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -372,6 +373,71 @@ func TestRegistryRotateRacesUpdate(t *testing.T) {
 				if _, err := rotator.Lookup(ctx, kindForm, tok); !errors.Is(err, hooks.ErrNotFound) {
 					t.Fatalf("Lookup(retired token) after the race: got %v, want ErrNotFound", err)
 				}
+			}
+		})
+	}
+}
+
+// TestLookupDoesNotCopyExampleData checks that resolving a token, done on
+// every request, costs the same whatever the hook's example data: a hook
+// whose 64 KiB example was taken from a debug entry must not make each
+// request copy it (it did twice, in the store's cache and in the Registry).
+func TestLookupDoesNotCopyExampleData(t *testing.T) {
+	for _, st := range []struct {
+		name string
+		open func(t *testing.T) store.Store
+	}{
+		{"memstore", func(t *testing.T) store.Store { return memstore.New() }},
+		{"boltstore", func(t *testing.T) store.Store {
+			s, err := boltstore.Open(filepath.Join(t.TempDir(), "reg.db"), &boltstore.Options{NoSync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := st.open(t)
+			t.Cleanup(func() { _ = s.Close() })
+			reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			registerTestKinds(t, reg)
+			h, err := reg.Create(ctx, "", hooks.HookSpec{Name: "w", Kind: kindWeb})
+			if err != nil {
+				t.Fatal(err)
+			}
+			example := json.RawMessage(`{"note":"` + strings.Repeat("x", 64<<10) + `"}`)
+			if _, err := reg.Update(ctx, "", h.ID, hooks.HookUpdate{ExampleData: &example}); err != nil {
+				t.Fatal(err)
+			}
+			lookup := func() *hooks.Hook {
+				got, err := reg.Lookup(ctx, kindWeb, h.Token)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			if got := lookup(); string(got.ExampleData) != string(example) {
+				t.Fatalf("ExampleData: got %d bytes, want the %d-byte example", len(got.ExampleData), len(example))
+			}
+			const n = 50
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for range n {
+				lookup()
+			}
+			runtime.ReadMemStats(&after)
+			if per := (after.TotalAlloc - before.TotalAlloc) / n; per > 8<<10 {
+				t.Errorf("a lookup allocated %d bytes, with a %d-byte example: it copies the example", per, len(example))
+			}
+			// A caller replaces the example; the next lookup still has it.
+			got := lookup()
+			got.ExampleData = nil
+			if again := lookup(); len(again.ExampleData) != len(example) {
+				t.Errorf("after a caller replaced its copy's example: got %d bytes", len(again.ExampleData))
 			}
 		})
 	}

@@ -8,7 +8,11 @@ import (
 // Store is everything the library keeps. Implementations must be safe for
 // concurrent use by multiple goroutines; every method that does I/O takes a
 // context first. Records passed in and returned are copies: a Store never
-// keeps a caller's pointer, and callers may modify what they get back.
+// keeps a caller's pointer, and callers may modify what they get back,
+// except the byte slices a field's documentation says are read-only (a
+// Hook's ExampleData and Settings, a QueuedEvent's Payload), which a store
+// may share among the records it returns: replace such a slice, never
+// change its bytes.
 type Store interface {
 	HookStore
 	KeyStore
@@ -30,8 +34,13 @@ type Hook struct {
 	Token       string // unique across all orgs; lowercase
 	Debug       bool
 	Disabled    bool
-	ExampleData []byte // a JSON document, or nil
-	Settings    []byte // a JSON document owned by package hooks, or nil
+	// ExampleData (a JSON document, or nil) and Settings (a JSON document
+	// owned by package hooks, or nil) are read-only in a returned record:
+	// a store may share them with its cache and other callers, so that
+	// HookByToken, asked on every request, copies neither (example data
+	// may be hundreds of KiB). CreateHook and UpdateHook copy them.
+	ExampleData []byte
+	Settings    []byte
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	// Revision counts the hook's successful updates: CreateHook stores 0

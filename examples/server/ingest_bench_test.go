@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -48,9 +49,10 @@ func newBenchServer(b *testing.B, delivery string, pg bool) *server {
 	return s
 }
 
-// benchServer returns newBenchServer's server with a webhook whose debug
-// setting is debug, the hook's address path and an API key for it.
-func benchServer(b *testing.B, delivery string, debug, pg bool) (*server, string, string) {
+// benchServer returns newBenchServer's server with a webhook changed by
+// update (its debug setting, its example data), the hook's address path
+// and an API key for it.
+func benchServer(b *testing.B, delivery string, update hooks.HookUpdate, pg bool) (*server, string, string) {
 	b.Helper()
 	ctx := context.Background()
 	s := newBenchServer(b, delivery, pg)
@@ -58,10 +60,8 @@ func benchServer(b *testing.B, delivery string, debug, pg bool) (*server, string
 	if err != nil {
 		b.Fatal(err)
 	}
-	if debug {
-		if h, err = s.reg.Update(ctx, "", h.ID, hooks.HookUpdate{Debug: &debug}); err != nil {
-			b.Fatal(err)
-		}
+	if h, err = s.reg.Update(ctx, "", h.ID, update); err != nil {
+		b.Fatal(err)
 	}
 	_, key, err := s.keys.Create(ctx, "", "perf", []string{hooks.RoleHooks})
 	if err != nil {
@@ -78,7 +78,8 @@ func benchServer(b *testing.B, delivery string, debug, pg bool) (*server, string
 // B/op are the request's own and a CPU profile or an instruction count
 // shows where a request's work goes. sync is sync delivery on bbolt with
 // the event line written (to io.Discard) by the demo's trigger; sync-debug
-// the same with the hook's debug log on; queue is queue delivery on bbolt
+// the same with the hook's debug log on; sync-example the same with 64 KiB
+// of example data on the hook (which a lookup must not copy); queue is queue delivery on bbolt
 // (fsync on: each op waits for its commit, and the hand-off worker writes
 // the event line); queue-64 the same with 64 requests at once. bare is
 // the baseline handler, in the same run.
@@ -115,7 +116,7 @@ func BenchmarkServerWebhook(b *testing.B) {
 			name += "-pg"
 		}
 		b.Run(name, func(b *testing.B) {
-			s, path, key := benchServer(b, "queue", false, pg)
+			s, path, key := benchServer(b, "queue", hooks.HookUpdate{}, pg)
 			h := s.Handler()
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
@@ -127,17 +128,20 @@ func BenchmarkServerWebhook(b *testing.B) {
 			})
 		})
 	}
+	on := true
+	example := json.RawMessage(baseline.Body(64 << 10))
 	for _, c := range []struct {
 		name     string
 		delivery string
-		debug    bool
+		update   hooks.HookUpdate
 	}{
-		{"sync", "sync", false},
-		{"sync-debug", "sync", true},
-		{"queue", "queue", false},
+		{"sync", "sync", hooks.HookUpdate{}},
+		{"sync-debug", "sync", hooks.HookUpdate{Debug: &on}},
+		{"sync-example", "sync", hooks.HookUpdate{ExampleData: &example}},
+		{"queue", "queue", hooks.HookUpdate{}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			s, path, key := benchServer(b, c.delivery, c.debug, false)
+			s, path, key := benchServer(b, c.delivery, c.update, false)
 			run(b, s.Handler(), path, key)
 		})
 	}

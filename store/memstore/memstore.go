@@ -101,10 +101,20 @@ func notFound(what, id string) error {
 	return fmt.Errorf("memstore: %s %q: %w", what, id, store.ErrNotFound)
 }
 
+// copyHook returns a deep copy of h, a caller's record the store keeps.
 func copyHook(h *store.Hook) *store.Hook {
 	c := *h
 	c.ExampleData = slices.Clone(h.ExampleData)
 	c.Settings = slices.Clone(h.Settings)
+	return &c
+}
+
+// returnHook returns a copy of a kept record for a caller: it shares the
+// record's ExampleData and Settings, which are read-only in returned
+// records (store.Hook) and never changed in place here (an update keeps
+// a new copy).
+func returnHook(h *store.Hook) *store.Hook {
+	c := *h
 	return &c
 }
 
@@ -165,7 +175,7 @@ func (s *driver) GetHook(ctx context.Context, org, id string) (*store.Hook, erro
 	if !ok || h.Org != org {
 		return nil, notFound("hook", id)
 	}
-	return copyHook(h), nil
+	return returnHook(h), nil
 }
 
 // HookByToken implements store.HookStore.
@@ -178,7 +188,7 @@ func (s *driver) HookByToken(ctx context.Context, token string) (*store.Hook, er
 	if !ok {
 		return nil, fmt.Errorf("memstore: hook token: %w", store.ErrNotFound)
 	}
-	return copyHook(s.hooks[id]), nil
+	return returnHook(s.hooks[id]), nil
 }
 
 // ListHooks implements store.HookStore.
@@ -190,7 +200,7 @@ func (s *driver) ListHooks(ctx context.Context, org string) ([]*store.Hook, erro
 	var out []*store.Hook
 	for _, h := range s.hooks {
 		if h.Org == org {
-			out = append(out, copyHook(h))
+			out = append(out, returnHook(h))
 		}
 	}
 	slices.SortFunc(out, func(a, b *store.Hook) int { return byCreated(a.CreatedAt, b.CreatedAt, a.ID, b.ID) })

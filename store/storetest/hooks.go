@@ -273,29 +273,36 @@ func hookCases() []testCase {
 			got, err := s.GetHook(ctx, "org1", "h1")
 			noErr(t, "GetHook", err)
 			checkHook(t, "GetHook after changing the input", got, want)
-			// Changing a returned record changes nothing.
+			// Changing a returned record changes nothing. Its ExampleData
+			// and Settings are read-only (the store may share them): a
+			// caller replaces them.
 			got.Name = "changed"
 			got.Token = "changed"
-			got.ExampleData[0] = 'X'
-			got.Settings[0] = 'X'
+			got.ExampleData = []byte(`{"other":1}`)
+			got.Settings = nil
 			byTok, err := s.HookByToken(ctx, "tok1")
 			noErr(t, "HookByToken", err)
 			checkHook(t, "HookByToken after changing a returned record", byTok, want)
-			byTok.ExampleData[0] = 'X'
+			byTok.ExampleData = nil
 			list, err := s.ListHooks(ctx, "org1")
 			noErr(t, "ListHooks", err)
 			checkHook(t, "ListHooks after changing a returned record", list[0], want)
-			list[0].ExampleData[0] = 'X'
+			list[0].ExampleData = []byte(`[]`)
 			list[0].Name = "changed"
 			got, err = s.GetHook(ctx, "org1", "h1")
 			noErr(t, "GetHook", err)
 			checkHook(t, "GetHook after changing a listed record", got, want)
-			// Same for UpdateHook's input.
+			// An update stores a copy, and the records returned before it
+			// keep what they read.
+			before, err := s.HookByToken(ctx, "tok1")
+			noErr(t, "HookByToken", err)
 			up := newHook("h1", "org1", "tok1", at(0))
 			wantUp := newHook("h1", "org1", "tok1", at(0))
 			wantUp.Revision = 1
 			noErr(t, "UpdateHook", s.UpdateHook(ctx, up))
 			up.Settings[0] = 'X'
+			up.ExampleData[0] = 'X'
+			checkHook(t, "a record read before UpdateHook", before, want)
 			got, err = s.GetHook(ctx, "org1", "h1")
 			noErr(t, "GetHook", err)
 			checkHook(t, "GetHook after changing the update input", got, wantUp)

@@ -104,7 +104,7 @@ func (c *Cache) HookByToken(token string) (h *store.Hook, ok bool) {
 	}
 	if id, found := c.tokens[token]; found {
 		if e, found := c.hooks[id]; found && e.h.Token == token && c.fresh(e.at) {
-			return CloneHook(e.h), true
+			return CopyHook(e.h), true
 		}
 		return nil, false
 	}
@@ -123,7 +123,7 @@ func (c *Cache) Hook(id string) (h *store.Hook, ok bool) {
 		return nil, false
 	}
 	if e, found := c.hooks[id]; found && c.fresh(e.at) {
-		return CloneHook(e.h), true
+		return CopyHook(e.h), true
 	}
 	return nil, false
 }
@@ -146,7 +146,8 @@ func (c *Cache) Key(id string) (k *store.Key, ok bool) {
 // current reports whether an Add with ticket t may go in; c.mu is held.
 func (c *Cache) current(t Ticket) bool { return !c.disabled && t.gen == c.gen }
 
-// AddHook caches a copy of h, read after t was taken.
+// AddHook caches a copy of h, a record the store read itself after t was
+// taken: never a caller's, since the copy shares h's byte slices.
 func (c *Cache) AddHook(t Ticket, h *store.Hook) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -160,7 +161,7 @@ func (c *Cache) AddHook(t Ticket, h *store.Hook) {
 		clear(c.hooks)
 		clear(c.tokens)
 	}
-	c.hooks[h.ID] = hookEntry{h: CloneHook(h), at: t.at}
+	c.hooks[h.ID] = hookEntry{h: CopyHook(h), at: t.at}
 	c.tokens[h.Token] = h.ID
 	delete(c.noToken, h.Token)
 }
@@ -254,14 +255,15 @@ func (c *Cache) Len() (hooks, keys int) {
 	return len(c.hooks), keys
 }
 
-// CloneHook returns a deep copy of h (nil for nil).
-func CloneHook(h *store.Hook) *store.Hook {
+// CopyHook returns a copy of h (nil for nil) that shares its ExampleData
+// and Settings, which are read-only in the records a store returns
+// (store.Hook): copying example data on every lookup would cost each
+// request its size, twice over.
+func CopyHook(h *store.Hook) *store.Hook {
 	if h == nil {
 		return nil
 	}
 	c := *h
-	c.ExampleData = cloneBytes(h.ExampleData)
-	c.Settings = cloneBytes(h.Settings)
 	return &c
 }
 

@@ -24,12 +24,16 @@ func TestHookByToken(t *testing.T) {
 	if !ok || got == nil || got.ID != "h1" {
 		t.Fatalf("HookByToken: got %v, %v, want h1", got, ok)
 	}
-	// The copy is the caller's.
-	got.Settings[0] = 'X'
+	// The copy is the caller's, but for its byte slices, which are
+	// read-only (store.Hook) and shared, not copied on every lookup.
 	got.Token = "changed"
+	got.Settings = []byte(`{"b":2}`)
 	again, _ := c.HookByToken("t1")
 	if string(again.Settings) != `{"a":1}` || again.Token != "t1" {
 		t.Fatalf("cached hook changed through a returned copy: %+v", again)
+	}
+	if third, _ := c.HookByToken("t1"); &third.Settings[0] != &again.Settings[0] {
+		t.Error("each lookup copied the hook's settings")
 	}
 	if again.ExampleData == nil {
 		t.Fatal("empty ExampleData came back nil")
