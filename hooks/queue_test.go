@@ -21,8 +21,9 @@ import (
 	"github.com/inbound-hooks/inbound/store/memstore"
 )
 
-// queueStores are the stores the queue tests run against.
-var queueStores = []struct {
+// testStores are the stores the tests of what depends on a store's
+// behaviour (the queue, the Registry's lookups and updates) run against.
+var testStores = []struct {
 	name string
 	new  func(t *testing.T) store.Store
 }{
@@ -55,7 +56,7 @@ type sharedStore struct{ store.Store }
 // forStores runs fn once per store as a subtest.
 func forStores(t *testing.T, fn func(t *testing.T, s store.Store)) {
 	t.Helper()
-	for _, st := range queueStores {
+	for _, st := range testStores {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
 			fn(t, st.new(t))

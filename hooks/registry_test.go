@@ -383,24 +383,10 @@ func TestRegistryRotateRacesUpdate(t *testing.T) {
 // whose 64 KiB example was taken from a debug entry must not make each
 // request copy it (it did twice, in the store's cache and in the Registry).
 func TestLookupDoesNotCopyExampleData(t *testing.T) {
-	for _, st := range []struct {
-		name string
-		open func(t *testing.T) store.Store
-	}{
-		{"memstore", func(t *testing.T) store.Store { return memstore.New() }},
-		{"boltstore", func(t *testing.T) store.Store {
-			s, err := boltstore.Open(filepath.Join(t.TempDir(), "reg.db"), &boltstore.Options{NoSync: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		}},
-	} {
+	for _, st := range testStores {
 		t.Run(st.name, func(t *testing.T) {
 			ctx := context.Background()
-			s := st.open(t)
-			t.Cleanup(func() { _ = s.Close() })
-			reg, err := hooks.NewRegistry(s, hooks.RegistryOptions{})
+			reg, err := hooks.NewRegistry(st.new(t), hooks.RegistryOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // MaxBody is how much of a body Handler reads: the hooks' default limit.
@@ -118,4 +119,30 @@ func BigEmail(n int, messageID string) []byte {
 	}
 	m.WriteString(enc + "\r\n--b1--\r\n")
 	return m.Bytes()
+}
+
+// Post posts body to url with the given header (nil for none) and
+// returns the time from the start of the POST to the end of reading the
+// answer, which must be a 202: any other status is an error carrying the
+// answer's body.
+func Post(url string, header http.Header, body []byte) (time.Duration, error) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	answer, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	took := time.Since(start)
+	if err == nil && resp.StatusCode != http.StatusAccepted {
+		err = fmt.Errorf("got %d %s, want 202", resp.StatusCode, answer)
+	}
+	return took, err
 }

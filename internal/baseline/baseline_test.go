@@ -114,3 +114,22 @@ func TestBigEmail(t *testing.T) {
 		t.Errorf("parts %q, want the HTML and the attachment", parts)
 	}
 }
+
+func TestPost(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("X-Test") != "yes" || string(b) != "hello" {
+			http.Error(w, "unexpected request", http.StatusTeapot)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	took, err := baseline.Post(srv.URL, http.Header{"X-Test": {"yes"}}, []byte("hello"))
+	if err != nil || took <= 0 {
+		t.Fatalf("got %v, %v; want a duration and no error", took, err)
+	}
+	if _, err := baseline.Post(srv.URL, nil, []byte("hello")); err == nil || !strings.Contains(err.Error(), "418 unexpected request") {
+		t.Errorf("got %v, want the 418 and its body", err)
+	}
+}
