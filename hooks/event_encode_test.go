@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inbound-hooks/inbound/internal/testenv"
 )
 
 // oddString holds what a JSON string escapes: quotes, backslashes,
@@ -438,8 +440,10 @@ func TestMarshalJSONEmailBodyOneBuffer(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if allocs > 2+racePoolDrops {
-			t.Errorf("HTML body of %d bytes: %.0f allocations per MarshalJSON, want at most 2 (+%d under the race detector)", len(html), allocs, racePoolDrops)
+		// Under the race detector the pooled buffer is sometimes made
+		// again (300 samples there never exceeded 3).
+		if slack := testenv.RaceSlack(1); allocs > float64(2+slack) {
+			t.Errorf("HTML body of %d bytes: %.0f allocations per MarshalJSON, want at most 2 (+%d under the race detector)", len(html), allocs, slack)
 		}
 	}
 }

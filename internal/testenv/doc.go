@@ -2,8 +2,9 @@
 // environment: the rule that a test needing an outside service (PostgreSQL,
 // Chromium) skips with a message without it, except under CI=true, where
 // it fails; finding those services; fresh PostgreSQL schemas; a started
-// headless browser; building a program to run as a subprocess; and
-// self-signed TLS certificates.
+// headless browser; building a program to run as a subprocess;
+// self-signed TLS certificates; and whether the race detector is on, for
+// the allocation counts it changes (RaceSlack).
 //
 // It is imported by _test.go files only.
 package testenv

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/inbound-hooks/inbound/internal/testenv"
 )
 
 func TestReadSized(t *testing.T) {
@@ -106,7 +108,9 @@ func TestReadUnsizedAllocs(t *testing.T) {
 			t.Fatalf("got %d bytes, %v", len(b), err)
 		}
 	})
-	if allocs > 1+racePoolDrops {
-		t.Fatalf("got %v allocations, want 1 (+%d under the race detector)", allocs, racePoolDrops)
+	// Under the race detector a dropped buffer is grown again from 512
+	// bytes: about a dozen appends for 48 KiB, a quarter of the time.
+	if slack := testenv.RaceSlack(6); allocs > float64(1+slack) {
+		t.Fatalf("got %v allocations, want 1 (+%d under the race detector)", allocs, slack)
 	}
 }
